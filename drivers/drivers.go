@@ -1,0 +1,183 @@
+package drivers
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Doc is one document as read from a store. Read methods fill a Doc that
+// the caller owns (Groups and Payload are reused, never reallocated when
+// their capacity suffices), so a read allocates nothing.
+type Doc struct {
+	Key       int     // document index, 0 … keys-1
+	Version   int64   // document version: +1 on every committed write
+	Counter   int64   // +1 per committed operation; what the audit sums
+	Fence     int64   // highest fencing token the document has accepted
+	Writer    int64   // writer id of the last committed write
+	Op        int64   // op id (per writer) of the last committed write
+	UpdatedAt int64   // Unix nanoseconds of the last committed write
+	Groups    []int64 // per-field-group versions, len = Spec.FieldGroups
+	Payload   []byte  // all field groups' payload, concatenated
+}
+
+// Scope says which version a conditional write checks.
+type Scope uint8
+
+const (
+	ScopeDocument   Scope = iota // the document's version
+	ScopeFieldGroup              // the written field group's version
+)
+
+// String returns the --scope spelling.
+func (s Scope) String() string {
+	if s == ScopeFieldGroup {
+		return "field-group"
+	}
+	return "document"
+}
+
+// Write is one write intent. The same value is used for every write
+// method; each method documents which fields it reads.
+type Write struct {
+	Key       int
+	Group     int   // field group written (0 … FieldGroups-1)
+	Scope     Scope // conditional writes: which version is compared
+	Expect    int64 // conditional writes: the version read
+	Writer    int64
+	Op        int64
+	UpdatedAt int64  // Unix nanoseconds
+	Payload   []byte // new bytes for Group (len = Spec.GroupBytes())
+
+	// Fence is the fencing token of the lease the write is made under;
+	// 0 means unfenced (the store does not check it).
+	Fence int64
+
+	// Unconditional writes (Put) store these values, computed by the
+	// client from its read: the naive read-modify-write.
+	Version      int64
+	Counter      int64
+	GroupVersion int64
+}
+
+// Spec describes the documents a cell works on.
+type Spec struct {
+	Keys         int // number of documents
+	FieldGroups  int // ≥ 1
+	PayloadBytes int // total payload per document, split across groups
+}
+
+// GroupBytes is the payload size of one field group.
+func (s Spec) GroupBytes() int {
+	if s.FieldGroups <= 0 {
+		return s.PayloadBytes
+	}
+	return s.PayloadBytes / s.FieldGroups
+}
+
+// Validate reports the first field that is out of range.
+func (s Spec) Validate() error {
+	switch {
+	case s.Keys < 1:
+		return fmt.Errorf("keys: must be ≥ 1, got %d", s.Keys)
+	case s.FieldGroups < 1 || s.FieldGroups > MaxFieldGroups:
+		return fmt.Errorf("field_groups: must be 1 … %d, got %d", MaxFieldGroups, s.FieldGroups)
+	case s.PayloadBytes < 0:
+		return fmt.Errorf("payload_bytes: must be ≥ 0, got %d", s.PayloadBytes)
+	}
+	return nil
+}
+
+// MaxFieldGroups bounds field groups so SQL stores can keep one column per
+// group.
+const MaxFieldGroups = 16
+
+// Totals is what an audit reads back from a store.
+type Totals struct {
+	Docs     int64 // documents found
+	Counter  int64 // Σ counter
+	Versions int64 // Σ version (seeded at 0)
+}
+
+// Store is what every driver implements: lifecycle and audit. The write
+// paths are capabilities declared by the strategy package.
+type Store interface {
+	// Setup drops what a previous cell left and seeds spec.Keys fresh
+	// documents at version 0, counter 0, fence 0.
+	Setup(ctx context.Context, spec Spec) error
+	// Totals reads every document of the cell directly from the store.
+	Totals(ctx context.Context) (Totals, error)
+	// Close releases connections. It drops nothing the user owns.
+	Close() error
+}
+
+// Versioner is implemented by stores that can report their server version.
+type Versioner interface {
+	ServerVersion(ctx context.Context) (string, error)
+}
+
+// Options are the settings a driver constructor gets from the run.
+type Options struct {
+	DSN     string        // connection string or file; "" = driver default
+	Writers int           // concurrent writers (pool sizing)
+	Latency time.Duration // injected service time per call (memory driver)
+	Clock   Clock         // time source for lease expiry; nil = wall clock
+}
+
+// Clock is the time source drivers use for lease expiry.
+type Clock interface {
+	Now() time.Time
+}
+
+// Opener constructs a driver.
+type Opener func(ctx context.Context, o Options) (Store, error)
+
+// Driver is a registry entry.
+type Driver struct {
+	Name    string
+	Summary string // one line for `occbench list drivers`
+	Open    Opener
+}
+
+// registry maps --driver names to constructors. Written only from init.
+var registry = map[string]Driver{}
+
+// Register adds a driver. It is called from init functions only; a
+// duplicate name is a programming error reported by Lookup's listing.
+func Register(d Driver) {
+	if _, dup := registry[d.Name]; dup {
+		d.Name += " (duplicate)"
+	}
+	registry[d.Name] = d
+}
+
+// Lookup returns the driver registered under name, or an error naming
+// --driver and listing the known names.
+func Lookup(name string) (Driver, error) {
+	d, ok := registry[name]
+	if !ok {
+		return Driver{}, fmt.Errorf("--driver: unknown driver %q (known: %s)", name, strings.Join(Names(), ", "))
+	}
+	return d, nil
+}
+
+// Names lists registered drivers, sorted.
+func Names() []string {
+	names := make([]string, 0, len(registry))
+	for n := range registry {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// All returns every registered driver, sorted by name.
+func All() []Driver {
+	out := make([]Driver, 0, len(registry))
+	for _, n := range Names() {
+		out = append(out, registry[n])
+	}
+	return out
+}

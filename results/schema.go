@@ -1,0 +1,141 @@
+package results
+
+import "time"
+
+// Schema is the value of the top-level "schema" field.
+const Schema = "occbench/v1"
+
+// Histogram outcome names, keys of Cell.Histograms.
+const (
+	HistCommitted   = "committed"    // op latency of committed ops, µs
+	HistAttempt     = "attempt"      // single-attempt latency, µs
+	HistGaveUp      = "gave_up"      // op latency of ops that gave up, µs
+	HistAttempts    = "attempts"     // attempts per committed op (count)
+	HistScheduleLag = "schedule_lag" // open loop: actual − intended start, µs
+)
+
+// Histogram settings shared by every histogram occbench writes, so that
+// results from any process merge exactly.
+const (
+	HistLowest  = 1                                   // 1 µs
+	HistHighest = int64(time.Hour / time.Microsecond) // 1 h in µs
+	HistSigFigs = 3
+)
+
+// File is a results file.
+type File struct {
+	Schema      string      `json:"schema"`
+	StartedAt   time.Time   `json:"started_at"`
+	FinishedAt  time.Time   `json:"finished_at"`
+	Interrupted bool        `json:"interrupted"`
+	Scenario    Scenario    `json:"scenario"`
+	Environment Environment `json:"environment"`
+	Cells       []Cell      `json:"cells"`
+}
+
+// Scenario is the resolved scenario (after flags), as plain data so that
+// results imports nothing above it. Keys are the YAML field names.
+type Scenario map[string]any
+
+// Environment records where the run happened.
+type Environment struct {
+	Occbench      string `json:"occbench_version"`
+	GoVersion     string `json:"go_version"`
+	OS            string `json:"os"`
+	Arch          string `json:"arch"`
+	CPUs          int    `json:"cpus"`
+	Hostname      string `json:"hostname,omitempty"`
+	Driver        string `json:"driver"`
+	ServerVersion string `json:"server_version,omitempty"`
+	DSN           string `json:"dsn,omitempty"` // always redacted
+	Image         string `json:"image,omitempty"`
+}
+
+// Cell is one (driver, strategy, backoff, writers) combination.
+type Cell struct {
+	Driver     string  `json:"driver"`
+	Strategy   string  `json:"strategy"`
+	Backoff    string  `json:"backoff"`
+	Writers    int     `json:"writers"`
+	OnConflict string  `json:"on_conflict"`
+	Scope      string  `json:"scope"`
+	Keys       int     `json:"keys"`
+	Rate       float64 `json:"rate,omitempty"` // open loop target ops/s; 0 = closed loop
+	Trial      int     `json:"trial,omitempty"`
+
+	DurationS   float64 `json:"duration_s"` // measured seconds (warmup excluded)
+	Interrupted bool    `json:"interrupted,omitempty"`
+	Skipped     string  `json:"skipped,omitempty"` // reason the cell did not run
+
+	Ops             int64            `json:"ops"`
+	Attempts        int64            `json:"attempts"`
+	Conflicts       int64            `json:"conflicts"`
+	ConflictsByKind map[string]int64 `json:"conflicts_by_kind,omitempty"`
+	GiveUps         map[string]int64 `json:"give_ups"`
+	Errors          map[string]int64 `json:"errors"`
+
+	ThroughputOpsS float64 `json:"throughput_ops_s"`
+	AttemptsS      float64 `json:"attempts_s"`
+	ConflictRatio  float64 `json:"conflict_ratio"`
+	SuccessRate    float64 `json:"success_rate"`
+	Amplification  float64 `json:"amplification"` // attempts ÷ ops
+
+	RetriesPerOp  Retries    `json:"retries_per_op"`
+	LatencyMS     Latency    `json:"latency_ms"`
+	AttemptMS     Latency    `json:"attempt_latency_ms"`
+	Components    Components `json:"components_ms"`
+	ScheduleLagMS *Latency   `json:"schedule_lag_ms,omitempty"` // open loop only
+
+	StaleWritesRejected int64 `json:"stale_writes_rejected"`
+	OutOfRange          int64 `json:"out_of_range"` // samples beyond 1 h, counted not dropped
+
+	Audit Audit `json:"audit"`
+
+	Histograms map[string]string `json:"histograms"` // outcome → base64 V2 compressed HDR
+	Timeseries []Point           `json:"timeseries"`
+}
+
+// Retries summarises attempts − 1 per committed op.
+type Retries struct {
+	Mean float64 `json:"mean"`
+	P99  float64 `json:"p99"`
+	Max  float64 `json:"max"`
+}
+
+// Latency summarises a latency histogram in milliseconds.
+type Latency struct {
+	P50  float64 `json:"p50"`
+	P90  float64 `json:"p90"`
+	P99  float64 `json:"p99"`
+	P999 float64 `json:"p999"`
+	Max  float64 `json:"max"`
+	Mean float64 `json:"mean"`
+}
+
+// Components splits the mean committed op latency: time in backoff sleeps
+// and time in attempts (work, lock and lease waits).
+type Components struct {
+	BackoffMean float64 `json:"backoff_mean"`
+	AttemptMean float64 `json:"attempts_mean"`
+}
+
+// Audit compares what the harness counted with what the store holds.
+type Audit struct {
+	Expected      int64  `json:"expected"`      // committed ops, warmup included
+	Observed      int64  `json:"observed"`      // Σ counter read from the store
+	Versions      int64  `json:"versions"`      // Σ version read from the store
+	LostUpdates   int64  `json:"lost_updates"`  // expected − observed
+	Indeterminate int64  `json:"indeterminate"` // ops whose last attempt errored: may or may not have committed
+	OK            bool   `json:"ok"`            // no unexpected loss
+	LossExpected  bool   `json:"loss_expected"` // the strategy promises no safety (lww, unfenced lease)
+	Verdict       string `json:"verdict"`       // one human line
+}
+
+// Point is one second of a cell's time series.
+type Point struct {
+	T         float64 `json:"t_s"`
+	Ops       int64   `json:"ops"`
+	Attempts  int64   `json:"attempts"`
+	Conflicts int64   `json:"conflicts"`
+	P99MS     float64 `json:"p99_ms"`
+}
