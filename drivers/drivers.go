@@ -120,10 +120,11 @@ type Versioner interface {
 
 // Options are the settings a driver constructor gets from the run.
 type Options struct {
-	DSN     string        // connection string or file; "" = driver default
-	Writers int           // concurrent writers (pool sizing)
-	Latency time.Duration // injected service time per call (memory driver)
-	Clock   Clock         // time source for lease expiry; nil = wall clock
+	DSN     string            // connection string or file; "" = driver default
+	Writers int               // concurrent writers (pool sizing)
+	Latency time.Duration     // injected service time per call (memory driver)
+	Clock   Clock             // time source for lease expiry; nil = wall clock
+	Params  map[string]string // driver-specific settings, e.g. "lock_wait": "nowait"
 }
 
 // Clock is the time source drivers use for lease expiry.
