@@ -259,12 +259,16 @@ func BenchmarkBudget(b *testing.B) {
 	})
 	b.Run("WithdrawRefundParallel", func(b *testing.B) {
 		b.ReportAllocs()
-		bud, _ := NewBudget(1e6, DefaultRetryCost, DefaultRefund)
+		// Refund equals cost so the bucket never drains: every call is a
+		// successful, contended CAS rather than a cheap failed load.
+		bud, _ := NewBudget(1e6, 1, 1)
 		b.RunParallel(func(pb *testing.PB) {
 			for pb.Next() {
-				if bud.Withdraw() {
-					bud.Refund()
+				if !bud.Withdraw() {
+					b.Error("budget ran out")
+					return
 				}
+				bud.Refund()
 			}
 		})
 	})
