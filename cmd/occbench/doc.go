@@ -1,0 +1,25 @@
+/*
+Occbench fires concurrent writers at hot documents and measures how a
+compare-and-swap write path holds up: throughput, conflicts, retries, tail
+latency, and whether any update was lost.
+
+Usage:
+
+	occbench run [SCENARIO] [flags]     run a scenario (default: quickstart)
+	occbench list [scenarios|drivers|strategies|backoffs|distributions]
+	occbench report FILE [--format text|json|markdown|csv]
+	occbench version
+
+SCENARIO is a built-in name (occbench list scenarios) or a YAML file. Every
+scenario field can be set by a flag of the same name (see occbench run
+-h); flags win over the file.
+
+Exit codes:
+
+	0    ok
+	1    the run failed, or the audit found unexpected lost updates
+	2    bad input: a flag, a scenario field, a file
+	3    a threshold failed
+	130  interrupted (Ctrl-C): what was measured is kept, marked interrupted
+*/
+package main

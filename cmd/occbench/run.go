@@ -1,0 +1,126 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+)
+
+// Exit codes.
+const (
+	exitOK          = 0
+	exitFailed      = 1
+	exitBadInput    = 2
+	exitThreshold   = 3
+	exitInterrupted = 130
+)
+
+// usageError is bad input: exit 2 with one line.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+func badInput(format string, args ...any) error {
+	return usageError{fmt.Errorf(format, args...)}
+}
+
+// run is main without the process: testable.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	sig := make(chan os.Signal, 2)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sig)
+	return runWithSignals(ctx, args, stdout, stderr, sig)
+}
+
+// runWithSignals runs a command; the first signal on sig stops the work
+// and keeps what was measured, the second returns at once.
+func runWithSignals(ctx context.Context, args []string, stdout, stderr io.Writer, sig <-chan os.Signal) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return exitBadInput
+	}
+	cmd, rest := args[0], args[1:]
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type outcome struct{ code int }
+	done := make(chan outcome, 1)
+	go func() {
+		code, err := dispatch(ctx, cmd, rest, stdout, stderr)
+		if err != nil {
+			code = report(stderr, err, code)
+		}
+		done <- outcome{code}
+	}()
+	stopping := false
+	for {
+		select {
+		case o := <-done:
+			return o.code
+		case <-sig:
+			if !stopping {
+				stopping = true
+				fmt.Fprintln(stderr, "occbench: interrupted: stopping the current cell and keeping what was measured (Ctrl-C again to quit at once)")
+				cancel()
+				continue
+			}
+			fmt.Fprintln(stderr, "occbench: interrupted twice: quitting now")
+			return exitInterrupted
+		}
+	}
+}
+
+func report(stderr io.Writer, err error, code int) int {
+	var ue usageError
+	if errors.As(err, &ue) || errors.Is(err, flag.ErrHelp) {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintf(stderr, "occbench: %v\n", firstLine(err.Error()))
+		}
+		return exitBadInput
+	}
+	fmt.Fprintf(stderr, "occbench: %v\n", err)
+	if code == exitOK {
+		code = exitFailed
+	}
+	return code
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(s, "\n")
+	return s
+}
+
+const usage = `usage: occbench <command> [arguments]
+
+commands:
+  run [SCENARIO] [flags]   run a scenario (default: the built-in quickstart)
+  list [WHAT]              list scenarios, drivers, strategies, backoffs, distributions
+  report FILE [--format F] re-render a results file (text, json, markdown, csv)
+  version                  print the version
+
+Run 'occbench run -h' for the run flags.
+`
+
+func dispatch(ctx context.Context, cmd string, args []string, stdout, stderr io.Writer) (int, error) {
+	switch cmd {
+	case "run":
+		return runCmd(ctx, args, stdout, stderr)
+	case "list":
+		return exitOK, listCmd(args, stdout, stderr)
+	case "report":
+		return exitOK, reportCmd(args, stdout, stderr)
+	case "version":
+		fmt.Fprintln(stdout, "occbench", version())
+		return exitOK, nil
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return exitOK, nil
+	}
+	return exitBadInput, badInput("unknown command %q (allowed: run, list, report, version)", cmd)
+}

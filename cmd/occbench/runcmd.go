@@ -1,0 +1,304 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/occbench/occbench/backoff"
+	"github.com/occbench/occbench/drivers"
+	_ "github.com/occbench/occbench/drivers/memory"
+	// _ "github.com/occbench/occbench/drivers/sqlite"
+	"github.com/occbench/occbench/internal/redact"
+	"github.com/occbench/occbench/keydist"
+	"github.com/occbench/occbench/results"
+	"github.com/occbench/occbench/runner"
+	"github.com/occbench/occbench/scenarios"
+	"github.com/occbench/occbench/strategy"
+)
+
+// fieldFlag records a flag's text; it is applied to the scenario after
+// the scenario is loaded, so flags win over the file.
+type fieldFlag struct {
+	name   string
+	isBool bool
+	set    *[]setting
+}
+
+type setting struct{ name, value string }
+
+func (f *fieldFlag) String() string   { return "" }
+func (f *fieldFlag) IsBoolFlag() bool { return f.isBool }
+func (f *fieldFlag) Set(v string) error {
+	*f.set = append(*f.set, setting{f.name, v})
+	return nil
+}
+
+type runFlags struct {
+	out      string
+	format   string
+	quiet    bool
+	lockWait string
+	settings []setting
+}
+
+func newRunFlagSet(stderr io.Writer, rf *runFlags) *flag.FlagSet {
+	fs := flag.NewFlagSet("occbench run", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	for _, f := range scenarios.Flags() {
+		fs.Var(&fieldFlag{name: f.Name, isBool: f.IsBool, set: &rf.settings}, f.Name, f.Usage)
+	}
+	fs.StringVar(&rf.out, "out", "", "results file (default results/<UTC time>-<scenario>.json)")
+	fs.StringVar(&rf.format, "format", "text", "report on stdout: "+strings.Join(results.Formats(), ", "))
+	fs.BoolVar(&rf.quiet, "quiet", false, "no progress on stderr")
+	fs.StringVar(&rf.lockWait, "lock-wait", "", "pessimistic on postgres: wait or nowait (same as --param lock_wait=…)")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: occbench run [SCENARIO] [flags]\n\nSCENARIO is a built-in name or a YAML file (default quickstart).\n\nflags:")
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parseInterleaved parses flags that may come before or after the one
+// positional argument.
+func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+func allowed() scenarios.Allowed {
+	return scenarios.Allowed{
+		Drivers:       drivers.Names(),
+		Strategies:    strategy.Names(),
+		Backoffs:      backoff.Names(),
+		Distributions: keydist.Names(),
+	}
+}
+
+// loadScenario resolves the scenario argument and applies the flags.
+func loadScenario(pos []string, rf *runFlags) (scenarios.Scenario, error) {
+	if len(pos) > 1 {
+		return scenarios.Scenario{}, badInput("run: want at most one scenario, got %q", pos)
+	}
+	name := "quickstart"
+	if len(pos) == 1 {
+		name = pos[0]
+	}
+	sc, err := scenarios.Load(name)
+	if err != nil {
+		return sc, usageError{err}
+	}
+	for _, s := range rf.settings {
+		if err := sc.Set(s.name, s.value); err != nil {
+			return sc, usageError{err}
+		}
+	}
+	if rf.lockWait != "" {
+		if rf.lockWait != "wait" && rf.lockWait != "nowait" {
+			return sc, badInput("--lock-wait: unknown value %q (allowed: wait, nowait)", rf.lockWait)
+		}
+		if sc.Params == nil {
+			sc.Params = map[string]string{}
+		}
+		sc.Params["lock_wait"] = rf.lockWait
+	}
+	if err := sc.Validate(allowed()); err != nil {
+		return sc, usageError{err}
+	}
+	if !validFormat(rf.format) {
+		return sc, badInput("--format: unknown format %q (allowed: %s)", rf.format, strings.Join(results.Formats(), ", "))
+	}
+	return sc, nil
+}
+
+func validFormat(f string) bool {
+	for _, x := range results.Formats() {
+		if x == f {
+			return true
+		}
+	}
+	return false
+}
+
+func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (int, error) {
+	var rf runFlags
+	fs := newRunFlagSet(stderr, &rf)
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		return exitBadInput, usageError{err}
+	}
+	sc, err := loadScenario(pos, &rf)
+	if err != nil {
+		return exitBadInput, err
+	}
+
+	st, cleanup, err := openStores(ctx, sc, stderr, rf.quiet)
+	if err != nil {
+		return exitFailed, err
+	}
+	defer cleanup()
+
+	file := &results.File{
+		Schema:      results.Schema,
+		StartedAt:   time.Now().UTC(),
+		Scenario:    sc.ToMap(redact.DSN),
+		Environment: environment(ctx, sc, st),
+	}
+	out := rf.out
+	if out == "" {
+		out = results.DefaultPath(file.StartedAt, sc.Name)
+	}
+	cfg := runner.Config{Scenario: sc, Store: st.data, DriverName: sc.Driver, Leaser: st.leaser}
+	if !rf.quiet {
+		cfg.Observer = &lineProgress{w: stderr}
+	}
+	specs := runner.Cells(sc)
+	var runErr error
+	for i, spec := range specs {
+		if ctx.Err() != nil {
+			break
+		}
+		cell, err := runner.RunCell(ctx, cfg, spec, i, len(specs))
+		if err != nil {
+			runErr = fmt.Errorf("cell %s: %w", spec, err)
+			break
+		}
+		file.Cells = append(file.Cells, cell)
+	}
+	file.FinishedAt = time.Now().UTC()
+	file.Interrupted = ctx.Err() != nil
+
+	if err := results.WriteFile(out, file); err != nil {
+		return exitFailed, fmt.Errorf("--out: %w", err)
+	}
+	if err := results.Render(stdout, file, rf.format); err != nil {
+		return exitFailed, err
+	}
+	if !rf.quiet {
+		fmt.Fprintf(stderr, "occbench: results written to %s\n", out)
+	}
+	switch {
+	case runErr != nil:
+		return exitFailed, runErr
+	case file.Interrupted:
+		return exitInterrupted, nil
+	case unexpectedLoss(file):
+		fmt.Fprintln(stderr, "occbench: the audit found unexpected lost updates (see above)")
+		return exitFailed, nil
+	}
+	return exitOK, nil
+}
+
+func unexpectedLoss(f *results.File) bool {
+	for _, c := range f.Cells {
+		if c.Skipped == "" && !c.Audit.OK {
+			return true
+		}
+	}
+	return false
+}
+
+// stores is what a run works on.
+type stores struct {
+	data   drivers.Store
+	leaser strategy.Leaser // nil = the data store's own
+	image  string
+}
+
+func openStores(ctx context.Context, sc scenarios.Scenario, stderr io.Writer, quiet bool) (*stores, func(), error) {
+	var closers []func()
+	cleanup := func() {
+		for i := len(closers) - 1; i >= 0; i-- {
+			closers[i]()
+		}
+	}
+	open := func(driver, dsn string, writers int) (drivers.Store, error) {
+		d, err := drivers.Lookup(driver)
+		if err != nil {
+			return nil, usageError{err}
+		}
+		st, err := d.Open(ctx, drivers.Options{DSN: dsn, Writers: writers, Latency: sc.Latency.D(), Params: sc.Params})
+		if err != nil {
+			return nil, fmt.Errorf("--driver %s: %s", driver, redact.DSN(err.Error()))
+		}
+		closers = append(closers, func() { _ = st.Close() })
+		return st, nil
+	}
+	maxW := 1
+	for _, w := range sc.Writers {
+		maxW = max(maxW, w)
+	}
+	data, err := open(sc.Driver, sc.DSN, maxW)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	st := &stores{data: data}
+	if sc.LeaseStore != "" && sc.LeaseStore != sc.Driver {
+		ls, err := open(sc.LeaseStore, sc.LeaseDSN, maxW)
+		if err != nil {
+			cleanup()
+			return nil, nil, err
+		}
+		l, ok := ls.(strategy.Leaser)
+		if !ok {
+			cleanup()
+			return nil, nil, badInput("--lease-store: driver %q does not grant leases", sc.LeaseStore)
+		}
+		st.leaser = l
+	}
+	return st, cleanup, nil
+}
+
+func version() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "devel"
+}
+
+func environment(ctx context.Context, sc scenarios.Scenario, st *stores) results.Environment {
+	host, _ := os.Hostname()
+	env := results.Environment{
+		Occbench: version(), GoVersion: runtime.Version(), OS: runtime.GOOS, Arch: runtime.GOARCH,
+		CPUs: runtime.NumCPU(), Hostname: host, Driver: sc.Driver, DSN: redact.DSN(sc.DSN), Image: st.image,
+	}
+	if v, ok := st.data.(drivers.Versioner); ok {
+		vctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		defer cancel()
+		if s, err := v.ServerVersion(vctx); err == nil {
+			env.ServerVersion = s
+		}
+	}
+	return env
+}
+
+// lineProgress prints one line per finished cell.
+type lineProgress struct{ w io.Writer }
+
+func (p *lineProgress) CellStarted(spec runner.Spec, index, total int, live *runner.Live) {}
+
+func (p *lineProgress) CellFinished(spec runner.Spec, c *results.Cell) {
+	if c.Skipped != "" {
+		fmt.Fprintf(p.w, "  %-40s skipped: %s\n", spec, c.Skipped)
+		return
+	}
+	fmt.Fprintf(p.w, "  %-40s %10.0f ops/s  %5.1f%% conflicts  p99 %8.3f ms  %s\n",
+		spec, c.ThroughputOpsS, 100*c.ConflictRatio, c.LatencyMS.P99, c.Audit.Verdict)
+}

@@ -1,0 +1,10 @@
+// Package record keeps one writer's measurements without locks or
+// allocation per sample, and merges writers at the end of a cell.
+//
+// Each writer owns a Recorder: HDR histograms per outcome (committed op
+// latency, single-attempt latency, gave-up op latency, attempts per op,
+// schedule lag), counters (ops, attempts, conflicts by kind, give-ups by
+// reason, errors by class) and its share of the per-second time series.
+// Recorders are merged when the cell ends; Summarize turns the merged
+// recorder into a results.Cell.
+package record

@@ -1,0 +1,403 @@
+package record
+
+import (
+	"fmt"
+	"math"
+	"math/bits"
+	"sync"
+	"time"
+
+	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+
+	"github.com/occbench/occbench/drivers"
+	"github.com/occbench/occbench/results"
+)
+
+// GiveUp is why an op stopped retrying without committing.
+type GiveUp uint8
+
+const (
+	MaxAttempts GiveUp = iota // --max-attempts reached
+	MaxElapsed                // --max-elapsed reached
+	Budget                    // the retry budget was empty
+	FailPolicy                // --on-conflict=fail
+	Interrupted               // the cell ended (duration or Ctrl-C) while the op was retrying; not a failure
+	Errored                   // the op's attempt returned an error
+	numGiveUps
+)
+
+// NumGiveUps is the number of GiveUp values.
+const NumGiveUps = int(numGiveUps)
+
+var giveUpNames = [...]string{
+	MaxAttempts: "max-attempts",
+	MaxElapsed:  "max-elapsed",
+	Budget:      "budget",
+	FailPolicy:  "fail-policy",
+	Interrupted: "interrupted",
+	Errored:     "error",
+}
+
+func (g GiveUp) String() string { return giveUpNames[g] }
+
+// Recorder is one writer's measurements. It is not safe for concurrent
+// use; each writer has its own and Merge combines them.
+type Recorder struct {
+	Committed   *hdrhistogram.Histogram // op latency, µs
+	Attempt     *hdrhistogram.Histogram // attempt latency, µs
+	GaveUp      *hdrhistogram.Histogram // op latency of ops that gave up, µs
+	AttemptsPer *hdrhistogram.Histogram // attempts per committed op
+	Lag         *hdrhistogram.Histogram // open loop schedule lag, µs
+
+	Ops             int64
+	Attempts        int64
+	Conflicts       int64
+	ConflictsByKind [drivers.NumConflictKinds]int64
+	GiveUps         [NumGiveUps]int64
+	Errors          [drivers.NumErrorClasses]int64
+	OutOfRange      int64
+
+	BackoffNanos int64 // Σ backoff sleep of committed ops
+	AttemptNanos int64 // Σ attempt time of committed ops
+
+	// Unmeasured ops: committed during warmup (the audit still counts
+	// them), and ops whose last attempt errored (they may have committed).
+	WarmupOps     int64
+	Indeterminate int64
+	StaleRejected int64
+
+	series *Series
+	sec    int // second index of cur; -1 = none
+	cur    bucket
+}
+
+// New returns a recorder that feeds series (which may be nil).
+func New(series *Series) *Recorder {
+	h := func() *hdrhistogram.Histogram {
+		return hdrhistogram.New(results.HistLowest, results.HistHighest, results.HistSigFigs)
+	}
+	return &Recorder{
+		Committed: h(), Attempt: h(), GaveUp: h(), AttemptsPer: h(), Lag: h(),
+		series: series, sec: -1,
+	}
+}
+
+func (r *Recorder) value(h *hdrhistogram.Histogram, v int64) {
+	if v < results.HistLowest {
+		v = results.HistLowest
+	}
+	if h.RecordValue(v) != nil {
+		r.OutOfRange++
+	}
+}
+
+func micros(d time.Duration) int64 { return int64(d / time.Microsecond) }
+
+// AttemptDone records one attempt that took d, ending at t (elapsed since
+// the start of measurement), with its conflict kind (NotConflict if none).
+func (r *Recorder) AttemptDone(t, d time.Duration, kind drivers.ConflictKind) {
+	r.Attempts++
+	r.value(r.Attempt, micros(d))
+	b := r.bucketAt(t)
+	b.attempts++
+	if kind != drivers.NotConflict {
+		r.Conflicts++
+		r.ConflictsByKind[kind]++
+		b.conflicts++
+	}
+}
+
+// Commit records a committed op: latency from its intended start, the
+// number of attempts it took, and its time in backoff sleeps and attempts.
+func (r *Recorder) Commit(t, latency time.Duration, attempts int, backoff, inAttempts time.Duration) {
+	r.Ops++
+	us := micros(latency)
+	r.value(r.Committed, us)
+	r.value(r.AttemptsPer, int64(attempts))
+	r.BackoffNanos += int64(backoff)
+	r.AttemptNanos += int64(inAttempts)
+	b := r.bucketAt(t)
+	b.ops++
+	b.lat.record(us)
+}
+
+// GiveUp records an op that ended without committing.
+func (r *Recorder) GiveUp(latency time.Duration, why GiveUp) {
+	r.GiveUps[why]++
+	r.value(r.GaveUp, micros(latency))
+}
+
+// Error records an attempt error of class c.
+func (r *Recorder) Error(c drivers.ErrorClass) { r.Errors[c]++ }
+
+// ScheduleLag records how late an open-loop op started.
+func (r *Recorder) ScheduleLag(d time.Duration) { r.value(r.Lag, micros(d)) }
+
+func (r *Recorder) bucketAt(t time.Duration) *bucket {
+	s := int(t / time.Second)
+	if s != r.sec {
+		r.Flush()
+		r.sec = s
+	}
+	return &r.cur
+}
+
+// Flush hands the current second to the shared series.
+func (r *Recorder) Flush() {
+	if r.sec >= 0 && r.series != nil && !r.cur.empty() {
+		r.series.add(r.sec, &r.cur)
+	}
+	r.cur.reset()
+	r.sec = -1
+}
+
+// Merge adds o into r. Histograms merge exactly: same settings everywhere.
+func (r *Recorder) Merge(o *Recorder) error {
+	for _, p := range [][2]*hdrhistogram.Histogram{
+		{r.Committed, o.Committed}, {r.Attempt, o.Attempt}, {r.GaveUp, o.GaveUp},
+		{r.AttemptsPer, o.AttemptsPer}, {r.Lag, o.Lag},
+	} {
+		if dropped := p[0].Merge(p[1]); dropped != 0 {
+			return fmt.Errorf("record: merge dropped %d samples", dropped)
+		}
+	}
+	r.Ops += o.Ops
+	r.Attempts += o.Attempts
+	r.Conflicts += o.Conflicts
+	for i := range r.ConflictsByKind {
+		r.ConflictsByKind[i] += o.ConflictsByKind[i]
+	}
+	for i := range r.GiveUps {
+		r.GiveUps[i] += o.GiveUps[i]
+	}
+	for i := range r.Errors {
+		r.Errors[i] += o.Errors[i]
+	}
+	r.OutOfRange += o.OutOfRange
+	r.BackoffNanos += o.BackoffNanos
+	r.AttemptNanos += o.AttemptNanos
+	r.WarmupOps += o.WarmupOps
+	r.Indeterminate += o.Indeterminate
+	r.StaleRejected += o.StaleRejected
+	return nil
+}
+
+// Summarize fills the measured fields of c from r over measured seconds.
+func (r *Recorder) Summarize(c *results.Cell, measured time.Duration) error {
+	secs := measured.Seconds()
+	c.DurationS = round(secs, 3)
+	c.Ops, c.Attempts, c.Conflicts = r.Ops, r.Attempts, r.Conflicts
+	c.ConflictsByKind = map[string]int64{}
+	for k, n := range r.ConflictsByKind {
+		if n != 0 {
+			c.ConflictsByKind[drivers.ConflictKind(k).String()] = n
+		}
+	}
+	c.GiveUps = map[string]int64{}
+	var gaveUp int64
+	for k, n := range r.GiveUps {
+		if n != 0 {
+			c.GiveUps[GiveUp(k).String()] = n
+			if GiveUp(k) != Interrupted { // cut off by the cell's end, not a failure
+				gaveUp += n
+			}
+		}
+	}
+	c.Errors = map[string]int64{}
+	for k, n := range r.Errors {
+		if n != 0 {
+			c.Errors[drivers.ErrorClass(k).String()] = n
+		}
+	}
+	if secs > 0 {
+		c.ThroughputOpsS = round(float64(r.Ops)/secs, 1)
+		c.AttemptsS = round(float64(r.Attempts)/secs, 1)
+	}
+	if r.Attempts > 0 {
+		c.ConflictRatio = round(float64(r.Conflicts)/float64(r.Attempts), 6)
+	}
+	if total := r.Ops + gaveUp; total > 0 {
+		c.SuccessRate = round(float64(r.Ops)/float64(total), 6)
+	}
+	if r.Ops > 0 {
+		c.Amplification = round(float64(r.Attempts)/float64(r.Ops), 4)
+		c.Components = results.Components{
+			BackoffMean: round(float64(r.BackoffNanos)/float64(r.Ops)/1e6, 4),
+			AttemptMean: round(float64(r.AttemptNanos)/float64(r.Ops)/1e6, 4),
+		}
+	}
+	if r.AttemptsPer.TotalCount() > 0 {
+		c.RetriesPerOp = results.Retries{
+			Mean: round(r.AttemptsPer.Mean()-1, 4),
+			P99:  float64(r.AttemptsPer.ValueAtQuantile(99) - 1),
+			Max:  float64(r.AttemptsPer.Max() - 1),
+		}
+	}
+	c.LatencyMS = latencyOf(r.Committed)
+	c.AttemptMS = latencyOf(r.Attempt)
+	if r.Lag.TotalCount() > 0 {
+		l := latencyOf(r.Lag)
+		c.ScheduleLagMS = &l
+	}
+	c.StaleWritesRejected = r.StaleRejected
+	c.OutOfRange = r.OutOfRange
+	c.Histograms = map[string]string{}
+	for name, h := range map[string]*hdrhistogram.Histogram{
+		results.HistCommitted: r.Committed, results.HistAttempt: r.Attempt,
+		results.HistGaveUp: r.GaveUp, results.HistAttempts: r.AttemptsPer,
+		results.HistScheduleLag: r.Lag,
+	} {
+		if h.TotalCount() == 0 {
+			continue
+		}
+		enc, err := h.Encode(hdrhistogram.V2CompressedEncodingCookieBase)
+		if err != nil {
+			return fmt.Errorf("record: encode %s histogram: %w", name, err)
+		}
+		c.Histograms[name] = string(enc)
+	}
+	return nil
+}
+
+func latencyOf(h *hdrhistogram.Histogram) results.Latency {
+	if h.TotalCount() == 0 {
+		return results.Latency{}
+	}
+	ms := func(us int64) float64 { return round(float64(us)/1000, 4) }
+	return results.Latency{
+		P50:  ms(h.ValueAtQuantile(50)),
+		P90:  ms(h.ValueAtQuantile(90)),
+		P99:  ms(h.ValueAtQuantile(99)),
+		P999: ms(h.ValueAtQuantile(99.9)),
+		Max:  ms(h.Max()),
+		Mean: round(h.Mean()/1000, 4),
+	}
+}
+
+func round(v float64, digits int) float64 {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return 0
+	}
+	p := math.Pow(10, float64(digits))
+	return math.Round(v*p) / p
+}
+
+// Series is a cell's per-second time series, shared by its writers. A
+// writer adds to it once per second, under a mutex.
+type Series struct {
+	mu   sync.Mutex
+	secs []bucket
+}
+
+func (s *Series) add(sec int, b *bucket) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for len(s.secs) <= sec {
+		s.secs = append(s.secs, bucket{})
+	}
+	s.secs[sec].merge(b)
+}
+
+// Points returns the series, one point per second.
+func (s *Series) Points() []results.Point {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]results.Point, len(s.secs))
+	for i := range s.secs {
+		b := &s.secs[i]
+		out[i] = results.Point{
+			T: float64(i + 1), Ops: b.ops, Attempts: b.attempts, Conflicts: b.conflicts,
+			P99MS: round(float64(b.lat.quantile(0.99))/1000, 3),
+		}
+	}
+	return out
+}
+
+type bucket struct {
+	ops, attempts, conflicts int64
+	lat                      logHist
+}
+
+func (b *bucket) empty() bool { return b.ops == 0 && b.attempts == 0 && b.conflicts == 0 }
+
+func (b *bucket) reset() {
+	b.ops, b.attempts, b.conflicts = 0, 0, 0
+	if b.lat.n != 0 {
+		b.lat = logHist{}
+	}
+}
+
+func (b *bucket) merge(o *bucket) {
+	b.ops += o.ops
+	b.attempts += o.attempts
+	b.conflicts += o.conflicts
+	b.lat.merge(&o.lat)
+}
+
+// logHist is a small log-linear histogram (16 sub-buckets per power of
+// two, ≈6% resolution) for per-second percentiles, where a full HDR
+// histogram per writer per second would cost too much memory.
+type logHist struct {
+	n      int64
+	counts [logBuckets]uint32
+}
+
+const (
+	subBits    = 4
+	subCount   = 1 << subBits
+	logBuckets = 64 * subCount
+)
+
+func logIndex(v int64) int {
+	if v < subCount {
+		if v < 0 {
+			return 0
+		}
+		return int(v)
+	}
+	exp := 63 - leadingZeros(uint64(v)) - subBits // ≥ 0
+	sub := int(v>>uint(exp)) & (subCount - 1)
+	return (exp+1)*subCount + sub
+}
+
+func leadingZeros(x uint64) int { return bits.LeadingZeros64(x) }
+
+// logValue is the upper bound of bucket i.
+func logValue(i int) int64 {
+	if i < subCount {
+		return int64(i)
+	}
+	exp := i/subCount - 1
+	sub := i % subCount
+	return (int64(subCount+sub+1) << uint(exp)) - 1
+}
+
+func (h *logHist) record(v int64) {
+	h.counts[logIndex(v)]++
+	h.n++
+}
+
+func (h *logHist) merge(o *logHist) {
+	if o.n == 0 {
+		return
+	}
+	for i, c := range o.counts {
+		h.counts[i] += c
+	}
+	h.n += o.n
+}
+
+func (h *logHist) quantile(q float64) int64 {
+	if h.n == 0 {
+		return 0
+	}
+	want := int64(math.Ceil(q * float64(h.n)))
+	var seen int64
+	for i, c := range h.counts {
+		seen += int64(c)
+		if seen >= want {
+			return logValue(i)
+		}
+	}
+	return logValue(logBuckets - 1)
+}

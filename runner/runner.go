@@ -1,0 +1,410 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/occbench/occbench/backoff"
+	"github.com/occbench/occbench/clock"
+	"github.com/occbench/occbench/drivers"
+	"github.com/occbench/occbench/keydist"
+	"github.com/occbench/occbench/record"
+	"github.com/occbench/occbench/results"
+	"github.com/occbench/occbench/scenarios"
+	"github.com/occbench/occbench/strategy"
+)
+
+// Spec names one cell of a run.
+type Spec struct {
+	Strategy string
+	Backoff  string
+	Writers  int
+	Trial    int // 1-based
+}
+
+func (s Spec) String() string {
+	return fmt.Sprintf("%s/%s/w%d", s.Strategy, s.Backoff, s.Writers)
+}
+
+// Cells returns the cross product writers × strategies × backoffs (×
+// trials), in the order they run: for each writer count, each strategy,
+// each backoff.
+func Cells(s scenarios.Scenario) []Spec {
+	var out []Spec
+	trials := max(s.Trials, 1)
+	for _, w := range s.Writers {
+		for _, st := range s.Strategies {
+			for _, b := range s.Backoffs {
+				for t := 1; t <= trials; t++ {
+					out = append(out, Spec{Strategy: st, Backoff: b, Writers: w, Trial: t})
+				}
+			}
+		}
+	}
+	return out
+}
+
+// Observer is told about a cell while it runs (live progress, metrics).
+// Methods are called from the runner's goroutine, never from writers.
+type Observer interface {
+	CellStarted(spec Spec, index, total int, live *Live)
+	CellFinished(spec Spec, cell *results.Cell)
+}
+
+// Config is what a cell needs besides its Spec.
+type Config struct {
+	Scenario   scenarios.Scenario
+	Store      drivers.Store
+	DriverName string
+	Leaser     strategy.Leaser // lease strategy: nil = the store's own
+	Clock      clock.Clock     // nil = wall clock
+	Observer   Observer        // nil = none
+	// Grace bounds how long in-flight attempts may run after a stop
+	// before their context is cancelled too. 0 = 10s.
+	Grace time.Duration
+}
+
+// Live is a cell's shared progress, readable while it runs.
+type Live struct {
+	Series *record.Series
+	Start  time.Time     // start of measurement (after warmup)
+	Length time.Duration // planned measured length; 0 = ops mode
+	Ops    atomic.Int64  // committed ops (measured), updated per second per writer
+}
+
+// RunCell runs one cell and returns its results. A cancelled ctx stops it
+// early: the cell comes back with Interrupted set and what was measured.
+// The error is for failures that leave no result (setup, audit).
+func RunCell(ctx context.Context, cfg Config, spec Spec, index, total int) (results.Cell, error) {
+	sc := cfg.Scenario
+	cell := results.Cell{
+		Driver: cfg.DriverName, Strategy: spec.Strategy, Backoff: spec.Backoff, Writers: spec.Writers,
+		OnConflict: sc.OnConflict, Scope: sc.Scope, Keys: sc.Keys, Rate: sc.Rate,
+		GiveUps: map[string]int64{}, Errors: map[string]int64{}, Histograms: map[string]string{},
+	}
+	if sc.Trials > 1 {
+		cell.Trial = spec.Trial
+	}
+	clk := cfg.Clock
+	if clk == nil {
+		clk = clock.Real{}
+	}
+	strat, err := strategy.New(spec.Strategy, cfg.Store, cfg.DriverName, strategy.Config{
+		Fencing:  sc.Fencing,
+		LeaseTTL: sc.LeaseTTL.D(),
+		Stall:    strategy.Stall{Prob: sc.LeaseStall.Prob, Duration: sc.LeaseStall.Duration.D()},
+		Leaser:   cfg.Leaser,
+		Merge:    sc.OnConflict == "merge",
+		Clock:    clk,
+	})
+	if err != nil {
+		cell.Skipped = err.Error()
+		return cell, nil
+	}
+	policy, err := backoff.New(spec.Backoff, sc.BackoffBase.D(), sc.BackoffCap.D())
+	if err != nil {
+		return cell, err
+	}
+	var budget *backoff.Budget
+	if sc.Budget > 0 {
+		if budget, err = backoff.NewBudget(sc.Budget, sc.BudgetRetryCost, sc.BudgetRefund); err != nil {
+			return cell, err
+		}
+	}
+	chooser, err := keydist.New(sc.Distribution, sc.Keys, keydist.Params{ZipfTheta: sc.ZipfTheta, HotFraction: sc.HotFraction, HotOps: sc.HotOps})
+	if err != nil {
+		return cell, err
+	}
+	dspec := drivers.Spec{Keys: sc.Keys, FieldGroups: sc.FieldGroups, PayloadBytes: sc.PayloadBytes}
+	if err := cfg.Store.Setup(ctx, dspec); err != nil {
+		return cell, fmt.Errorf("%s: setup: %w", cfg.DriverName, err)
+	}
+
+	// Stopping: stop ends new work; storeCtx lets in-flight attempts
+	// finish, bounded by the grace period.
+	var stop atomic.Bool
+	storeCtx, storeCancel := context.WithCancel(context.WithoutCancel(ctx))
+	defer storeCancel()
+	grace := cfg.Grace
+	if grace <= 0 {
+		grace = 10 * time.Second
+	}
+	cellDone := make(chan struct{})
+	defer close(cellDone)
+	go func() {
+		select {
+		case <-ctx.Done():
+			stop.Store(true)
+			t := time.NewTimer(grace)
+			defer t.Stop()
+			select {
+			case <-t.C:
+				storeCancel()
+			case <-cellDone:
+			}
+		case <-cellDone:
+		}
+	}()
+
+	series := &record.Series{}
+	start := clk.Now()
+	live := &Live{Series: series, Start: start.Add(sc.Warmup.D())}
+	if sc.OpsPerWriter == 0 {
+		live.Length = sc.Duration.D()
+	}
+	p := plan{
+		sc: sc, spec: spec, strat: strat, policy: policy, budget: budget, chooser: chooser,
+		clk: clk, stop: &stop, ctx: ctx, storeCtx: storeCtx, groupBytes: dspec.GroupBytes(),
+		measureStart: live.Start, live: live,
+	}
+	if sc.OpsPerWriter == 0 {
+		p.measureEnd = live.Start.Add(sc.Duration.D())
+	}
+	if cfg.Observer != nil {
+		cfg.Observer.CellStarted(spec, index, total, live)
+	}
+	recs := make([]*record.Recorder, spec.Writers)
+	var wg sync.WaitGroup
+	for w := range spec.Writers {
+		recs[w] = record.New(series)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			p.writer(w, recs[w])
+		}()
+	}
+	wg.Wait()
+	end := clk.Now()
+	cell.Interrupted = ctx.Err() != nil
+
+	merged := recs[0]
+	for _, r := range recs[1:] {
+		if err := merged.Merge(r); err != nil {
+			return cell, err
+		}
+	}
+	measured := end.Sub(live.Start)
+	if p.measureEnd != (time.Time{}) && end.After(p.measureEnd) && !cell.Interrupted {
+		measured = p.measureEnd.Sub(live.Start)
+	}
+	if measured < 0 {
+		measured = 0
+	}
+	if err := merged.Summarize(&cell, measured); err != nil {
+		return cell, err
+	}
+	cell.Timeseries = series.Points()
+
+	auditCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	totals, err := cfg.Store.Totals(auditCtx)
+	if err != nil {
+		return cell, fmt.Errorf("%s: audit: %w", cfg.DriverName, err)
+	}
+	cell.Audit = Audit(merged.Ops+merged.WarmupOps, merged.Indeterminate, totals, spec.Strategy, strat.LossExpected())
+	if cfg.Observer != nil {
+		cfg.Observer.CellFinished(spec, &cell)
+	}
+	return cell, nil
+}
+
+// Audit compares committed ops with the store's totals.
+func Audit(expected, indeterminate int64, t drivers.Totals, strategyName string, lossExpected bool) results.Audit {
+	a := results.Audit{
+		Expected: expected, Observed: t.Counter, Versions: t.Versions,
+		LostUpdates: expected - t.Counter, Indeterminate: indeterminate, LossExpected: lossExpected,
+	}
+	switch {
+	case a.LostUpdates == 0:
+		a.OK = true
+		a.Verdict = fmt.Sprintf("ok: %d committed, %d in the store", expected, t.Counter)
+	case a.LostUpdates > 0 && lossExpected:
+		a.OK = true
+		a.Verdict = fmt.Sprintf("lost %d of %d committed updates, as expected for %s (%s)", a.LostUpdates, expected, strategyName, whyExpected(strategyName))
+	case a.LostUpdates > 0:
+		a.Verdict = fmt.Sprintf("LOST UPDATES: %d of %d committed updates are missing from the store; %s promises none", a.LostUpdates, expected, strategyName)
+	case -a.LostUpdates <= indeterminate:
+		a.OK = true
+		a.Verdict = fmt.Sprintf("ok: %d committed, %d in the store; %d ops whose outcome the store did not confirm did commit", expected, t.Counter, -a.LostUpdates)
+	default:
+		a.Verdict = fmt.Sprintf("HARNESS BUG: the store holds %d more updates than occbench counted (%d committed, %d indeterminate)", -a.LostUpdates, expected, indeterminate)
+	}
+	return a
+}
+
+func whyExpected(strategyName string) string {
+	if strategyName == strategy.Lease {
+		return "leases without fencing let a paused holder overwrite"
+	}
+	return "unconditional writes overwrite each other"
+}
+
+type plan struct {
+	sc         scenarios.Scenario
+	spec       Spec
+	strat      strategy.Strategy
+	policy     backoff.Policy
+	budget     *backoff.Budget
+	chooser    keydist.Chooser
+	clk        clock.Clock
+	stop       *atomic.Bool
+	ctx        context.Context // cancelled on stop: backoff and think sleeps
+	storeCtx   context.Context // attempts
+	groupBytes int
+	live       *Live
+
+	measureStart, measureEnd time.Time // measureEnd zero in ops mode
+}
+
+// writer runs one writer until its ops or the cell's time are done.
+func (p *plan) writer(id int, rec *record.Recorder) {
+	defer rec.Flush()
+	sc := &p.sc
+	rng := rand.New(rand.NewPCG(sc.Seed, uint64(p.spec.Trial)<<32|uint64(id)))
+	payload := make([]byte, p.groupBytes)
+	for i := range payload {
+		payload[i] = byte(id)
+	}
+	op := &strategy.Op{
+		Group:   id % sc.FieldGroups,
+		Writer:  int64(id),
+		Payload: payload,
+		Rand:    rng,
+	}
+	if sc.Scope == "field-group" {
+		op.Scope = drivers.ScopeFieldGroup
+	}
+	defer op.Close()
+
+	var (
+		maxAttempts = sc.MaxAttempts
+		maxElapsed  = sc.MaxElapsed.D()
+		think       = sc.Think.D()
+		failPolicy  = sc.OnConflict == "fail"
+		opsLimit    = int64(sc.OpsPerWriter)
+		lastOps     int64
+	)
+	// Open loop: this writer owns slots id, id+W, id+2W, … of a schedule
+	// with one slot every 1/rate seconds from the start of the cell.
+	var interval time.Duration
+	if sc.Rate > 0 {
+		interval = time.Duration(float64(time.Second) * float64(p.spec.Writers) / sc.Rate)
+	}
+	start := p.clk.Now()
+	var slot0 time.Duration
+	if sc.Rate > 0 {
+		slot0 = time.Duration(float64(time.Second) * float64(id) / sc.Rate)
+	}
+	now := start
+	var done int64
+	for k := int64(0); ; k++ {
+		if p.stop.Load() || (opsLimit > 0 && done >= opsLimit) {
+			return
+		}
+		intended := now
+		if interval > 0 {
+			intended = start.Add(slot0 + time.Duration(k)*interval)
+			if intended.After(now) {
+				if p.clk.Sleep(p.ctx, intended.Sub(now)) != nil {
+					return
+				}
+				now = p.clk.Now()
+			}
+		}
+		if !p.measureEnd.IsZero() && !intended.Before(p.measureEnd) {
+			return
+		}
+		measuring := !intended.Before(p.measureStart)
+		if measuring && interval > 0 {
+			rec.ScheduleLag(now.Sub(intended))
+		}
+		op.Reset(p.chooser.Next(rng))
+		op.ID = k
+		var (
+			attempts               int
+			backoffSum, inAttempts time.Duration
+			prevDelay              time.Duration
+			attemptStart           = now
+		)
+		for {
+			op.Now = attemptStart.UnixNano()
+			err := p.strat.Attempt(p.storeCtx, op)
+			end := p.clk.Now()
+			attempts++
+			took := end.Sub(attemptStart)
+			inAttempts += took
+			kind := drivers.KindOf(err)
+			if measuring {
+				rec.AttemptDone(end.Sub(p.measureStart), took, kind)
+			}
+			now = end
+			if err == nil {
+				done++
+				p.budget.Refund()
+				if measuring && (p.measureEnd.IsZero() || !end.After(p.measureEnd)) {
+					rec.Commit(end.Sub(p.measureStart), end.Sub(intended), attempts, backoffSum, inAttempts)
+					if rec.Ops-lastOps >= 1024 {
+						p.live.Ops.Add(rec.Ops - lastOps)
+						lastOps = rec.Ops
+					}
+				} else {
+					rec.WarmupOps++
+				}
+				break
+			}
+			why, giveUp := p.retry(err, kind, attempts, end.Sub(intended), maxAttempts, maxElapsed, failPolicy, end)
+			if !giveUp && !op.MergeNow {
+				delay := p.policy.Delay(attempts-1, prevDelay, rng)
+				prevDelay = delay
+				if delay > 0 {
+					if p.clk.Sleep(p.ctx, delay) != nil {
+						why, giveUp = record.Interrupted, true
+					}
+					now = p.clk.Now()
+					backoffSum += now.Sub(end)
+				}
+			}
+			if giveUp {
+				if why == record.Errored {
+					rec.Error(drivers.ClassOf(err))
+					rec.Indeterminate++
+				}
+				if measuring {
+					rec.GiveUp(now.Sub(intended), why)
+				}
+				break
+			}
+			attemptStart = now
+		}
+		if think > 0 {
+			if p.clk.Sleep(p.ctx, think) != nil {
+				return
+			}
+			now = p.clk.Now()
+		}
+	}
+}
+
+// retry decides whether an op whose attempt failed gives up, and why.
+func (p *plan) retry(err error, kind drivers.ConflictKind, attempts int, elapsed time.Duration, maxAttempts int, maxElapsed time.Duration, failPolicy bool, now time.Time) (record.GiveUp, bool) {
+	switch {
+	case kind == drivers.NotConflict:
+		return record.Errored, true
+	case failPolicy:
+		return record.FailPolicy, true
+	case maxAttempts > 0 && attempts >= maxAttempts:
+		return record.MaxAttempts, true
+	case maxElapsed > 0 && elapsed >= maxElapsed:
+		return record.MaxElapsed, true
+	case p.stop.Load() || errors.Is(err, context.Canceled) || (!p.measureEnd.IsZero() && now.After(p.measureEnd)):
+		return record.Interrupted, true
+	case !p.budget.Withdraw():
+		return record.Budget, true
+	}
+	return 0, false
+}

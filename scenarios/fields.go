@@ -1,0 +1,174 @@
+package scenarios
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// field binds a YAML name to its flag and a setter from flag text.
+type field struct {
+	yaml, flag, usage string
+	set               func(s *Scenario, v string) error
+}
+
+func durField(name, usage string, get func(*Scenario) *Duration) field {
+	return field{yaml: name, flag: flagName(name), usage: usage, set: func(s *Scenario, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return fmt.Errorf("--%s: want a duration like 250ms or 2s, got %q", flagName(name), v)
+		}
+		*get(s) = Duration(d)
+		return nil
+	}}
+}
+
+func intField(name, usage string, get func(*Scenario) *int) field {
+	return field{yaml: name, flag: flagName(name), usage: usage, set: func(s *Scenario, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return fmt.Errorf("--%s: want an integer, got %q", flagName(name), v)
+		}
+		*get(s) = n
+		return nil
+	}}
+}
+
+func floatField(name, usage string, get func(*Scenario) *float64) field {
+	return field{yaml: name, flag: flagName(name), usage: usage, set: func(s *Scenario, v string) error {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			return fmt.Errorf("--%s: want a number, got %q", flagName(name), v)
+		}
+		*get(s) = f
+		return nil
+	}}
+}
+
+func strField(name, usage string, get func(*Scenario) *string) field {
+	return field{yaml: name, flag: flagName(name), usage: usage, set: func(s *Scenario, v string) error {
+		*get(s) = v
+		return nil
+	}}
+}
+
+func flagName(yamlName string) string { return strings.ReplaceAll(yamlName, "_", "-") }
+
+var fields = []field{
+	strField("name", "scenario name (used in the results file name)", func(s *Scenario) *string { return &s.Name }),
+	strField("description", "what the scenario measures", func(s *Scenario) *string { return &s.Description }),
+	strField("driver", "store: memory, sqlite, postgres, mongo, redis", func(s *Scenario) *string { return &s.Driver }),
+	strField("dsn", "connect to this server/file instead of starting one", func(s *Scenario) *string { return &s.DSN }),
+	strField("image", "container image for the store (default: the official image)", func(s *Scenario) *string { return &s.Image }),
+	{yaml: "params", flag: "param", usage: "driver parameter key=value, comma separated (e.g. lock_wait=nowait)", set: func(s *Scenario, v string) error {
+		if s.Params == nil {
+			s.Params = map[string]string{}
+		}
+		for _, kv := range parseList(v) {
+			k, val, ok := strings.Cut(kv, "=")
+			if !ok || k == "" {
+				return fmt.Errorf("--param: want key=value, got %q", kv)
+			}
+			s.Params[k] = val
+		}
+		return nil
+	}},
+	strField("lease_store", "store that grants leases for the lease strategy (default: the data store)", func(s *Scenario) *string { return &s.LeaseStore }),
+	strField("lease_dsn", "DSN of the lease store", func(s *Scenario) *string { return &s.LeaseDSN }),
+	{yaml: "strategies", flag: "strategy", usage: "comma list: optimistic, pessimistic, serializable, lease, lww", set: func(s *Scenario, v string) error {
+		s.Strategies = parseList(v)
+		return nil
+	}},
+	{yaml: "backoffs", flag: "backoff", usage: "comma list: none, constant, expo, full-jitter, equal-jitter, decorrelated-jitter", set: func(s *Scenario, v string) error {
+		s.Backoffs = parseList(v)
+		return nil
+	}},
+	durField("backoff_base", "backoff base delay", func(s *Scenario) *Duration { return &s.BackoffBase }),
+	durField("backoff_cap", "backoff cap", func(s *Scenario) *Duration { return &s.BackoffCap }),
+	intField("max_attempts", "give up after this many attempts (0 = unlimited)", func(s *Scenario) *int { return &s.MaxAttempts }),
+	durField("max_elapsed", "give up after this long in one op (0 = unlimited)", func(s *Scenario) *Duration { return &s.MaxElapsed }),
+	floatField("budget", "retry budget: token bucket capacity shared by a cell's writers (0 = off)", func(s *Scenario) *float64 { return &s.Budget }),
+	floatField("budget_retry_cost", "tokens a retry spends", func(s *Scenario) *float64 { return &s.BudgetRetryCost }),
+	floatField("budget_refund", "tokens a committed op refunds", func(s *Scenario) *float64 { return &s.BudgetRefund }),
+	strField("on_conflict", "retry, fail or merge", func(s *Scenario) *string { return &s.OnConflict }),
+	strField("scope", "document or field-group", func(s *Scenario) *string { return &s.Scope }),
+	intField("field_groups", "payload field groups per document (1 … 16)", func(s *Scenario) *int { return &s.FieldGroups }),
+	{yaml: "fencing", flag: "fencing", usage: "lease: the store rejects writes with a stale fencing token", set: func(s *Scenario, v string) error {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("--fencing: want true or false, got %q", v)
+		}
+		s.Fencing = b
+		return nil
+	}},
+	durField("lease_ttl", "lease time to live", func(s *Scenario) *Duration { return &s.LeaseTTL }),
+	{yaml: "lease_stall", flag: "lease-stall", usage: "lease holder pauses: PROB:DURATION, e.g. 0.05:1.5s", set: func(s *Scenario, v string) error {
+		p, d, ok := strings.Cut(v, ":")
+		prob, err := strconv.ParseFloat(p, 64)
+		if !ok || err != nil {
+			return fmt.Errorf("--lease-stall: want PROB:DURATION like 0.05:1.5s, got %q", v)
+		}
+		dur, err := time.ParseDuration(d)
+		if err != nil {
+			return fmt.Errorf("--lease-stall: want PROB:DURATION like 0.05:1.5s, got %q", v)
+		}
+		s.LeaseStall = Stall{Prob: prob, Duration: Duration(dur)}
+		return nil
+	}},
+	{yaml: "writers", flag: "writers", usage: "concurrent writers; a comma list is a sweep (1,4,16,64)", set: func(s *Scenario, v string) error {
+		n, err := parseInts("writers", v)
+		s.Writers = n
+		return err
+	}},
+	intField("keys", "documents (1 = a single hot document)", func(s *Scenario) *int { return &s.Keys }),
+	strField("distribution", "key distribution: single, uniform, zipfian, hotspot", func(s *Scenario) *string { return &s.Distribution }),
+	floatField("zipf_theta", "zipfian skew, in (0, 1)", func(s *Scenario) *float64 { return &s.ZipfTheta }),
+	floatField("hot_fraction", "hotspot: fraction of keys that are hot", func(s *Scenario) *float64 { return &s.HotFraction }),
+	floatField("hot_ops", "hotspot: fraction of ops that hit hot keys", func(s *Scenario) *float64 { return &s.HotOps }),
+	intField("payload_bytes", "payload bytes per document", func(s *Scenario) *int { return &s.PayloadBytes }),
+	durField("duration", "measured time per cell", func(s *Scenario) *Duration { return &s.Duration }),
+	intField("ops_per_writer", "stop each writer after N ops instead of after --duration (0 = use duration)", func(s *Scenario) *int { return &s.OpsPerWriter }),
+	durField("warmup", "unmeasured time before each cell", func(s *Scenario) *Duration { return &s.Warmup }),
+	durField("think", "pause between a writer's ops", func(s *Scenario) *Duration { return &s.Think }),
+	floatField("rate", "open loop: total ops/s across writers (0 = closed loop)", func(s *Scenario) *float64 { return &s.Rate }),
+	durField("latency", "memory driver: injected service time per call", func(s *Scenario) *Duration { return &s.Latency }),
+	{yaml: "seed", flag: "seed", usage: "random seed", set: func(s *Scenario, v string) error {
+		n, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			return fmt.Errorf("--seed: want a non-negative integer, got %q", v)
+		}
+		s.Seed = n
+		return nil
+	}},
+	intField("trials", "repeat every cell N times", func(s *Scenario) *int { return &s.Trials }),
+	{yaml: "thresholds", flag: "threshold", usage: "pass/fail checks, comma list, e.g. 'p99_ms<50,lost_updates==0'", set: func(s *Scenario, v string) error {
+		s.Thresholds = parseList(v)
+		return nil
+	}},
+}
+
+// Flag describes a flag that sets a scenario field.
+type Flag struct {
+	Name, Usage string
+	IsBool      bool
+}
+
+// Flags lists the flags that set scenario fields, in file order.
+func Flags() []Flag {
+	out := make([]Flag, len(fields))
+	for i, f := range fields {
+		out[i] = Flag{Name: f.flag, Usage: f.usage, IsBool: f.yaml == "fencing"}
+	}
+	return out
+}
+
+// Set sets the field bound to flag name from its text.
+func (s *Scenario) Set(flag, value string) error {
+	for _, f := range fields {
+		if f.flag == flag {
+			return f.set(s, value)
+		}
+	}
+	return fmt.Errorf("--%s: not a scenario flag", flag)
+}

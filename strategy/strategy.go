@@ -1,0 +1,428 @@
+package strategy
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/occbench/occbench/clock"
+	"github.com/occbench/occbench/drivers"
+)
+
+// SerializableUpdater makes one read-modify-write inside a SERIALIZABLE
+// transaction; serialization failures and deadlocks are conflicts.
+type SerializableUpdater interface {
+	SerializableUpdate(ctx context.Context, w *drivers.Write) error
+}
+
+// Names of the strategies, in the order `occbench list strategies` shows.
+const (
+	Optimistic   = "optimistic"
+	Pessimistic  = "pessimistic"
+	Serializable = "serializable"
+	Lease        = "lease"
+	LWW          = "lww"
+)
+
+var descriptions = []struct{ name, text string }{
+	{Optimistic, "read version, conditional write, retry on conflict"},
+	{Pessimistic, "row lock for the read-modify-write (per-doc mutex, BEGIN IMMEDIATE, SELECT … FOR UPDATE)"},
+	{Serializable, "read and write in one SERIALIZABLE transaction, retried on 40001/40P01"},
+	{Lease, "lease with TTL and fencing token, heartbeat at TTL/2, token-checked release"},
+	{LWW, "naive read-modify-write with an unconditional write: the control that loses updates"},
+}
+
+// Names lists the strategies.
+func Names() []string {
+	out := make([]string, len(descriptions))
+	for i, d := range descriptions {
+		out[i] = d.name
+	}
+	return out
+}
+
+// Describe returns the one-line description of a strategy.
+func Describe(name string) string {
+	for _, d := range descriptions {
+		if d.name == name {
+			return d.text
+		}
+	}
+	return ""
+}
+
+// Stall makes a lease holder pause mid-operation, like a GC pause.
+type Stall struct {
+	Prob     float64       // probability per attempt that holds a lease
+	Duration time.Duration // how long the holder pauses
+}
+
+// Config configures New.
+type Config struct {
+	Fencing  bool          // lease: fenced read and write
+	LeaseTTL time.Duration // lease: time to live
+	Stall    Stall         // lease: injected holder pauses
+	Leaser   Leaser        // lease: nil = the data store's own leases
+	Merge    bool          // on-conflict=merge: re-apply own field group at once
+	Clock    clock.Clock   // nil = wall clock
+}
+
+// DefaultLeaseTTL is the lease time to live when none is given.
+const DefaultLeaseTTL = time.Second
+
+// Strategy makes attempts. One Strategy serves every writer of a cell;
+// per-writer state lives in the Op.
+type Strategy interface {
+	Name() string
+	// Attempt makes one attempt at op: nil when it committed, a conflict
+	// (drivers.KindOf ≠ NotConflict) when another writer won, any other
+	// error otherwise.
+	Attempt(ctx context.Context, op *Op) error
+	// LossExpected reports whether lost updates are the expected result
+	// (lww, leases without fencing) rather than a finding.
+	LossExpected() bool
+}
+
+// Op is one writer's operation state, reused for every op it makes.
+type Op struct {
+	Key     int
+	Group   int
+	Scope   drivers.Scope
+	Writer  int64
+	ID      int64
+	Now     int64 // Unix nanoseconds at attempt start: the metadata written
+	Payload []byte
+	Rand    *rand.Rand
+
+	// MergeNow is set by an optimistic attempt that conflicted on a
+	// document whose own field group was untouched: the runner retries at
+	// once, without backoff.
+	MergeNow bool
+
+	// StaleRejected counts fenced writes the store rejected as stale.
+	StaleRejected int64
+
+	doc   drivers.Doc
+	w     drivers.Write
+	fresh bool // doc holds a read newer than the last conflict
+
+	hb *heartbeat
+}
+
+// Reset prepares op for a new operation on key.
+func (op *Op) Reset(key int) {
+	op.Key = key
+	op.fresh = false
+	op.MergeNow = false
+}
+
+// Doc returns the document as last read by op.
+func (op *Op) Doc() *drivers.Doc { return &op.doc }
+
+func (op *Op) fill(w *drivers.Write) {
+	w.Key = op.Key
+	w.Group = op.Group
+	w.Scope = op.Scope
+	w.Writer = op.Writer
+	w.Op = op.ID
+	w.UpdatedAt = op.Now
+	w.Payload = op.Payload
+	w.Fence = 0
+}
+
+// Close stops per-writer helpers (the lease heartbeat).
+func (op *Op) Close() {
+	if op.hb != nil {
+		op.hb.stop()
+		op.hb = nil
+	}
+}
+
+// New builds the named strategy over store, or says which capability the
+// driver lacks.
+func New(name string, store drivers.Store, driverName string, c Config) (Strategy, error) {
+	if c.Clock == nil {
+		c.Clock = clock.Real{}
+	}
+	lacks := func(what string) error {
+		return fmt.Errorf("--strategy %s: driver %q does not support %s", name, driverName, what)
+	}
+	switch name {
+	case Optimistic:
+		s, ok := store.(CompareAndSwapper)
+		if !ok {
+			return nil, lacks("conditional writes")
+		}
+		return &optimistic{store: s, merge: c.Merge}, nil
+	case Pessimistic:
+		s, ok := store.(LockedUpdater)
+		if !ok {
+			return nil, lacks("row locks")
+		}
+		return &pessimistic{store: s}, nil
+	case Serializable:
+		s, ok := store.(SerializableUpdater)
+		if !ok {
+			return nil, lacks("serializable transactions")
+		}
+		return &serializable{store: s}, nil
+	case LWW:
+		s, ok := store.(Putter)
+		if !ok {
+			return nil, lacks("unconditional writes")
+		}
+		return &lww{store: s}, nil
+	case Lease:
+		p, ok := store.(Putter)
+		if !ok {
+			return nil, lacks("unconditional writes")
+		}
+		l := c.Leaser
+		if l == nil {
+			if l, ok = store.(Leaser); !ok {
+				return nil, lacks("leases (use --lease-store)")
+			}
+		}
+		var fr FencedReader
+		if c.Fencing {
+			if fr, ok = store.(FencedReader); !ok {
+				return nil, lacks("fenced writes (use --fencing=false)")
+			}
+		}
+		ttl := c.LeaseTTL
+		if ttl <= 0 {
+			ttl = DefaultLeaseTTL
+		}
+		if c.Stall.Prob < 0 || c.Stall.Prob > 1 {
+			return nil, fmt.Errorf("--lease-stall: probability must be in [0, 1], got %v", c.Stall.Prob)
+		}
+		return &lease{data: p, fenced: fr, leaser: l, ttl: ttl, stall: c.Stall, clock: c.Clock}, nil
+	}
+	return nil, fmt.Errorf("--strategy: unknown strategy %q (allowed: %s)", name, strings.Join(Names(), ", "))
+}
+
+type optimistic struct {
+	store CompareAndSwapper
+	merge bool
+}
+
+func (s *optimistic) Name() string       { return Optimistic }
+func (s *optimistic) LossExpected() bool { return false }
+
+func (s *optimistic) Attempt(ctx context.Context, op *Op) error {
+	op.MergeNow = false
+	if !op.fresh {
+		if err := s.store.Read(ctx, op.Key, &op.doc); err != nil {
+			return err
+		}
+	}
+	op.fresh = false
+	w := &op.w
+	op.fill(w)
+	if op.Scope == drivers.ScopeFieldGroup {
+		w.Expect = op.doc.Groups[op.Group]
+	} else {
+		w.Expect = op.doc.Version
+	}
+	err := s.store.CompareAndSwap(ctx, w)
+	if err == nil || !s.merge || op.Scope != drivers.ScopeDocument || drivers.KindOf(err) != drivers.VersionMismatch {
+		return err
+	}
+	// Merge: if the concurrent write touched only other field groups,
+	// the next attempt re-applies our group at once on the fresh read.
+	own := op.doc.Groups[op.Group]
+	if rerr := s.store.Read(ctx, op.Key, &op.doc); rerr == nil {
+		op.fresh = true
+		op.MergeNow = op.doc.Groups[op.Group] == own
+	}
+	return err
+}
+
+type pessimistic struct{ store LockedUpdater }
+
+func (s *pessimistic) Name() string       { return Pessimistic }
+func (s *pessimistic) LossExpected() bool { return false }
+
+func (s *pessimistic) Attempt(ctx context.Context, op *Op) error {
+	op.fill(&op.w)
+	return s.store.LockedUpdate(ctx, &op.w)
+}
+
+type serializable struct{ store SerializableUpdater }
+
+func (s *serializable) Name() string       { return Serializable }
+func (s *serializable) LossExpected() bool { return false }
+
+func (s *serializable) Attempt(ctx context.Context, op *Op) error {
+	op.fill(&op.w)
+	return s.store.SerializableUpdate(ctx, &op.w)
+}
+
+type lww struct{ store Putter }
+
+func (s *lww) Name() string       { return LWW }
+func (s *lww) LossExpected() bool { return true }
+
+func (s *lww) Attempt(ctx context.Context, op *Op) error {
+	if err := s.store.Read(ctx, op.Key, &op.doc); err != nil {
+		return err
+	}
+	w := &op.w
+	op.fill(w)
+	setFromRead(w, &op.doc, op.Group)
+	return s.store.Put(ctx, w)
+}
+
+// setFromRead computes the naive read-modify-write values.
+func setFromRead(w *drivers.Write, d *drivers.Doc, group int) {
+	w.Version = d.Version + 1
+	w.Counter = d.Counter + 1
+	w.GroupVersion = d.Groups[group] + 1
+}
+
+type lease struct {
+	data   Putter
+	fenced FencedReader // nil = fencing off
+	leaser Leaser
+	ttl    time.Duration
+	stall  Stall
+	clock  clock.Clock
+}
+
+func (s *lease) Name() string       { return Lease }
+func (s *lease) LossExpected() bool { return s.fenced == nil }
+
+func (s *lease) Attempt(ctx context.Context, op *Op) error {
+	holder := op.Writer + 1
+	fence, err := s.leaser.Acquire(ctx, op.Key, holder, s.ttl)
+	if err != nil {
+		return err
+	}
+	if op.hb == nil {
+		op.hb = newHeartbeat(s.leaser, s.ttl)
+	}
+	op.hb.hold(op.Key, holder, fence)
+	err = s.underLease(ctx, op, fence)
+	op.hb.drop()
+	if rerr := s.leaser.Release(ctx, op.Key, holder, fence); rerr != nil && err == nil && drivers.KindOf(rerr) == drivers.NotConflict {
+		// The write committed; a failed release only delays the next
+		// holder until the lease expires. Report it unless it merely
+		// says the lease was already gone.
+		return fmt.Errorf("lease: release after commit: %w", rerr)
+	}
+	return err
+}
+
+func (s *lease) underLease(ctx context.Context, op *Op, fence int64) error {
+	var err error
+	if s.fenced != nil {
+		err = s.fenced.ReadFenced(ctx, op.Key, fence, &op.doc)
+	} else {
+		err = s.data.Read(ctx, op.Key, &op.doc)
+	}
+	if err != nil {
+		return err
+	}
+	if s.stall.Prob > 0 && op.Rand != nil && op.Rand.Float64() < s.stall.Prob {
+		// A process pause stops the heartbeat too.
+		op.hb.pause(true)
+		serr := s.clock.Sleep(ctx, s.stall.Duration)
+		op.hb.pause(false)
+		if serr != nil {
+			return serr
+		}
+	}
+	w := &op.w
+	op.fill(w)
+	setFromRead(w, &op.doc, op.Group)
+	if s.fenced != nil {
+		w.Fence = fence
+	}
+	err = s.data.Put(ctx, w)
+	if drivers.KindOf(err) == drivers.StaleFence {
+		op.StaleRejected++
+	}
+	return err
+}
+
+// heartbeat extends a writer's lease at TTL/2 while an attempt holds it.
+// It runs in its own goroutine so that a slow store call does not let the
+// lease lapse; a stall pauses it, as a GC pause would.
+type heartbeat struct {
+	leaser Leaser
+	ttl    time.Duration
+
+	mu     sync.Mutex
+	held   bool
+	paused bool
+	key    int
+	holder int64
+	fence  int64
+	since  time.Time
+
+	quit chan struct{}
+	done chan struct{}
+}
+
+func newHeartbeat(l Leaser, ttl time.Duration) *heartbeat {
+	h := &heartbeat{leaser: l, ttl: ttl, quit: make(chan struct{}), done: make(chan struct{})}
+	go h.loop()
+	return h
+}
+
+func (h *heartbeat) hold(key int, holder, fence int64) {
+	h.mu.Lock()
+	h.held, h.key, h.holder, h.fence = true, key, holder, fence
+	h.since = time.Now()
+	h.mu.Unlock()
+}
+
+func (h *heartbeat) drop() {
+	h.mu.Lock()
+	h.held = false
+	h.mu.Unlock()
+}
+
+func (h *heartbeat) pause(p bool) {
+	h.mu.Lock()
+	h.paused = p
+	h.mu.Unlock()
+}
+
+func (h *heartbeat) stop() {
+	close(h.quit)
+	<-h.done
+}
+
+func (h *heartbeat) loop() {
+	defer close(h.done)
+	tick := time.NewTicker(h.ttl / 4)
+	defer tick.Stop()
+	for {
+		select {
+		case <-h.quit:
+			return
+		case now := <-tick.C:
+			h.mu.Lock()
+			due := h.held && !h.paused && now.Sub(h.since) >= h.ttl/2
+			key, holder, fence := h.key, h.holder, h.fence
+			h.mu.Unlock()
+			if !due {
+				continue
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), h.ttl/2)
+			err := h.leaser.Extend(ctx, key, holder, fence, h.ttl)
+			cancel()
+			h.mu.Lock()
+			if err == nil && h.held && h.fence == fence {
+				h.since = now
+			} else if err != nil && h.fence == fence {
+				h.held = false // lost: the fence will tell the store
+			}
+			h.mu.Unlock()
+		}
+	}
+}
