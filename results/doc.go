@@ -1,0 +1,51 @@
+// Package results reads, writes and renders occbench results files.
+//
+// A results file is one JSON document per run, schema "occbench/v1"
+// (the Schema constant). It holds:
+//
+//   - schema, started_at, finished_at, interrupted: the run's identity.
+//     interrupted is true when the run was stopped by a signal; the cells
+//     that finished are still complete and audited.
+//   - scenario: the resolved scenario (after flags) as plain data, keyed by
+//     the YAML field names, so a run can be repeated from its results.
+//   - environment: occbench and Go versions, OS, CPUs, driver, server
+//     version and the DSN, always redacted (Encode redacts it again).
+//   - cells: one per (driver, strategy, backoff, writers[, trial])
+//     combination, with counts, rates, latency summaries in milliseconds,
+//     the lost-update audit, a per-second time series and the raw HDR
+//     histograms.
+//
+// The definition of every number is in METRICS.md; the JSON field names are
+// the struct tags in schema.go and are a contract: new fields may be added
+// to occbench/v1, none renamed or removed.
+//
+// # Histograms
+//
+// Cell.Histograms maps an outcome (HistCommitted, HistAttempt, …) to an HDR
+// histogram of values in microseconds (attempt counts for HistAttempts),
+// recorded with the shared settings HistLowest … HistHighest at HistSigFigs
+// significant figures so that histograms from any process merge exactly.
+// Each is stored as the string hdrhistogram-go's
+// Histogram.Encode(V2CompressedEncodingCookieBase) returns: the standard
+// HdrHistogram V2 compressed encoding (cookie, length, zlib payload) in one
+// layer of standard base64, readable by every HdrHistogram implementation
+// (Java's Histogram.decodeFromCompressedByteBuffer after base64-decoding,
+// HdrHistogram_py's decode, the Go Decode). EncodeHistogram and
+// DecodeHistogram convert; LatencyOf and RetriesOf summarise.
+//
+// # Files
+//
+// WriteFile writes atomically (temporary file in the same directory, fsync,
+// rename) so that an interrupted run never leaves a truncated file behind;
+// DefaultPath names files results/<UTC start>-<scenario>.json. ReadFile
+// rejects anything that is not an occbench/v1 file with an error naming
+// the path and the line and column of a syntax error.
+//
+// # Reports
+//
+// Render prints a file as an aligned text table, a GitHub markdown table
+// (for pull requests), CSV with every summary column (for spreadsheets and
+// benchstat-like tooling) or JSON. Every report lists each cell's audit;
+// lost updates under a strategy that promises safety are printed loudly,
+// those under lww or an unfenced lease are labelled as expected.
+package results

@@ -1,0 +1,437 @@
+package results
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// formats lists Render's formats in the order Formats reports them.
+var formats = [...]string{"text", "markdown", "csv", "json"}
+
+// Formats returns the names Render accepts, for --format's help text.
+func Formats() []string { return slices.Clone(formats[:]) }
+
+// Render writes f to w in format: "text" (an aligned table for a
+// terminal), "markdown" (a GitHub table to paste into a pull request),
+// "csv" (every summary column, one row per cell) or "json" (Encode).
+// Output is deterministic: cells keep their order in f, map keys are
+// sorted. Render returns the first write error.
+func Render(w io.Writer, f *File, format string) error {
+	if f == nil {
+		return errors.New("results: render: nil file")
+	}
+	switch format {
+	case "text":
+		return renderText(w, f)
+	case "markdown":
+		return renderMarkdown(w, f)
+	case "csv":
+		return renderCSV(w, f)
+	case "json":
+		return Encode(w, f)
+	}
+	return fmt.Errorf("--format: unknown format %q (allowed: %s)", format, strings.Join(formats[:], ", "))
+}
+
+// errWriter keeps the first write error so that rendering code can print
+// freely and check once.
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errWriter) Write(p []byte) (int, error) {
+	if e.err != nil {
+		return 0, e.err
+	}
+	n, err := e.w.Write(p)
+	e.err = err
+	return n, err
+}
+
+func (e *errWriter) printf(format string, args ...any) {
+	_, _ = fmt.Fprintf(e, format, args...) // error kept in e.err
+}
+
+// table is the per-cell table shared by the text and markdown reports.
+type table struct {
+	header  []string
+	numeric []bool // right-aligned in markdown
+	rows    [][]string
+}
+
+// cellTable builds the summary table. Optional columns (driver, rate,
+// trial) appear only when some cell needs them.
+func cellTable(f *File) table {
+	multiDriver := len(drivers(f)) > 1
+	hasRate, hasTrial := false, false
+	for i := range f.Cells {
+		hasRate = hasRate || f.Cells[i].Rate > 0
+		hasTrial = hasTrial || f.Cells[i].Trial > 0
+	}
+	var t table
+	col := func(name string, numeric bool) {
+		t.header = append(t.header, name)
+		t.numeric = append(t.numeric, numeric)
+	}
+	if multiDriver {
+		col("driver", false)
+	}
+	col("strategy", false)
+	col("backoff", false)
+	col("writers", true)
+	if hasRate {
+		col("rate", true)
+	}
+	if hasTrial {
+		col("trial", true)
+	}
+	for _, name := range []string{"ops/s", "attempts/s", "conflict%", "retries/op", "p50 ms", "p99 ms", "p99.9 ms", "give-ups", "errors"} {
+		col(name, true)
+	}
+	col("audit", false)
+
+	for i := range f.Cells {
+		c := &f.Cells[i]
+		var row []string
+		if multiDriver {
+			row = append(row, c.Driver)
+		}
+		row = append(row, c.Strategy, c.Backoff, strconv.Itoa(c.Writers))
+		if hasRate {
+			row = append(row, orDash(c.Rate > 0, sig3(c.Rate)))
+		}
+		if hasTrial {
+			row = append(row, orDash(c.Trial > 0, strconv.Itoa(c.Trial)))
+		}
+		if c.Skipped != "" {
+			for range 9 {
+				row = append(row, "-")
+			}
+		} else {
+			row = append(row,
+				sig3(c.ThroughputOpsS),
+				sig3(c.AttemptsS),
+				strconv.FormatFloat(100*c.ConflictRatio, 'f', 1, 64)+"%",
+				sig3(c.RetriesPerOp.Mean),
+				sig3(c.LatencyMS.P50),
+				sig3(c.LatencyMS.P99),
+				sig3(c.LatencyMS.P999),
+				strconv.FormatInt(sum(c.GiveUps), 10),
+				strconv.FormatInt(sum(c.Errors), 10),
+			)
+		}
+		row = append(row, auditText(c))
+		t.rows = append(t.rows, row)
+	}
+	return t
+}
+
+// orDash returns s when set, "-" otherwise.
+func orDash(set bool, s string) string {
+	if !set {
+		return "-"
+	}
+	return s
+}
+
+// drivers returns the distinct drivers of f's cells, sorted.
+func drivers(f *File) []string {
+	set := map[string]bool{}
+	for i := range f.Cells {
+		set[f.Cells[i].Driver] = true
+	}
+	return slices.Sorted(maps.Keys(set))
+}
+
+// auditText is the audit column: "ok", "LOST 123 (expected: lww)",
+// "LOST 5 !!", or "skipped: reason".
+func auditText(c *Cell) string {
+	if c.Skipped != "" {
+		return "skipped: " + c.Skipped
+	}
+	a := c.Audit
+	var s string
+	switch {
+	case unexpected(c) && a.LostUpdates > 0:
+		s = fmt.Sprintf("LOST %d !!", a.LostUpdates)
+	case unexpected(c) && a.LostUpdates < 0:
+		s = fmt.Sprintf("EXTRA %d !! (harness bug)", -a.LostUpdates)
+	case unexpected(c):
+		s = "FAILED !!"
+	case a.LossExpected && a.LostUpdates > 0:
+		s = fmt.Sprintf("LOST %d (expected: %s)", a.LostUpdates, c.Strategy)
+	default:
+		s = "ok"
+	}
+	if a.Indeterminate > 0 {
+		s += fmt.Sprintf(", %d indeterminate", a.Indeterminate)
+	}
+	if c.Interrupted {
+		s += ", interrupted"
+	}
+	return s
+}
+
+// unexpected reports whether c's audit found a loss its strategy promises
+// not to have (or any other audit failure).
+func unexpected(c *Cell) bool {
+	return c.Skipped == "" && !c.Audit.OK && !c.Audit.LossExpected
+}
+
+// expectedLoss reports whether c lost updates under a strategy that
+// promises no safety.
+func expectedLoss(c *Cell) bool {
+	return c.Skipped == "" && !unexpected(c) && c.Audit.LossExpected && c.Audit.LostUpdates > 0
+}
+
+// lossReason says why a strategy may lose updates.
+func lossReason(strategy string) string {
+	switch {
+	case strategy == "lww":
+		return "unconditional writes"
+	case strings.Contains(strategy, "lease"):
+		return "unfenced lease"
+	}
+	return "the strategy promises no safety"
+}
+
+// cellLabel names a cell in audit lines: "backoff expo, writers 8, …".
+func cellLabel(c *Cell, multiDriver bool) string {
+	parts := []string{"backoff " + c.Backoff, "writers " + strconv.Itoa(c.Writers)}
+	if c.Rate > 0 {
+		parts = append(parts, "rate "+sig3(c.Rate)+"/s")
+	}
+	if c.Trial > 0 {
+		parts = append(parts, "trial "+strconv.Itoa(c.Trial))
+	}
+	if multiDriver {
+		parts = append(parts, "driver "+c.Driver)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// auditLines returns the loud lines (unexpected losses and failures) and
+// the quiet ones (expected losses), in cell order. code wraps names
+// (backticks in markdown); strong wraps the alarm words.
+func auditLines(f *File, code, strong func(string) string) (loud, quiet []string) {
+	multi := len(drivers(f)) > 1
+	for i := range f.Cells {
+		c := &f.Cells[i]
+		a := c.Audit
+		label := cellLabel(c, multi)
+		switch {
+		case unexpected(c):
+			var line string
+			switch {
+			case a.LostUpdates > 0:
+				line = fmt.Sprintf("%s: strategy %s (%s) lost %d of %d committed updates",
+					strong("UNEXPECTED LOST UPDATES"), code(c.Strategy), label, a.LostUpdates, a.Expected)
+			case a.LostUpdates < 0:
+				line = fmt.Sprintf("%s: strategy %s (%s): the store holds %d more updates than the %d committed (occbench missed a commit)",
+					strong("HARNESS BUG"), code(c.Strategy), label, -a.LostUpdates, a.Expected)
+			default:
+				line = fmt.Sprintf("%s: strategy %s (%s): expected %d, observed %d, versions %d",
+					strong("AUDIT FAILED"), code(c.Strategy), label, a.Expected, a.Observed, a.Versions)
+			}
+			if a.Verdict != "" {
+				line += " — " + a.Verdict
+			}
+			loud = append(loud, line)
+		case expectedLoss(c):
+			quiet = append(quiet, fmt.Sprintf("%s (%s) lost %d of %d updates as expected: %s",
+				code(c.Strategy), label, a.LostUpdates, a.Expected, lossReason(c.Strategy)))
+		}
+	}
+	return loud, quiet
+}
+
+func ranCells(f *File) int {
+	n := 0
+	for i := range f.Cells {
+		if f.Cells[i].Skipped == "" {
+			n++
+		}
+	}
+	return n
+}
+
+// header is the run description shared by text and markdown.
+type header struct {
+	scenario, driver, started, duration string
+	interrupted                         bool
+}
+
+func headerOf(f *File) header {
+	h := header{
+		scenario:    "-",
+		driver:      f.Environment.Driver,
+		started:     "-",
+		duration:    "-",
+		interrupted: f.Interrupted,
+	}
+	if v, ok := f.Scenario["name"]; ok && v != nil {
+		h.scenario = fmt.Sprint(v)
+	}
+	if h.driver == "" {
+		h.driver = strings.Join(drivers(f), ", ")
+	}
+	if h.driver == "" {
+		h.driver = "-"
+	}
+	if f.Environment.ServerVersion != "" {
+		h.driver += " (server " + f.Environment.ServerVersion + ")"
+	}
+	if !f.StartedAt.IsZero() {
+		h.started = f.StartedAt.UTC().Format(time.RFC3339)
+		if !f.FinishedAt.IsZero() {
+			h.duration = f.FinishedAt.Sub(f.StartedAt).Round(time.Millisecond).String()
+		}
+	}
+	return h
+}
+
+func renderText(w io.Writer, f *File) error {
+	ew := &errWriter{w: w}
+	h := headerOf(f)
+	interrupted := "no"
+	if h.interrupted {
+		interrupted = "YES (stopped early: results are partial)"
+	}
+	tw := tabwriter.NewWriter(ew, 0, 8, 2, ' ', 0)
+	fmt.Fprintf(tw, "scenario\t%s\n", h.scenario)
+	fmt.Fprintf(tw, "driver\t%s\n", h.driver)
+	fmt.Fprintf(tw, "started\t%s\n", h.started)
+	fmt.Fprintf(tw, "duration\t%s\n", h.duration)
+	fmt.Fprintf(tw, "interrupted\t%s\n", interrupted)
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	ew.printf("\n")
+
+	t := cellTable(f)
+	tw = tabwriter.NewWriter(ew, 0, 8, 2, ' ', 0)
+	fmt.Fprintln(tw, strings.Join(t.header, "\t"))
+	for _, row := range t.rows {
+		fmt.Fprintln(tw, strings.Join(row, "\t"))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+
+	id := func(s string) string { return s }
+	loud, quiet := auditLines(f, id, id)
+	ew.printf("\n")
+	if len(loud) > 0 {
+		bar := strings.Repeat("!", 72)
+		ew.printf("%s\n", bar)
+		for _, l := range loud {
+			ew.printf("!! %s\n", l)
+		}
+		ew.printf("%s\n", bar)
+		if len(quiet) > 0 {
+			ew.printf("\n")
+		}
+	}
+	for _, l := range quiet {
+		ew.printf("%s\n", l)
+	}
+	if len(loud) == 0 {
+		ew.printf("audit: no unexpected lost updates in %d cells that ran\n", ranCells(f))
+	}
+	return ew.err
+}
+
+func renderMarkdown(w io.Writer, f *File) error {
+	ew := &errWriter{w: w}
+	h := headerOf(f)
+	code := func(s string) string { return "`" + strings.ReplaceAll(s, "`", "'") + "`" }
+	ew.printf("### occbench: %s\n\n", mdEscape(h.scenario))
+	ew.printf("- driver: %s\n", mdEscape(h.driver))
+	ew.printf("- started: %s, duration %s\n", h.started, h.duration)
+	if h.interrupted {
+		ew.printf("- interrupted: **yes** (stopped early: results are partial)\n")
+	} else {
+		ew.printf("- interrupted: no\n")
+	}
+	ew.printf("\n")
+
+	t := cellTable(f)
+	ew.printf("|")
+	for _, name := range t.header {
+		ew.printf(" %s |", mdEscape(name))
+	}
+	ew.printf("\n|")
+	for _, num := range t.numeric {
+		if num {
+			ew.printf("---:|")
+		} else {
+			ew.printf("---|")
+		}
+	}
+	ew.printf("\n")
+	for _, row := range t.rows {
+		ew.printf("|")
+		for _, v := range row {
+			ew.printf(" %s |", mdEscape(v))
+		}
+		ew.printf("\n")
+	}
+
+	loud, quiet := auditLines(f, code, func(s string) string { return "**" + s + "**" })
+	ew.printf("\n#### Audit\n\n")
+	if len(loud) > 0 {
+		ew.printf("> [!CAUTION]\n")
+		for i, l := range loud {
+			if i > 0 {
+				ew.printf(">\n")
+			}
+			ew.printf("> %s\n", mdEscape(l))
+		}
+		ew.printf("\n")
+	}
+	for _, l := range quiet {
+		ew.printf("- %s\n", mdEscape(l))
+	}
+	if len(loud) == 0 {
+		ew.printf("No unexpected lost updates in %d cells that ran.\n", ranCells(f))
+	}
+	return ew.err
+}
+
+// mdEscape keeps s on one line and inside its table cell.
+func mdEscape(s string) string {
+	return strings.NewReplacer("|", `\|`, "\n", " ", "\r", " ").Replace(s)
+}
+
+// sig3 formats v with three significant digits and no exponent:
+// 0.0123, 1.23, 123, 12300.
+func sig3(v float64) string {
+	switch {
+	case math.IsNaN(v) || math.IsInf(v, 0):
+		return strconv.FormatFloat(v, 'f', -1, 64)
+	case v == 0:
+		return "0"
+	}
+	r, _ := strconv.ParseFloat(strconv.FormatFloat(v, 'e', 2, 64), 64) // cannot fail
+	digits := int(math.Floor(math.Log10(math.Abs(r)))) + 1             // before the point
+	dec := max(0, 3-digits)
+	return strconv.FormatFloat(r, 'f', dec, 64)
+}
+
+// sum adds a map's values.
+func sum(m map[string]int64) int64 {
+	var n int64
+	for _, v := range m {
+		n += v
+	}
+	return n
+}

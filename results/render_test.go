@@ -1,0 +1,255 @@
+package results
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/*.golden")
+
+// golden compares got with testdata/<TestName>.golden, rewriting it with
+// -update.
+func golden(t *testing.T, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", strings.ReplaceAll(t.Name(), "/", "_")+".golden")
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("output differs from %s (run go test -update to accept)\n--- got ---\n%s\n--- want ---\n%s", path, got, want)
+	}
+}
+
+func render(t *testing.T, f *File, format string) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := Render(&buf, f, format); err != nil {
+		t.Fatalf("Render(%q): %v", format, err)
+	}
+	// Deterministic: a second rendering (new map iteration order) matches.
+	var again bytes.Buffer
+	if err := Render(&again, f, format); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(buf.Bytes(), again.Bytes()) {
+		t.Fatalf("Render(%q) is not deterministic", format)
+	}
+	return buf.Bytes()
+}
+
+func TestRenderText(t *testing.T) {
+	out := render(t, testFile(t), "text")
+	golden(t, out)
+	for _, want := range []string{
+		"UNEXPECTED LOST UPDATES: strategy pessimistic (backoff expo, writers 8) lost 5 of 1000 committed updates",
+		"lww (backoff none, writers 8) lost 123 of 20200 updates as expected: unconditional writes",
+		"LOST 5 !!", "LOST 123 (expected: lww)", "skipped: driver postgres: no Leaser capability",
+	} {
+		if !bytes.Contains(out, []byte(want)) {
+			t.Errorf("text report lacks %q", want)
+		}
+	}
+	if bytes.Contains(out, []byte("UNEXPECTED LOST UPDATES: strategy lww")) {
+		t.Error("text report calls the expected lww loss unexpected")
+	}
+	if bytes.Contains(out, []byte("strategy lease (")) {
+		t.Error("text report audits the skipped cell")
+	}
+}
+
+func TestRenderMarkdown(t *testing.T) {
+	golden(t, render(t, testFile(t), "markdown"))
+}
+
+func TestRenderCSV(t *testing.T) {
+	golden(t, render(t, testFile(t), "csv"))
+}
+
+// TestRenderTextOptionalColumns covers a multi-driver, open-loop run with
+// trials: the driver, rate and trial columns appear, and a clean audit
+// says so.
+func TestRenderTextOptionalColumns(t *testing.T) {
+	f := testFile(t)
+	f.Cells = f.Cells[:1]
+	f.Interrupted = true
+	f.Environment.Driver = ""
+	f.Environment.ServerVersion = ""
+	c := f.Cells[0]
+	c.Driver, c.Rate, c.Trial = "sqlite", 500, 2
+	c.Interrupted = true
+	f.Cells = append(f.Cells, c)
+	golden(t, render(t, f, "text"))
+}
+
+func TestRenderJSON(t *testing.T) {
+	t.Parallel()
+	f := testFile(t)
+	out := render(t, f, "json")
+	var enc bytes.Buffer
+	if err := Encode(&enc, f); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(out, enc.Bytes()) {
+		t.Error("Render json differs from Encode")
+	}
+	var back File
+	if err := json.Unmarshal(out, &back); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(&back, f) {
+		t.Error("json rendering does not decode to the same file")
+	}
+}
+
+func TestRenderErrors(t *testing.T) {
+	t.Parallel()
+	var buf bytes.Buffer
+	err := Render(&buf, testFile(t), "html")
+	want := `--format: unknown format "html" (allowed: text, markdown, csv, json)`
+	if err == nil || err.Error() != want {
+		t.Errorf("Render(html) error = %v, want %s", err, want)
+	}
+	if err := Render(&buf, nil, "text"); err == nil {
+		t.Error("Render(nil file) succeeded")
+	}
+	if buf.Len() != 0 {
+		t.Errorf("failed Render wrote %q", buf.String())
+	}
+}
+
+type failWriter struct{ n int } // fails after n successful writes
+
+var errWrite = errors.New("disk full")
+
+func (w *failWriter) Write(p []byte) (int, error) {
+	if w.n == 0 {
+		return 0, errWrite
+	}
+	w.n--
+	return len(p), nil
+}
+
+// countWriter counts Write calls.
+type countWriter struct{ n int }
+
+func (w *countWriter) Write(p []byte) (int, error) { w.n++; return len(p), nil }
+
+// TestRenderWriteError fails each write of each format in turn: Render
+// must report it, never swallow it.
+func TestRenderWriteError(t *testing.T) {
+	t.Parallel()
+	f := testFile(t)
+	for _, format := range Formats() {
+		var cw countWriter
+		if err := Render(&cw, f, format); err != nil {
+			t.Fatal(err)
+		}
+		if cw.n == 0 {
+			t.Fatalf("Render(%s) wrote nothing", format)
+		}
+		for n := range cw.n {
+			if err := Render(&failWriter{n: n}, f, format); !errors.Is(err, errWrite) {
+				t.Errorf("Render(%s) failing write %d of %d: error = %v, want %v", format, n+1, cw.n, err, errWrite)
+			}
+		}
+	}
+}
+
+func TestFormats(t *testing.T) {
+	t.Parallel()
+	got := Formats()
+	want := []string{"text", "markdown", "csv", "json"}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("Formats() = %v, want %v", got, want)
+	}
+	got[0] = "changed"
+	if Formats()[0] != "text" {
+		t.Error("Formats returns shared state")
+	}
+}
+
+func TestSig3(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in   float64
+		want string
+	}{
+		{0, "0"},
+		{1, "1.00"},
+		{1.2345, "1.23"},
+		{0.012345, "0.0123"},
+		{9.9996, "10.0"},
+		{99.96, "100"},
+		{123.4, "123"},
+		{1234.5, "1230"},
+		{98765, "98800"},
+		{-1.5, "-1.50"},
+		{0.0005, "0.000500"},
+	}
+	for _, tt := range tests {
+		if got := sig3(tt.in); got != tt.want {
+			t.Errorf("sig3(%v) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestAuditText(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		cell Cell
+		want string
+	}{
+		{"ok", Cell{Strategy: "optimistic", Audit: Audit{OK: true}}, "ok"},
+		{"ok indeterminate", Cell{Strategy: "optimistic", Audit: Audit{OK: true, Indeterminate: 2}}, "ok, 2 indeterminate"},
+		{"expected", Cell{Strategy: "lww", Audit: Audit{OK: true, LossExpected: true, LostUpdates: 7}}, "LOST 7 (expected: lww)"},
+		{"expected no loss", Cell{Strategy: "lww", Audit: Audit{OK: true, LossExpected: true}}, "ok"},
+		{"unexpected", Cell{Strategy: "optimistic", Audit: Audit{LostUpdates: 5}}, "LOST 5 !!"},
+		{"overcount", Cell{Strategy: "optimistic", Audit: Audit{LostUpdates: -2}}, "EXTRA 2 !! (harness bug)"},
+		{"failed", Cell{Strategy: "optimistic"}, "FAILED !!"},
+		{"interrupted", Cell{Strategy: "optimistic", Interrupted: true, Audit: Audit{OK: true}}, "ok, interrupted"},
+		{"skipped", Cell{Strategy: "lease", Skipped: "no leases"}, "skipped: no leases"},
+	}
+	for _, tt := range tests {
+		if got := auditText(&tt.cell); got != tt.want {
+			t.Errorf("%s: auditText = %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}
+
+func BenchmarkRenderText(b *testing.B) {
+	f := testFile(b)
+	var buf bytes.Buffer
+	b.ReportAllocs()
+	for b.Loop() {
+		buf.Reset()
+		if err := Render(&buf, f, "text"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkRenderCSV(b *testing.B) {
+	f := testFile(b)
+	var buf bytes.Buffer
+	b.ReportAllocs()
+	for b.Loop() {
+		buf.Reset()
+		if err := Render(&buf, f, "csv"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
