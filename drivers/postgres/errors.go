@@ -1,0 +1,109 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/occbench/occbench/drivers"
+)
+
+// SQLSTATE codes the driver gives a meaning to.
+const (
+	codeSerialization    = "40001" // serialization_failure
+	codeDeadlock         = "40P01" // deadlock_detected
+	codeLockNotAvailable = "55P03" // lock_not_available
+	codeQueryCanceled    = "57014" // query_canceled (statement_timeout, pg_cancel_backend)
+)
+
+// opError is a failed call that is not a conflict. It knows its
+// drivers.ErrorClass, so drivers.ClassOf needs no pgx knowledge.
+type opError struct {
+	op    string // "cas", "read", …
+	key   int    // < 0: the call is not about one key
+	class drivers.ErrorClass
+	err   error
+}
+
+func (e *opError) Error() string {
+	if e.key < 0 {
+		return fmt.Sprintf("postgres: %s: %v", e.op, e.err)
+	}
+	return fmt.Sprintf("postgres: %s key %d: %v", e.op, e.key, e.err)
+}
+
+func (e *opError) Unwrap() error { return e.err }
+
+// ErrorClass implements drivers.Classifier.
+func (e *opError) ErrorClass() drivers.ErrorClass { return e.class }
+
+// wrap turns an error from pgx into a conflict (40001, 40P01, 55P03) or an
+// *opError with its class; pgx.ErrNoRows (a seeded row is missing)
+// becomes drivers.ErrNotFound.
+func wrap(op string, key int, err error) error {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		switch pgErr.Code {
+		case codeSerialization:
+			return drivers.Conflict(drivers.Serialization, fmt.Errorf("postgres: %s key %d: %w", op, key, err))
+		case codeDeadlock:
+			return drivers.Conflict(drivers.Deadlock, fmt.Errorf("postgres: %s key %d: %w", op, key, err))
+		case codeLockNotAvailable:
+			return drivers.Conflict(drivers.LockNotAvailable, fmt.Errorf("postgres: %s key %d: %w", op, key, err))
+		}
+	}
+	if errors.Is(err, pgx.ErrNoRows) {
+		return fmt.Errorf("postgres: %s key %d: %w", op, key, drivers.ErrNotFound)
+	}
+	return &opError{op: op, key: key, class: classify(err), err: err}
+}
+
+// classify returns the class of an error that is not a conflict.
+func classify(err error) drivers.ErrorClass {
+	switch {
+	case errors.Is(err, context.Canceled):
+		return drivers.ClassCanceled
+	case errors.Is(err, context.DeadlineExceeded), pgconn.Timeout(err):
+		return drivers.ClassTimeout
+	case errors.Is(err, drivers.ErrNotFound):
+		return drivers.ClassNotFound
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		switch {
+		case pgErr.Code == codeQueryCanceled:
+			return drivers.ClassTimeout
+		case strings.HasPrefix(pgErr.Code, "08"), // connection exception
+			pgErr.Code == "57P01", // admin_shutdown
+			pgErr.Code == "57P02", // crash_shutdown
+			pgErr.Code == "57P03": // cannot_connect_now
+			return drivers.ClassConnection
+		}
+		return drivers.ClassServer
+	}
+	var connectErr *pgconn.ConnectError
+	if errors.As(err, &connectErr) {
+		return drivers.ClassConnection
+	}
+	if errors.Is(err, pgconn.ErrConnClosed) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return drivers.ClassConnection
+	}
+	var ne net.Error
+	if errors.As(err, &ne) {
+		if ne.Timeout() {
+			return drivers.ClassTimeout
+		}
+		return drivers.ClassConnection
+	}
+	var oe *net.OpError
+	if errors.As(err, &oe) {
+		return drivers.ClassConnection
+	}
+	return drivers.ClassOther
+}
