@@ -1,0 +1,61 @@
+// Package redis is the Redis store, on go-redis v9.
+//
+// Open connects to the DSN the run passes in (--dsn redis://host:6379/0,
+// rediss://…, unix://…, or a bare host:port; provisioning a server is done
+// elsewhere). The pool holds Writers+2 connections, at least 4. go-redis's
+// own command retries are switched off (MaxRetries -1): a write whose
+// reply was lost must surface as an error, never be sent twice; and
+// context deadlines apply to socket reads (ContextTimeoutEnabled).
+//
+// # Keys
+//
+// Every key the driver writes starts with "occbench:". The {id} hash tag
+// puts a document's three keys in one cluster slot:
+//
+//	occbench:doc:{id}    hash: version counter fence writer op updated_at
+//	                           gv0 … gvN-1 (field-group versions)
+//	                           p0 … pN-1   (field-group payloads, binary)
+//	occbench:lease:{id}  string "holder:fence", with a PX expiry
+//	occbench:fence:{id}  integer, the last fencing token granted for id
+//	occbench:meta        hash: keys = the number of documents of the cell
+//
+// Setup deletes the previous cell's keys (documents, leases and fence
+// counters 0 … n-1, where n is the key count this Store or occbench:meta
+// remembers; only when neither knows does it SCAN for occbench:*), then
+// seeds spec.Keys documents with pipelined HSETs. It touches no other key.
+// Close deletes nothing.
+//
+// # Write paths
+//
+//   - CompareAndSwap: a Lua script (EVALSHA, loaded on first use) that
+//     compares version (or gvG) with the expected value and applies
+//     HINCRBYs and an HSET atomically; 0 means a VersionMismatch. With the
+//     parameter cas=watch it is WATCH, HGET, MULTI … EXEC instead, and a
+//     failed EXEC (redis.TxFailedErr) is the VersionMismatch.
+//   - Put and ReadFenced: Lua scripts with the fence check. A fenced Put
+//     is rejected as StaleFence when the document's fence is higher.
+//   - Leases: one Lua script INCRs occbench:fence:{id} and SETs the lease
+//     key "holder:fence" with PX ttl, only when the lease key does not
+//     exist: a failed acquire burns no fence, and fences only increase.
+//     Extend is a compare-and-PEXPIRE, Release a compare-and-DEL, both on
+//     "holder:fence". Expiry is Redis's own clock (TTL rounded up to whole
+//     milliseconds); Options.Clock is not used.
+//   - LockedUpdate and SerializableUpdate are not implemented: Redis has
+//     no row lock or serializable transaction to measure, and the
+//     strategy layer reports that the driver lacks them.
+//
+// Lua compares versions as decimal strings (exact), and fences as Lua
+// numbers, which are exact up to 2^53.
+//
+// A missing document is drivers.ErrNotFound; network errors are
+// connection or timeout errors; error replies from the server are server
+// errors.
+//
+// # Parameters
+//
+// Options.Params (from the CLI) accepts one key:
+//
+//	cas  lua (default) | watch   how CompareAndSwap is made atomic
+//
+// Registered as driver "redis".
+package redis
