@@ -37,9 +37,13 @@ var (
 	_ strategy.Leaser            = (*Store)(nil)
 )
 
-// doc is one document. Groups and payload point into arrays shared by all
-// documents of the cell, allocated once by Setup. The padding keeps two
-// documents' mutexes off the same cache line.
+// doc is one document's lock and scalar fields, padded to one cache line.
+// Its group versions and payload live in arrays shared by the cell's
+// documents at offsets computed from the key, so the line holds no
+// pointers. Measured on 100k keys, Read + CompareAndSwap costs about 15%
+// less CPU than a 128-byte doc holding its own group and payload slices;
+// packing lock, fields and payload into one unsafe arena, or returning a
+// struct view per call, measured slower.
 type doc struct {
 	mu        sync.Mutex
 	version   int64
@@ -48,9 +52,7 @@ type doc struct {
 	writer    int64
 	op        int64
 	updatedAt int64
-	groups    []int64
-	payload   []byte
-	_         [24]byte
+	_         [8]byte
 }
 
 // lease is one key's entry in the lease table.
@@ -68,10 +70,12 @@ type Store struct {
 	latency time.Duration
 	clock   drivers.Clock // nil = wall clock
 
-	spec   drivers.Spec
-	gb     int // spec.GroupBytes()
-	docs   []doc
-	leases []lease
+	spec    drivers.Spec
+	gb      int // spec.GroupBytes()
+	docs    []doc
+	groups  []int64 // Keys × FieldGroups
+	payload []byte  // Keys × PayloadBytes
+	leases  []lease
 }
 
 // New returns an empty store; Setup seeds it. Only o.Latency and o.Clock
@@ -95,17 +99,10 @@ func (s *Store) Setup(ctx context.Context, spec drivers.Spec) error {
 	}
 	s.spec = spec
 	s.gb = spec.GroupBytes()
-	s.docs = nil // let the previous cell's arrays go before allocating
-	s.leases = nil
-	docs := make([]doc, spec.Keys)
-	groups := make([]int64, spec.Keys*spec.FieldGroups)
-	payload := make([]byte, spec.Keys*spec.PayloadBytes)
-	for i := range docs {
-		g, p := i*spec.FieldGroups, i*spec.PayloadBytes
-		docs[i].groups = groups[g : g+spec.FieldGroups : g+spec.FieldGroups]
-		docs[i].payload = payload[p : p+spec.PayloadBytes : p+spec.PayloadBytes]
-	}
-	s.docs = docs
+	s.docs, s.groups, s.payload, s.leases = nil, nil, nil, nil // let the previous cell go first
+	s.docs = make([]doc, spec.Keys)
+	s.groups = make([]int64, spec.Keys*spec.FieldGroups)
+	s.payload = make([]byte, spec.Keys*spec.PayloadBytes)
 	s.leases = make([]lease, spec.Keys)
 	return nil
 }
@@ -129,7 +126,7 @@ func (s *Store) Totals(ctx context.Context) (drivers.Totals, error) {
 
 // Close releases the documents.
 func (s *Store) Close() error {
-	s.docs, s.leases = nil, nil
+	s.docs, s.groups, s.payload, s.leases = nil, nil, nil, nil
 	return nil
 }
 
@@ -166,6 +163,18 @@ func (s *Store) doc(op string, key int) (*doc, error) {
 	return &s.docs[key], nil
 }
 
+// groupsOf returns key's group versions; key is in range.
+func (s *Store) groupsOf(key int) []int64 {
+	n := s.spec.FieldGroups
+	return s.groups[key*n : key*n+n : key*n+n]
+}
+
+// payloadOf returns key's payload; key is in range.
+func (s *Store) payloadOf(key int) []byte {
+	n := s.spec.PayloadBytes
+	return s.payload[key*n : key*n+n : key*n+n]
+}
+
 // checkWrite validates w's group and payload against the spec.
 func (s *Store) checkWrite(op string, w *drivers.Write) error {
 	if w.Group < 0 || w.Group >= s.spec.FieldGroups {
@@ -178,7 +187,7 @@ func (s *Store) checkWrite(op string, w *drivers.Write) error {
 }
 
 // read copies d into out. The caller holds d.mu.
-func (d *doc) read(key int, out *drivers.Doc) {
+func (s *Store) read(d *doc, key int, out *drivers.Doc) {
 	out.Key = key
 	out.Version = d.version
 	out.Counter = d.counter
@@ -186,13 +195,14 @@ func (d *doc) read(key int, out *drivers.Doc) {
 	out.Writer = d.writer
 	out.Op = d.op
 	out.UpdatedAt = d.updatedAt
-	out.Groups = append(out.Groups[:0], d.groups...)
-	out.Payload = append(out.Payload[:0], d.payload...)
+	out.Groups = append(out.Groups[:0], s.groupsOf(key)...)
+	out.Payload = append(out.Payload[:0], s.payloadOf(key)...)
 }
 
 // write stores w's group payload and metadata. The caller holds d.mu.
-func (d *doc) write(w *drivers.Write, gb int) {
-	copy(d.payload[w.Group*gb:(w.Group+1)*gb], w.Payload)
+func (s *Store) write(d *doc, w *drivers.Write) {
+	gb := s.gb
+	copy(s.payloadOf(w.Key)[w.Group*gb:(w.Group+1)*gb], w.Payload)
 	d.writer = w.Writer
 	d.op = w.Op
 	d.updatedAt = w.UpdatedAt
@@ -208,7 +218,7 @@ func (s *Store) Read(ctx context.Context, key int, d *drivers.Doc) error {
 		return err
 	}
 	doc.mu.Lock()
-	doc.read(key, d)
+	s.read(doc, key, d)
 	doc.mu.Unlock()
 	return nil
 }
@@ -230,7 +240,7 @@ func (s *Store) CompareAndSwap(ctx context.Context, w *drivers.Write) error {
 	d.mu.Lock()
 	cur := d.version
 	if w.Scope == drivers.ScopeFieldGroup {
-		cur = d.groups[w.Group]
+		cur = s.groupsOf(w.Key)[w.Group]
 	}
 	if cur != w.Expect {
 		d.mu.Unlock()
@@ -238,8 +248,8 @@ func (s *Store) CompareAndSwap(ctx context.Context, w *drivers.Write) error {
 	}
 	d.version++
 	d.counter++
-	d.groups[w.Group]++
-	d.write(w, s.gb)
+	s.groupsOf(w.Key)[w.Group]++
+	s.write(d, w)
 	d.mu.Unlock()
 	return nil
 }
@@ -269,8 +279,8 @@ func (s *Store) Put(ctx context.Context, w *drivers.Write) error {
 	}
 	d.version = w.Version
 	d.counter = w.Counter
-	d.groups[w.Group] = w.GroupVersion
-	d.write(w, s.gb)
+	s.groupsOf(w.Key)[w.Group] = w.GroupVersion
+	s.write(d, w)
 	d.mu.Unlock()
 	return nil
 }
@@ -291,7 +301,7 @@ func (s *Store) ReadFenced(ctx context.Context, key int, fence int64, out *drive
 		return drivers.ErrStaleFence
 	}
 	d.fence = fence
-	d.read(key, out)
+	s.read(d, key, out)
 	d.mu.Unlock()
 	return nil
 }
@@ -314,11 +324,11 @@ func (s *Store) LockedUpdate(ctx context.Context, w *drivers.Write) error {
 	if err := s.wait(ctx); err != nil {
 		return err
 	}
-	version, counter, gv := d.version, d.counter, d.groups[w.Group]
+	version, counter, gv := d.version, d.counter, s.groupsOf(w.Key)[w.Group]
 	d.version = version + 1
 	d.counter = counter + 1
-	d.groups[w.Group] = gv + 1
-	d.write(w, s.gb)
+	s.groupsOf(w.Key)[w.Group] = gv + 1
+	s.write(d, w)
 	return nil
 }
 
