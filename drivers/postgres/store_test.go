@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -16,28 +15,19 @@ import (
 
 	"github.com/occbench/occbench/drivers"
 	"github.com/occbench/occbench/drivers/drivertest"
+	"github.com/occbench/occbench/internal/testenv"
 )
-
-// envDSN names the variable that points the tests at a server.
-const envDSN = "OCCBENCH_POSTGRES_DSN"
 
 // testSchema keeps this package's tables apart from other packages'
 // tests that may share the server.
 const testSchema = "occbench_test_postgres"
 
 // testDSN returns the server's DSN with search_path set to testSchema,
-// which it creates. It skips when envDSN is unset, and fails instead when
-// OCCBENCH_REQUIRE_DOCKER=1. (Same behaviour as internal/testenv.DSN,
-// which did not exist yet when this was written.)
+// which it creates. testenv.DSN skips when the variable is unset, or fails
+// under OCCBENCH_REQUIRE_DOCKER=1.
 func testDSN(t testing.TB) string {
 	t.Helper()
-	dsn := os.Getenv(envDSN)
-	if dsn == "" {
-		if os.Getenv("OCCBENCH_REQUIRE_DOCKER") == "1" {
-			t.Fatalf("%s is not set and OCCBENCH_REQUIRE_DOCKER=1", envDSN)
-		}
-		t.Skipf("set %s to run against a PostgreSQL server", envDSN)
-	}
+	dsn := testenv.DSN(t, testenv.PostgresDSN)
 	if u, err := url.Parse(dsn); err == nil && (u.Scheme == "postgres" || u.Scheme == "postgresql") {
 		q := u.Query()
 		q.Set("search_path", testSchema)

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"os"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -15,28 +14,19 @@ import (
 
 	"github.com/occbench/occbench/drivers"
 	"github.com/occbench/occbench/drivers/drivertest"
+	"github.com/occbench/occbench/internal/testenv"
 )
-
-// envDSN names the variable that points the tests at a server.
-const envDSN = "OCCBENCH_REDIS_DSN"
 
 // testDB is the database this package's tests use, apart from other
 // packages' tests that may share the server.
 const testDB = "9"
 
-// testDSN returns the server's DSN with the database set to testDB. It
-// skips when envDSN is unset, and fails instead when
-// OCCBENCH_REQUIRE_DOCKER=1. (Same behaviour as internal/testenv.DSN,
-// which did not exist yet when this was written.)
+// testDSN returns the server's DSN with the database set to testDB.
+// testenv.DSN skips when the variable is unset, or fails under
+// OCCBENCH_REQUIRE_DOCKER=1.
 func testDSN(t testing.TB) string {
 	t.Helper()
-	dsn := os.Getenv(envDSN)
-	if dsn == "" {
-		if os.Getenv("OCCBENCH_REQUIRE_DOCKER") == "1" {
-			t.Fatalf("%s is not set and OCCBENCH_REQUIRE_DOCKER=1", envDSN)
-		}
-		t.Skipf("set %s to run against a Redis server", envDSN)
-	}
+	dsn := testenv.DSN(t, testenv.RedisDSN)
 	if u, err := url.Parse(dsn); err == nil && (u.Scheme == "redis" || u.Scheme == "rediss") {
 		u.Path = "/" + testDB
 		dsn = u.String()
