@@ -289,7 +289,13 @@ type Series struct {
 	secs []bucket
 }
 
+// maxSeconds bounds the series (a cell runs at most 24 h).
+const maxSeconds = 7 * 24 * 3600
+
 func (s *Series) add(sec int, b *bucket) {
+	if sec < 0 || sec > maxSeconds {
+		return
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for len(s.secs) <= sec {

@@ -344,7 +344,6 @@ func (p *plan) writer(id int, rec *record.Recorder) {
 			}
 			now = end
 			if err == nil {
-				done++
 				p.budget.Refund()
 				if measuring && (p.measureEnd.IsZero() || !end.After(p.measureEnd)) {
 					rec.Commit(end.Sub(p.measureStart), end.Sub(intended), attempts, backoffSum, inAttempts)
@@ -381,6 +380,7 @@ func (p *plan) writer(id int, rec *record.Recorder) {
 			}
 			attemptStart = now
 		}
+		done++ // --ops-per-writer counts ops, whatever their outcome
 		if think > 0 {
 			if p.clk.Sleep(p.ctx, think) != nil {
 				return
