@@ -342,6 +342,10 @@ func (p *plan) writer(id int, rec *record.Recorder) {
 			if measuring {
 				rec.AttemptDone(end.Sub(p.measureStart), took, kind)
 			}
+			if op.StaleRejected != 0 {
+				rec.StaleRejected += op.StaleRejected
+				op.StaleRejected = 0
+			}
 			now = end
 			if err == nil {
 				p.budget.Refund()

@@ -14,7 +14,10 @@ import (
 	"github.com/occbench/occbench/backoff"
 	"github.com/occbench/occbench/drivers"
 	_ "github.com/occbench/occbench/drivers/memory"
+	_ "github.com/occbench/occbench/drivers/postgres"
+	_ "github.com/occbench/occbench/drivers/redis"
 	// _ "github.com/occbench/occbench/drivers/sqlite"
+	"github.com/occbench/occbench/internal/provision"
 	"github.com/occbench/occbench/internal/redact"
 	"github.com/occbench/occbench/keydist"
 	"github.com/occbench/occbench/results"
@@ -228,30 +231,62 @@ func openStores(ctx context.Context, sc scenarios.Scenario, stderr io.Writer, qu
 			closers[i]()
 		}
 	}
-	open := func(driver, dsn string, writers int) (drivers.Store, error) {
+	st := &stores{}
+	// open connects to dsn, or starts a container when the driver needs
+	// a server and no dsn was given.
+	open := func(driver, dsn string, params map[string]string, writers int) (drivers.Store, error) {
 		d, err := drivers.Lookup(driver)
 		if err != nil {
 			return nil, usageError{err}
 		}
-		st, err := d.Open(ctx, drivers.Options{DSN: dsn, Writers: writers, Latency: sc.Latency.D(), Params: sc.Params})
+		if kind, kerr := provision.ParseKind(driver); kerr == nil && dsn == "" {
+			if err := provision.DockerAvailable(ctx); err != nil {
+				return nil, usageError{fmt.Errorf("--driver %s: %w", driver, provision.ErrNoDocker)}
+			}
+			image := ""
+			if driver == sc.Driver {
+				image = sc.Image
+			}
+			logf := func(format string, args ...any) {
+				if !quiet {
+					fmt.Fprintf(stderr, "occbench: "+format+"\n", args...)
+				}
+			}
+			inst, err := provision.Start(ctx, kind, provision.Options{Image: image, Logf: logf})
+			if err != nil {
+				return nil, fmt.Errorf("--driver %s: starting a container: %s", driver, redact.DSN(err.Error()))
+			}
+			closers = append(closers, func() {
+				tctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+				defer cancel()
+				if err := inst.Terminate(tctx); err != nil {
+					fmt.Fprintf(stderr, "occbench: removing the %s container: %v\n", driver, err)
+				}
+			})
+			dsn = inst.DSN
+			if driver == sc.Driver {
+				st.image = inst.Image
+			}
+		}
+		s, err := d.Open(ctx, drivers.Options{DSN: dsn, Writers: writers, Latency: sc.Latency.D(), Params: params})
 		if err != nil {
 			return nil, fmt.Errorf("--driver %s: %s", driver, redact.DSN(err.Error()))
 		}
-		closers = append(closers, func() { _ = st.Close() })
-		return st, nil
+		closers = append(closers, func() { _ = s.Close() })
+		return s, nil
 	}
 	maxW := 1
 	for _, w := range sc.Writers {
 		maxW = max(maxW, w)
 	}
-	data, err := open(sc.Driver, sc.DSN, maxW)
+	data, err := open(sc.Driver, sc.DSN, sc.Params, maxW)
 	if err != nil {
 		cleanup()
 		return nil, nil, err
 	}
-	st := &stores{data: data}
+	st.data = data
 	if sc.LeaseStore != "" && sc.LeaseStore != sc.Driver {
-		ls, err := open(sc.LeaseStore, sc.LeaseDSN, maxW)
+		ls, err := open(sc.LeaseStore, sc.LeaseDSN, nil, maxW)
 		if err != nil {
 			cleanup()
 			return nil, nil, err
