@@ -20,6 +20,8 @@ import (
 	"github.com/occbench/occbench/internal/provision"
 	"github.com/occbench/occbench/internal/redact"
 	"github.com/occbench/occbench/keydist"
+	"github.com/occbench/occbench/metrics"
+	"github.com/occbench/occbench/progress"
 	"github.com/occbench/occbench/results"
 	"github.com/occbench/occbench/runner"
 	"github.com/occbench/occbench/scenarios"
@@ -44,11 +46,13 @@ func (f *fieldFlag) Set(v string) error {
 }
 
 type runFlags struct {
-	out      string
-	format   string
-	quiet    bool
-	lockWait string
-	settings []setting
+	out         string
+	format      string
+	quiet       bool
+	lockWait    string
+	metricsAddr string
+	interval    time.Duration
+	settings    []setting
 }
 
 func newRunFlagSet(stderr io.Writer, rf *runFlags) *flag.FlagSet {
@@ -61,6 +65,8 @@ func newRunFlagSet(stderr io.Writer, rf *runFlags) *flag.FlagSet {
 	fs.StringVar(&rf.format, "format", "text", "report on stdout: "+strings.Join(results.Formats(), ", "))
 	fs.BoolVar(&rf.quiet, "quiet", false, "no progress on stderr")
 	fs.StringVar(&rf.lockWait, "lock-wait", "", "pessimistic on postgres: wait or nowait (same as --param lock_wait=…)")
+	fs.StringVar(&rf.metricsAddr, "metrics-addr", "", "serve Prometheus metrics on this address during the run (e.g. :9100)")
+	fs.DurationVar(&rf.interval, "progress-interval", progress.DefaultInterval, "period of the plain progress lines when stderr is not a terminal")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: occbench run [SCENARIO] [flags]\n\nSCENARIO is a built-in name or a YAML file (default quickstart).\n\nflags:")
 		fs.PrintDefaults()
@@ -124,6 +130,9 @@ func loadScenario(pos []string, rf *runFlags) (scenarios.Scenario, error) {
 	if err := sc.Validate(allowed()); err != nil {
 		return sc, usageError{err}
 	}
+	if err := progress.CheckInterval(rf.interval); err != nil {
+		return sc, usageError{err}
+	}
 	if !validFormat(rf.format) {
 		return sc, badInput("--format: unknown format %q (allowed: %s)", rf.format, strings.Join(results.Formats(), ", "))
 	}
@@ -168,8 +177,27 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (int, 
 		out = results.DefaultPath(file.StartedAt, sc.Name)
 	}
 	cfg := runner.Config{Scenario: sc, Store: st.data, DriverName: sc.Driver, Leaser: st.leaser}
+	var observers []runner.Observer
 	if !rf.quiet {
-		cfg.Observer = &lineProgress{w: stderr}
+		p := progress.New(stderr, progress.Options{Interval: rf.interval})
+		defer p.Close()
+		observers = append(observers, p)
+	}
+	if rf.metricsAddr != "" {
+		m := metrics.New(sc.Driver)
+		mctx, stopMetrics := context.WithCancel(context.WithoutCancel(ctx))
+		defer stopMetrics()
+		addr, err := metrics.Serve(mctx, rf.metricsAddr, m.Handler())
+		if err != nil {
+			return exitBadInput, usageError{err}
+		}
+		if !rf.quiet {
+			fmt.Fprintf(stderr, "occbench: Prometheus metrics on http://%s/metrics\n", addr)
+		}
+		observers = append(observers, m)
+	}
+	if len(observers) > 0 {
+		cfg.Observer = progress.Multi(observers...)
 	}
 	specs := runner.Cells(sc)
 	var runErr error
@@ -322,18 +350,4 @@ func environment(ctx context.Context, sc scenarios.Scenario, st *stores) results
 		}
 	}
 	return env
-}
-
-// lineProgress prints one line per finished cell.
-type lineProgress struct{ w io.Writer }
-
-func (p *lineProgress) CellStarted(spec runner.Spec, index, total int, live *runner.Live) {}
-
-func (p *lineProgress) CellFinished(spec runner.Spec, c *results.Cell) {
-	if c.Skipped != "" {
-		fmt.Fprintf(p.w, "  %-40s skipped: %s\n", spec, c.Skipped)
-		return
-	}
-	fmt.Fprintf(p.w, "  %-40s %10.0f ops/s  %5.1f%% conflicts  p99 %8.3f ms  %s\n",
-		spec, c.ThroughputOpsS, 100*c.ConflictRatio, c.LatencyMS.P99, c.Audit.Verdict)
 }
