@@ -1,0 +1,25 @@
+// Package sqlite is the SQLite store: modernc.org/sqlite (no cgo), a real
+// database file in WAL mode with busy_timeout(5000) and synchronous(NORMAL).
+//
+// Documents are rows of occbench_docs (id, version, counter, fence,
+// writer, op, updated_at, one version column gvN and one payload BLOB
+// column pN per field group); leases are rows of occbench_leases (id,
+// holder, expires_at, fence). Setup drops and recreates both tables and
+// prepares every statement once; each op then runs prepared statements:
+//
+//   - CompareAndSwap is one UPDATE … WHERE id = ? AND version = ? (or
+//     gvN = ?); zero rows affected is a VersionMismatch conflict.
+//   - Put is one UPDATE, with AND fence <= ? when fenced.
+//   - ReadFenced and LockedUpdate run in BEGIN IMMEDIATE transactions (a
+//     second pool opened with _txlock=immediate): SELECT, UPDATE, COMMIT.
+//   - Acquire is one UPDATE … RETURNING fence.
+//
+// SQLITE_BUSY or SQLITE_LOCKED that outlasts the busy timeout is a
+// LockNotAvailable conflict; every other failure is an error.
+//
+// Options.DSN is a file path or a file: URI. When it is empty the store
+// creates a fresh temporary directory for its file and Close removes it.
+// Close never drops tables.
+//
+// Registered as driver "sqlite".
+package sqlite
