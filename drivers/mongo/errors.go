@@ -1,0 +1,153 @@
+package mongo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+
+	mgo "go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/x/mongo/driver/topology"
+
+	"github.com/occbench/occbench/drivers"
+	"github.com/occbench/occbench/internal/redact"
+)
+
+// Server error codes and labels the driver gives a meaning to.
+const (
+	codeWriteConflict    = 112   // WriteConflict: another transaction wrote the document
+	codeMaxTimeMSExpired = 50    // MaxTimeMSExpired
+	codeDuplicateKey     = 11000 // an upsert raced another one on _id
+
+	labelTransient = "TransientTransactionError"
+	labelUnknown   = "UnknownTransactionCommitResult"
+)
+
+// Network-level server error codes: the server is going away or the
+// node is not (or no longer) the primary. They are connection errors.
+var connectionCodes = [...]int{
+	6,     // HostUnreachable
+	7,     // HostNotFound
+	89,    // NetworkTimeout (classed as a timeout first)
+	91,    // ShutdownInProgress
+	189,   // PrimarySteppedDown
+	9001,  // SocketException
+	10107, // NotWritablePrimary
+	11600, // InterruptedAtShutdown
+	11602, // InterruptedDueToReplStateChange
+	13435, // NotPrimaryNoSecondaryOk
+	13436, // NotPrimaryOrSecondary
+}
+
+// opError is a failed call that is not a conflict. It knows its
+// drivers.ErrorClass, so drivers.ClassOf needs no knowledge of the mongo
+// driver's error types.
+type opError struct {
+	op    string // "cas", "read", …
+	key   int    // < 0: the call is not about one key
+	class drivers.ErrorClass
+	err   error
+}
+
+func (e *opError) Error() string {
+	if e.key < 0 {
+		return fmt.Sprintf("mongo: %s: %v", e.op, e.err)
+	}
+	return fmt.Sprintf("mongo: %s key %d: %v", e.op, e.key, e.err)
+}
+
+func (e *opError) Unwrap() error { return e.err }
+
+// ErrorClass implements drivers.Classifier.
+func (e *opError) ErrorClass() drivers.ErrorClass { return e.class }
+
+// wrap turns an error from the mongo driver into a WriteConflict conflict
+// (code 112 or a TransientTransactionError label) or an *opError with its
+// class. key < 0 means the call is not about one key.
+func wrap(op string, key int, err error) error {
+	if isWriteConflict(err) {
+		if key < 0 {
+			return drivers.Conflict(drivers.WriteConflict, fmt.Errorf("mongo: %s: %w", op, err))
+		}
+		return drivers.Conflict(drivers.WriteConflict, fmt.Errorf("mongo: %s key %d: %w", op, key, err))
+	}
+	return &opError{op: op, key: key, class: classify(err), err: err}
+}
+
+// isWriteConflict reports whether err says another writer holds the
+// document: a WriteConflict (112) anywhere in it, or a transaction error
+// the server labels transient (the transaction may succeed if retried).
+func isWriteConflict(err error) bool {
+	var se mgo.ServerError
+	if errors.As(err, &se) {
+		if se.HasErrorCode(codeWriteConflict) || se.HasErrorLabel(labelTransient) {
+			return true
+		}
+	}
+	var le mgo.LabeledError
+	return errors.As(err, &le) && le.HasErrorLabel(labelTransient) && !mgo.IsNetworkError(err)
+}
+
+// hasCode reports whether err is a server error carrying code.
+func hasCode(err error, code int) bool {
+	var se mgo.ServerError
+	return errors.As(err, &se) && se.HasErrorCode(code)
+}
+
+// classify returns the class of an error that is not a conflict.
+func classify(err error) drivers.ErrorClass {
+	switch {
+	case errors.Is(err, context.Canceled):
+		return drivers.ClassCanceled
+	case errors.Is(err, drivers.ErrNotFound):
+		return drivers.ClassNotFound
+	case errors.As(err, new(topology.ServerSelectionError)):
+		// No server could be reached in time: the server is down or
+		// unreachable, whatever deadline ended the wait.
+		return drivers.ClassConnection
+	case mgo.IsTimeout(err), hasCode(err, codeMaxTimeMSExpired), hasCode(err, 89):
+		return drivers.ClassTimeout
+	case mgo.IsNetworkError(err), errors.Is(err, mgo.ErrClientDisconnected),
+		errors.As(err, new(topology.ConnectionError)),
+		errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return drivers.ClassConnection
+	}
+	for _, c := range connectionCodes {
+		if hasCode(err, c) {
+			return drivers.ClassConnection
+		}
+	}
+	var se mgo.ServerError
+	if errors.As(err, &se) {
+		return drivers.ClassServer
+	}
+	var ne net.Error
+	if errors.As(err, &ne) {
+		if ne.Timeout() {
+			return drivers.ClassTimeout
+		}
+		return drivers.ClassConnection
+	}
+	var oe *net.OpError
+	if errors.As(err, &oe) {
+		return drivers.ClassConnection
+	}
+	return drivers.ClassOther
+}
+
+// redactedError hides every password in its wrapped error's message, for
+// errors that may quote the DSN. errors.Is and errors.As still see the
+// original.
+type redactedError struct{ err error }
+
+func (e redactedError) Error() string { return redact.DSN(e.err.Error()) }
+func (e redactedError) Unwrap() error { return e.err }
+
+// hideDSN wraps err so that its message cannot leak a password.
+func hideDSN(err error) error {
+	if err == nil {
+		return nil
+	}
+	return redactedError{err}
+}

@@ -1,0 +1,448 @@
+package mongo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	mgo "go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+	"go.mongodb.org/mongo-driver/v2/mongo/readconcern"
+	"go.mongodb.org/mongo-driver/v2/mongo/writeconcern"
+	"go.mongodb.org/mongo-driver/v2/x/mongo/driver/connstring"
+
+	"github.com/occbench/occbench/drivers"
+	"github.com/occbench/occbench/internal/redact"
+	"github.com/occbench/occbench/strategy"
+)
+
+// Name is the --driver name.
+const Name = "mongo"
+
+// DefaultDatabase is the database used when the URI names none.
+const DefaultDatabase = "occbench"
+
+// Collection names, inside the database.
+const (
+	DocsCollection   = "docs"
+	LeasesCollection = "leases"
+)
+
+// Options.Params keys read by Open.
+const (
+	ParamWriteConcern = "write_concern" // majority (default) | 1, 2, …
+	ParamReadConcern  = "read_concern"  // local (default) | majority | available | linearizable
+	ParamLockWait     = "lock_wait"     // nowait only: MongoDB transactions never wait
+)
+
+// Defaults of the parameters.
+const (
+	DefaultWriteConcern = "majority"
+	DefaultReadConcern  = "local"
+)
+
+// MinPoolSize is the smallest connection pool Open makes; it grows to two
+// connections per writer (one for the writer, one for its lease
+// heartbeat) beyond that.
+const MinPoolSize = 100
+
+// seedBatch bounds the documents in one InsertMany call of Setup.
+const seedBatch = 1000
+
+func init() {
+	drivers.Register(drivers.Driver{
+		Name:    Name,
+		Summary: "MongoDB (or a wire-compatible server) via mongo-driver v2: findOneAndUpdate CAS, transactions, lease documents (needs --dsn)",
+		Open: func(ctx context.Context, o drivers.Options) (drivers.Store, error) {
+			return Open(ctx, o)
+		},
+	})
+}
+
+var (
+	_ drivers.Store              = (*Store)(nil)
+	_ drivers.Versioner          = (*Store)(nil)
+	_ strategy.Reader            = (*Store)(nil)
+	_ strategy.CompareAndSwapper = (*Store)(nil)
+	_ strategy.Putter            = (*Store)(nil)
+	_ strategy.FencedReader      = (*Store)(nil)
+	_ strategy.LockedUpdater     = (*Store)(nil)
+	_ strategy.Leaser            = (*Store)(nil)
+)
+
+// Config holds the settings specific to this driver, as read from
+// Options.Params.
+type Config struct {
+	WriteConcern string // "" = DefaultWriteConcern
+	ReadConcern  string // "" = DefaultReadConcern
+}
+
+// Server describes what Open learnt from the hello and buildInfo
+// commands.
+type Server struct {
+	Version  string // MongoDB version the server reports (FerretDB: the one it emulates)
+	FerretDB string // FerretDB version, "" for MongoDB
+	SetName  string // replica set name, "" when not a replica set member
+	Mongos   bool   // a sharded cluster's router
+}
+
+// Transactions reports whether the server runs multi-document
+// transactions, and if not, why.
+func (sv Server) Transactions() (ok bool, why string) {
+	switch {
+	case sv.FerretDB != "":
+		return false, "FerretDB " + sv.FerretDB + " does not implement transactions"
+	case sv.SetName == "" && !sv.Mongos:
+		return false, "server is not a replica set"
+	}
+	return true, ""
+}
+
+// Topology names the deployment: "replica set rs0", "sharded (mongos)"
+// or "standalone".
+func (sv Server) Topology() string {
+	switch {
+	case sv.SetName != "":
+		return "replica set " + sv.SetName
+	case sv.Mongos:
+		return "sharded (mongos)"
+	}
+	return "standalone"
+}
+
+// String is e.g. "MongoDB 7.0.12, replica set rs0" or
+// "FerretDB v1.24.2 (MongoDB 7.0.42 wire), standalone".
+func (sv Server) String() string {
+	if sv.FerretDB != "" {
+		return fmt.Sprintf("FerretDB %s (MongoDB %s wire), %s", sv.FerretDB, sv.Version, sv.Topology())
+	}
+	return fmt.Sprintf("MongoDB %s, %s", sv.Version, sv.Topology())
+}
+
+// group holds the field names of one field group.
+type group struct {
+	gv string // its version: "gv3"
+	p  string // its payload: "p3"
+}
+
+// Store is a MongoDB store. Setup must not run concurrently with any other
+// method; every other method is safe for concurrent use.
+type Store struct {
+	client *mgo.Client
+	db     *mgo.Database
+	docs   *mgo.Collection
+	leases *mgo.Collection
+	clock  drivers.Clock // nil = wall clock
+
+	dbName string
+	wc     string // write concern, as given
+	rc     string // read concern level
+	txRC   *readconcern.ReadConcern
+	txWC   *writeconcern.WriteConcern
+	server Server
+	noTx   string // why LockedUpdate cannot run; "" = it can
+	opts   callOptions
+
+	// Set by Setup.
+	spec   drivers.Spec
+	gb     int // spec.GroupBytes()
+	groups []group
+}
+
+// Open connects to the mongodb:// URI in o.DSN with the settings of
+// o.Params (see ParamWriteConcern, ParamReadConcern), asks the server what
+// it is, and decides from its answer whether LockedUpdate can run.
+func Open(ctx context.Context, o drivers.Options) (*Store, error) {
+	c, err := configFromParams(o.Params)
+	if err != nil {
+		return nil, err
+	}
+	return OpenConfig(ctx, o, c)
+}
+
+// configFromParams reads Config from driver parameters.
+func configFromParams(params map[string]string) (Config, error) {
+	var c Config
+	var unknown []string
+	for k, v := range params {
+		switch k {
+		case ParamWriteConcern:
+			c.WriteConcern = v
+		case ParamReadConcern:
+			c.ReadConcern = v
+		case ParamLockWait:
+			if v != "nowait" {
+				return Config{}, fmt.Errorf("mongo: params: %s: %q is not possible: a MongoDB transaction never waits for a document another one wrote, it fails with WriteConflict (allowed: nowait)", ParamLockWait, v)
+			}
+		default:
+			unknown = append(unknown, strconv.Quote(k))
+		}
+	}
+	if len(unknown) > 0 {
+		sort.Strings(unknown)
+		return Config{}, fmt.Errorf("mongo: params: unknown key %s (allowed: %s, %s, %s)", strings.Join(unknown, ", "), ParamWriteConcern, ParamReadConcern, ParamLockWait)
+	}
+	return c, nil
+}
+
+// parseWriteConcern accepts "majority" or a number of nodes ≥ 1.
+func parseWriteConcern(s string) (*writeconcern.WriteConcern, error) {
+	if s == "majority" {
+		return writeconcern.Majority(), nil
+	}
+	n, err := strconv.Atoi(s)
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("mongo: params: %s: unknown value %q (allowed: majority, or a number of nodes ≥ 1)", ParamWriteConcern, s)
+	case n < 1:
+		return nil, fmt.Errorf("mongo: params: %s: must be ≥ 1, got %d (an unacknowledged write cannot report a conflict)", ParamWriteConcern, n)
+	}
+	return &writeconcern.WriteConcern{W: n}, nil
+}
+
+// parseReadConcern accepts the levels valid outside transactions.
+func parseReadConcern(s string) (*readconcern.ReadConcern, error) {
+	switch s {
+	case "local":
+		return readconcern.Local(), nil
+	case "majority":
+		return readconcern.Majority(), nil
+	case "available":
+		return readconcern.Available(), nil
+	case "linearizable":
+		return readconcern.Linearizable(), nil
+	}
+	return nil, fmt.Errorf("mongo: params: %s: unknown level %q (allowed: local, majority, available, linearizable)", ParamReadConcern, s)
+}
+
+// OpenConfig is Open with the parameters already read.
+func OpenConfig(ctx context.Context, o drivers.Options, c Config) (*Store, error) {
+	if c.WriteConcern == "" {
+		c.WriteConcern = DefaultWriteConcern
+	}
+	if c.ReadConcern == "" {
+		c.ReadConcern = DefaultReadConcern
+	}
+	wc, err := parseWriteConcern(c.WriteConcern)
+	if err != nil {
+		return nil, err
+	}
+	rc, err := parseReadConcern(c.ReadConcern)
+	if err != nil {
+		return nil, err
+	}
+	if o.DSN == "" {
+		return nil, errors.New("mongo: no connection string: pass --dsn mongodb://host:27017/occbench")
+	}
+	if o.Writers < 0 {
+		return nil, fmt.Errorf("mongo: writers: must be ≥ 0, got %d", o.Writers)
+	}
+	cs, err := connstring.ParseAndValidate(o.DSN)
+	if err != nil {
+		return nil, fmt.Errorf("mongo: --dsn %q: %w", redact.DSN(o.DSN), hideDSN(err))
+	}
+	dbName := cs.Database
+	if dbName == "" {
+		dbName = DefaultDatabase
+	}
+	opts := options.Client().ApplyURI(o.DSN)
+	if !cs.MaxPoolSizeSet {
+		opts.SetMaxPoolSize(uint64(max(MinPoolSize, 2*o.Writers+4)))
+	}
+	if cs.AppName == "" {
+		opts.SetAppName("occbench")
+	}
+	client, err := mgo.Connect(opts)
+	if err != nil {
+		return nil, fmt.Errorf("mongo: --dsn %q: %w", redact.DSN(o.DSN), hideDSN(err))
+	}
+	sv, err := probe(ctx, client)
+	if err != nil {
+		_ = client.Disconnect(context.WithoutCancel(ctx))
+		return nil, fmt.Errorf("mongo: connect %q: %w", redact.DSN(o.DSN), hideDSN(err))
+	}
+	db := client.Database(dbName, options.Database().SetWriteConcern(wc).SetReadConcern(rc))
+	s := &Store{
+		client: client,
+		db:     db,
+		docs:   db.Collection(DocsCollection),
+		leases: db.Collection(LeasesCollection),
+		clock:  o.Clock,
+		dbName: dbName,
+		wc:     c.WriteConcern,
+		rc:     c.ReadConcern,
+		txWC:   wc,
+		txRC:   readconcern.Local(),
+		server: sv,
+		opts:   newCallOptions(sv.FerretDB == ""),
+	}
+	if c.ReadConcern == "majority" || c.ReadConcern == "linearizable" {
+		s.txRC = readconcern.Majority() // the strongest level a transaction takes short of snapshot
+	}
+	if ok, why := sv.Transactions(); !ok {
+		s.noTx = "pessimistic needs transactions: " + why
+	}
+	return s, nil
+}
+
+// probe asks the server what it is: hello for the topology, buildInfo for
+// the version (FerretDB adds ferretdbVersion).
+func probe(ctx context.Context, client *mgo.Client) (Server, error) {
+	admin := client.Database("admin")
+	var sv Server
+	hello, err := admin.RunCommand(ctx, bson.D{{Key: "hello", Value: 1}}).Raw()
+	if err != nil {
+		return sv, fmt.Errorf("hello: %w", err)
+	}
+	sv.SetName, _ = hello.Lookup("setName").StringValueOK()
+	msg, _ := hello.Lookup("msg").StringValueOK()
+	sv.Mongos = msg == "isdbgrid"
+	info, err := admin.RunCommand(ctx, bson.D{{Key: "buildInfo", Value: 1}}).Raw()
+	if err != nil {
+		return sv, fmt.Errorf("buildInfo: %w", err)
+	}
+	sv.Version, _ = info.Lookup("version").StringValueOK()
+	sv.FerretDB, _ = info.Lookup("ferretdbVersion").StringValueOK()
+	return sv, nil
+}
+
+// Server returns what Open learnt about the server.
+func (s *Store) Server() Server { return s.server }
+
+// ServerVersion reports the server and the concerns the store uses, e.g.
+// "MongoDB 7.0.12, replica set rs0; writeConcern=majority readConcern=local".
+func (s *Store) ServerVersion(ctx context.Context) (string, error) {
+	return fmt.Sprintf("%s; writeConcern=%s readConcern=%s", s.server, s.wc, s.rc), nil
+}
+
+// Settings returns the settings a results file should record: database,
+// write_concern, read_concern, lease_clock, server, topology and
+// transactions ("yes", or "no: " and the reason).
+func (s *Store) Settings() map[string]string {
+	tx := "yes"
+	if s.noTx != "" {
+		_, why := s.server.Transactions()
+		tx = "no: " + why
+	}
+	return map[string]string{
+		"database":      s.dbName,
+		"write_concern": s.wc,
+		"read_concern":  s.rc,
+		"lease_clock":   "client",
+		"server":        s.server.String(),
+		"topology":      s.server.Topology(),
+		"transactions":  tx,
+	}
+}
+
+// Unsupported returns why the store cannot run the named strategy, or ""
+// when it can (as far as the server goes; strategy.New still checks the
+// capability interfaces). Only pessimistic can be unsupported: it needs
+// multi-document transactions, which standalone servers and FerretDB lack.
+func (s *Store) Unsupported(strategyName string) string {
+	if strategyName == strategy.Pessimistic {
+		return s.noTx
+	}
+	return ""
+}
+
+// Setup drops the docs and leases collections, and seeds spec.Keys
+// documents in batches of InsertMany. Leases are created by the first
+// Acquire of each key.
+func (s *Store) Setup(ctx context.Context, spec drivers.Spec) error {
+	if err := spec.Validate(); err != nil {
+		return fmt.Errorf("mongo: setup: %w", err)
+	}
+	for _, c := range []*mgo.Collection{s.docs, s.leases} {
+		if err := c.Drop(ctx); err != nil {
+			return wrap("setup: drop "+c.Name(), -1, err)
+		}
+	}
+	gb := spec.GroupBytes()
+	groups := make([]group, spec.FieldGroups)
+	for g := range groups {
+		groups[g] = group{gv: "gv" + strconv.Itoa(g), p: "p" + strconv.Itoa(g)}
+	}
+	zero := make([]byte, gb)
+	batch := make([]any, 0, min(spec.Keys, seedBatch))
+	for k := range spec.Keys {
+		d := make(bson.D, 0, 7+2*len(groups))
+		d = append(d,
+			bson.E{Key: "_id", Value: int64(k)},
+			bson.E{Key: "version", Value: int64(0)},
+			bson.E{Key: "counter", Value: int64(0)},
+			bson.E{Key: "fence", Value: int64(0)},
+			bson.E{Key: "writer", Value: int64(0)},
+			bson.E{Key: "op", Value: int64(0)},
+			bson.E{Key: "updated_at", Value: int64(0)},
+		)
+		for _, g := range groups {
+			d = append(d, bson.E{Key: g.gv, Value: int64(0)})
+		}
+		for _, g := range groups {
+			d = append(d, bson.E{Key: g.p, Value: zero})
+		}
+		batch = append(batch, d)
+		if len(batch) == cap(batch) || k == spec.Keys-1 {
+			if _, err := s.docs.InsertMany(ctx, batch, options.InsertMany().SetOrdered(false)); err != nil {
+				return wrap("setup: seed", -1, err)
+			}
+			batch = batch[:0]
+		}
+	}
+	s.spec = spec
+	s.gb = gb
+	s.groups = groups
+	return nil
+}
+
+// Totals reads every document's counter and version and sums them on the
+// client. (A $group with $sum would ship less, but FerretDB v1.24.2 sums
+// 64-bit integers to 0: the audit must not trust it.)
+func (s *Store) Totals(ctx context.Context) (drivers.Totals, error) {
+	opts := options.Find().
+		SetProjection(bson.D{{Key: "_id", Value: 0}, {Key: "counter", Value: 1}, {Key: "version", Value: 1}}).
+		SetBatchSize(10_000)
+	cur, err := s.docs.Find(ctx, bson.D{}, opts)
+	if err != nil {
+		return drivers.Totals{}, wrap("totals", -1, err)
+	}
+	defer cur.Close(context.WithoutCancel(ctx))
+	var t drivers.Totals
+	for cur.Next(ctx) {
+		c, okC := cur.Current.Lookup("counter").AsInt64OK()
+		v, okV := cur.Current.Lookup("version").AsInt64OK()
+		if !okC || !okV {
+			return drivers.Totals{}, fmt.Errorf("mongo: totals: counter or version is not a number in %s", cur.Current)
+		}
+		t.Docs++
+		t.Counter += c
+		t.Versions += v
+	}
+	if err := cur.Err(); err != nil {
+		return drivers.Totals{}, wrap("totals", -1, err)
+	}
+	return t, nil
+}
+
+// Close disconnects. It drops nothing.
+func (s *Store) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := s.client.Disconnect(ctx); err != nil {
+		return wrap("close", -1, err)
+	}
+	return nil
+}
+
+func (s *Store) now() int64 {
+	if s.clock == nil {
+		return time.Now().UnixNano()
+	}
+	return s.clock.Now().UnixNano()
+}
