@@ -77,11 +77,12 @@ func runWithSignals(ctx context.Context, args []string, stdout, stderr io.Writer
 }
 
 func report(stderr io.Writer, err error, code int) int {
+	if errors.Is(err, flag.ErrHelp) {
+		return exitOK // -h: the flag set printed the usage
+	}
 	var ue usageError
-	if errors.As(err, &ue) || errors.Is(err, flag.ErrHelp) {
-		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintf(stderr, "occbench: %v\n", firstLine(err.Error()))
-		}
+	if errors.As(err, &ue) {
+		fmt.Fprintf(stderr, "occbench: %v\n", firstLine(err.Error()))
 		return exitBadInput
 	}
 	fmt.Fprintf(stderr, "occbench: %v\n", err)

@@ -16,7 +16,7 @@ import (
 	_ "github.com/occbench/occbench/drivers/memory"
 	_ "github.com/occbench/occbench/drivers/postgres"
 	_ "github.com/occbench/occbench/drivers/redis"
-	// _ "github.com/occbench/occbench/drivers/sqlite"
+	_ "github.com/occbench/occbench/drivers/sqlite"
 	"github.com/occbench/occbench/internal/provision"
 	"github.com/occbench/occbench/internal/redact"
 	"github.com/occbench/occbench/keydist"
