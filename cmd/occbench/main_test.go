@@ -85,7 +85,7 @@ func TestExitCodes(t *testing.T) {
 				if lines := strings.Count(strings.TrimSpace(r.stderr), "\n") + 1; lines != 1 && !strings.Contains(tt.stderr, "usage") {
 					t.Errorf("bad input must be one line, got %d:\n%s", lines, r.stderr)
 				}
-				if strings.Contains(r.stderr, "goroutine") || strings.Contains(r.stderr, "panic") {
+				if strings.Contains(r.stderr, "goroutine ") || strings.Contains(r.stderr, "panic:") {
 					t.Errorf("stack trace on bad input:\n%s", r.stderr)
 				}
 			}

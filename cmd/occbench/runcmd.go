@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -68,7 +69,7 @@ func newRunFlagSet(stderr io.Writer, rf *runFlags) *flag.FlagSet {
 	fs.StringVar(&rf.metricsAddr, "metrics-addr", "", "serve Prometheus metrics on this address during the run (e.g. :9100)")
 	fs.DurationVar(&rf.interval, "progress-interval", progress.DefaultInterval, "period of the plain progress lines when stderr is not a terminal")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: occbench run [SCENARIO] [flags]\n\nSCENARIO is a built-in name or a YAML file (default quickstart).\n\nflags:")
+		fmt.Fprintln(fs.Output(), "usage: occbench run [SCENARIO] [flags]\n\nSCENARIO is a built-in name or a YAML file (default quickstart).\n\nflags:")
 		fs.PrintDefaults()
 	}
 	return fs
@@ -76,11 +77,22 @@ func newRunFlagSet(stderr io.Writer, rf *runFlags) *flag.FlagSet {
 
 // parseInterleaved parses flags that may come before or after the one
 // positional argument.
+//
+// The flag package's own error output (the error plus the whole usage)
+// is replaced by one line; -h still prints the usage.
 func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
+	out := fs.Output()
+	fs.SetOutput(io.Discard)
+	defer fs.SetOutput(out)
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
-			return nil, err
+			if errors.Is(err, flag.ErrHelp) {
+				fs.SetOutput(out)
+				fs.Usage()
+				return nil, err
+			}
+			return nil, fmt.Errorf("%w (see occbench %s -h)", err, strings.TrimPrefix(fs.Name(), "occbench "))
 		}
 		args = fs.Args()
 		if len(args) == 0 {

@@ -34,7 +34,7 @@ const MinConns = 4
 func init() {
 	drivers.Register(drivers.Driver{
 		Name:    Name,
-		Summary: "PostgreSQL via pgx/pgxpool: conditional UPDATE, SELECT … FOR UPDATE [NOWAIT], SERIALIZABLE, lease rows (needs --dsn)",
+		Summary: "PostgreSQL via pgx/pgxpool: conditional UPDATE, SELECT … FOR UPDATE [NOWAIT], SERIALIZABLE, lease rows; a container, or --dsn",
 		Open: func(ctx context.Context, o drivers.Options) (drivers.Store, error) {
 			return Open(ctx, o)
 		},

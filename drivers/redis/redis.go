@@ -38,7 +38,7 @@ const batch = 2000
 func init() {
 	drivers.Register(drivers.Driver{
 		Name:    Name,
-		Summary: "Redis via go-redis: Lua or WATCH/MULTI compare-and-set, fenced Lua writes, SET NX PX leases (needs --dsn)",
+		Summary: "Redis via go-redis: Lua or WATCH/MULTI compare-and-set, fenced Lua writes, SET NX PX leases; a container, or --dsn",
 		Open: func(ctx context.Context, o drivers.Options) (drivers.Store, error) {
 			return Open(ctx, o)
 		},
