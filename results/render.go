@@ -327,6 +327,18 @@ func renderText(w io.Writer, f *File) error {
 		return err
 	}
 
+	if failed, total := thresholdFailures(f); total > 0 {
+		ew.printf("\n")
+		if len(failed) == 0 {
+			ew.printf("thresholds: all %d passed\n", total)
+		} else {
+			ew.printf("thresholds: %d of %d failed\n", len(failed), total)
+			for _, x := range failed {
+				ew.printf("  FAIL %s: %s (got %s)\n", x.cell, x.expr, x.got)
+			}
+		}
+	}
+
 	id := func(s string) string { return s }
 	loud, quiet := auditLines(f, id, id)
 	ew.printf("\n")
@@ -386,6 +398,18 @@ func renderMarkdown(w io.Writer, f *File) error {
 		ew.printf("\n")
 	}
 
+	if failed, total := thresholdFailures(f); total > 0 {
+		ew.printf("\n#### Thresholds\n\n")
+		if len(failed) == 0 {
+			ew.printf("All %d thresholds passed.\n", total)
+		} else {
+			ew.printf("%d of %d thresholds failed:\n\n", len(failed), total)
+			for _, x := range failed {
+				ew.printf("- ❌ **FAIL** %s: %s (got %s)\n", code(x.cell), code(x.expr), x.got)
+			}
+		}
+	}
+
 	loud, quiet := auditLines(f, code, func(s string) string { return "**" + s + "**" })
 	ew.printf("\n#### Audit\n\n")
 	if len(loud) > 0 {
@@ -405,6 +429,54 @@ func renderMarkdown(w io.Writer, f *File) error {
 		ew.printf("No unexpected lost updates in %d cells that ran.\n", ranCells(f))
 	}
 	return ew.err
+}
+
+// thresholdFailure is one threshold a cell failed.
+type thresholdFailure struct{ cell, expr, got string }
+
+// thresholdFailures lists the failed thresholds in cell order and counts
+// every threshold checked. The cell is named strategy/backoff/wN (with
+// the driver first when the file has several, then rate and trial when
+// set); a "STRATEGY:" scope is left out of the expression, since the
+// cell names the strategy.
+func thresholdFailures(f *File) (failed []thresholdFailure, total int) {
+	multi := len(drivers(f)) > 1
+	for i := range f.Cells {
+		c := &f.Cells[i]
+		for _, r := range c.Thresholds {
+			total++
+			if r.Pass {
+				continue
+			}
+			var parts []string
+			if multi {
+				parts = append(parts, c.Driver)
+			}
+			parts = append(parts, c.Strategy, c.Backoff, "w"+strconv.Itoa(c.Writers))
+			if c.Rate > 0 {
+				parts = append(parts, "r"+sig3(c.Rate))
+			}
+			if c.Trial > 0 {
+				parts = append(parts, "t"+strconv.Itoa(c.Trial))
+			}
+			expr := r.Expr
+			if _, after, ok := strings.Cut(expr, ":"); ok {
+				expr = strings.TrimSpace(after)
+			}
+			failed = append(failed, thresholdFailure{cell: strings.Join(parts, "/"), expr: expr, got: sig6(r.Value)})
+		}
+	}
+	return failed, total
+}
+
+// sig6 formats v with at most six significant digits and no exponent:
+// 73.2, 0.99951, 5, 1234570.
+func sig6(v float64) string {
+	if math.IsNaN(v) || math.IsInf(v, 0) || v == 0 {
+		return strconv.FormatFloat(v, 'f', -1, 64)
+	}
+	r, _ := strconv.ParseFloat(strconv.FormatFloat(v, 'e', 5, 64), 64) // cannot fail
+	return strconv.FormatFloat(r, 'f', -1, 64)
 }
 
 // mdEscape keeps s on one line and inside its table cell.

@@ -31,6 +31,9 @@ type File struct {
 	Scenario    Scenario    `json:"scenario"`
 	Environment Environment `json:"environment"`
 	Cells       []Cell      `json:"cells"`
+	// Parts is the environment of each input of a merged file (occbench
+	// merge), in input order; empty for a single run.
+	Parts []Environment `json:"parts,omitempty"`
 }
 
 // Scenario is the resolved scenario (after flags), as plain data so that
@@ -93,6 +96,16 @@ type Cell struct {
 
 	Histograms map[string]string `json:"histograms"` // outcome → base64 V2 compressed HDR
 	Timeseries []Point           `json:"timeseries"`
+
+	Thresholds []ThresholdResult `json:"thresholds,omitempty"` // checked thresholds, in scenario order
+}
+
+// ThresholdResult is one threshold checked against one cell.
+type ThresholdResult struct {
+	Expr   string  `json:"expr"`   // as parsed, e.g. "optimistic: p99_ms < 20"
+	Metric string  `json:"metric"` // e.g. "p99_ms"
+	Value  float64 `json:"value"`  // the cell's value of Metric
+	Pass   bool    `json:"pass"`
 }
 
 // Retries summarises attempts − 1 per committed op.
