@@ -18,6 +18,13 @@ type SerializableUpdater interface {
 	SerializableUpdate(ctx context.Context, w *drivers.Write) error
 }
 
+// Limiter is implemented by stores that can run a strategy only on some
+// servers (Mongo transactions need a replica set): a non-empty reason
+// makes New refuse, and the runner skips the cell with that reason.
+type Limiter interface {
+	Unsupported(strategy string) string
+}
+
 // Names of the strategies, in the order `occbench list strategies` shows.
 const (
 	Optimistic   = "optimistic"
@@ -149,6 +156,11 @@ func New(name string, store drivers.Store, driverName string, c Config) (Strateg
 	}
 	lacks := func(what string) error {
 		return fmt.Errorf("--strategy %s: driver %q does not support %s", name, driverName, what)
+	}
+	if l, ok := store.(Limiter); ok {
+		if why := l.Unsupported(name); why != "" {
+			return nil, fmt.Errorf("--strategy %s: %s", name, why)
+		}
 	}
 	switch name {
 	case Optimistic:
