@@ -27,8 +27,8 @@
 //
 // Flat gvG/pG fields (rather than arrays) keep every update a plain
 // $set/$inc of a top-level field, the form FerretDB handles too. docs is
-// seeded with InsertMany in unordered batches of 1000; leases starts
-// empty: the first Acquire of a key upserts its document.
+// seeded with unordered InsertMany batches of 1000, four at a time;
+// leases starts empty: the first Acquire of a key upserts its document.
 //
 // # Write paths
 //

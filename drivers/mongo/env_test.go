@@ -2,32 +2,21 @@ package mongo_test
 
 import (
 	"context"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/occbench/occbench/drivers"
 	"github.com/occbench/occbench/drivers/mongo"
+	"github.com/occbench/occbench/internal/testenv"
 )
 
-// envDSN is the variable that names the server the tests use, e.g.
-// OCCBENCH_MONGO_DSN=mongodb://127.0.0.1:27017/.
-const envDSN = "OCCBENCH_MONGO_DSN"
-
-// testDSN returns the DSN the server tests use. Without one they skip,
-// naming the variable, unless OCCBENCH_REQUIRE_DOCKER=1 says the server
-// must be there.
+// testDSN returns the DSN the server tests use, from
+// OCCBENCH_MONGO_DSN (e.g. mongodb://127.0.0.1:27017/); see
+// internal/testenv.
 func testDSN(t testing.TB) string {
 	t.Helper()
-	if dsn := os.Getenv(envDSN); dsn != "" {
-		return dsn
-	}
-	if os.Getenv("OCCBENCH_REQUIRE_DOCKER") == "1" {
-		t.Fatalf("missing environment variable %s (OCCBENCH_REQUIRE_DOCKER=1)", envDSN)
-	}
-	t.Skipf("missing environment variable %s (e.g. mongodb://127.0.0.1:27017/)", envDSN)
-	return ""
+	return testenv.DSN(t, testenv.MongoDSN)
 }
 
 // withDatabase returns dsn with its database path set to db, so that

@@ -15,6 +15,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/readconcern"
 	"go.mongodb.org/mongo-driver/v2/mongo/writeconcern"
 	"go.mongodb.org/mongo-driver/v2/x/mongo/driver/connstring"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/occbench/occbench/drivers"
 	"github.com/occbench/occbench/internal/redact"
@@ -51,8 +52,12 @@ const (
 // heartbeat) beyond that.
 const MinPoolSize = 100
 
-// seedBatch bounds the documents in one InsertMany call of Setup.
-const seedBatch = 1000
+// Setup seeds documents with up to seedWorkers concurrent InsertMany
+// calls of seedBatch documents each.
+const (
+	seedBatch   = 1000
+	seedWorkers = 4
+)
 
 func init() {
 	drivers.Register(drivers.Driver{
@@ -352,7 +357,7 @@ func (s *Store) Unsupported(strategyName string) string {
 }
 
 // Setup drops the docs and leases collections, and seeds spec.Keys
-// documents in batches of InsertMany. Leases are created by the first
+// documents with concurrent, unordered InsertMany batches. Leases are created by the first
 // Acquire of each key.
 func (s *Store) Setup(ctx context.Context, spec drivers.Spec) error {
 	if err := spec.Validate(); err != nil {
@@ -369,36 +374,49 @@ func (s *Store) Setup(ctx context.Context, spec drivers.Spec) error {
 		groups[g] = group{gv: "gv" + strconv.Itoa(g), p: "p" + strconv.Itoa(g)}
 	}
 	zero := make([]byte, gb)
-	batch := make([]any, 0, min(spec.Keys, seedBatch))
-	for k := range spec.Keys {
-		d := make(bson.D, 0, 7+2*len(groups))
-		d = append(d,
-			bson.E{Key: "_id", Value: int64(k)},
-			bson.E{Key: "version", Value: int64(0)},
-			bson.E{Key: "counter", Value: int64(0)},
-			bson.E{Key: "fence", Value: int64(0)},
-			bson.E{Key: "writer", Value: int64(0)},
-			bson.E{Key: "op", Value: int64(0)},
-			bson.E{Key: "updated_at", Value: int64(0)},
-		)
-		for _, g := range groups {
-			d = append(d, bson.E{Key: g.gv, Value: int64(0)})
-		}
-		for _, g := range groups {
-			d = append(d, bson.E{Key: g.p, Value: zero})
-		}
-		batch = append(batch, d)
-		if len(batch) == cap(batch) || k == spec.Keys-1 {
-			if _, err := s.docs.InsertMany(ctx, batch, options.InsertMany().SetOrdered(false)); err != nil {
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(seedWorkers)
+	for lo := 0; lo < spec.Keys; lo += seedBatch {
+		hi := min(lo+seedBatch, spec.Keys)
+		g.Go(func() error {
+			batch := make([]any, 0, hi-lo)
+			for k := lo; k < hi; k++ {
+				batch = append(batch, seedDoc(k, groups, zero))
+			}
+			if _, err := s.docs.InsertMany(gctx, batch, options.InsertMany().SetOrdered(false)); err != nil {
 				return wrap("setup: seed", -1, err)
 			}
-			batch = batch[:0]
-		}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return err
 	}
 	s.spec = spec
 	s.gb = gb
 	s.groups = groups
 	return nil
+}
+
+// seedDoc is document k as Setup seeds it.
+func seedDoc(k int, groups []group, zero []byte) bson.D {
+	d := make(bson.D, 0, 7+2*len(groups))
+	d = append(d,
+		bson.E{Key: "_id", Value: int64(k)},
+		bson.E{Key: "version", Value: int64(0)},
+		bson.E{Key: "counter", Value: int64(0)},
+		bson.E{Key: "fence", Value: int64(0)},
+		bson.E{Key: "writer", Value: int64(0)},
+		bson.E{Key: "op", Value: int64(0)},
+		bson.E{Key: "updated_at", Value: int64(0)},
+	)
+	for _, g := range groups {
+		d = append(d, bson.E{Key: g.gv, Value: int64(0)})
+	}
+	for _, g := range groups {
+		d = append(d, bson.E{Key: g.p, Value: zero})
+	}
+	return d
 }
 
 // Totals reads every document's counter and version and sums them on the
