@@ -1,0 +1,151 @@
+package strategy_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/occbench/occbench/drivers"
+	"github.com/occbench/occbench/drivers/memory"
+	"github.com/occbench/occbench/strategy"
+)
+
+type bare struct{}
+
+func (bare) Setup(context.Context, drivers.Spec) error      { return nil }
+func (bare) Totals(context.Context) (drivers.Totals, error) { return drivers.Totals{}, nil }
+func (bare) Close() error                                   { return nil }
+
+type limited struct{ *memory.Store }
+
+func (limited) Unsupported(s string) string {
+	if s == strategy.Pessimistic {
+		return "pessimistic needs transactions: server is not a replica set"
+	}
+	return ""
+}
+
+func TestNewCapabilities(t *testing.T) {
+	mem, err := memory.New(drivers.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name  string
+		store drivers.Store
+		strat string
+		cfg   strategy.Config
+		want  string // "" = ok
+	}{
+		{"memory optimistic", mem, strategy.Optimistic, strategy.Config{}, ""},
+		{"memory lease fenced", mem, strategy.Lease, strategy.Config{Fencing: true}, ""},
+		{"memory serializable", mem, strategy.Serializable, strategy.Config{}, `driver "d" does not support serializable transactions`},
+		{"bare optimistic", bare{}, strategy.Optimistic, strategy.Config{}, "does not support conditional writes"},
+		{"bare pessimistic", bare{}, strategy.Pessimistic, strategy.Config{}, "does not support row locks"},
+		{"bare lww", bare{}, strategy.LWW, strategy.Config{}, "does not support unconditional writes"},
+		{"unknown", mem, "hopeful", strategy.Config{}, `--strategy: unknown strategy "hopeful" (allowed: optimistic, pessimistic, serializable, lease, lww)`},
+		{"stall prob", mem, strategy.Lease, strategy.Config{Stall: strategy.Stall{Prob: 1.5}}, "--lease-stall: probability must be in [0, 1]"},
+		{"limited", limited{mem}, strategy.Pessimistic, strategy.Config{}, "not a replica set"},
+		{"limited other", limited{mem}, strategy.Optimistic, strategy.Config{}, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := strategy.New(tt.strat, tt.store, "d", tt.cfg)
+			if tt.want == "" {
+				if err != nil || s.Name() != tt.strat {
+					t.Fatalf("New: %v", err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("got %v, want %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestLossExpected(t *testing.T) {
+	mem, _ := memory.New(drivers.Options{})
+	for _, tt := range []struct {
+		strat   string
+		fencing bool
+		want    bool
+	}{
+		{strategy.Optimistic, true, false}, {strategy.LWW, true, true},
+		{strategy.Lease, true, false}, {strategy.Lease, false, true},
+	} {
+		s, err := strategy.New(tt.strat, mem, "memory", strategy.Config{Fencing: tt.fencing})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.LossExpected() != tt.want {
+			t.Errorf("%s fencing=%v: LossExpected %v", tt.strat, tt.fencing, !tt.want)
+		}
+	}
+}
+
+// TestMerge: a conflict caused by a write to another field group is
+// merged at once (MergeNow, no re-read needed); one to our own group is not.
+func TestMerge(t *testing.T) {
+	ctx := context.Background()
+	mem, _ := memory.New(drivers.Options{})
+	if err := mem.Setup(ctx, drivers.Spec{Keys: 1, FieldGroups: 2, PayloadBytes: 16}); err != nil {
+		t.Fatal(err)
+	}
+	s, err := strategy.New(strategy.Optimistic, mem, "memory", strategy.Config{Merge: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A writer on group 0 whose read goes stale: interpose another
+	// writer's commit between its read and its write.
+	other := func(group int) {
+		var d drivers.Doc
+		if err := mem.Read(ctx, 0, &d); err != nil {
+			t.Fatal(err)
+		}
+		if err := mem.CompareAndSwap(ctx, &drivers.Write{Key: 0, Group: group, Expect: d.Version, Payload: make([]byte, 8)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tt := range []struct {
+		name     string
+		group    int
+		mergeNow bool
+	}{{"other group", 1, true}, {"same group", 0, false}} {
+		t.Run(tt.name, func(t *testing.T) {
+			racer := &racing{Store: mem, before: func() { other(tt.group) }}
+			rs, err := strategy.New(strategy.Optimistic, racer, "memory", strategy.Config{Merge: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			op := &strategy.Op{Group: 0, Writer: 1, Payload: make([]byte, 8)}
+			op.Reset(0)
+			err = rs.Attempt(ctx, op)
+			if drivers.KindOf(err) != drivers.VersionMismatch {
+				t.Fatalf("first attempt: %v, want a version mismatch", err)
+			}
+			if op.MergeNow != tt.mergeNow {
+				t.Fatalf("MergeNow = %v, want %v", op.MergeNow, tt.mergeNow)
+			}
+			// The next attempt uses the fresh read and commits.
+			if err := s.Attempt(ctx, op); err != nil {
+				t.Fatalf("second attempt: %v", err)
+			}
+		})
+	}
+}
+
+// racing runs before() once, between the strategy's first read and its
+// conditional write.
+type racing struct {
+	*memory.Store
+	before func()
+	done   bool
+}
+
+func (r *racing) CompareAndSwap(ctx context.Context, w *drivers.Write) error {
+	if !r.done {
+		r.done = true
+		r.before()
+	}
+	return r.Store.CompareAndSwap(ctx, w)
+}
