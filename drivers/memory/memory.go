@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync"
 	"time"
+	"unsafe"
 
 	"github.com/occbench/occbench/drivers"
 	"github.com/occbench/occbench/strategy"
@@ -96,6 +97,10 @@ func (s *Store) Setup(ctx context.Context, spec drivers.Spec) error {
 	}
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("memory: setup: %w", err)
+	}
+	const maxBytes = 1 << 40
+	if per := int64(unsafe.Sizeof(doc{})+unsafe.Sizeof(lease{})) + 8*int64(spec.FieldGroups) + int64(spec.PayloadBytes); int64(spec.Keys) > maxBytes/per {
+		return fmt.Errorf("memory: setup: keys × (%d bytes per document) exceeds %d bytes", per, int64(maxBytes))
 	}
 	s.spec = spec
 	s.gb = spec.GroupBytes()

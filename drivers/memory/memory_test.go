@@ -73,6 +73,7 @@ func TestSetup(t *testing.T) {
 		{"zero groups", drivers.Spec{Keys: 1, FieldGroups: 0}, true},
 		{"too many groups", drivers.Spec{Keys: 1, FieldGroups: drivers.MaxFieldGroups + 1}, true},
 		{"negative payload", drivers.Spec{Keys: 1, FieldGroups: 1, PayloadBytes: -1}, true},
+		{"too large", drivers.Spec{Keys: 1 << 40, FieldGroups: 1, PayloadBytes: 1 << 20}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
