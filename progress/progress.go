@@ -18,7 +18,7 @@ import (
 // Defaults and limits of Options.
 const (
 	DefaultInterval = 5 * time.Second        // plain line period
-	DefaultRefresh  = 500 * time.Millisecond // terminal refresh period
+	DefaultRefresh  = time.Second            // terminal data refresh period
 	MinInterval     = 100 * time.Millisecond // smallest Interval or Refresh accepted
 	RefreshWindow   = 2                      // complete seconds behind the terminal figures
 
@@ -26,6 +26,9 @@ const (
 	// writers flush a second when they record in the next one.
 	grace    = time.Second
 	barWidth = 24
+	// barRender is how often bars are redrawn (the spinner turns); the
+	// figures change once per Refresh.
+	barRender = 250 * time.Millisecond
 )
 
 // Options configure a Progress. The zero value is usable.
@@ -35,8 +38,8 @@ type Options struct {
 	// DefaultInterval. Rates on a line cover the complete seconds of
 	// the last Interval.
 	Interval time.Duration
-	// Refresh is how often a terminal bar's figures are recomputed;
-	// 0 means DefaultRefresh.
+	// Refresh is how often a terminal bar's figures are recomputed
+	// (the series changes once per second); 0 means DefaultRefresh.
 	Refresh time.Duration
 	// Terminal forces bar (true) or line (false) output; nil detects
 	// it: bars when the writer is an *os.File on a terminal.
@@ -255,7 +258,7 @@ func (p *Progress) refreshCell(c *cell, now time.Time) {
 func (p *Progress) addBar(c *cell) error {
 	if p.bars == nil {
 		opts := []mpb.ContainerOption{
-			mpb.WithOutput(p.w), mpb.ForceTTY(), mpb.WithAutoRefresh(), mpb.WithRefreshRate(p.refresh),
+			mpb.WithOutput(p.w), mpb.ForceTTY(), mpb.WithAutoRefresh(), mpb.WithRefreshRate(barRender),
 		}
 		p.bars = mpb.New(append(opts, p.barOpts...)...)
 	}
