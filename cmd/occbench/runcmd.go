@@ -15,6 +15,7 @@ import (
 	"github.com/occbench/occbench/backoff"
 	"github.com/occbench/occbench/drivers"
 	_ "github.com/occbench/occbench/drivers/memory"
+	_ "github.com/occbench/occbench/drivers/mongo"
 	_ "github.com/occbench/occbench/drivers/postgres"
 	_ "github.com/occbench/occbench/drivers/redis"
 	_ "github.com/occbench/occbench/drivers/sqlite"
