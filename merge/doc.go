@@ -1,0 +1,77 @@
+// Package merge combines the results files of several occbench processes
+// (on one or several machines) that ran the same scenario at the same
+// time against the same store, into one file that reads as a single run
+// of all their writers together.
+//
+// # What must match
+//
+// Every input must be an occbench/v1 file of the same scenario: the
+// scenario maps are compared field by field, except the fields that
+// legitimately differ between processes (IgnoredFields: the description,
+// connection strings and image, and the seed, which should differ so that
+// processes do not replay the same keys). The merged scenario is the first
+// input's, so its seed and connection string are the first input's.
+// Every input must have the same cells, matched by (driver, strategy,
+// backoff, writers, trial); a cell missing from one input (an interrupted
+// run) is refused, naming the cell and the input. A cell skipped in one
+// input must be skipped in all. Histograms must have the same settings
+// (lowest, highest trackable value, significant figures), which every
+// occbench histogram does (1 µs … 1 h, 3 figures); anything else is
+// refused rather than merged inexactly.
+//
+// # How numbers combine
+//
+// Since the inputs ran concurrently against one store, the merged cell is
+// one cell with all of their writers:
+//
+//   - writers and the open-loop rate are the sums of the inputs' (two
+//     processes of 8 writers make a cell of 16; the scenario's writers
+//     and rate are scaled the same way), so a merged run compares with a
+//     single process of as many writers;
+//   - counters (ops, attempts, conflicts and their kinds, give-ups by
+//     reason, errors by class, stale writes rejected, out-of-range
+//     samples) are summed;
+//   - the measured duration is the longest input's, and throughput_ops_s
+//     and attempts_s are the sums of the inputs' rates (each input
+//     measured its own ops over its own duration, concurrently);
+//   - conflict ratio, success rate and amplification are recomputed from
+//     the summed counters, the backoff/attempt components as means
+//     weighted by ops;
+//   - HDR histograms are merged exactly (no sample dropped: a merge that
+//     would drop one is an error), and the latency and retry summaries
+//     are recomputed from the merged histograms.
+//
+// # The audit
+//
+// Each input audited the store after its own cell, and each audit read
+// the store's total, including the other processes' writes. The counter
+// of the store only grows (every committed write adds one), so the last
+// input to finish read the largest total, and that total includes every
+// input's writes: merged expected = Σ expected, observed = the largest
+// observed (= the last-finished input's), versions likewise, indeterminate
+// = Σ, lost updates = expected − observed, and the verdict is recomputed
+// with the runner's rules. This assumes that the inputs' corresponding
+// cells overlapped in time (the processes were started together) and that
+// no input's setup reset the store while another was still writing.
+//
+// When the inputs did not share a store (Options.SeparateStores; always
+// for the memory driver, whose store lives inside the process), each audit
+// saw only its own writes, so observed and versions are summed instead.
+//
+// # Time series
+//
+// A cell's time series counts seconds from its own start of measurement,
+// and a results file records only when the whole run started. Series are
+// aligned by wall clock on the assumption that corresponding cells started
+// at the same offset into their runs: input k's point at second t moves
+// to t + (StartedAt_k − earliest StartedAt), rounded to whole seconds.
+// Per second, ops, attempts and conflicts are summed; the p99 is the
+// largest of the inputs' p99s, an upper bound on the p99 of the merged
+// second (exact per-second histograms are not kept).
+//
+// Environment holds the fields on which all inputs agree (others are
+// left empty); File.Parts keeps each input's environment in input order
+// (an input that is itself a merge contributes its own parts).
+// Thresholds (scenario field thresholds) are evaluated again on the merged
+// cells.
+package merge
