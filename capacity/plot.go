@@ -1,0 +1,247 @@
+package capacity
+
+import (
+	"fmt"
+	"image/color"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
+)
+
+var (
+	passInk = color.RGBA{0x2c, 0xa0, 0x2c, 0xff}
+	failInk = color.RGBA{0xd6, 0x27, 0x28, 0xff}
+	lineInk = color.RGBA{0x1f, 0x77, 0xb4, 0xff}
+	sloInk  = color.RGBA{0xff, 0x7f, 0x0e, 0xff}
+	greyInk = color.Gray{Y: 0x77}
+)
+
+// Plot size.
+const (
+	plotW = 16 * vg.Centimeter
+	plotH = 18 * vg.Centimeter
+)
+
+// Plots returns the two panels of the search plot for a: throughput vs
+// load on top, the SLO's latency metric (p99 when the SLO names none) vs
+// load below. Probes are marked (green circle = pass, red square = fail)
+// and numbered in the order they ran; the SLO's thresholds are dashed
+// horizontal lines and the answer a dotted vertical one. The load axis is
+// logarithmic (base 2, ticks at Start·2ⁿ). It returns an error when a has
+// no judged probe.
+func (r *Report) Plots(a *Answer) (top, bottom *plot.Plot, err error) {
+	var judged []Probe
+	for _, p := range a.Probes {
+		if p.Values != nil {
+			judged = append(judged, p)
+		}
+	}
+	if len(judged) == 0 {
+		return nil, nil, fmt.Errorf("%s: no judged probe to plot", a.Pair)
+	}
+	slices.SortStableFunc(judged, func(x, y Probe) int {
+		switch {
+		case x.Load < y.Load:
+			return -1
+		case x.Load > y.Load:
+			return 1
+		}
+		return 0
+	})
+	lat := P99MS
+	for _, c := range r.SLO {
+		if strings.HasSuffix(c.Metric, "_ms") {
+			lat = c.Metric
+			break
+		}
+	}
+	loadLabel := "writers"
+	if r.Vary == Rate {
+		loadLabel = "arrival rate (ops/s)"
+	}
+	top, err = r.panel(a, judged, ThroughputOpsS, "throughput (ops/s)", loadLabel)
+	if err != nil {
+		return nil, nil, err
+	}
+	top.Title.Text = fmt.Sprintf("%s — SLO %s", a.Pair, r.SLO)
+	bottom, err = r.panel(a, judged, lat, strings.TrimSuffix(lat, "_ms")+" latency (ms)", loadLabel)
+	if err != nil {
+		return nil, nil, err
+	}
+	return top, bottom, nil
+}
+
+func (r *Report) panel(a *Answer, judged []Probe, metric, yLabel, xLabel string) (*plot.Plot, error) {
+	p := plot.New()
+	p.Y.Label.Text = yLabel
+	p.X.Label.Text = xLabel
+	p.Add(plotter.NewGrid())
+
+	x := func(load float64) float64 { return math.Log2(load) }
+	line := make(plotter.XYs, len(judged))
+	var pass, fail plotter.XYs
+	labels := plotter.XYLabels{}
+	lo, hi := math.Inf(1), math.Inf(-1)
+	ymax := 0.0
+	for i, pr := range judged {
+		v := pr.Values[metric]
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			v = 0
+		}
+		pt := plotter.XY{X: x(pr.Load), Y: v}
+		line[i] = pt
+		if pr.Pass {
+			pass = append(pass, pt)
+		} else {
+			fail = append(fail, pt)
+		}
+		labels.XYs = append(labels.XYs, pt)
+		labels.Labels = append(labels.Labels, fmt.Sprint(pr.Seq))
+		lo, hi = min(lo, pr.Load), max(hi, pr.Load)
+		ymax = max(ymax, v)
+	}
+	var slo []Cond
+	for _, c := range r.SLO {
+		if c.Metric == metric {
+			slo = append(slo, c)
+			ymax = max(ymax, c.Value)
+		}
+	}
+	if ymax <= 0 {
+		ymax = 1
+	}
+	p.X.Min, p.X.Max = x(lo)-0.5, x(hi)+0.5
+	p.Y.Min, p.Y.Max = 0, ymax*1.15
+	p.X.Tick.Marker = doublingTicks{start: r.Start}
+
+	l, err := plotter.NewLine(line)
+	if err != nil {
+		return nil, err
+	}
+	l.Color, l.Width = lineInk, vg.Points(1.5)
+	p.Add(l)
+	for _, c := range slo {
+		s, err := plotter.NewLine(plotter.XYs{{X: p.X.Min, Y: c.Value}, {X: p.X.Max, Y: c.Value}})
+		if err != nil {
+			return nil, err
+		}
+		s.Color, s.Width, s.Dashes = sloInk, vg.Points(1.5), []vg.Length{vg.Points(6), vg.Points(3)}
+		p.Add(s)
+		p.Legend.Add("SLO "+c.String(), s)
+	}
+	if a.Pass != nil {
+		v, err := plotter.NewLine(plotter.XYs{{X: x(a.Load), Y: 0}, {X: x(a.Load), Y: p.Y.Max}})
+		if err != nil {
+			return nil, err
+		}
+		v.Color, v.Width, v.Dashes = greyInk, vg.Points(1), []vg.Length{vg.Points(1.5), vg.Points(2.5)}
+		p.Add(v)
+		p.Legend.Add("answer: "+r.Vary.Format(a.Load), v)
+	}
+	for _, m := range []struct {
+		xys   plotter.XYs
+		ink   color.Color
+		glyph draw.GlyphDrawer
+		name  string
+	}{{pass, passInk, draw.CircleGlyph{}, "pass"}, {fail, failInk, draw.BoxGlyph{}, "fail"}} {
+		if len(m.xys) == 0 {
+			continue
+		}
+		s, err := plotter.NewScatter(m.xys)
+		if err != nil {
+			return nil, err
+		}
+		s.GlyphStyle = draw.GlyphStyle{Color: m.ink, Radius: vg.Points(4), Shape: m.glyph}
+		p.Add(s)
+		p.Legend.Add(m.name, s)
+	}
+	lb, err := plotter.NewLabels(labels)
+	if err != nil {
+		return nil, err
+	}
+	lb.Offset = vg.Point{X: vg.Points(5), Y: vg.Points(3)}
+	p.Add(lb)
+	// Curves rise to the right: the top left corner is the free one.
+	p.Legend.Top = true
+	p.Legend.Left = true
+	p.Legend.XOffs = vg.Points(8)
+	return p, nil
+}
+
+// doublingTicks marks start·2ⁿ on an axis over log2 of the load.
+type doublingTicks struct{ start float64 }
+
+func (t doublingTicks) Ticks(lo, hi float64) []plot.Tick {
+	var ts []plot.Tick
+	s := math.Log2(t.start)
+	n0, n1 := math.Ceil(lo-s), math.Floor(hi-s)
+	step := math.Max(1, math.Ceil((n1-n0+1)/10)) // at most ~10 labels
+	for n := n0; n <= n1; n++ {
+		v := s + n
+		label := ""
+		if math.Mod(n-n0, step) == 0 {
+			label = FormatCount(math.Exp2(v))
+		}
+		ts = append(ts, plot.Tick{Value: v, Label: label})
+	}
+	return ts
+}
+
+// WritePlot draws the search plot for a as a PNG file.
+func (r *Report) WritePlot(path string, a *Answer) error {
+	top, bottom, err := r.Plots(a)
+	if err != nil {
+		return err
+	}
+	img := vgimg.New(plotW, plotH)
+	dc := draw.New(img)
+	tiles := draw.Tiles{Rows: 2, Cols: 1, PadTop: vg.Millimeter * 2, PadBottom: vg.Millimeter * 2,
+		PadLeft: vg.Millimeter * 2, PadRight: vg.Millimeter * 4, PadY: vg.Millimeter * 4}
+	canvases := plot.Align([][]*plot.Plot{{top}, {bottom}}, tiles, dc)
+	top.Draw(canvases[0][0])
+	bottom.Draw(canvases[1][0])
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(f); err != nil {
+		f.Close()
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return f.Close()
+}
+
+// PlotName is the file name of a pair's plot: capacity-<strategy>-<backoff>.png.
+func PlotName(p Pair) string {
+	return "capacity-" + p.Strategy + "-" + p.Backoff + ".png"
+}
+
+// WritePlots writes one plot per answer that has judged probes into dir
+// (created if missing) and returns the paths written.
+func (r *Report) WritePlots(dir string) ([]string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	var out []string
+	for i := range r.Answers {
+		a := &r.Answers[i]
+		judged := slices.ContainsFunc(a.Probes, func(p Probe) bool { return p.Values != nil })
+		if !judged {
+			continue
+		}
+		path := filepath.Join(dir, PlotName(a.Pair))
+		if err := r.WritePlot(path, a); err != nil {
+			return out, err
+		}
+		out = append(out, path)
+	}
+	return out, nil
+}

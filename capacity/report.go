@@ -1,0 +1,262 @@
+package capacity
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/occbench/occbench/results"
+)
+
+// Line is the one-line answer for a pair, e.g.
+//
+//	optimistic/full-jitter: 24 writers meet p99_ms<=50 (32 fail: p99 71.2 ms); knee at 8 writers (41,200 ops/s)
+func (r *Report) Line(a *Answer) string {
+	v, slo := r.Vary, r.SLO.String()
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: ", a.Pair)
+	// fail describes the first failing probe: "32 fail: p99 71.2 ms" after
+	// an answer in writers, "1 writer fails: …" on its own.
+	fail := func() string {
+		if a.Fail == nil {
+			return ""
+		}
+		load := v.Format(a.Fail.Load)
+		if v == Writers && a.Pass != nil {
+			load = FormatCount(a.Fail.Load)
+		}
+		verb := "fail"
+		if a.Pass == nil || v == Rate {
+			verb = "fails"
+		}
+		return fmt.Sprintf("%s %s: %s", load, verb, failures(a.Fail.Failed))
+	}
+	switch a.Outcome {
+	case Skipped:
+		fmt.Fprintf(&b, "skipped: %s", a.Reason)
+		return b.String()
+	case Unknown:
+		fmt.Fprintf(&b, "unknown: %s before any probe was judged", orDefault(a.Reason, "stopped"))
+		return b.String()
+	case NoneMet:
+		fmt.Fprintf(&b, "no load meets %s (%s)", slo, fail())
+		return b.String()
+	case Found:
+		fmt.Fprintf(&b, "%s meet%s %s (%s)", v.Format(a.Load), verbS(v, a.Load), slo, fail())
+	case MaxReached:
+		fmt.Fprintf(&b, "%s meet%s %s at the largest load searched (capacity is at least that)", v.Format(a.Load), verbS(v, a.Load), slo)
+	case LowerBound:
+		why := "lower bound: " + orDefault(a.Reason, "stopped early")
+		if f := fail(); f != "" {
+			why += "; " + f
+		} else {
+			why += " before any load failed"
+		}
+		fmt.Fprintf(&b, "at least %s meet%s %s (%s)", v.Format(a.Load), verbS(v, a.Load), slo, why)
+	}
+	b.WriteString("; ")
+	b.WriteString(r.kneeText(a))
+	return b.String()
+}
+
+func (r *Report) kneeText(a *Answer) string {
+	if a.Knee != nil {
+		return fmt.Sprintf("knee at %s (%s ops/s)", r.Vary.Format(a.Knee.Load), FormatCount(a.Knee.Values[ThroughputOpsS]))
+	}
+	top := 0.0
+	n := 0
+	for _, p := range a.Probes {
+		if p.Phase == Doubling && p.Values != nil {
+			top = max(top, p.Load)
+			n++
+		}
+	}
+	if n < 2 {
+		return "knee unknown (fewer than two doubling probes)"
+	}
+	return fmt.Sprintf("no knee up to %s (throughput still grew ≥%.0f%% per doubling)", r.Vary.Format(top), 100*KneeGain)
+}
+
+// verbS returns "s" for a singular subject: "1 writer meets".
+func verbS(v Vary, load float64) string {
+	if v == Writers && load == 1 {
+		return "s"
+	}
+	return ""
+}
+
+func orDefault(s, d string) string {
+	if s == "" {
+		return d
+	}
+	return s
+}
+
+func failures(fs []Failure) string {
+	parts := make([]string, len(fs))
+	for i, f := range fs {
+		parts[i] = f.String()
+	}
+	return strings.Join(parts, ", ")
+}
+
+// columns of the probe table: the fixed ones, then each SLO metric not
+// already shown.
+func (r *Report) columns() []string {
+	cols := []string{ThroughputOpsS, P99MS, SuccessRate, ConflictRatio}
+	for _, c := range r.SLO {
+		if !slices.Contains(cols, c.Metric) {
+			cols = append(cols, c.Metric)
+		}
+	}
+	return cols
+}
+
+var columnTitle = map[string]string{
+	P50MS: "p50 ms", P90MS: "p90 ms", P99MS: "p99 ms", P999MS: "p99.9 ms",
+	SuccessRate: "success", ConflictRatio: "conflicts", ThroughputOpsS: "ops/s", LostUpdates: "lost",
+}
+
+func formatValue(metric string, v float64) string {
+	switch metric {
+	case P50MS, P90MS, P99MS, P999MS:
+		return FormatMS(v)
+	case ThroughputOpsS:
+		return FormatCount(v)
+	case SuccessRate, ConflictRatio:
+		return fmt.Sprintf("%.4g", v)
+	}
+	return fmt.Sprintf("%g", v)
+}
+
+// table returns the probe table: a header and one row per probe.
+func (r *Report) table() ([]string, [][]string) {
+	load := "writers"
+	if r.Vary == Rate {
+		load = "rate ops/s"
+	}
+	cols := r.columns()
+	head := []string{"pair", "probe", "phase", load}
+	for _, c := range cols {
+		head = append(head, columnTitle[c])
+	}
+	head = append(head, "verdict")
+	var rows [][]string
+	for _, a := range r.Answers {
+		for _, p := range a.Probes {
+			row := []string{a.Pair.String(), fmt.Sprint(p.Seq), string(p.Phase), FormatCount(p.Load)}
+			for _, c := range cols {
+				if p.Values == nil {
+					row = append(row, "-")
+					continue
+				}
+				row = append(row, formatValue(c, p.Values[c]))
+			}
+			verdict := "pass"
+			switch {
+			case len(p.Cells) > 0 && p.Cells[len(p.Cells)-1].Skipped != "":
+				verdict = "skipped"
+			case p.Interrupted:
+				verdict = "interrupted"
+			case !p.Pass:
+				verdict = "FAIL " + failures(p.Failed)
+			}
+			rows = append(rows, append(row, verdict))
+		}
+	}
+	return head, rows
+}
+
+func (r *Report) trialsNote() string {
+	if r.Trials > 1 {
+		return fmt.Sprintf("each probe is the median of %d trials", r.Trials)
+	}
+	return "one trial per probe"
+}
+
+// WriteText writes the answer lines, then the probe table.
+func (r *Report) WriteText(w io.Writer) error {
+	ew := &errWriter{w: w}
+	for i := range r.Answers {
+		ew.printf("%s\n", r.Line(&r.Answers[i]))
+	}
+	head, rows := r.table()
+	ew.printf("\nprobes (%s; SLO %s):\n", r.trialsNote(), r.SLO)
+	tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, strings.Join(head, "\t"))
+	for _, row := range rows {
+		fmt.Fprintln(tw, strings.Join(row, "\t"))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	return ew.err
+}
+
+// WriteMarkdown writes the answers as a list and the probes as a table.
+func (r *Report) WriteMarkdown(w io.Writer) error {
+	ew := &errWriter{w: w}
+	ew.printf("## Capacity: `%s`\n\n", r.SLO)
+	for i := range r.Answers {
+		ew.printf("- %s\n", mdEscape(r.Line(&r.Answers[i])))
+	}
+	head, rows := r.table()
+	ew.printf("\nProbes (%s):\n\n", r.trialsNote())
+	ew.printf("| %s |\n", strings.Join(head, " | "))
+	ew.printf("|%s\n", strings.Repeat(" --- |", len(head)))
+	for _, row := range rows {
+		for i := range row {
+			row[i] = mdEscape(row[i])
+		}
+		ew.printf("| %s |\n", strings.Join(row, " | "))
+	}
+	return ew.err
+}
+
+func mdEscape(s string) string {
+	return strings.NewReplacer("|", `\|`, "<", "&lt;", "*", `\*`).Replace(s)
+}
+
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errWriter) Write(p []byte) (int, error) {
+	if e.err != nil {
+		return 0, e.err
+	}
+	n, err := e.w.Write(p)
+	e.err = err
+	return n, err
+}
+
+func (e *errWriter) printf(format string, args ...any) { fmt.Fprintf(e, format, args...) }
+
+// Cells returns every probe cell in the order it ran: what a results
+// file of the search holds.
+func (r *Report) Cells() []results.Cell {
+	var out []results.Cell
+	for _, a := range r.Answers {
+		for _, p := range a.Probes {
+			out = append(out, p.Cells...)
+		}
+	}
+	return out
+}
+
+// Loads returns the distinct loads probed, ascending.
+func (r *Report) Loads() []float64 {
+	var out []float64
+	for _, a := range r.Answers {
+		for _, p := range a.Probes {
+			if !slices.Contains(out, p.Load) {
+				out = append(out, p.Load)
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
+}
