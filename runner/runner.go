@@ -124,6 +124,12 @@ func RunCell(ctx context.Context, cfg Config, spec Spec, index, total int) (resu
 	if err := cfg.Store.Setup(ctx, dspec); err != nil {
 		return cell, fmt.Errorf("%s: setup: %w", cfg.DriverName, err)
 	}
+	// A lease store that is another store gets fresh leases per cell too.
+	if ls, ok := cfg.Leaser.(drivers.Store); ok && spec.Strategy == strategy.Lease && ls != cfg.Store {
+		if err := ls.Setup(ctx, dspec); err != nil {
+			return cell, fmt.Errorf("lease store: setup: %w", err)
+		}
+	}
 
 	// Stopping: stop ends new work; storeCtx lets in-flight attempts
 	// finish, bounded by the grace period.

@@ -237,6 +237,14 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (int, 
 	if !rf.quiet {
 		fmt.Fprintf(stderr, "occbench: results written to %s\n", out)
 	}
+	if failed := erroredCells(file); len(failed) > 0 {
+		for _, line := range failed {
+			fmt.Fprintf(stderr, "occbench: %s\n", line)
+		}
+		if runErr == nil {
+			runErr = fmt.Errorf("%d cells committed nothing: every op errored", len(failed))
+		}
+	}
 	switch {
 	case runErr != nil:
 		return exitFailed, runErr
@@ -247,6 +255,22 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (int, 
 		return exitFailed, nil
 	}
 	return exitOK, nil
+}
+
+// erroredCells names the cells where ops errored and none committed: the
+// store is unreachable or misconfigured, and the numbers mean nothing.
+func erroredCells(f *results.File) []string {
+	var out []string
+	for _, c := range f.Cells {
+		var errs int64
+		for _, n := range c.Errors {
+			errs += n
+		}
+		if c.Skipped == "" && errs > 0 && c.Ops == 0 && c.Audit.Expected == 0 {
+			out = append(out, fmt.Sprintf("cell %s/%s/w%d: every op errored (%v)", c.Strategy, c.Backoff, c.Writers, c.Errors))
+		}
+	}
+	return out
 }
 
 func unexpectedLoss(f *results.File) bool {
