@@ -104,6 +104,9 @@ func RunCell(ctx context.Context, cfg Config, spec Spec, index, total int) (resu
 	})
 	if err != nil {
 		cell.Skipped = err.Error()
+		if cfg.Observer != nil {
+			cfg.Observer.CellFinished(spec, &cell)
+		}
 		return cell, nil
 	}
 	policy, err := backoff.New(spec.Backoff, sc.BackoffBase.D(), sc.BackoffCap.D())

@@ -191,10 +191,11 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (int, 
 	}
 	cfg := runner.Config{Scenario: sc, Store: st.data, DriverName: sc.Driver, Leaser: st.leaser}
 	var observers []runner.Observer
+	var prog *progress.Progress
 	if !rf.quiet {
-		p := progress.New(stderr, progress.Options{Interval: rf.interval})
-		defer p.Close()
-		observers = append(observers, p)
+		prog = progress.New(stderr, progress.Options{Interval: rf.interval})
+		defer prog.Close()
+		observers = append(observers, prog)
 	}
 	if rf.metricsAddr != "" {
 		m := metrics.New(sc.Driver)
@@ -224,6 +225,9 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (int, 
 			break
 		}
 		file.Cells = append(file.Cells, cell)
+	}
+	if prog != nil {
+		_ = prog.Close() // remove the bars before the report
 	}
 	file.FinishedAt = time.Now().UTC()
 	file.Interrupted = ctx.Err() != nil
