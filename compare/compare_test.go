@@ -1,0 +1,517 @@
+package compare
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/occbench/occbench/results"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/*.golden")
+
+func golden(t *testing.T, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", strings.ReplaceAll(t.Name(), "/", "_")+".golden")
+	if *update {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("output differs from %s (run go test -update to accept)\n--- got ---\n%s\n--- want ---\n%s", path, got, want)
+	}
+}
+
+// vals are one run's numbers.
+type vals struct {
+	tput, attempts, conflict, retries, p50, p90, p99, p999 float64
+	giveUps, errs, lost                                    int64
+}
+
+func base() vals {
+	return vals{tput: 1000, attempts: 1200, conflict: 0.15, retries: 0.2, p50: 1, p90: 2, p99: 5, p999: 9}
+}
+
+func cellOf(strategy, backoff string, writers, trial int, v vals) results.Cell {
+	return results.Cell{
+		Driver: "memory", Strategy: strategy, Backoff: backoff, Writers: writers, Trial: trial,
+		OnConflict: "retry", Scope: "document", Keys: 1000,
+		DurationS: 10, Ops: int64(v.tput * 10), Attempts: int64(v.attempts * 10),
+		ThroughputOpsS: v.tput, AttemptsS: v.attempts, ConflictRatio: v.conflict,
+		RetriesPerOp: results.Retries{Mean: v.retries},
+		LatencyMS:    results.Latency{P50: v.p50, P90: v.p90, P99: v.p99, P999: v.p999},
+		GiveUps:      map[string]int64{"max-attempts": v.giveUps, "interrupted": 5},
+		Errors:       map[string]int64{"timeout": v.errs},
+		Audit:        results.Audit{LostUpdates: v.lost, OK: v.lost == 0},
+	}
+}
+
+func fileOf(dist string, cells ...results.Cell) *results.File {
+	return &results.File{
+		Schema:   results.Schema,
+		Scenario: results.Scenario{"name": "t", "driver": "memory", "distribution": dist, "payload_bytes": 64.0, "field_groups": 1.0, "keys": 1000.0},
+		Cells:    cells,
+	}
+}
+
+func trials(strategy string, p99s ...float64) []results.Cell {
+	var out []results.Cell
+	for i, p := range p99s {
+		v := base()
+		v.p99 = p
+		out = append(out, cellOf(strategy, "expo", 8, i+1, v))
+	}
+	return out
+}
+
+func gates(t *testing.T, s string) []Gate {
+	t.Helper()
+	g, err := ParseGates(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g
+}
+
+func metricOf(t *testing.T, r *Report, cell, metric string) MetricDiff {
+	t.Helper()
+	for _, cd := range r.Cells {
+		if cd.Name != cell {
+			continue
+		}
+		for _, md := range cd.Metrics {
+			if md.Metric == metric {
+				return md
+			}
+		}
+	}
+	t.Fatalf("no %s of %s in report", metric, cell)
+	return MetricDiff{}
+}
+
+func TestParseGates(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in      string
+		want    []Gate
+		wantErr string
+	}{
+		{in: "", want: nil},
+		{in: "throughput<-5%,p99>+10%,conflict_ratio>+0.02,lost_updates>0", want: []Gate{
+			{Metric: "throughput", Op: "<", Kind: Relative, Value: -0.05},
+			{Metric: "p99", Op: ">", Kind: Relative, Value: 0.10},
+			{Metric: "conflict_ratio", Op: ">", Kind: Absolute, Value: 0.02},
+			{Metric: "lost_updates", Op: ">", Kind: Plain, Value: 0},
+		}},
+		{in: " p999 >= 25% , errors>=+3 ,", want: []Gate{
+			{Metric: "p999", Op: ">=", Kind: Relative, Value: 0.25},
+			{Metric: "errors", Op: ">=", Kind: Absolute, Value: 3},
+		}},
+		{in: "give_ups<=-1", want: []Gate{{Metric: "give_ups", Op: "<=", Kind: Absolute, Value: -1}}},
+		{in: "p99>+10%,latency>5", wantErr: `gate "latency>5": unknown metric "latency" (allowed: throughput, attempts, conflict_ratio, retries, p50, p90, p99, p999, give_ups, errors, lost_updates)`},
+		{in: "p99>>10%", wantErr: `gate "p99>>10%": unknown operator ">>" (allowed: <, <=, >, >=)`},
+		{in: "p99==0", wantErr: `unknown operator "=="`},
+		{in: "p99 10%", wantErr: `gate "p99 10%": want METRIC<VALUE or METRIC>VALUE`},
+		{in: "p99>", wantErr: `gate "p99>": missing value after >`},
+		{in: "p99>%", wantErr: `missing value after >`},
+		{in: "p99>+ten%", wantErr: `want a value like +10%, -5%, +0.02 or 0 after >, got "+ten%"`},
+		{in: "p99>1ms", wantErr: `got "1ms"`},
+		{in: ">5", wantErr: `unknown metric ""`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			got, err := ParseGates(tt.in)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("error = %v, want %q", err, tt.wantErr)
+				}
+				if strings.Contains(err.Error(), "\n") {
+					t.Errorf("error spans lines")
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Fatalf("ParseGates = %+v, want %+v", got, tt.want)
+			}
+			for _, g := range got { // the canonical form parses back
+				again, err := ParseGates(g.String())
+				if err != nil || len(again) != 1 || again[0] != g {
+					t.Errorf("ParseGates(%q) = %+v, %v", g.String(), again, err)
+				}
+			}
+		})
+	}
+}
+
+// TestCompareSingleRuns: without trials, every change beyond a gate fails.
+func TestCompareSingleRuns(t *testing.T) {
+	t.Parallel()
+	b := base()
+	n := base()
+	n.tput = 940      // -6 %
+	n.p99 = 5.4       // +8 %
+	n.conflict = 0.18 // +0.03
+	n.lost = 2
+	tests := []struct {
+		name  string
+		gates string
+		want  []string // failures
+	}{
+		{"all four", "throughput<-5%,p99>+10%,conflict_ratio>+0.02,lost_updates>0", []string{
+			"throughput<-5%: optimistic/expo/w8: throughput 1000 → 940: -6.00%",
+			"conflict_ratio>+0.02: optimistic/expo/w8: conflict_ratio 0.150 → 0.180: +0.0300 (+20.00%)",
+			"lost_updates>0: optimistic/expo/w8: lost_updates is 2",
+		}},
+		{"looser", "throughput<-10%,p99>+8.5%,conflict_ratio>+0.05", nil},
+		{"p99 at 5%", "p99>5%", []string{"p99>+5%: optimistic/expo/w8: p99 5 → 5.40: +8.00%"}},
+		{"improvement gate", "p50<-1%", nil},
+		{"none", "", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, err := Compare(fileOf("uniform", cellOf("optimistic", "expo", 8, 0, b)), fileOf("uniform", cellOf("optimistic", "expo", 8, 0, n)), Options{Gates: gates(t, tt.gates)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, f := range r.Failed() {
+				got = append(got, f.String())
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("failures:\n%q\nwant\n%q", got, tt.want)
+			}
+			md := metricOf(t, r, "optimistic/expo/w8", "p99")
+			if md.Tested || md.Base.Center != 5 || md.New.Center != 5.4 {
+				t.Errorf("p99 diff %+v", md)
+			}
+		})
+	}
+}
+
+func TestCompareSignificance(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name        string
+		base, cur   []float64 // p99 per trial
+		wantTested  bool
+		wantSig     bool
+		wantChange  string
+		wantFail    bool
+		wantNoteSub string
+	}{
+		{"clearly different", []float64{1.00, 1.02, 0.98, 1.01, 0.99}, []float64{2.0, 2.1, 1.9, 2.05, 1.95},
+			true, true, "+100.00% (p=0.008 n=5)", true, ""},
+		{"same distribution", []float64{1, 3, 5, 7, 9}, []float64{2, 4, 6, 8, 10},
+			true, false, "~ (p=0.690 n=5)", false, ""},
+		{"too few samples", []float64{1.00, 1.02, 0.98}, []float64{2.0, 2.1, 1.9},
+			true, false, "~ (p=0.100 n=3)", false, "need >= 4 samples to detect a difference at alpha level 0.05"},
+		{"unequal sizes", []float64{1.00, 1.02, 0.98, 1.01, 0.99, 1.03}, []float64{2.0, 2.1, 1.9, 2.05},
+			true, true, "+101.49% (p=0.010 n=6+4)", true, ""},
+		{"one side single", []float64{1.0}, []float64{2.0, 2.1, 1.9},
+			false, false, "+100.00%", true, ""},
+		{"all equal", []float64{1, 1, 1}, []float64{1, 1, 1}, true, false, "0.00%", false, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, err := Compare(fileOf("uniform", trials("optimistic", tt.base...)...), fileOf("uniform", trials("optimistic", tt.cur...)...),
+				Options{Gates: gates(t, "p99>+10%")})
+			if err != nil {
+				t.Fatal(err)
+			}
+			md := metricOf(t, r, "optimistic/expo/w8", "p99")
+			if md.Tested != tt.wantTested || md.Significant != tt.wantSig {
+				t.Errorf("tested %v significant %v (p=%v), want %v %v", md.Tested, md.Significant, md.P, tt.wantTested, tt.wantSig)
+			}
+			if got := changeText(md); got != tt.wantChange {
+				t.Errorf("change %q, want %q", got, tt.wantChange)
+			}
+			if got := len(r.Failed()) > 0; got != tt.wantFail {
+				t.Errorf("failed %v, want %v: %v", got, tt.wantFail, r.Failed())
+			}
+			var notes []string
+			for _, n := range md.Notes {
+				notes = append(notes, r.Notes[n])
+			}
+			if tt.wantNoteSub != "" && !strings.Contains(strings.Join(notes, "\n"), tt.wantNoteSub) {
+				t.Errorf("notes %q lack %q", notes, tt.wantNoteSub)
+			}
+			// The other metrics are identical on both sides: never flagged.
+			if md := metricOf(t, r, "optimistic/expo/w8", "throughput"); !md.Equal || md.Significant || len(md.Notes) != 0 {
+				t.Errorf("constant throughput: %+v", md)
+			}
+		})
+	}
+}
+
+// TestComparePlainGateWithTrials: a plain threshold fails when any new
+// trial crosses it, significant or not.
+func TestComparePlainGateWithTrials(t *testing.T) {
+	t.Parallel()
+	b := trials("optimistic", 1, 1, 1)
+	n := trials("optimistic", 1, 1, 1)
+	n[1].Audit.LostUpdates = 1
+	r, err := Compare(fileOf("uniform", b...), fileOf("uniform", n...), Options{Gates: gates(t, "lost_updates>0,give_ups>+0")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := r.Failed()
+	if len(f) != 1 || f[0].String() != "lost_updates>0: optimistic/expo/w8: lost_updates is 1" {
+		t.Errorf("failures %v", f)
+	}
+}
+
+func TestCompareExpectedLossNotGated(t *testing.T) {
+	t.Parallel()
+	v := base()
+	v.lost = 40
+	lww := cellOf("lww", "none", 8, 0, v)
+	lww.Audit.LossExpected, lww.Audit.OK = true, true
+	r, err := Compare(fileOf("uniform", lww), fileOf("uniform", lww), Options{Gates: gates(t, "lost_updates>0")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Failed()) != 0 {
+		t.Errorf("expected lww loss failed a gate: %v", r.Failed())
+	}
+	if md := metricOf(t, r, "lww/none/w8", "lost_updates"); md.NotGated != "loss expected for lww" {
+		t.Errorf("not gated = %q", md.NotGated)
+	}
+}
+
+func TestCompareUnmatchedAndSkipped(t *testing.T) {
+	t.Parallel()
+	skipped := results.Cell{Driver: "memory", Strategy: "lease", Backoff: "expo", Writers: 8, OnConflict: "retry", Scope: "document", Keys: 1000, Skipped: "no leases"}
+	b := fileOf("uniform",
+		cellOf("optimistic", "expo", 8, 0, base()),
+		cellOf("pessimistic", "expo", 8, 0, base()),
+		skipped)
+	n := fileOf("uniform",
+		cellOf("optimistic", "expo", 8, 0, base()),
+		cellOf("optimistic", "expo", 16, 0, base()),
+		skipped)
+	r, err := Compare(b, n, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Cells) != 2 || r.Cells[1].Skipped != "skipped in both: no leases" {
+		t.Errorf("cells %+v", r.Cells)
+	}
+	if len(r.BaseOnly) != 1 || r.BaseOnly[0].Name != "pessimistic/expo/w8" || len(r.NewOnly) != 1 || r.NewOnly[0].Name != "optimistic/expo/w16" {
+		t.Errorf("unmatched: base only %+v, new only %+v", r.BaseOnly, r.NewOnly)
+	}
+
+	// A different distribution: nothing matches, and the report says why.
+	r, err = Compare(b, fileOf("zipfian", n.Cells...), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Matched() != 0 || len(r.BaseOnly) != 3 || len(r.NewOnly) != 3 {
+		t.Errorf("matched %d, base only %d, new only %d", r.Matched(), len(r.BaseOnly), len(r.NewOnly))
+	}
+	if want := []string{"distribution: uniform → zipfian", "zipf_theta: 0 → 0.990"}; !reflect.DeepEqual(r.WorkloadDiffs, want) {
+		t.Errorf("workload diffs %q, want %q", r.WorkloadDiffs, want)
+	}
+}
+
+func TestCompareErrors(t *testing.T) {
+	t.Parallel()
+	f := fileOf("uniform", cellOf("optimistic", "expo", 8, 0, base()))
+	if _, err := Compare(nil, f, Options{}); err == nil {
+		t.Error("nil base accepted")
+	}
+	if _, err := Compare(f, f, Options{Alpha: 1.5}); err == nil || err.Error() != "--alpha: must be in (0, 1), got 1.5" {
+		t.Errorf("alpha 1.5: %v", err)
+	}
+	bad := fileOf("uniform")
+	bad.Scenario["keys"] = "many"
+	if _, err := Compare(f, bad, Options{NewName: "new.json"}); err == nil || !strings.HasPrefix(err.Error(), "new.json: scenario:") {
+		t.Errorf("bad scenario: %v", err)
+	}
+}
+
+// report is a comparison with trials, unmatched cells, a skipped cell,
+// a footnote and failing gates: what the golden files show.
+func report(t *testing.T) *Report {
+	t.Helper()
+	b := fileOf("uniform", trials("optimistic", 1.00, 1.02, 0.98, 1.01, 0.99)...)
+	n := fileOf("uniform", trials("optimistic", 2.0, 2.1, 1.9, 2.05, 1.95)...)
+	for i := range n.Cells {
+		n.Cells[i].ThroughputOpsS = 900 + float64(i) // -10 %, significant
+		n.Cells[i].ConflictRatio = 0.15 + 0.001*float64(i%2)
+	}
+	pb, pn := base(), base()
+	pn.p99, pn.giveUps, pn.lost = 6, 3, 1
+	b.Cells = append(b.Cells, cellOf("pessimistic", "none", 8, 0, pb), cellOf("lww", "none", 8, 0, pb))
+	n.Cells = append(n.Cells, cellOf("pessimistic", "none", 8, 0, pn), cellOf("optimistic", "none", 4, 0, pn))
+	b.Cells = append(b.Cells, trials("serializable", 1, 2, 3)...)
+	n.Cells = append(n.Cells, trials("serializable", 4, 5, 6)...)
+	r, err := Compare(b, n, Options{BaseName: "base.json", NewName: "new.json", Gates: gates(t, "throughput<-5%,p99>+10%,conflict_ratio>+0.02,lost_updates>0")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func render(t *testing.T, r *Report, format string) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := r.Render(&buf, format); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func TestRenderText(t *testing.T) {
+	t.Parallel()
+	out := render(t, report(t), "text")
+	golden(t, out)
+	for _, want := range []string{
+		"FAIL p99>+10%: optimistic/expo/w8: p99 1 → 2: +100.00% (p=0.008 n=5)",
+		"FAIL lost_updates>0: pessimistic/none/w8: lost_updates is 1",
+		"only in base.json: lww/none/w8", "only in new.json: optimistic/none/w4",
+		"~ (p=0.100 n=3) ¹ ²", "² need >= 4 samples to detect a difference at alpha level 0.05",
+	} {
+		if !bytes.Contains(out, []byte(want)) {
+			t.Errorf("text report lacks %q", want)
+		}
+	}
+}
+
+func TestRenderMarkdown(t *testing.T) {
+	t.Parallel()
+	out := render(t, report(t), "markdown")
+	golden(t, out)
+	if !bytes.Contains(out, []byte("**+100.00% (p=0.008 n=5) ¹** ❌ `p99>+10%")) {
+		t.Error("markdown report does not mark the failing p99 in bold with ❌")
+	}
+}
+
+func TestRenderJSON(t *testing.T) {
+	t.Parallel()
+	r := report(t)
+	var got struct {
+		Regression bool `json:"regression"`
+		Failures   []struct {
+			Gate, Cell string
+		} `json:"failures"`
+		Cells []struct {
+			Name    string `json:"name"`
+			Metrics []struct {
+				Metric string   `json:"metric"`
+				P      *float64 `json:"p"`
+				Failed []string `json:"failed_gates"`
+			} `json:"metrics"`
+		} `json:"cells"`
+		BaseOnly []struct{ Name string } `json:"base_only"`
+	}
+	if err := json.Unmarshal(render(t, r, "json"), &got); err != nil {
+		t.Fatal(err)
+	}
+	if !got.Regression || len(got.Failures) != len(r.Failed()) || len(got.BaseOnly) != 1 {
+		t.Errorf("json: %+v", got)
+	}
+	p99 := got.Cells[0].Metrics[6]
+	if p99.Metric != "p99" || p99.P == nil || len(p99.Failed) != 1 || p99.Failed[0] != "p99>+10%" {
+		t.Errorf("json p99: %+v", p99)
+	}
+}
+
+func TestRenderNoGatesNoTrials(t *testing.T) {
+	t.Parallel()
+	n := base()
+	n.p50 = 0.5
+	r, err := Compare(fileOf("uniform", cellOf("optimistic", "expo", 8, 0, base())), fileOf("uniform", cellOf("optimistic", "expo", 8, 0, n)), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := render(t, r, "text")
+	golden(t, out)
+	if bytes.Contains(out, []byte("gate")) || bytes.Contains(out, []byte("trials")) {
+		t.Errorf("report mentions gates or trials:\n%s", out)
+	}
+}
+
+type countWriter struct{ n int }
+
+func (w *countWriter) Write(p []byte) (int, error) { w.n++; return len(p), nil }
+
+type failWriter struct{ n int }
+
+var errWrite = errors.New("disk full")
+
+func (w *failWriter) Write(p []byte) (int, error) {
+	if w.n == 0 {
+		return 0, errWrite
+	}
+	w.n--
+	return len(p), nil
+}
+
+func TestRenderErrors(t *testing.T) {
+	t.Parallel()
+	r := report(t)
+	var buf bytes.Buffer
+	if err := r.Render(&buf, "csv"); err == nil || err.Error() != `--format: unknown format "csv" (allowed: text, markdown, json)` {
+		t.Errorf("csv: %v", err)
+	}
+	for _, format := range Formats() {
+		var cw countWriter
+		if err := r.Render(&cw, format); err != nil || cw.n == 0 {
+			t.Fatalf("%s: %d writes, error %v", format, cw.n, err)
+		}
+		for n := range cw.n {
+			if err := r.Render(&failWriter{n: n}, format); !errors.Is(err, errWrite) {
+				t.Errorf("%s, write %d of %d fails: error %v", format, n+1, cw.n, err)
+			}
+		}
+	}
+}
+
+func TestNum(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		in   float64
+		want string
+	}{
+		{0, "0"}, {5, "5"}, {1234.6, "1235"}, {99.96, "100"}, {12.345, "12.3"}, {0.0123456, "0.0123"}, {-2.5, "-2.50"}, {0.15, "0.150"},
+	} {
+		if got := num(tt.in); got != tt.want {
+			t.Errorf("num(%v) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+	if got := marker(11); got != "¹²" {
+		t.Errorf("marker(11) = %q", got)
+	}
+}
+
+func BenchmarkCompare(b *testing.B) {
+	base := fileOf("uniform", trials("optimistic", 1, 1.1, 0.9, 1.05, 0.95, 1.02, 0.98, 1.01, 0.99, 1)...)
+	cur := fileOf("uniform", trials("optimistic", 2, 2.1, 1.9, 2.05, 1.95, 2.02, 1.98, 2.01, 1.99, 2)...)
+	g, err := ParseGates("p99>+10%,throughput<-5%")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Compare(base, cur, Options{Gates: g}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
