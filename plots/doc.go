@@ -1,0 +1,51 @@
+// Package plots draws the charts of an occbench results file with
+// gonum.org/v1/plot.
+//
+// All returns every chart of a file; WriteDir writes them as PNG and SVG
+// files; SVG renders one chart for embedding in an HTML page (package
+// report does that).
+//
+// # Charts
+//
+// Across the writer sweep, one line per series, that is per (driver,
+// strategy, backoff[, open-loop rate]):
+//
+//   - "throughput": committed ops/s (solid) and attempts/s (dashed, same
+//     colour) against writers, log y: the vertical gap between the two
+//     lines of a series is its retry amplification (attempts ÷ ops).
+//   - "conflicts": conflict ratio (conflicts ÷ attempts, %) against writers.
+//   - "latency": op latency p50 (solid), p99 (dashed) and p99.9 (dotted) in
+//     ms against writers, log y.
+//   - "spectrum-w<N>": the latency percentile spectrum of every series at N
+//     writers, one chart per writer count.
+//
+// Per cell (named by strategy, backoff and writers, with the driver and the
+// rate when the file has several), for example
+// "spectrum-optimistic-full-jitter-w16":
+//
+//   - "spectrum-…": op latency (histogram "committed") by percentile, with
+//     the single-attempt latency (histogram "attempt", dashed) and the
+//     latency of ops that gave up (dotted) when present. The x axis is in
+//     "nines", x = -log10(1-q), labelled 50%, 90%, 99%, 99.9%, … as in the
+//     HdrHistogram plotter; y is in ms on a log scale. The last point is the
+//     maximum, drawn at q = 1 - 1/count.
+//   - "attempts-…": the distribution of attempts per committed op (histogram
+//     "attempts") as bars, share of ops on a log scale; attempts above 5
+//     are grouped (6–10, 11–20, 21–50, …).
+//   - "timeseries-…": ops/s, attempts/s and conflicts/s for each second of
+//     the cell.
+//   - "timeseries-p99-…": the p99 op latency of each second.
+//
+// Each (strategy, backoff) pair keeps its colour in every chart of a file:
+// colours come from a fixed ten-colour palette, indexed by the pair's rank
+// among the file's pairs in sorted order; marker shapes tell backoffs (or,
+// with several drivers, drivers) apart as well. Skipped cells are left
+// out. Cells repeated over trials (Cell.Trial > 0) are averaged per point,
+// with min/max error bars; their histograms are merged and their time
+// series averaged second by second. Values that a log axis cannot show
+// (zero latencies or throughput) are left out of that chart.
+//
+// Legends are drawn beside the plot area when a chart is rendered by SVG,
+// PNG or WriteDir; a Plot's *plot.Plot saved directly with gonum draws its
+// legend inside the plot area instead.
+package plots

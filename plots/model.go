@@ -1,0 +1,279 @@
+package plots
+
+import (
+	"cmp"
+	"fmt"
+	"maps"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
+
+	"github.com/occbench/occbench/results"
+)
+
+// seriesKey identifies one line across the writer sweep.
+type seriesKey struct {
+	Driver, Strategy, Backoff string
+	Rate                      float64 // open-loop target ops/s; 0 = closed loop
+}
+
+// pair is the (strategy, backoff) part of a series, the unit of colour.
+type pair struct{ Strategy, Backoff string }
+
+// cellKey identifies one point of a series: the cells repeated over
+// trials share it.
+type cellKey struct {
+	seriesKey
+	Writers int
+}
+
+// model is a results file digested for plotting: the cells that ran,
+// grouped by series and writer count, trials together.
+type model struct {
+	multiDriver bool
+	multiRate   bool
+	series      []seriesKey                // sorted
+	writers     []int                      // distinct writer counts, sorted
+	cells       map[cellKey][]*results.Cell // trials in file order
+	order       []cellKey                  // file order of first appearance
+	colour      map[pair]int               // palette index
+	shape       map[seriesKey]int          // glyph index
+}
+
+func newModel(f *results.File) *model {
+	m := &model{
+		cells:  map[cellKey][]*results.Cell{},
+		colour: map[pair]int{},
+		shape:  map[seriesKey]int{},
+	}
+	drivers := map[string]bool{}
+	rates := map[float64]bool{}
+	pairs := map[pair]bool{}
+	backoffs := map[string]bool{}
+	for i := range f.Cells {
+		c := &f.Cells[i]
+		// Every cell, skipped or not, takes part in the colour order so
+		// that a pair keeps its colour whichever of its cells ran.
+		drivers[c.Driver] = true
+		rates[c.Rate] = true
+		pairs[pair{c.Strategy, c.Backoff}] = true
+		backoffs[c.Backoff] = true
+		if c.Skipped != "" {
+			continue
+		}
+		k := cellKey{seriesKey{c.Driver, c.Strategy, c.Backoff, c.Rate}, c.Writers}
+		if _, ok := m.cells[k]; !ok {
+			m.order = append(m.order, k)
+		}
+		m.cells[k] = append(m.cells[k], c)
+	}
+	m.multiDriver = len(drivers) > 1
+	m.multiRate = len(rates) > 1
+
+	sortedPairs := slices.SortedFunc(maps.Keys(pairs), func(a, b pair) int {
+		return cmp.Or(cmp.Compare(a.Strategy, b.Strategy), cmp.Compare(a.Backoff, b.Backoff))
+	})
+	for i, p := range sortedPairs {
+		m.colour[p] = i
+	}
+	driverIdx := index(slices.Sorted(maps.Keys(drivers)))
+	backoffIdx := index(slices.Sorted(maps.Keys(backoffs)))
+
+	seen := map[seriesKey]bool{}
+	writers := map[int]bool{}
+	for _, k := range m.order {
+		writers[k.Writers] = true
+		if !seen[k.seriesKey] {
+			seen[k.seriesKey] = true
+			m.series = append(m.series, k.seriesKey)
+		}
+	}
+	slices.SortFunc(m.series, func(a, b seriesKey) int {
+		return cmp.Or(
+			cmp.Compare(a.Strategy, b.Strategy),
+			cmp.Compare(a.Backoff, b.Backoff),
+			cmp.Compare(a.Driver, b.Driver),
+			cmp.Compare(a.Rate, b.Rate),
+		)
+	})
+	for _, s := range m.series {
+		if m.multiDriver {
+			m.shape[s] = driverIdx[s.Driver]
+		} else {
+			m.shape[s] = backoffIdx[s.Backoff]
+		}
+	}
+	m.writers = slices.Sorted(maps.Keys(writers))
+	return m
+}
+
+// index maps each name to its position.
+func index(names []string) map[string]int {
+	m := make(map[string]int, len(names))
+	for i, n := range names {
+		m[n] = i
+	}
+	return m
+}
+
+// label names a series in legends: "optimistic / full-jitter", with the
+// driver and rate when the file has several.
+func (m *model) label(s seriesKey) string {
+	l := s.Strategy + " / " + s.Backoff
+	if m.multiDriver {
+		l = s.Driver + ": " + l
+	}
+	if m.multiRate {
+		if s.Rate > 0 {
+			l += " @ " + formatSI(s.Rate) + "/s"
+		} else {
+			l += " (closed)"
+		}
+	}
+	return l
+}
+
+// cellTitle names a cell in chart titles.
+func (m *model) cellTitle(k cellKey) string {
+	w := "writers"
+	if k.Writers == 1 {
+		w = "writer"
+	}
+	t := fmt.Sprintf("%s, %d %s", m.label(k.seriesKey), k.Writers, w)
+	if n := len(m.cells[k]); n > 1 {
+		t += fmt.Sprintf(", %d trials", n)
+	}
+	return t
+}
+
+// cellID names a cell in chart names: "optimistic-full-jitter-w16",
+// "memory-optimistic-full-jitter-w16-r500".
+func (m *model) cellID(k cellKey) string {
+	var parts []string
+	if m.multiDriver {
+		parts = append(parts, k.Driver)
+	}
+	parts = append(parts, k.Strategy, k.Backoff, "w"+strconv.Itoa(k.Writers))
+	if m.multiRate {
+		parts = append(parts, "r"+strconv.FormatFloat(k.Rate, 'f', -1, 64))
+	}
+	return fileStem(strings.Join(parts, "-"))
+}
+
+// fileStem keeps letters, digits, '.', '_' and '-'; anything else
+// becomes '-'.
+func fileStem(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case 'a' <= r && r <= 'z', 'A' <= r && r <= 'Z', '0' <= r && r <= '9', r == '.', r == '_', r == '-':
+			return r
+		}
+		return '-'
+	}, s)
+}
+
+// stat is one point of a sweep: a metric averaged over trials.
+type stat struct {
+	X              float64
+	Mean, Min, Max float64
+	N              int
+}
+
+// sweep returns metric for series s at each writer count it ran, averaged
+// over trials. Values that are NaN, infinite or (when positive is set)
+// not above zero are left out, as is a point left with none.
+func (m *model) sweep(s seriesKey, positive bool, metric func(*results.Cell) float64) []stat {
+	var out []stat
+	for _, w := range m.writers {
+		st := stat{X: float64(w), Min: math.Inf(1), Max: math.Inf(-1)}
+		var sum float64
+		for _, c := range m.cells[cellKey{s, w}] {
+			v := metric(c)
+			if math.IsNaN(v) || math.IsInf(v, 0) || (positive && v <= 0) {
+				continue
+			}
+			sum += v
+			st.N++
+			st.Min = min(st.Min, v)
+			st.Max = max(st.Max, v)
+		}
+		if st.N == 0 {
+			continue
+		}
+		st.Mean = sum / float64(st.N)
+		out = append(out, st)
+	}
+	return out
+}
+
+// histogram merges the outcome histograms of the trials of k. It returns
+// nil, nil when no trial has a non-empty one.
+func (m *model) histogram(k cellKey, outcome string) (*hdrhistogram.Histogram, error) {
+	var merged *hdrhistogram.Histogram
+	for _, c := range m.cells[k] {
+		s, ok := c.Histograms[outcome]
+		if !ok || s == "" {
+			continue
+		}
+		h, err := results.DecodeHistogram(s)
+		if err != nil {
+			return nil, fmt.Errorf("cell %s: histograms: %s: %w", m.cellID(k), outcome, err)
+		}
+		if merged == nil {
+			merged = h
+			continue
+		}
+		if dropped := merged.Merge(h); dropped > 0 {
+			return nil, fmt.Errorf("cell %s: histograms: %s: merging trials dropped %d values out of range", m.cellID(k), outcome, dropped)
+		}
+	}
+	if merged == nil || merged.TotalCount() == 0 {
+		return nil, nil
+	}
+	return merged, nil
+}
+
+// second is one second of a cell's time series, averaged over trials.
+type second struct {
+	T                                float64
+	Ops, Attempts, Conflicts, P99MS float64
+}
+
+// timeseries averages the trials of k second by second. Points after a
+// trial's measured duration are left out.
+func (m *model) timeseries(k cellKey) []second {
+	type acc struct {
+		second
+		n int
+	}
+	by := map[float64]*acc{}
+	for _, c := range m.cells[k] {
+		for _, p := range c.Timeseries {
+			if c.DurationS > 0 && p.T > math.Ceil(c.DurationS) {
+				// After the measured window: ops in flight at the
+				// deadline, not a second of the measurement.
+				continue
+			}
+			a := by[p.T]
+			if a == nil {
+				a = &acc{second: second{T: p.T}}
+				by[p.T] = a
+			}
+			a.Ops += float64(p.Ops)
+			a.Attempts += float64(p.Attempts)
+			a.Conflicts += float64(p.Conflicts)
+			a.P99MS += p.P99MS
+			a.n++
+		}
+	}
+	out := make([]second, 0, len(by))
+	for _, t := range slices.Sorted(maps.Keys(by)) {
+		a := by[t]
+		n := float64(a.n)
+		out = append(out, second{T: t, Ops: a.Ops / n, Attempts: a.Attempts / n, Conflicts: a.Conflicts / n, P99MS: a.P99MS / n})
+	}
+	return out
+}
