@@ -35,12 +35,12 @@ type cellKey struct {
 type model struct {
 	multiDriver bool
 	multiRate   bool
-	series      []seriesKey                // sorted
-	writers     []int                      // distinct writer counts, sorted
+	series      []seriesKey                 // sorted
+	writers     []int                       // distinct writer counts, sorted
 	cells       map[cellKey][]*results.Cell // trials in file order
-	order       []cellKey                  // file order of first appearance
-	colour      map[pair]int               // palette index
-	shape       map[seriesKey]int          // glyph index
+	order       []cellKey                   // file order of first appearance
+	colour      map[pair]int                // palette index
+	shape       map[seriesKey]int           // glyph index
 }
 
 func newModel(f *results.File) *model {
@@ -238,7 +238,7 @@ func (m *model) histogram(k cellKey, outcome string) (*hdrhistogram.Histogram, e
 
 // second is one second of a cell's time series, averaged over trials.
 type second struct {
-	T                                float64
+	T                               float64
 	Ops, Attempts, Conflicts, P99MS float64
 }
 

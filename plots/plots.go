@@ -234,4 +234,3 @@ func drawWithLegend(p *plot.Plot, c draw.Canvas) {
 	bare.Draw(draw.Crop(c, 0, -(size.X + 2*legendGap), 0, 0))
 	leg.Draw(draw.Crop(c, c.Size().X-size.X-legendGap, -legendGap, 0, -(top + legendGap)))
 }
-
