@@ -103,6 +103,8 @@ commands:
   run [SCENARIO] [flags]   run a scenario (default: the built-in quickstart)
   list [WHAT]              list scenarios, drivers, strategies, backoffs, distributions
   report FILE [--format F] re-render a results file (text, json, markdown, csv)
+  compare BASE NEW [flags] compare two results files; --fail-on gates exit 1 on a regression
+  merge FILE... -o OUT     merge the results of concurrent runs of one scenario
   version                  print the version
 
 Run 'occbench run -h' for the run flags.
@@ -116,6 +118,10 @@ func dispatch(ctx context.Context, cmd string, args []string, stdout, stderr io.
 		return exitOK, listCmd(args, stdout, stderr)
 	case "report":
 		return exitOK, reportCmd(args, stdout, stderr)
+	case "compare":
+		return compareCmd(args, stdout, stderr)
+	case "merge":
+		return mergeCmd(args, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "occbench", version())
 		return exitOK, nil
@@ -123,5 +129,5 @@ func dispatch(ctx context.Context, cmd string, args []string, stdout, stderr io.
 		fmt.Fprint(stdout, usage)
 		return exitOK, nil
 	}
-	return exitBadInput, badInput("unknown command %q (allowed: run, list, report, version)", cmd)
+	return exitBadInput, badInput("unknown command %q (allowed: run, list, report, compare, merge, version)", cmd)
 }
