@@ -28,6 +28,7 @@ import (
 	"github.com/occbench/occbench/runner"
 	"github.com/occbench/occbench/scenarios"
 	"github.com/occbench/occbench/strategy"
+	"github.com/occbench/occbench/threshold"
 )
 
 // fieldFlag records a flag's text; it is applied to the scenario after
@@ -143,6 +144,13 @@ func loadScenario(pos []string, rf *runFlags) (scenarios.Scenario, error) {
 	if err := sc.Validate(allowed()); err != nil {
 		return sc, usageError{err}
 	}
+	ts, err := threshold.ParseAll(sc.Thresholds)
+	if err != nil {
+		return sc, usageError{fmt.Errorf("thresholds (--threshold): %w", err)}
+	}
+	if err := threshold.CheckStrategies(ts, sc.Strategies); err != nil {
+		return sc, usageError{fmt.Errorf("thresholds (--threshold): %w", err)}
+	}
 	if err := progress.CheckInterval(rf.interval); err != nil {
 		return sc, usageError{err}
 	}
@@ -213,6 +221,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (int, 
 	if len(observers) > 0 {
 		cfg.Observer = progress.Multi(observers...)
 	}
+	thresholds, _ := threshold.ParseAll(sc.Thresholds) // validated by loadScenario
 	specs := runner.Cells(sc)
 	var runErr error
 	for i, spec := range specs {
@@ -224,6 +233,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (int, 
 			runErr = fmt.Errorf("cell %s: %w", spec, err)
 			break
 		}
+		cell.Thresholds = threshold.Evaluate(thresholds, &cell)
 		file.Cells = append(file.Cells, cell)
 	}
 	if prog != nil {
@@ -257,6 +267,9 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (int, 
 	case unexpectedLoss(file):
 		fmt.Fprintln(stderr, "occbench: the audit found unexpected lost updates (see above)")
 		return exitFailed, nil
+	case thresholdFailed(file):
+		fmt.Fprintln(stderr, "occbench: thresholds failed (see above)")
+		return exitThreshold, nil
 	}
 	return exitOK, nil
 }
@@ -275,6 +288,15 @@ func erroredCells(f *results.File) []string {
 		}
 	}
 	return out
+}
+
+func thresholdFailed(f *results.File) bool {
+	for _, c := range f.Cells {
+		if threshold.Failed(c.Thresholds) {
+			return true
+		}
+	}
+	return false
 }
 
 func unexpectedLoss(f *results.File) bool {
