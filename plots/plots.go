@@ -222,9 +222,12 @@ func drawWithLegend(p *plot.Plot, c draw.Canvas) {
 	height := c.Size().Y
 	if size.Y <= height/4 {
 		// Below: the plot keeps the full width, the legend is a short list
-		// under the x axis label.
-		bare.Draw(draw.Crop(c, 0, 0, size.Y+legendGap, 0))
-		leg.Draw(draw.Crop(c, legendGap+4*vg.Millimeter, 0, 0, -(height - size.Y - legendGap/2)))
+		// under the x axis label, clear of the bottom edge (the last
+		// entry's descent is not part of size).
+		const margin = 4
+		reserve := size.Y + legendGap + margin
+		bare.Draw(draw.Crop(c, 0, 0, reserve, 0))
+		leg.Draw(draw.Crop(c, legendGap+4*vg.Millimeter, 0, margin, -(height - reserve + legendGap/2)))
 		return
 	}
 	top := vg.Length(0)

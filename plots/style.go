@@ -14,7 +14,7 @@ import (
 )
 
 // paletteColour returns colour i of the fixed series palette (the ten
-// "category10" colours), cycling.
+// "category10" colours, indigo in place of grey), cycling.
 func paletteColour(i int) color.RGBA {
 	palette := [...]color.RGBA{
 		{0x1f, 0x77, 0xb4, 0xff}, // blue
@@ -24,7 +24,7 @@ func paletteColour(i int) color.RGBA {
 		{0x94, 0x67, 0xbd, 0xff}, // purple
 		{0x8c, 0x56, 0x4b, 0xff}, // brown
 		{0xe3, 0x77, 0xc2, 0xff}, // pink
-		{0x7f, 0x7f, 0x7f, 0xff}, // grey
+		{0x39, 0x3b, 0x79, 0xff}, // indigo (category10's grey is the neutral lines' colour)
 		{0xbc, 0xbd, 0x22, 0xff}, // olive
 		{0x17, 0xbe, 0xcf, 0xff}, // cyan
 	}

@@ -1,0 +1,20 @@
+// Package report turns an occbench results file into the documents people
+// read: a self-contained HTML report and HdrHistogram percentile text.
+//
+// HTML writes one file that needs nothing else: inline CSS, every chart of
+// package plots as inline SVG, no scripts, no fonts, images or links
+// outside the file. It holds, in order: a verdict banner (red, naming the
+// cells, when a strategy that promises safety lost updates; green
+// otherwise), the environment and the scenario, the summary table (the
+// columns of the text report, with each cell's audit coloured: green ok,
+// amber loss expected from lww or an unfenced lease, red unexpected loss,
+// grey skipped), the thresholds when the scenario declares some, the sweep
+// charts, and one collapsible section per cell with its counts and
+// charts.
+//
+// HGRM writes the percentile distribution of every histogram of every
+// cell in the .hgrm format of the Java HdrHistogram's
+// outputPercentileDistribution, which the HdrHistogram plotter
+// (hdrhistogram.github.io/HdrHistogram/plotFiles.html) loads; latencies are
+// in milliseconds. PercentileDistribution writes one histogram.
+package report

@@ -1,0 +1,613 @@
+package report
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"html/template"
+	"io"
+	"maps"
+	"reflect"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/occbench/occbench/plots"
+	"github.com/occbench/occbench/results"
+)
+
+// Chart sizes in the HTML report: sweep charts and per-cell charts are
+// laid out two per row and scale with the page.
+const (
+	chartW = plots.DefaultWidth
+	chartH = plots.DefaultHeight
+)
+
+// HTML writes f as one self-contained HTML document (see the package
+// documentation). It fails when a chart cannot be drawn and on the write
+// error.
+func HTML(w io.Writer, f *results.File) error {
+	if f == nil {
+		return errors.New("report: html: nil results file")
+	}
+	pg, err := newPage(f)
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	if err := pageTemplate.Execute(&buf, pg); err != nil {
+		return fmt.Errorf("report: html: %w", err)
+	}
+	_, err = w.Write(buf.Bytes())
+	return err
+}
+
+// page is what the template shows.
+type page struct {
+	Title       string
+	Meta        []string
+	Banners     []banner
+	Env         []kv
+	Description string
+	Scenario    []kv
+	Table       table
+	Notes       []string
+	Thresholds  *thresholds
+	Sweeps      []figure
+	Cells       []cellSection
+	Generator   string
+}
+
+type kv struct{ K, V string }
+
+type banner struct {
+	Class string // bad, warn, good
+	Head  string
+	Lines []string
+}
+
+type table struct {
+	Header []column
+	Rows   []row
+}
+
+type column struct {
+	Name    string
+	Numeric bool
+}
+
+type row struct {
+	Class  string
+	Anchor string // id of the cell's section, "" when it has none
+	Cells  []string
+	Audit  string
+}
+
+type figure struct {
+	Name, Title string
+	SVG         template.HTML
+}
+
+type cellSection struct {
+	ID      string
+	Name    string
+	Class   string
+	Audit   string
+	Summary string
+	Open    bool
+	Facts   []kv       // one trial
+	Trials  *factTable // several trials, side by side
+	Figures []figure
+	trials  [][]kv
+	labels  []string
+}
+
+// factTable shows the facts of several trials of a cell, one column each.
+type factTable struct {
+	Header []string
+	Rows   []factRow
+}
+
+type factRow struct {
+	K string
+	V []string
+}
+
+type thresholds struct {
+	Declared []string
+	Header   []string
+	Rows     []thresholdRow
+}
+
+type thresholdRow struct {
+	Cell, Class string
+	Values      []string
+}
+
+func newPage(f *results.File) (*page, error) {
+	multiDriver := len(distinctDrivers(f)) > 1
+	name := "-"
+	if v, ok := f.Scenario["name"]; ok && v != nil {
+		name = fmt.Sprint(v)
+	}
+	pg := &page{
+		Title:     "occbench: " + name,
+		Generator: "occbench " + orDash(f.Environment.Occbench),
+	}
+	if !f.StartedAt.IsZero() {
+		m := "started " + f.StartedAt.UTC().Format(time.RFC3339)
+		if !f.FinishedAt.IsZero() {
+			m += ", ran " + f.FinishedAt.Sub(f.StartedAt).Round(time.Second).String()
+		}
+		pg.Meta = append(pg.Meta, m)
+	}
+	ran := 0
+	for i := range f.Cells {
+		if f.Cells[i].Skipped == "" {
+			ran++
+		}
+	}
+	pg.Meta = append(pg.Meta, fmt.Sprintf("%d cells, %d ran", len(f.Cells), ran))
+
+	pg.Banners = banners(f, multiDriver, ran)
+	pg.Env = environment(f)
+	if d, ok := f.Scenario["description"]; ok && d != nil {
+		pg.Description = strings.TrimSpace(fmt.Sprint(d))
+	}
+	for _, k := range slices.Sorted(maps.Keys(f.Scenario)) {
+		if k == "description" {
+			continue
+		}
+		pg.Scenario = append(pg.Scenario, kv{k, scenarioValue(f.Scenario[k])})
+	}
+
+	ids := plots.CellIDs(f)
+	charts, err := plots.All(f)
+	if err != nil {
+		return nil, fmt.Errorf("report: html: %w", err)
+	}
+	byCell := map[string][]figure{}
+	for _, p := range charts {
+		svg, err := plots.SVG(p, chartW, chartH)
+		if err != nil {
+			return nil, fmt.Errorf("report: html: %w", err)
+		}
+		fig := figure{Name: p.Name, Title: p.Title, SVG: inlineSVG(svg, p.Title)}
+		if p.Cell == "" {
+			pg.Sweeps = append(pg.Sweeps, fig)
+		} else {
+			byCell[p.Cell] = append(byCell[p.Cell], fig)
+		}
+	}
+
+	pg.Table = summaryTable(f, multiDriver, ids)
+	for i := range f.Cells {
+		c := &f.Cells[i]
+		if verdictOf(c) == verdictExpected {
+			pg.Notes = append(pg.Notes, lossLine(c, cellName(c, multiDriver)))
+		}
+	}
+	pg.Thresholds = thresholdSection(f, multiDriver)
+	pg.Cells = cellSections(f, multiDriver, ids, byCell)
+	return pg, nil
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// banners returns the verdict banner and, for an interrupted run, a
+// warning.
+func banners(f *results.File, multiDriver bool, ran int) []banner {
+	var bad, expected []string
+	for i := range f.Cells {
+		c := &f.Cells[i]
+		switch verdictOf(c) {
+		case verdictUnexpected:
+			bad = append(bad, lossLine(c, cellName(c, multiDriver)))
+		case verdictExpected:
+			expected = append(expected, cellName(c, multiDriver))
+		}
+	}
+	var out []banner
+	switch {
+	case len(bad) > 0:
+		cells := "cell"
+		if len(bad) > 1 {
+			cells = "cells"
+		}
+		out = append(out, banner{
+			Class: "bad",
+			Head:  fmt.Sprintf("UNEXPECTED LOST UPDATES in %d %s: a strategy that promises safety lost data", len(bad), cells),
+			Lines: bad,
+		})
+	case ran == 0:
+		out = append(out, banner{Class: "warn", Head: "No cell ran: nothing was measured or audited"})
+	default:
+		b := banner{Class: "good", Head: fmt.Sprintf("No unexpected lost updates in the %d cells that ran", ran)}
+		if len(expected) > 0 {
+			b.Lines = []string{fmt.Sprintf("%d cells lost updates as their strategy allows (lww, unfenced lease): see the notes under the summary.", len(expected))}
+		}
+		out = append(out, b)
+	}
+	if f.Interrupted {
+		out = append(out, banner{Class: "warn", Head: "Interrupted: the run was stopped early; results are partial"})
+	}
+	return out
+}
+
+func environment(f *results.File) []kv {
+	e := f.Environment
+	env := []kv{
+		{"driver", orDash(e.Driver)},
+		{"server version", orDash(e.ServerVersion)},
+	}
+	if e.Image != "" {
+		env = append(env, kv{"image", e.Image})
+	}
+	if e.DSN != "" {
+		env = append(env, kv{"DSN", e.DSN})
+	}
+	env = append(env,
+		kv{"CPUs", strconv.Itoa(e.CPUs)},
+		kv{"OS / arch", orDash(e.OS) + " / " + orDash(e.Arch)},
+		kv{"Go", orDash(e.GoVersion)},
+		kv{"occbench", orDash(e.Occbench)},
+	)
+	if e.Hostname != "" {
+		env = append(env, kv{"host", e.Hostname})
+	}
+	if !f.StartedAt.IsZero() {
+		env = append(env, kv{"started", f.StartedAt.UTC().Format(time.RFC3339)})
+	}
+	if !f.FinishedAt.IsZero() {
+		env = append(env, kv{"finished", f.FinishedAt.UTC().Format(time.RFC3339)})
+	}
+	interrupted := "no"
+	if f.Interrupted {
+		interrupted = "YES (stopped early: results are partial)"
+	}
+	env = append(env, kv{"interrupted", interrupted})
+	return env
+}
+
+// scenarioValue formats a scenario value read from JSON: lists joined with
+// ", ", maps as "k: v" pairs (sorted), numbers without exponent.
+func scenarioValue(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "-"
+	case string:
+		if x == "" {
+			return `""`
+		}
+		return x
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	case []any:
+		parts := make([]string, len(x))
+		for i, e := range x {
+			parts[i] = scenarioValue(e)
+		}
+		return strings.Join(parts, ", ")
+	case map[string]any:
+		var parts []string
+		for _, k := range slices.Sorted(maps.Keys(x)) {
+			parts = append(parts, k+": "+scenarioValue(x[k]))
+		}
+		return strings.Join(parts, "; ")
+	}
+	return fmt.Sprint(v)
+}
+
+// summaryTable builds the table of the text report: optional driver, rate
+// and trial columns, one row per cell.
+func summaryTable(f *results.File, multiDriver bool, ids []string) table {
+	hasRate, hasTrial := false, false
+	for i := range f.Cells {
+		hasRate = hasRate || f.Cells[i].Rate > 0
+		hasTrial = hasTrial || f.Cells[i].Trial > 0
+	}
+	var t table
+	col := func(name string, numeric bool) { t.Header = append(t.Header, column{name, numeric}) }
+	if multiDriver {
+		col("driver", false)
+	}
+	col("strategy", false)
+	col("backoff", false)
+	col("writers", true)
+	if hasRate {
+		col("rate", true)
+	}
+	if hasTrial {
+		col("trial", true)
+	}
+	for _, n := range []string{"ops/s", "attempts/s", "conflict %", "retries/op", "p50 ms", "p99 ms", "p99.9 ms", "give-ups", "errors"} {
+		col(n, true)
+	}
+	for i := range f.Cells {
+		c := &f.Cells[i]
+		var r row
+		if multiDriver {
+			r.Cells = append(r.Cells, c.Driver)
+		}
+		r.Cells = append(r.Cells, c.Strategy, c.Backoff, strconv.Itoa(c.Writers))
+		if hasRate {
+			r.Cells = append(r.Cells, dashUnless(c.Rate > 0, sig3(c.Rate)))
+		}
+		if hasTrial {
+			r.Cells = append(r.Cells, dashUnless(c.Trial > 0, strconv.Itoa(c.Trial)))
+		}
+		if c.Skipped != "" {
+			for range 9 {
+				r.Cells = append(r.Cells, "-")
+			}
+		} else {
+			r.Cells = append(r.Cells,
+				sig3(c.ThroughputOpsS),
+				sig3(c.AttemptsS),
+				strconv.FormatFloat(100*c.ConflictRatio, 'f', 1, 64)+"%",
+				sig3(c.RetriesPerOp.Mean),
+				sig3(c.LatencyMS.P50),
+				sig3(c.LatencyMS.P99),
+				sig3(c.LatencyMS.P999),
+				strconv.FormatInt(sum(c.GiveUps), 10),
+				strconv.FormatInt(sum(c.Errors), 10),
+			)
+			r.Anchor = sectionID(ids[i])
+		}
+		r.Class = verdictOf(c).class()
+		r.Audit = auditText(c)
+		t.Rows = append(t.Rows, r)
+	}
+	return t
+}
+
+func dashUnless(set bool, s string) string {
+	if !set {
+		return "-"
+	}
+	return s
+}
+
+// sectionID is the HTML id of a cell's section.
+func sectionID(cellID string) string {
+	if cellID == "" {
+		return ""
+	}
+	return "cell-" + cellID
+}
+
+// cellSections returns one section per cell that ran (trials together),
+// in file order.
+func cellSections(f *results.File, multiDriver bool, ids []string, byCell map[string][]figure) []cellSection {
+	var out []cellSection
+	at := map[string]int{}
+	for i := range f.Cells {
+		c := &f.Cells[i]
+		id := ids[i]
+		if id == "" {
+			continue
+		}
+		j, seen := at[id]
+		if !seen {
+			j = len(out)
+			at[id] = j
+			name := cellName(c, multiDriver)
+			if c.Trial > 0 {
+				name = strings.TrimSuffix(name, ", trial "+strconv.Itoa(c.Trial))
+			}
+			out = append(out, cellSection{ID: sectionID(id), Name: name, Class: "ok", Figures: byCell[id]})
+		}
+		s := &out[j]
+		switch v := verdictOf(c); v {
+		case verdictUnexpected:
+			s.Class = v.class()
+			s.Open = true
+		case verdictExpected:
+			if s.Class != verdictUnexpected.class() {
+				s.Class = v.class()
+			}
+		}
+		prefix := ""
+		if c.Trial > 0 {
+			prefix = "trial " + strconv.Itoa(c.Trial) + ": "
+		}
+		if s.Audit != "" {
+			s.Audit += "; "
+			s.Summary += "; "
+		}
+		s.Audit += prefix + auditText(c)
+		s.Summary += fmt.Sprintf("%s%s ops/s, p99 %s ms, %.1f%% conflicts",
+			prefix, sig3(c.ThroughputOpsS), sig3(c.LatencyMS.P99), 100*c.ConflictRatio)
+		s.trials = append(s.trials, cellFacts(c))
+		label := "trial " + strconv.Itoa(c.Trial)
+		if c.Trial == 0 {
+			label = "cell " + strconv.Itoa(len(s.trials))
+		}
+		s.labels = append(s.labels, label)
+	}
+	for i := range out {
+		s := &out[i]
+		if len(s.trials) == 1 {
+			s.Facts = s.trials[0]
+			continue
+		}
+		t := &factTable{Header: s.labels}
+		for j, f := range s.trials[0] {
+			r := factRow{K: f.K}
+			for _, tr := range s.trials {
+				r.V = append(r.V, tr[j].V)
+			}
+			t.Rows = append(t.Rows, r)
+		}
+		s.Trials = t
+	}
+	return out
+}
+
+// cellFacts are the counts of a cell beyond the summary table, the same
+// keys in the same order for every cell.
+func cellFacts(c *results.Cell) []kv {
+	facts := []kv{
+		{"ops / attempts / conflicts", fmt.Sprintf("%d / %d / %d in %ss", c.Ops, c.Attempts, c.Conflicts, sig3(c.DurationS))},
+		{"conflicts by kind", counts(c.ConflictsByKind)},
+		{"give-ups", counts(c.GiveUps)},
+		{"errors", counts(c.Errors)},
+		{"success rate, amplification", fmt.Sprintf("%.2f%%, %s attempts per op", 100*c.SuccessRate, sig3(c.Amplification))},
+		{"retries per op", fmt.Sprintf("mean %s, p99 %s, max %s", sig3(c.RetriesPerOp.Mean), sig3(c.RetriesPerOp.P99), sig3(c.RetriesPerOp.Max))},
+		{"op latency ms", latencyText(c.LatencyMS)},
+		{"attempt latency ms", latencyText(c.AttemptMS)},
+		{"mean op time ms", fmt.Sprintf("backoff %s + attempts %s", sig3(c.Components.BackoffMean), sig3(c.Components.AttemptMean))},
+	}
+	lag := "-"
+	if c.ScheduleLagMS != nil {
+		lag = latencyText(*c.ScheduleLagMS)
+	}
+	a := c.Audit
+	facts = append(facts,
+		kv{"schedule lag ms (open loop)", lag},
+		kv{"stale writes rejected", strconv.FormatInt(c.StaleWritesRejected, 10)},
+		kv{"samples beyond 1 h", strconv.FormatInt(c.OutOfRange, 10)},
+		kv{"audit", fmt.Sprintf("expected %d, observed %d, versions %d, lost %d, indeterminate %d — %s",
+			a.Expected, a.Observed, a.Versions, a.LostUpdates, a.Indeterminate, orDash(a.Verdict))},
+	)
+	return facts
+}
+
+func latencyText(l results.Latency) string {
+	return fmt.Sprintf("p50 %s, p90 %s, p99 %s, p99.9 %s, max %s, mean %s",
+		sig3(l.P50), sig3(l.P90), sig3(l.P99), sig3(l.P999), sig3(l.Max), sig3(l.Mean))
+}
+
+// thresholdSection lists the scenario's declared thresholds and, when the
+// cells carry results for them (a Thresholds field of results.Cell, which
+// the schema may gain), each cell's. It returns nil when there is neither.
+func thresholdSection(f *results.File, multiDriver bool) *thresholds {
+	var t thresholds
+	if v, ok := f.Scenario["thresholds"]; ok && v != nil {
+		switch x := v.(type) {
+		case []any:
+			for _, e := range x {
+				t.Declared = append(t.Declared, scenarioValue(e))
+			}
+		default:
+			if s := scenarioValue(x); s != "" && s != "-" {
+				t.Declared = append(t.Declared, s)
+			}
+		}
+	}
+	for i := range f.Cells {
+		c := &f.Cells[i]
+		fv := reflect.ValueOf(c).Elem().FieldByName("Thresholds")
+		if !fv.IsValid() || fv.IsZero() {
+			continue
+		}
+		header, values, class := describeThresholds(fv.Interface())
+		if len(t.Header) == 0 {
+			t.Header = header
+		}
+		for j, vals := range values {
+			t.Rows = append(t.Rows, thresholdRow{Cell: cellName(c, multiDriver), Class: class[j], Values: vals})
+		}
+	}
+	if len(t.Declared) == 0 && len(t.Rows) == 0 {
+		return nil
+	}
+	return &t
+}
+
+// describeThresholds renders threshold results of a type this package
+// does not know yet: a slice (or a single value) of structs becomes one
+// row per element with a column per exported field; anything else one
+// column. A bool field named Pass, Passed, OK or Ok colours the row
+// (green when true, red when false).
+func describeThresholds(v any) (header []string, rows [][]string, class []string) {
+	rv := reflect.ValueOf(v)
+	var elems []reflect.Value
+	switch rv.Kind() {
+	case reflect.Slice, reflect.Array:
+		for i := range rv.Len() {
+			elems = append(elems, rv.Index(i))
+		}
+	case reflect.Map:
+		keys := rv.MapKeys()
+		slices.SortFunc(keys, func(a, b reflect.Value) int { return strings.Compare(fmt.Sprint(a), fmt.Sprint(b)) })
+		header = []string{"check", "result"}
+		for _, k := range keys {
+			rows = append(rows, []string{fmt.Sprint(k), fmt.Sprint(rv.MapIndex(k))})
+			class = append(class, "")
+		}
+		return header, rows, class
+	default:
+		elems = []reflect.Value{rv}
+	}
+	for _, e := range elems {
+		for e.Kind() == reflect.Pointer || e.Kind() == reflect.Interface {
+			if e.IsNil() {
+				break
+			}
+			e = e.Elem()
+		}
+		if e.Kind() != reflect.Struct {
+			if header == nil {
+				header = []string{"result"}
+			}
+			rows = append(rows, []string{fmt.Sprint(e)})
+			class = append(class, "")
+			continue
+		}
+		var vals, names []string
+		cls := ""
+		for i := range e.NumField() {
+			sf := e.Type().Field(i)
+			if !sf.IsExported() {
+				continue
+			}
+			names = append(names, strings.ToLower(sf.Name))
+			fv := e.Field(i)
+			vals = append(vals, fmt.Sprint(fv.Interface()))
+			if fv.Kind() == reflect.Bool && slices.Contains([]string{"Pass", "Passed", "OK", "Ok"}, sf.Name) {
+				cls = "unexpected"
+				if fv.Bool() {
+					cls = "ok"
+				}
+			}
+		}
+		if header == nil {
+			header = names
+		}
+		rows = append(rows, vals)
+		class = append(class, cls)
+	}
+	return header, rows, class
+}
+
+// svgOpen matches the root element of gonum's SVG output.
+var svgOpen = regexp.MustCompile(`(?s)<svg\b[^>]*>`)
+
+// svgViewBox extracts the root's viewBox.
+var svgViewBox = regexp.MustCompile(`viewBox="([^"]*)"`)
+
+// inlineSVG turns a standalone SVG document into an element for an HTML
+// page: no XML prolog or comment, no namespace declarations (the HTML
+// parser puts <svg> in the SVG namespace), a viewBox and no fixed size so
+// that it scales with its container, and an accessible name.
+func inlineSVG(doc []byte, title string) template.HTML {
+	s := string(doc)
+	loc := svgOpen.FindStringIndex(s)
+	if loc == nil {
+		return ""
+	}
+	viewBox := ""
+	if m := svgViewBox.FindStringSubmatch(s[loc[0]:loc[1]]); m != nil {
+		viewBox = ` viewBox="` + m[1] + `"`
+	}
+	open := `<svg` + viewBox + ` preserveAspectRatio="xMidYMid meet" role="img" aria-label="` + template.HTMLEscapeString(title) + `">`
+	return template.HTML(open + s[loc[1]:]) // gonum escapes the text it draws
+}
