@@ -105,6 +105,10 @@ commands:
   report FILE [--format F] re-render a results file (text, json, markdown, csv)
   compare BASE NEW [flags] compare two results files; --fail-on gates exit 1 on a regression
   merge FILE... -o OUT     merge the results of concurrent runs of one scenario
+  capacity [SCENARIO] --slo S [flags]
+                           largest writers count (or rate) meeting an SLO, per strategy × backoff
+  tune-backoff [SCENARIO] --writers N [flags]
+                           rank backoff policy × base × cap by p99, goodput or attempts
   version                  print the version
 
 Run 'occbench run -h' for the run flags.
@@ -122,6 +126,10 @@ func dispatch(ctx context.Context, cmd string, args []string, stdout, stderr io.
 		return compareCmd(args, stdout, stderr)
 	case "merge":
 		return mergeCmd(args, stdout, stderr)
+	case "capacity":
+		return capacityCmd(ctx, args, stdout, stderr)
+	case "tune-backoff":
+		return tuneCmd(ctx, args, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "occbench", version())
 		return exitOK, nil
@@ -129,5 +137,5 @@ func dispatch(ctx context.Context, cmd string, args []string, stdout, stderr io.
 		fmt.Fprint(stdout, usage)
 		return exitOK, nil
 	}
-	return exitBadInput, badInput("unknown command %q (allowed: run, list, report, compare, merge, version)", cmd)
+	return exitBadInput, badInput("unknown command %q (allowed: run, list, report, compare, merge, capacity, tune-backoff, version)", cmd)
 }

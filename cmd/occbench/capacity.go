@@ -1,0 +1,284 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/occbench/occbench/capacity"
+	"github.com/occbench/occbench/internal/redact"
+	"github.com/occbench/occbench/progress"
+	"github.com/occbench/occbench/results"
+	"github.com/occbench/occbench/runner"
+	"github.com/occbench/occbench/scenarios"
+)
+
+// capacityFlags are the flags capacity adds to the run flags.
+type capacityFlags struct {
+	slo         string
+	vary        string
+	max         float64
+	budget      time.Duration
+	plot        string
+	probeTrials int
+	rateStart   float64
+}
+
+// capacityCmd searches, per strategy × backoff, for the largest load that
+// meets an SLO. Exit codes as run: 0 done (whatever the answers), 1 a
+// failure or unexpected lost updates, 2 bad input, 130 interrupted.
+func capacityCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (int, error) {
+	var rf runFlags
+	var cf capacityFlags
+	fs := newRunFlagSet(stderr, &rf)
+	fs.Init("occbench capacity", flag.ContinueOnError)
+	fs.StringVar(&cf.slo, "slo", "", "service level objective, comma list of METRIC OP VALUE (OP: < <= > >= ==), e.g. 'p99_ms<=50,success_rate>=0.999'; metrics: "+strings.Join(capacity.Metrics(), ", "))
+	fs.StringVar(&cf.vary, "vary", "writers", "load to search: "+strings.Join(capacity.VaryValues(), ", "))
+	fs.Float64Var(&cf.max, "max", 0, fmt.Sprintf("largest load probed (default %d writers, or %s ops/s)", capacity.DefaultMaxWriters, capacity.FormatCount(capacity.DefaultMaxRate)))
+	fs.DurationVar(&cf.budget, "budget-time", capacity.DefaultBudget, "time bound of the whole search; when it runs out the answers are lower bounds (0 = none)")
+	fs.StringVar(&cf.plot, "plot", "", "write one PNG per strategy × backoff (throughput and latency vs load, probes, SLO) into this directory")
+	fs.IntVar(&cf.probeTrials, "probe-trials", 0, "run each probe N times and judge the medians (default: the scenario's trials)")
+	fs.Float64Var(&cf.rateStart, "rate-start", 0, fmt.Sprintf("--vary rate: first rate probed, ops/s (default the scenario's rate, or %d)", capacity.DefaultRateStart))
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), `usage: occbench capacity [SCENARIO] --slo 'p99_ms<=50,success_rate>=0.999' [--vary writers|rate] [--max N] [--budget-time 5m] [--plot DIR] [run flags]
+
+For each strategy × backoff of the scenario, finds the largest writers count
+(or open-loop rate) whose probe meets the SLO: doubling from 1 writer (or
+--rate-start) until a probe fails or --max is reached, then bisecting to
+adjacent writer counts (or to within 5% for a rate). Prints one answer line
+per strategy × backoff and the table of probes; --out gets every probe cell.
+
+flags:`)
+		fs.PrintDefaults()
+	}
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		return exitBadInput, usageError{err}
+	}
+	if cf.slo == "" {
+		return exitBadInput, badInput("--slo: required, e.g. --slo 'p99_ms<=50,success_rate>=0.999' (metrics: %s)", strings.Join(capacity.Metrics(), ", "))
+	}
+	slo, err := capacity.ParseSLO(cf.slo)
+	if err != nil {
+		return exitBadInput, badInput("--slo: %w", err)
+	}
+	vary, err := capacity.ParseVary(cf.vary)
+	if err != nil {
+		return exitBadInput, badInput("--vary: %w", err)
+	}
+	if rf.format != "text" && rf.format != "markdown" {
+		if !validFormat(rf.format) {
+			return exitBadInput, badInput("--format: unknown format %q (allowed: text, markdown)", rf.format)
+		}
+		return exitBadInput, badInput("--format: capacity prints text or markdown, got %q (the --out file is the JSON)", rf.format)
+	}
+	sc, err := loadScenario(pos, &rf)
+	if err != nil {
+		return exitBadInput, err
+	}
+	opts, writers, err := capacityOptions(sc, cf, slo, vary)
+	if err != nil {
+		return exitBadInput, err
+	}
+
+	// Size connection pools for the largest probe.
+	open := sc
+	open.Writers = []int{writers}
+	if vary == capacity.Writers {
+		open.Writers = []int{int(opts.Max)}
+	}
+	st, cleanup, err := openStores(ctx, open, stderr, rf.quiet)
+	if err != nil {
+		return exitFailed, err
+	}
+	defer cleanup()
+
+	started := time.Now().UTC()
+	cfg := runner.Config{Store: st.data, DriverName: sc.Driver, Leaser: st.leaser}
+	var prog *progress.Progress
+	if !rf.quiet {
+		prog = progress.New(stderr, progress.Options{Interval: rf.interval})
+		defer prog.Close()
+		cfg.Observer = prog
+	}
+	pairs := capacityPairs(sc)
+	total := maxProbes(opts) * len(pairs) * opts.Trials
+	probes := 0
+	trialOf := map[string]int{}
+	run := func(ctx context.Context, strategy, backoff string, load float64) (results.Cell, error) {
+		s := sc
+		s.Trials = opts.Trials
+		spec := runner.Spec{Strategy: strategy, Backoff: backoff, Writers: int(load)}
+		if vary == capacity.Rate {
+			s.Rate, spec.Writers = load, writers
+		}
+		s.Writers = []int{spec.Writers}
+		key := fmt.Sprint(strategy, "/", backoff, "/", load)
+		trialOf[key]++
+		spec.Trial = trialOf[key]
+		c := cfg
+		c.Scenario = s
+		probes++
+		return runner.RunCell(ctx, c, spec, probes-1, max(total, probes))
+	}
+	rep, runErr := capacity.Search(ctx, pairs, opts, run)
+	if prog != nil {
+		_ = prog.Close()
+	}
+	if rep == nil {
+		return exitBadInput, usageError{runErr}
+	}
+
+	recorded := sc
+	recorded.Trials = opts.Trials
+	if vary == capacity.Writers {
+		recorded.Writers = nil
+		for _, l := range rep.Loads() {
+			recorded.Writers = append(recorded.Writers, int(l))
+		}
+	}
+	file := &results.File{
+		Schema:      results.Schema,
+		StartedAt:   started,
+		FinishedAt:  time.Now().UTC(),
+		Interrupted: rep.Interrupted,
+		Scenario:    recorded.ToMap(redact.DSN),
+		Environment: environment(ctx, sc, st),
+		Cells:       rep.Cells(),
+	}
+	out := rf.out
+	if out == "" {
+		out = results.DefaultPath(started, sc.Name+"-capacity")
+	}
+	if err := results.WriteFile(out, file); err != nil {
+		return exitFailed, fmt.Errorf("--out: %w", err)
+	}
+	write := rep.WriteText
+	if rf.format == "markdown" {
+		write = rep.WriteMarkdown
+	}
+	if err := write(stdout); err != nil {
+		return exitFailed, err
+	}
+	if !rf.quiet {
+		fmt.Fprintf(stderr, "occbench: results written to %s\n", out)
+	}
+	if cf.plot != "" {
+		paths, err := rep.WritePlots(cf.plot)
+		if err != nil {
+			return exitFailed, fmt.Errorf("--plot: %w", err)
+		}
+		if !rf.quiet {
+			for _, p := range paths {
+				fmt.Fprintf(stderr, "occbench: plot written to %s\n", p)
+			}
+		}
+	}
+	return finish(stderr, file, runErr)
+}
+
+// finish maps a search's outcome to an exit code, as run does.
+func finish(stderr io.Writer, file *results.File, runErr error) (int, error) {
+	if failed := erroredCells(file); len(failed) > 0 {
+		for _, line := range failed {
+			fmt.Fprintf(stderr, "occbench: %s\n", line)
+		}
+		if runErr == nil {
+			runErr = fmt.Errorf("%d cells committed nothing: every op errored", len(failed))
+		}
+	}
+	switch {
+	case runErr != nil:
+		return exitFailed, runErr
+	case file.Interrupted:
+		return exitInterrupted, nil
+	case unexpectedLoss(file):
+		fmt.Fprintln(stderr, "occbench: the audit found unexpected lost updates (see above)")
+		return exitFailed, nil
+	}
+	return exitOK, nil
+}
+
+// capacityOptions turns the flags into search options; writers is the
+// writer count of a rate search.
+func capacityOptions(sc scenarios.Scenario, cf capacityFlags, slo capacity.SLO, vary capacity.Vary) (capacity.Options, int, error) {
+	opts := capacity.Options{SLO: slo, Vary: vary, Budget: cf.budget, Trials: sc.Trials}
+	if cf.probeTrials < 0 || cf.probeTrials > 1000 {
+		return opts, 0, badInput("--probe-trials: must be 1 … 1000, got %d", cf.probeTrials)
+	}
+	if cf.probeTrials > 0 {
+		opts.Trials = cf.probeTrials
+	}
+	if cf.budget < 0 {
+		return opts, 0, badInput("--budget-time: must be ≥ 0 (0 = no bound), got %s", cf.budget)
+	}
+	if cf.max < 0 || math.IsNaN(cf.max) || math.IsInf(cf.max, 0) {
+		return opts, 0, badInput("--max: must be > 0, got %v", cf.max)
+	}
+	switch vary {
+	case capacity.Writers:
+		if cf.rateStart != 0 {
+			return opts, 0, badInput("--rate-start: only with --vary rate")
+		}
+		opts.Max = cf.max
+		if opts.Max == 0 {
+			opts.Max = capacity.DefaultMaxWriters
+		}
+		if opts.Max != math.Trunc(opts.Max) || opts.Max < 1 || opts.Max > 10000 {
+			return opts, 0, badInput("--max: --vary writers wants an integer 1 … 10000, got %v", cf.max)
+		}
+		return opts, 0, nil
+	}
+	if len(sc.Writers) != 1 {
+		return opts, 0, badInput("--writers: --vary rate runs at one writer count; the scenario lists %v (pass --writers N)", sc.Writers)
+	}
+	opts.Start = cf.rateStart
+	if opts.Start == 0 {
+		opts.Start = sc.Rate
+	}
+	if opts.Start == 0 {
+		opts.Start = capacity.DefaultRateStart
+	}
+	if opts.Start < 0 || math.IsNaN(opts.Start) || math.IsInf(opts.Start, 0) {
+		return opts, 0, badInput("--rate-start: must be > 0, got %v", cf.rateStart)
+	}
+	opts.Max = cf.max
+	if opts.Max == 0 {
+		opts.Max = max(capacity.DefaultMaxRate, opts.Start)
+	}
+	if opts.Max < opts.Start {
+		return opts, 0, badInput("--max: must be ≥ the start rate %v, got %v", opts.Start, cf.max)
+	}
+	return opts, sc.Writers[0], nil
+}
+
+// capacityPairs lists the scenario's strategy × backoff pairs in run order.
+func capacityPairs(sc scenarios.Scenario) []capacity.Pair {
+	var out []capacity.Pair
+	for _, s := range sc.Strategies {
+		for _, b := range sc.Backoffs {
+			out = append(out, capacity.Pair{Strategy: s, Backoff: b})
+		}
+	}
+	return out
+}
+
+// maxProbes bounds the probes of one pair's search, for the progress
+// counter: the doubling steps (plus a clamped last one) and the bisection
+// steps.
+func maxProbes(o capacity.Options) int {
+	start := o.Start
+	if start == 0 {
+		start = 1
+	}
+	doubling := int(math.Floor(math.Log2(o.Max/start))) + 2
+	bisect := int(math.Ceil(math.Log2(max(o.Max, 2))))
+	if o.Vary == capacity.Rate {
+		bisect = int(math.Ceil(math.Log2(1 / capacity.RateTolerance)))
+	}
+	return max(doubling+bisect, 1)
+}

@@ -1,0 +1,455 @@
+package tune
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/occbench/occbench/results"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata golden files")
+
+const ms = time.Millisecond
+
+// fake is a system where p99 and amplification depend on the backoff
+// settings in a known way: decorrelated-jitter is best, a 5ms base beats
+// 1ms, the cap matters little; noise (seeded) is added per trial.
+type fake struct {
+	noise float64 // relative noise per trial, uniform ±noise
+	rng   *rand.Rand
+	calls []Combo
+	err   error // returned on the 3rd call
+	skip  map[string]string
+}
+
+func (f *fake) run(ctx context.Context, c Combo, trial int) (results.Cell, error) {
+	f.calls = append(f.calls, c)
+	if f.err != nil && len(f.calls) == 3 {
+		return results.Cell{}, f.err
+	}
+	cell := results.Cell{Driver: "memory", Strategy: c.Strategy, Backoff: c.Policy, Writers: 16, Trial: trial}
+	if why, ok := f.skip[c.Strategy]; ok {
+		cell.Skipped = why
+		return cell, nil
+	}
+	p99 := map[string]float64{"full-jitter": 10, "equal-jitter": 12, "decorrelated-jitter": 8}[c.Policy]
+	if c.Base == 5*ms {
+		p99 *= 0.8
+	}
+	if c.Cap == time.Second {
+		p99 *= 1.01
+	}
+	amp := p99 / 5
+	tput := 100000 / p99
+	if f.noise > 0 {
+		k := 1 + f.noise*(2*f.rng.Float64()-1)
+		p99 *= k
+		tput /= k
+	}
+	cell.Ops = 1000
+	cell.LatencyMS.P99 = p99
+	cell.ThroughputOpsS = tput
+	cell.Amplification = amp
+	cell.SuccessRate = 1
+	return cell, nil
+}
+
+func testGrid() Grid {
+	return Grid{
+		Strategies: []string{"optimistic"},
+		Policies:   []string{"full-jitter", "equal-jitter", "decorrelated-jitter"},
+		Bases:      []time.Duration{1 * ms, 5 * ms, 200 * ms},
+		Caps:       []time.Duration{100 * ms, time.Second},
+	}
+}
+
+func TestCombos(t *testing.T) {
+	t.Parallel()
+	run, skipped := testGrid().Combos()
+	if len(run) != 15 || len(skipped) != 3 {
+		t.Fatalf("%d run, %d skipped; want 15, 3", len(run), len(skipped))
+	}
+	for _, s := range skipped {
+		if s.Base != 200*ms || s.Cap != 100*ms {
+			t.Errorf("skipped %s", s)
+		}
+	}
+	if run[0] != (Combo{"optimistic", "full-jitter", 1 * ms, 100 * ms}) || run[1].Cap != time.Second {
+		t.Errorf("order: %v, %v", run[0], run[1])
+	}
+	if got := run[0].Label(); got != "full-jitter(1ms,100ms)" {
+		t.Errorf("label %q", got)
+	}
+	if got := run[0].String(); got != "optimistic full-jitter base 1ms cap 100ms" {
+		t.Errorf("string %q", got)
+	}
+}
+
+func TestGridValidate(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name string
+		edit func(*Grid)
+		want string
+	}{
+		{"ok", func(*Grid) {}, ""},
+		{"no policies", func(g *Grid) { g.Policies = nil }, "policies: want at least one"},
+		{"repeated policy", func(g *Grid) { g.Policies = []string{"expo", "expo"} }, `policies: "expo" listed twice`},
+		{"no bases", func(g *Grid) { g.Bases = nil }, "base: want at least one duration"},
+		{"zero base", func(g *Grid) { g.Bases = []time.Duration{0} }, "base: must be > 0, got 0s"},
+		{"repeated cap", func(g *Grid) { g.Caps = []time.Duration{ms, ms} }, "cap: 1ms listed twice"},
+		{"every cap below every base", func(g *Grid) { g.Bases = []time.Duration{time.Second}; g.Caps = []time.Duration{ms} }, "nothing to run"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			g := testGrid()
+			tt.edit(&g)
+			err := g.Validate()
+			if (err == nil) != (tt.want == "") || (err != nil && !strings.Contains(err.Error(), tt.want)) {
+				t.Errorf("error %v, want %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestParseObjective(t *testing.T) {
+	t.Parallel()
+	for _, s := range []string{"p99", "goodput", "attempts"} {
+		if o, err := ParseObjective(s); err != nil || string(o) != s {
+			t.Errorf("%s: %v %v", s, o, err)
+		}
+	}
+	if _, err := ParseObjective("p95"); err == nil || err.Error() != `unknown objective "p95" (allowed: p99, goodput, attempts)` {
+		t.Errorf("error %v", err)
+	}
+}
+
+func res(name string, p99, goodput, amp float64) Result {
+	return Result{Combo: Combo{Strategy: "s", Policy: name, Base: ms, Cap: time.Second},
+		P99: p99, Goodput: goodput, Amplification: amp, Valid: true, Cells: []results.Cell{{Ops: 1}}}
+}
+
+func TestRank(t *testing.T) {
+	t.Parallel()
+	invalid := Result{Combo: Combo{Policy: "broken"}, Note: "no committed ops"}
+	in := []Result{
+		invalid,
+		res("a", 2.00, 100, 1.5),
+		res("b", 1.00, 50, 3.0),
+		res("c", 1.0004, 60, 2.0), // ties b on p99 at 3 digits; more goodput
+		res("d", 3.00, 500, 1.1),
+		res("e", 1.00, 60, 1.9), // ties c on p99 and goodput; fewer attempts
+	}
+	for _, tt := range []struct {
+		o    Objective
+		want string
+	}{
+		{P99, "ecbad-"},      // b, c, e tie on p99: goodput splits b off, attempts puts e before c
+		{Goodput, "daecb-"},  // c and e tie on goodput and p99: attempts decide
+		{Attempts, "daecb-"}, // lowest attempts, no ties
+	} {
+		got := ""
+		for _, r := range Rank(in, tt.o) {
+			if !r.Valid {
+				got += "-"
+				continue
+			}
+			got += r.Policy
+		}
+		if got != tt.want {
+			t.Errorf("%s: got %q, want %q", tt.o, got, tt.want)
+		}
+	}
+	if in[0].Policy != "broken" {
+		t.Error("Rank modified its input")
+	}
+}
+
+func TestCompare(t *testing.T) {
+	t.Parallel()
+	a, b := res("a", 2.0, 100, 1.5), res("b", 2.5, 80, 1.5)
+	v := Compare(&a, &b, P99, 0)
+	if math.Abs(v.Delta-0.25) > 1e-12 || v.Known || v.TieBreak != "" || v.Alpha != DefaultAlpha {
+		t.Errorf("p99 verdict %+v", v)
+	}
+	if v.Significance() != "single trial: significance unknown" {
+		t.Errorf("significance %q", v.Significance())
+	}
+	if v := Compare(&a, &b, Goodput, 0); math.Abs(v.Delta-0.2) > 1e-12 {
+		t.Errorf("goodput delta %v, want 0.2", v.Delta)
+	}
+	if v := Compare(&a, &b, Attempts, 0); v.TieBreak != "p99" {
+		t.Errorf("attempts tie broken by %q, want p99", v.TieBreak)
+	}
+	z := res("z", 0, 0, 0)
+	if v := Compare(&z, &b, P99, 0); !math.IsNaN(v.Delta) {
+		t.Errorf("delta from 0 = %v, want NaN", v.Delta)
+	}
+}
+
+func TestCompareSignificance(t *testing.T) {
+	t.Parallel()
+	trials := func(name string, p99s ...float64) Result {
+		r := res(name, median(p99s), 1, 1)
+		r.Cells = nil
+		for _, v := range p99s {
+			r.Cells = append(r.Cells, results.Cell{Ops: 1, LatencyMS: results.Latency{P99: v}})
+		}
+		return r
+	}
+	for _, tt := range []struct {
+		name        string
+		a, b        Result
+		significant bool
+		p           float64
+		warn        string
+	}{
+		{"separated, 5 each", trials("a", 1, 1.1, 1.2, 1.05, 1.15), trials("b", 2, 2.1, 2.2, 2.05, 2.15), true, 0.0079, ""},
+		{"separated, 3 each: too few", trials("a", 1, 1.1, 1.2), trials("b", 2, 2.1, 2.2), false, 0.1, "need >= 4 samples"},
+		{"overlapping, 5 each", trials("a", 1, 2, 3, 4, 5), trials("b", 1.5, 2.5, 3.5, 4.5, 5.5), false, 0.69, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			v := Compare(&tt.a, &tt.b, P99, 0.05)
+			if !v.Known || v.Significant != tt.significant || math.Abs(v.P-tt.p) > 0.01 {
+				t.Errorf("known %v significant %v p %v; want %v p≈%v", v.Known, v.Significant, v.P, tt.significant, tt.p)
+			}
+			if s := v.Significance(); !strings.Contains(s, tt.warn) || !strings.Contains(s, "Mann-Whitney U") {
+				t.Errorf("significance %q lacks %q", s, tt.warn)
+			}
+		})
+	}
+}
+
+func TestRun(t *testing.T) {
+	t.Parallel()
+	f := &fake{}
+	rep, err := Run(context.Background(), testGrid(), Options{Objective: P99}, f.run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.calls) != 15 || len(rep.Skipped) != 3 || len(rep.Rankings) != 1 {
+		t.Fatalf("%d calls, %d skipped, %d rankings", len(f.calls), len(rep.Skipped), len(rep.Rankings))
+	}
+	rk := rep.Rankings[0]
+	best, second := rk.Results[0], rk.Results[1]
+	if best.Combo != (Combo{"optimistic", "decorrelated-jitter", 5 * ms, 100 * ms}) ||
+		second.Combo != (Combo{"optimistic", "decorrelated-jitter", 5 * ms, time.Second}) {
+		t.Errorf("best %s, runner-up %s", best.Combo, second.Combo)
+	}
+	if rk.Verdict == nil || rk.Verdict.Known || math.Abs(rk.Verdict.Delta-0.01) > 1e-9 {
+		t.Errorf("verdict %+v", rk.Verdict)
+	}
+	cells := rep.Cells()
+	if len(cells) != 15 || cells[0].Backoff != "full-jitter(1ms,100ms)" || cells[14].Backoff != "decorrelated-jitter(200ms,1s)" {
+		t.Errorf("cells: %d, first %q, last %q", len(cells), cells[0].Backoff, cells[len(cells)-1].Backoff)
+	}
+}
+
+func TestRunTrials(t *testing.T) {
+	t.Parallel()
+	g := Grid{Strategies: []string{"optimistic"}, Policies: []string{"full-jitter", "decorrelated-jitter"},
+		Bases: []time.Duration{5 * ms}, Caps: []time.Duration{100 * ms}}
+	f := &fake{noise: 0.05, rng: rand.New(rand.NewPCG(1, 2))}
+	rep, err := Run(context.Background(), g, Options{Objective: P99, Trials: 5}, f.run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rk := rep.Rankings[0]
+	if rk.Results[0].Policy != "decorrelated-jitter" || len(rk.Results[0].Cells) != 5 {
+		t.Fatalf("best %s with %d cells", rk.Results[0].Policy, len(rk.Results[0].Cells))
+	}
+	// 8·0.8 ±5% against 10·0.8 ±5%: the samples cannot overlap.
+	if v := rk.Verdict; !v.Known || !v.Significant || v.N1 != 5 || v.N2 != 5 {
+		t.Errorf("verdict %+v", v)
+	}
+	for i, c := range rep.Cells() {
+		if c.Trial != i%5+1 {
+			t.Errorf("cell %d: trial %d", i, c.Trial)
+		}
+	}
+}
+
+func TestRunStops(t *testing.T) {
+	t.Parallel()
+	t.Run("error", func(t *testing.T) {
+		t.Parallel()
+		f := &fake{err: errors.New("store went away")}
+		rep, err := Run(context.Background(), testGrid(), Options{Objective: P99}, f.run)
+		if err == nil || !strings.Contains(err.Error(), "optimistic full-jitter base 5ms cap 100ms (trial 1): store went away") {
+			t.Fatalf("error %v", err)
+		}
+		if rep == nil || len(rep.Rankings[0].Results) != 2 {
+			t.Errorf("partial report %+v", rep)
+		}
+	})
+	t.Run("cancelled", func(t *testing.T) {
+		t.Parallel()
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		f := &fake{}
+		run := func(ctx context.Context, c Combo, trial int) (results.Cell, error) {
+			if len(f.calls) == 1 {
+				cancel()
+			}
+			return f.run(ctx, c, trial)
+		}
+		rep, err := Run(ctx, testGrid(), Options{Objective: P99}, run)
+		if err != nil || !rep.Interrupted || len(f.calls) != 2 {
+			t.Errorf("err %v interrupted %v calls %d", err, rep.Interrupted, len(f.calls))
+		}
+	})
+	t.Run("bad options", func(t *testing.T) {
+		t.Parallel()
+		for _, o := range []Options{{Objective: "p95"}, {Objective: P99, Trials: -1}, {Objective: P99, Alpha: 1}} {
+			if _, err := Run(context.Background(), testGrid(), o, (&fake{}).run); err == nil {
+				t.Errorf("%+v: no error", o)
+			}
+		}
+	})
+}
+
+func TestInvalidResults(t *testing.T) {
+	t.Parallel()
+	g := testGrid()
+	g.Strategies = []string{"lease", "optimistic"}
+	f := &fake{skip: map[string]string{"lease": "memory: no leases"}}
+	rep, err := Run(context.Background(), g, Options{Objective: Goodput}, f.run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lease := rep.Rankings[0]
+	if lease.Strategy != "lease" || lease.Verdict != nil || lease.Results[0].Valid || lease.Results[0].Note != "skipped: memory: no leases" {
+		t.Errorf("lease ranking %+v", lease)
+	}
+	var b bytes.Buffer
+	if err := rep.WriteText(&b); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "recommendation: none: no combination committed ops") {
+		t.Errorf("text lacks the no-recommendation line:\n%s", b.String())
+	}
+	nr := NewResult(Combo{}, []results.Cell{{Ops: 0, LatencyMS: results.Latency{P99: 0}}})
+	if nr.Valid || nr.Note != "no committed ops" || !math.IsInf(nr.Amplification, 1) {
+		t.Errorf("zero-op result %+v", nr)
+	}
+}
+
+func TestWriteTextGolden(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name   string
+		opts   Options
+		noise  float64
+		golden string
+	}{
+		{"single", Options{Objective: P99}, 0, "TestWriteText-single.golden"},
+		{"trials", Options{Objective: Goodput, Trials: 3}, 0.05, "TestWriteText-trials.golden"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f := &fake{noise: tt.noise, rng: rand.New(rand.NewPCG(7, 7))}
+			rep, err := Run(context.Background(), testGrid(), tt.opts, f.run)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var b bytes.Buffer
+			if err := rep.WriteText(&b); err != nil {
+				t.Fatal(err)
+			}
+			golden := filepath.Join("testdata", tt.golden)
+			if *update {
+				if err := os.WriteFile(golden, b.Bytes(), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(b.Bytes(), want) {
+				t.Errorf("output differs from %s (run with -update):\n%s", golden, b.String())
+			}
+		})
+	}
+}
+
+func TestHeatmaps(t *testing.T) {
+	t.Parallel()
+	g := testGrid()
+	g.Strategies = []string{"optimistic", "lease"}
+	f := &fake{skip: map[string]string{"lease": "memory: no leases"}}
+	rep, err := Run(context.Background(), g, Options{Objective: Goodput}, f.run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "heat")
+	paths, err := rep.WriteHeatmaps(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, p := range paths {
+		names = append(names, filepath.Base(p))
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.HasPrefix(b, []byte("\x89PNG\r\n\x1a\n")) {
+			t.Errorf("%s is not a PNG", p)
+		}
+	}
+	want := []string{"tune-optimistic-full-jitter.png", "tune-optimistic-equal-jitter.png", "tune-optimistic-decorrelated-jitter.png"}
+	if !slices.Equal(names, want) {
+		t.Errorf("wrote %v, want %v (lease has nothing valid)", names, want)
+	}
+	p, err := rep.Heatmap("optimistic", "decorrelated-jitter")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(p.Title.Text, "goodput") || p.X.Label.Text != "base" || p.Y.Label.Text != "cap" {
+		t.Errorf("title %q, labels %q %q", p.Title.Text, p.X.Label.Text, p.Y.Label.Text)
+	}
+	if _, err := rep.Heatmap("serializable", "full-jitter"); err == nil {
+		t.Error("heatmap of an unknown strategy did not fail")
+	}
+	if _, err := rep.Heatmap("lease", "full-jitter"); err == nil {
+		t.Error("heatmap without valid results did not fail")
+	}
+}
+
+func TestGridXYZ(t *testing.T) {
+	t.Parallel()
+	g := grid{cols: 2, rows: 2, z: [][]float64{{1, math.NaN()}, {3, 2}}}
+	if g.Min() != 1 || g.Max() != 3 || g.Z(1, 1) != 2 || g.X(1) != 1 || g.Y(0) != 0 {
+		t.Errorf("grid: min %v max %v z %v", g.Min(), g.Max(), g.Z(1, 1))
+	}
+	if index(1, 1, 3, 64) != 0 || index(3, 1, 3, 64) != 63 || index(5, 1, 3, 64) != 63 {
+		t.Error("palette index out of range")
+	}
+}
+
+func TestFormat(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct{ got, want string }{
+		{formatCount(41234.5), "41,200"}, {formatCount(-1234), "-1,230"}, {formatCount(12.345), "12.3"},
+		{formatMS(2.314), "2.31"}, {formatMS(0.0123), "0.0123"}, {formatMS(0), "0"},
+		{formatPct(0.0823), "8.2%"}, {formatPct(math.NaN()), "n/a"},
+		{P99.Format(2.5), "p99 2.50 ms"}, {Goodput.Format(12345), "12,300 ops/s"}, {Attempts.Format(1.5), "1.50 attempts/op"},
+		{Attempts.Format(2), "2 attempts/op"},
+	} {
+		if tt.got != tt.want {
+			t.Errorf("got %q, want %q", tt.got, tt.want)
+		}
+	}
+}
