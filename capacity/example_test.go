@@ -1,0 +1,71 @@
+package capacity_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/occbench/occbench/capacity"
+	"github.com/occbench/occbench/results"
+)
+
+func ExampleParseSLO() {
+	slo, err := capacity.ParseSLO("p99_ms <= 50, success_rate>=0.999")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(slo)
+	ok, failed := slo.Check(capacity.Values([]results.Cell{{LatencyMS: results.Latency{P99: 71.2}, SuccessRate: 1}}))
+	fmt.Println(ok, failed)
+
+	_, err = capacity.ParseSLO("p99<=50")
+	fmt.Println(err)
+	// Output:
+	// p99_ms<=50,success_rate>=0.999
+	// false [p99 71.2 ms]
+	// condition "p99<=50": unknown metric "p99" (allowed: p50_ms, p90_ms, p99_ms, p999_ms, success_rate, conflict_ratio, throughput_ops_s, lost_updates)
+}
+
+// A store whose p99 is 2 ms + 3 ms per writer and whose throughput stops
+// growing at 8 writers.
+func ExampleSearch() {
+	run := func(ctx context.Context, strategy, backoff string, writers float64) (results.Cell, error) {
+		return results.Cell{
+			Strategy: strategy, Backoff: backoff, Writers: int(writers), SuccessRate: 1,
+			LatencyMS:      results.Latency{P99: 2 + 3*writers},
+			ThroughputOpsS: 5000 * min(writers, 8),
+		}, nil
+	}
+	slo, _ := capacity.ParseSLO("p99_ms<=50")
+	rep, err := capacity.Search(context.Background(), []capacity.Pair{{Strategy: "optimistic", Backoff: "full-jitter"}},
+		capacity.Options{SLO: slo, Vary: capacity.Writers, Max: 64}, run)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(rep.Line(&rep.Answers[0]))
+	var loads []float64
+	for _, p := range rep.Answers[0].Probes {
+		loads = append(loads, p.Load)
+	}
+	fmt.Println(loads)
+	_ = rep.WriteText(os.Stdout) // the answer again, then the probe table
+	// Output:
+	// optimistic/full-jitter: 16 writers meet p99_ms<=50 (17 fail: p99 53.0 ms); knee at 8 writers (40,000 ops/s)
+	// [1 2 4 8 16 32 24 20 18 17]
+	// optimistic/full-jitter: 16 writers meet p99_ms<=50 (17 fail: p99 53.0 ms); knee at 8 writers (40,000 ops/s)
+	//
+	// probes (one trial per probe; SLO p99_ms<=50):
+	// pair                    probe  phase   writers  ops/s   p99 ms  success  conflicts  verdict
+	// optimistic/full-jitter  1      double  1        5,000   5.00    1        0          pass
+	// optimistic/full-jitter  2      double  2        10,000  8.00    1        0          pass
+	// optimistic/full-jitter  3      double  4        20,000  14.0    1        0          pass
+	// optimistic/full-jitter  4      double  8        40,000  26.0    1        0          pass
+	// optimistic/full-jitter  5      double  16       40,000  50.0    1        0          pass
+	// optimistic/full-jitter  6      double  32       40,000  98.0    1        0          FAIL p99 98.0 ms
+	// optimistic/full-jitter  7      bisect  24       40,000  74.0    1        0          FAIL p99 74.0 ms
+	// optimistic/full-jitter  8      bisect  20       40,000  62.0    1        0          FAIL p99 62.0 ms
+	// optimistic/full-jitter  9      bisect  18       40,000  56.0    1        0          FAIL p99 56.0 ms
+	// optimistic/full-jitter  10     bisect  17       40,000  53.0    1        0          FAIL p99 53.0 ms
+}
