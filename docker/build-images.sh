@@ -160,7 +160,11 @@ POSTGRES_RECIPE="$(printf '%s\n%s\n' "$BASE_RECIPE" "$POSTGRES_LINES" | hash)"
 REDIS_RECIPE="$(printf '%s\n%s\n' "$BASE_RECIPE" "$REDIS_LINES" | hash)"
 FERRETDB_RECIPE="$(printf '%s\n%s\nCGO_ENABLED=0 GOAMD64=v1 -trimpath\n' "$FERRETDB_VERSION" "$FERRETDB_LINES" | hash)"
 
+base_built="" # set once this run has built the base (--force builds it once)
 build_base() {
+	if [ -n "$base_built" ]; then
+		return
+	fi
 	if present "$BASE_TAG" "$BASE_RECIPE"; then
 		log "$BASE_TAG: present ($(size "$BASE_TAG"))"
 		return
@@ -223,6 +227,7 @@ build_base() {
 	log "$BASE_TAG: imported in $(since "$t") ($(size "$BASE_TAG"))"
 	drop_old "$BASE_TAG" "$old"
 	rm -rf "$root"
+	base_built=1
 }
 
 # build_image builds tag from a Dockerfile made of from, lines and the
