@@ -143,6 +143,16 @@ func sig3(v float64) string {
 	return strconv.FormatFloat(r, 'f', max(0, 3-digits), 64)
 }
 
+// sig6 formats v with at most six significant digits and no exponent, as
+// the text report's threshold lines do: 73.2, 0.99951, 5, 1234570.
+func sig6(v float64) string {
+	if math.IsNaN(v) || math.IsInf(v, 0) || v == 0 {
+		return strconv.FormatFloat(v, 'f', -1, 64)
+	}
+	r, _ := strconv.ParseFloat(strconv.FormatFloat(v, 'e', 5, 64), 64) // cannot fail
+	return strconv.FormatFloat(r, 'f', -1, 64)
+}
+
 // sum adds a map's values.
 func sum(m map[string]int64) int64 {
 	var n int64

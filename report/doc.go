@@ -5,12 +5,15 @@
 // package plots as inline SVG, no scripts, no fonts, images or links
 // outside the file. It holds, in order: a verdict banner (red, naming the
 // cells, when a strategy that promises safety lost updates; green
-// otherwise), the environment and the scenario, the summary table (the
-// columns of the text report, with each cell's audit coloured: green ok,
-// amber loss expected from lww or an unfenced lease, red unexpected loss,
-// grey skipped), the thresholds when the scenario declares some, the sweep
-// charts, and one collapsible section per cell with its counts and
-// charts.
+// otherwise; a second banner lists failed thresholds, another says when
+// the run was interrupted), the environment (with each part of a merged
+// file) and the scenario, the summary table (the columns of the text
+// report, with each cell's audit coloured: green ok, amber loss expected
+// from lww or an unfenced lease, red unexpected loss, grey skipped), the
+// thresholds (declared checks and each cell's results, Cell.Thresholds),
+// the sweep charts, and one collapsible section per cell with its counts
+// (side by side for trials) and charts; sections of cells with an
+// unexpected loss start open.
 //
 // HGRM writes the percentile distribution of every histogram of every
 // cell in the .hgrm format of the Java HdrHistogram's

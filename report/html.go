@@ -7,7 +7,6 @@ import (
 	"html/template"
 	"io"
 	"maps"
-	"reflect"
 	"regexp"
 	"slices"
 	"strconv"
@@ -116,15 +115,18 @@ type factRow struct {
 }
 
 type thresholds struct {
-	Declared []string
-	Header   []string
-	Rows     []thresholdRow
+	Declared      []string
+	Header        []string // threshold expressions
+	Rows          []thresholdRow
+	Total, Failed int
 }
 
 type thresholdRow struct {
 	Cell, Class string
-	Values      []string
+	Values      []thresholdValue // by Header; zero when the cell was not checked
 }
+
+type thresholdValue struct{ Text, Class, Mark string }
 
 func newPage(f *results.File) (*page, error) {
 	multiDriver := len(distinctDrivers(f)) > 1
@@ -231,9 +233,20 @@ func banners(f *results.File, multiDriver bool, ran int) []banner {
 	default:
 		b := banner{Class: "good", Head: fmt.Sprintf("No unexpected lost updates in the %d cells that ran", ran)}
 		if len(expected) > 0 {
-			b.Lines = []string{fmt.Sprintf("%d cells lost updates as their strategy allows (lww, unfenced lease): see the notes under the summary.", len(expected))}
+			line := fmt.Sprintf("%d cells lost updates as their strategy allows (lww, unfenced lease): see the notes under the summary.", len(expected))
+			if len(expected) == 1 {
+				line = "1 cell lost updates as its strategy allows (lww, unfenced lease): see the note under the summary."
+			}
+			b.Lines = []string{line}
 		}
 		out = append(out, b)
+	}
+	if failed := thresholdFailures(f, multiDriver); len(failed) > 0 {
+		total := 0
+		for i := range f.Cells {
+			total += len(f.Cells[i].Thresholds)
+		}
+		out = append(out, banner{Class: "fail", Head: fmt.Sprintf("Thresholds: %d of %d failed", len(failed), total), Lines: failed})
 	}
 	if f.Interrupted {
 		out = append(out, banner{Class: "warn", Head: "Interrupted: the run was stopped early; results are partial"})
@@ -267,6 +280,17 @@ func environment(f *results.File) []kv {
 	}
 	if !f.FinishedAt.IsZero() {
 		env = append(env, kv{"finished", f.FinishedAt.UTC().Format(time.RFC3339)})
+	}
+	for i, p := range f.Parts {
+		v := orDash(p.Driver)
+		if p.ServerVersion != "" {
+			v += " (server " + p.ServerVersion + ")"
+		}
+		v += fmt.Sprintf(", %s/%s, %d CPUs, %s, occbench %s", orDash(p.OS), orDash(p.Arch), p.CPUs, orDash(p.GoVersion), orDash(p.Occbench))
+		if p.Hostname != "" {
+			v += ", host " + p.Hostname
+		}
+		env = append(env, kv{fmt.Sprintf("merged part %d", i+1), v})
 	}
 	interrupted := "no"
 	if f.Interrupted {
@@ -477,7 +501,19 @@ func cellFacts(c *results.Cell) []kv {
 		kv{"audit", fmt.Sprintf("expected %d, observed %d, versions %d, lost %d, indeterminate %d — %s",
 			a.Expected, a.Observed, a.Versions, a.LostUpdates, a.Indeterminate, orDash(a.Verdict))},
 	)
-	return facts
+	th := "-"
+	if len(c.Thresholds) > 0 {
+		var parts []string
+		for _, r := range c.Thresholds {
+			res := "pass"
+			if !r.Pass {
+				res = "FAIL"
+			}
+			parts = append(parts, fmt.Sprintf("%s: %s (%s)", r.Expr, res, sig6(r.Value)))
+		}
+		th = strings.Join(parts, "; ")
+	}
+	return append(facts, kv{"thresholds", th})
 }
 
 func latencyText(l results.Latency) string {
@@ -485,9 +521,9 @@ func latencyText(l results.Latency) string {
 		sig3(l.P50), sig3(l.P90), sig3(l.P99), sig3(l.P999), sig3(l.Max), sig3(l.Mean))
 }
 
-// thresholdSection lists the scenario's declared thresholds and, when the
-// cells carry results for them (a Thresholds field of results.Cell, which
-// the schema may gain), each cell's. It returns nil when there is neither.
+// thresholdSection lists the scenario's declared thresholds and a matrix
+// of every cell's results, one column per threshold expression (in order
+// of first appearance). It returns nil when there is neither.
 func thresholdSection(f *results.File, multiDriver bool) *thresholds {
 	var t thresholds
 	if v, ok := f.Scenario["thresholds"]; ok && v != nil {
@@ -502,19 +538,32 @@ func thresholdSection(f *results.File, multiDriver bool) *thresholds {
 			}
 		}
 	}
+	col := map[string]int{}
+	for i := range f.Cells {
+		for _, r := range f.Cells[i].Thresholds {
+			if _, ok := col[r.Expr]; !ok {
+				col[r.Expr] = len(t.Header)
+				t.Header = append(t.Header, r.Expr)
+			}
+		}
+	}
 	for i := range f.Cells {
 		c := &f.Cells[i]
-		fv := reflect.ValueOf(c).Elem().FieldByName("Thresholds")
-		if !fv.IsValid() || fv.IsZero() {
+		if len(c.Thresholds) == 0 {
 			continue
 		}
-		header, values, class := describeThresholds(fv.Interface())
-		if len(t.Header) == 0 {
-			t.Header = header
+		row := thresholdRow{Cell: cellName(c, multiDriver), Class: verdictOK.class(), Values: make([]thresholdValue, len(t.Header))}
+		for _, r := range c.Thresholds {
+			t.Total++
+			v := thresholdValue{Text: sig6(r.Value), Class: "pass", Mark: "pass"}
+			if !r.Pass {
+				t.Failed++
+				v.Class, v.Mark = "fail", "FAIL"
+				row.Class = verdictUnexpected.class()
+			}
+			row.Values[col[r.Expr]] = v
 		}
-		for j, vals := range values {
-			t.Rows = append(t.Rows, thresholdRow{Cell: cellName(c, multiDriver), Class: class[j], Values: vals})
-		}
+		t.Rows = append(t.Rows, row)
 	}
 	if len(t.Declared) == 0 && len(t.Rows) == 0 {
 		return nil
@@ -522,70 +571,18 @@ func thresholdSection(f *results.File, multiDriver bool) *thresholds {
 	return &t
 }
 
-// describeThresholds renders threshold results of a type this package
-// does not know yet: a slice (or a single value) of structs becomes one
-// row per element with a column per exported field; anything else one
-// column. A bool field named Pass, Passed, OK or Ok colours the row
-// (green when true, red when false).
-func describeThresholds(v any) (header []string, rows [][]string, class []string) {
-	rv := reflect.ValueOf(v)
-	var elems []reflect.Value
-	switch rv.Kind() {
-	case reflect.Slice, reflect.Array:
-		for i := range rv.Len() {
-			elems = append(elems, rv.Index(i))
+// thresholdFailures lists the failed thresholds as "cell: expr (value)".
+func thresholdFailures(f *results.File, multiDriver bool) []string {
+	var out []string
+	for i := range f.Cells {
+		c := &f.Cells[i]
+		for _, r := range c.Thresholds {
+			if !r.Pass {
+				out = append(out, fmt.Sprintf("%s: %s (got %s)", cellName(c, multiDriver), r.Expr, sig6(r.Value)))
+			}
 		}
-	case reflect.Map:
-		keys := rv.MapKeys()
-		slices.SortFunc(keys, func(a, b reflect.Value) int { return strings.Compare(fmt.Sprint(a), fmt.Sprint(b)) })
-		header = []string{"check", "result"}
-		for _, k := range keys {
-			rows = append(rows, []string{fmt.Sprint(k), fmt.Sprint(rv.MapIndex(k))})
-			class = append(class, "")
-		}
-		return header, rows, class
-	default:
-		elems = []reflect.Value{rv}
 	}
-	for _, e := range elems {
-		for e.Kind() == reflect.Pointer || e.Kind() == reflect.Interface {
-			if e.IsNil() {
-				break
-			}
-			e = e.Elem()
-		}
-		if e.Kind() != reflect.Struct {
-			if header == nil {
-				header = []string{"result"}
-			}
-			rows = append(rows, []string{fmt.Sprint(e)})
-			class = append(class, "")
-			continue
-		}
-		var vals, names []string
-		cls := ""
-		for i := range e.NumField() {
-			sf := e.Type().Field(i)
-			if !sf.IsExported() {
-				continue
-			}
-			names = append(names, strings.ToLower(sf.Name))
-			fv := e.Field(i)
-			vals = append(vals, fmt.Sprint(fv.Interface()))
-			if fv.Kind() == reflect.Bool && slices.Contains([]string{"Pass", "Passed", "OK", "Ok"}, sf.Name) {
-				cls = "unexpected"
-				if fv.Bool() {
-					cls = "ok"
-				}
-			}
-		}
-		if header == nil {
-			header = names
-		}
-		rows = append(rows, vals)
-		class = append(class, cls)
-	}
-	return header, rows, class
+	return out
 }
 
 // svgOpen matches the root element of gonum's SVG output.

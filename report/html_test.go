@@ -333,40 +333,53 @@ func TestHTMLErrors(t *testing.T) {
 
 func TestThresholds(t *testing.T) {
 	t.Parallel()
-	type check struct {
-		Expr   string
-		Actual float64
-		Pass   bool
-	}
-	header, rows, class := describeThresholds([]check{{"p99_ms<50", 12.5, true}, {"lost_updates==0", 3, false}})
-	if want := []string{"expr", "actual", "pass"}; !slices.Equal(header, want) {
-		t.Errorf("header %q, want %q", header, want)
-	}
-	if len(rows) != 2 || !slices.Equal(rows[0], []string{"p99_ms<50", "12.5", "true"}) || !slices.Equal(class, []string{"ok", "unexpected"}) {
-		t.Errorf("rows %q, classes %q", rows, class)
-	}
-	header, rows, _ = describeThresholds(map[string]bool{"b": false, "a": true})
-	if !slices.Equal(header, []string{"check", "result"}) || !slices.Equal(rows[0], []string{"a", "true"}) {
-		t.Errorf("map: header %q rows %q", header, rows)
-	}
-
 	f := testFile(t)
 	if s := thresholdSection(f, false); s != nil {
-		t.Errorf("no thresholds declared: section %+v", s)
+		t.Errorf("no thresholds: section %+v", s)
 	}
-	f.Scenario["thresholds"] = []any{"p99_ms<50", "lost_updates==0"}
+	f.Scenario["thresholds"] = []any{"p99_ms<50", "optimistic: lost_updates==0"}
 	s := thresholdSection(f, false)
-	if s == nil || !slices.Equal(s.Declared, []string{"p99_ms<50", "lost_updates==0"}) || len(s.Rows) != 0 {
-		t.Errorf("declared thresholds: section %+v", s)
+	if s == nil || !slices.Equal(s.Declared, []string{"p99_ms<50", "optimistic: lost_updates==0"}) || len(s.Rows) != 0 {
+		t.Fatalf("declared thresholds only: section %+v", s)
 	}
+
+	f.Cells[0].Thresholds = []results.ThresholdResult{
+		{Expr: "p99_ms < 50", Metric: "p99_ms", Value: 12.5, Pass: true},
+		{Expr: "optimistic: lost_updates == 0", Metric: "lost_updates", Value: 0, Pass: true},
+	}
+	f.Cells[1].Thresholds = []results.ThresholdResult{
+		{Expr: "p99_ms < 50", Metric: "p99_ms", Value: 73.21234567, Pass: false},
+	}
+	s = thresholdSection(f, false)
+	if want := []string{"p99_ms < 50", "optimistic: lost_updates == 0"}; !slices.Equal(s.Header, want) {
+		t.Errorf("columns %q, want %q", s.Header, want)
+	}
+	if s.Total != 3 || s.Failed != 1 || len(s.Rows) != 2 {
+		t.Fatalf("total %d, failed %d, rows %d; want 3, 1, 2", s.Total, s.Failed, len(s.Rows))
+	}
+	if r := s.Rows[1]; r.Class != "unexpected" || r.Values[0] != (thresholdValue{"73.2123", "fail", "FAIL"}) || r.Values[1] != (thresholdValue{}) {
+		t.Errorf("failing row %+v", r)
+	}
+	if r := s.Rows[0]; r.Class != "ok" || r.Values[1] != (thresholdValue{"0", "pass", "pass"}) {
+		t.Errorf("passing row %+v", r)
+	}
+
 	var buf bytes.Buffer
 	if err := HTML(&buf, f); err != nil {
 		t.Fatal(err)
 	}
 	d := parse(t, buf.Bytes())
+	checkSelfContained(t, d)
 	sec := d.all(func(n *html.Node) bool { id, _ := attr(n, "id"); return id == "thresholds" })
-	if len(sec) != 1 || !strings.Contains(text(sec[0]), "lost_updates==0") {
-		t.Error("no thresholds section listing the declared checks")
+	if len(sec) != 1 || !strings.Contains(text(sec[0]), "1 of 3 failed") {
+		t.Error("no thresholds section counting the failure")
+	}
+	fail := d.all(func(n *html.Node) bool { return hasClass(n, "banner") && hasClass(n, "fail") })
+	if len(fail) != 1 || !strings.Contains(text(fail[0]), "pessimistic / none, 1 writer: p99_ms < 50 (got 73.2123)") {
+		t.Errorf("threshold banner: %d, want one naming the failed check", len(fail))
+	}
+	if red := d.all(func(n *html.Node) bool { return hasClass(n, "banner") && hasClass(n, "bad") }); len(red) != 0 {
+		t.Error("a failed threshold raised the lost-updates banner")
 	}
 }
 
@@ -407,5 +420,28 @@ func TestScenarioValue(t *testing.T) {
 		if got := scenarioValue(tt.in); got != tt.want {
 			t.Errorf("scenarioValue(%#v) = %q, want %q", tt.in, got, tt.want)
 		}
+	}
+}
+
+func TestEnvironmentParts(t *testing.T) {
+	t.Parallel()
+	f := testFile(t)
+	f.Parts = []results.Environment{
+		{Driver: "postgres", ServerVersion: "16.4", OS: "linux", Arch: "amd64", CPUs: 8, GoVersion: "go1.26.8", Occbench: "v1", Hostname: "a"},
+		{Driver: "sqlite", CPUs: 2},
+	}
+	env := environment(f)
+	var got []string
+	for _, e := range env {
+		if strings.HasPrefix(e.K, "merged part") {
+			got = append(got, e.K+" = "+e.V)
+		}
+	}
+	want := []string{
+		"merged part 1 = postgres (server 16.4), linux/amd64, 8 CPUs, go1.26.8, occbench v1, host a",
+		"merged part 2 = sqlite, -/-, 2 CPUs, -, occbench -",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("parts:\n got %q\nwant %q", got, want)
 	}
 }

@@ -42,6 +42,8 @@ code, .mono, dd { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, "L
 .banner.good h2::before { content: "\2714\00a0\00a0"; }
 .banner.warn { background: var(--amber-bg); color: var(--amber); border-color: var(--amber-line); }
 .banner.warn h2::before { content: "\26a0\00a0\00a0"; }
+.banner.fail { background: #fff1ef; color: var(--red); border-color: #f2b8b5; border-left: 6px solid var(--red); }
+.banner.fail h2::before { content: "\2716\00a0\00a0"; }
 section { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 16px 20px; margin: 16px 0; }
 .hint { color: var(--muted); font-size: 14px; }
 dl.kv { margin: 0; column-gap: 32px; }
@@ -65,6 +67,8 @@ tr.skipped td { color: var(--grey); }
 .badge.expected { background: var(--amber-bg); color: var(--amber); border: 1px solid var(--amber-line); }
 .badge.unexpected { background: var(--red); color: #fff; }
 .badge.skipped { background: var(--grey-bg); color: var(--grey); font-weight: 500; }
+.badge.pass { background: var(--ok-bg); color: var(--ok); font-weight: 500; }
+.badge.fail { background: var(--red); color: #fff; }
 td.audit { white-space: normal; min-width: 16em; }
 td.audit .badge { white-space: normal; }
 ul.notes { margin: 12px 0 0; padding-left: 20px; color: var(--amber); font-size: 14px; }
@@ -127,9 +131,10 @@ footer { color: var(--muted); font-size: 13px; margin-top: 24px; }
 {{with .Thresholds}}<section id="thresholds">
 <h2>Thresholds</h2>
 {{if .Declared}}<p>Declared checks: {{range $i, $d := .Declared}}{{if $i}}, {{end}}<code>{{$d}}</code>{{end}}</p>{{end}}
-{{if .Rows}}<div class="scroll"><table>
-<thead><tr><th>cell</th>{{range .Header}}<th>{{.}}</th>{{end}}</tr></thead>
-<tbody>{{range .Rows}}<tr class="{{.Class}}"><td>{{.Cell}}</td>{{range .Values}}<td>{{.}}</td>{{end}}</tr>
+{{if .Rows}}<p>{{if .Failed}}<span class="badge unexpected">{{.Failed}} of {{.Total}} failed</span>{{else}}<span class="badge ok">all {{.Total}} passed</span>{{end}}</p>
+<div class="scroll"><table class="thresholds">
+<thead><tr><th>cell</th>{{range .Header}}<th class="num"><code>{{.}}</code></th>{{end}}</tr></thead>
+<tbody>{{range .Rows}}<tr class="{{.Class}}"><td>{{.Cell}}</td>{{range .Values}}<td class="num">{{if .Class}}{{.Text}} <span class="badge {{.Class}}">{{.Mark}}</span>{{else}}-{{end}}</td>{{end}}</tr>
 {{end}}</tbody></table></div>{{else}}<p class="hint">This results file records no per-cell threshold results.</p>{{end}}
 </section>
 {{end}}
