@@ -7,7 +7,12 @@ Usage:
 
 	occbench run [SCENARIO] [flags]     run a scenario (default: quickstart)
 	occbench list [scenarios|drivers|strategies|backoffs|distributions]
-	occbench report FILE [--format text|json|markdown|csv]
+	occbench report FILE [--format text|json|markdown|csv|hgrm|html]
+	occbench plot FILE [--out DIR]      plots (PNG, SVG) and a self-contained report.html
+	occbench compare BASE NEW [--fail-on GATES] [--format text|markdown|json]
+	occbench merge A.json B.json … -o ALL.json
+	occbench capacity [SCENARIO] --slo 'p99_ms<=50,success_rate>=0.999' --vary writers|rate
+	occbench tune-backoff [SCENARIO] --writers 32 --policies … --base … --cap … --objective p99|goodput|attempts
 	occbench version
 
 SCENARIO is a built-in name (occbench list scenarios) or a YAML file. Every
@@ -17,7 +22,8 @@ scenario field can be set by a flag of the same name (see occbench run
 Exit codes:
 
 	0    ok
-	1    the run failed, or the audit found unexpected lost updates
+	1    the run failed, the audit found unexpected lost updates, or
+	     compare found a regression
 	2    bad input: a flag, a scenario field, a file
 	3    a threshold failed
 	130  interrupted (Ctrl-C): what was measured is kept, marked interrupted

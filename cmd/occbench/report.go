@@ -2,16 +2,37 @@ package main
 
 import (
 	"flag"
+	"fmt"
 	"io"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 
+	"github.com/occbench/occbench/plots"
+	htmlreport "github.com/occbench/occbench/report"
 	"github.com/occbench/occbench/results"
 )
+
+// reportFormats are the formats of `occbench report`: the results
+// package's plus the HdrHistogram percentile text and the HTML report.
+func reportFormats() []string { return append(results.Formats(), "hgrm", "html") }
+
+// render writes f in format.
+func render(w io.Writer, f *results.File, format string) error {
+	switch format {
+	case "hgrm":
+		return htmlreport.HGRM(w, f)
+	case "html":
+		return htmlreport.HTML(w, f)
+	}
+	return results.Render(w, f, format)
+}
 
 func reportCmd(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("occbench report", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	format := fs.String("format", "text", "output format: "+strings.Join(results.Formats(), ", "))
+	format := fs.String("format", "text", "output format: "+strings.Join(reportFormats(), ", "))
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return usageError{err}
@@ -19,12 +40,68 @@ func reportCmd(args []string, stdout, stderr io.Writer) error {
 	if len(pos) != 1 {
 		return badInput("report: want one results file, got %d arguments", len(pos))
 	}
-	if !validFormat(*format) {
-		return badInput("--format: unknown format %q (allowed: %s)", *format, strings.Join(results.Formats(), ", "))
+	if !slices.Contains(reportFormats(), *format) {
+		return badInput("--format: unknown format %q (allowed: %s)", *format, strings.Join(reportFormats(), ", "))
 	}
 	f, err := results.ReadFile(pos[0])
 	if err != nil {
 		return usageError{err}
 	}
-	return results.Render(stdout, f, *format)
+	return render(stdout, f, *format)
+}
+
+func plotCmd(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("occbench plot", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	out := fs.String("out", "plots-out", "directory for the PNG and SVG files and report.html")
+	formats := fs.String("formats", "png,svg", "image formats: png, svg")
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		return usageError{err}
+	}
+	if len(pos) != 1 {
+		return badInput("plot: want one results file, got %d arguments", len(pos))
+	}
+	var fm []string
+	for _, x := range strings.Split(*formats, ",") {
+		if x = strings.TrimSpace(x); x != plots.FormatPNG && x != plots.FormatSVG {
+			return badInput("--formats: unknown format %q (allowed: png, svg)", x)
+		}
+		fm = append(fm, strings.TrimSpace(x))
+	}
+	f, err := results.ReadFile(pos[0])
+	if err != nil {
+		return usageError{err}
+	}
+	paths, err := writePlots(f, *out, fm...)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "wrote %d files to %s (open %s)\n", len(paths), *out, filepath.Join(*out, "report.html"))
+	return nil
+}
+
+// writePlots writes every plot and a self-contained report.html into dir.
+func writePlots(f *results.File, dir string, formats ...string) ([]string, error) {
+	paths, err := plots.WriteDir(f, dir, formats...)
+	if err != nil {
+		return nil, fmt.Errorf("--plots: %w", err)
+	}
+	html := filepath.Join(dir, "report.html")
+	tmp, err := os.CreateTemp(dir, ".report-*.html")
+	if err != nil {
+		return nil, fmt.Errorf("--plots: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	if err := htmlreport.HTML(tmp, f); err != nil {
+		tmp.Close()
+		return nil, fmt.Errorf("--plots: report.html: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return nil, fmt.Errorf("--plots: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), html); err != nil {
+		return nil, fmt.Errorf("--plots: %w", err)
+	}
+	return append(paths, html), nil
 }

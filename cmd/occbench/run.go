@@ -102,7 +102,8 @@ const usage = `usage: occbench <command> [arguments]
 commands:
   run [SCENARIO] [flags]   run a scenario (default: the built-in quickstart)
   list [WHAT]              list scenarios, drivers, strategies, backoffs, distributions
-  report FILE [--format F] re-render a results file (text, json, markdown, csv)
+  report FILE [--format F] re-render a results file (text, json, markdown, csv, hgrm, html)
+  plot FILE [--out DIR]    write plots (PNG, SVG) and a self-contained report.html
   compare BASE NEW [flags] compare two results files; --fail-on gates exit 1 on a regression
   merge FILE... -o OUT     merge the results of concurrent runs of one scenario
   capacity [SCENARIO] --slo S [flags]
@@ -122,6 +123,8 @@ func dispatch(ctx context.Context, cmd string, args []string, stdout, stderr io.
 		return exitOK, listCmd(args, stdout, stderr)
 	case "report":
 		return exitOK, reportCmd(args, stdout, stderr)
+	case "plot":
+		return exitOK, plotCmd(args, stdout, stderr)
 	case "compare":
 		return compareCmd(args, stdout, stderr)
 	case "merge":
@@ -137,5 +140,5 @@ func dispatch(ctx context.Context, cmd string, args []string, stdout, stderr io.
 		fmt.Fprint(stdout, usage)
 		return exitOK, nil
 	}
-	return exitBadInput, badInput("unknown command %q (allowed: run, list, report, compare, merge, capacity, tune-backoff, version)", cmd)
+	return exitBadInput, badInput("unknown command %q (allowed: run, list, report, plot, compare, merge, capacity, tune-backoff, version)", cmd)
 }

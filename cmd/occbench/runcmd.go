@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"strings"
@@ -54,6 +55,7 @@ type runFlags struct {
 	quiet       bool
 	lockWait    string
 	metricsAddr string
+	plotsDir    string
 	interval    time.Duration
 	settings    []setting
 }
@@ -68,6 +70,7 @@ func newRunFlagSet(stderr io.Writer, rf *runFlags) *flag.FlagSet {
 	fs.StringVar(&rf.format, "format", "text", "report on stdout: "+strings.Join(results.Formats(), ", "))
 	fs.BoolVar(&rf.quiet, "quiet", false, "no progress on stderr")
 	fs.StringVar(&rf.lockWait, "lock-wait", "", "pessimistic on postgres: wait or nowait (same as --param lock_wait=…)")
+	fs.StringVar(&rf.plotsDir, "plots", "", "after the run, write plots (PNG, SVG) and a self-contained report.html into this directory")
 	fs.StringVar(&rf.metricsAddr, "metrics-addr", "", "serve Prometheus metrics on this address during the run (e.g. :9100)")
 	fs.DurationVar(&rf.interval, "progress-interval", progress.DefaultInterval, "period of the plain progress lines when stderr is not a terminal")
 	fs.Usage = func() {
@@ -247,6 +250,14 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (int, 
 	}
 	if err := results.Render(stdout, file, rf.format); err != nil {
 		return exitFailed, err
+	}
+	if rf.plotsDir != "" {
+		if _, err := writePlots(file, rf.plotsDir); err != nil {
+			return exitFailed, err
+		}
+		if !rf.quiet {
+			fmt.Fprintf(stderr, "occbench: plots and report in %s\n", filepath.Join(rf.plotsDir, "report.html"))
+		}
 	}
 	if !rf.quiet {
 		fmt.Fprintf(stderr, "occbench: results written to %s\n", out)
