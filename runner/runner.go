@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"sync"
 	"sync/atomic"
@@ -207,7 +208,12 @@ func RunCell(ctx context.Context, cfg Config, spec Spec, index, total int) (resu
 	if err := merged.Summarize(&cell, measured); err != nil {
 		return cell, err
 	}
+	// Attempts still in flight at the end of the window land in one more
+	// second; the series covers the measured window only.
 	cell.Timeseries = series.Points()
+	if n := int(math.Ceil(measured.Seconds())); len(cell.Timeseries) > n {
+		cell.Timeseries = cell.Timeseries[:n]
+	}
 
 	auditCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
