@@ -156,6 +156,9 @@ func DockerAvailable(ctx context.Context) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
+	// testcontainers prints a banner to its process-wide default logger
+	// on first contact with the engine; occbench's output stays its own.
+	tclog.SetDefault(tclog.NewNoopLogger())
 	p, err := newProvider(ctx, tclog.NewNoopLogger())
 	if err != nil {
 		return err
@@ -183,6 +186,7 @@ func Start(ctx context.Context, kind Kind, o Options) (*Instance, error) {
 		return nil, err
 	}
 	logger := newLogger(o.Logf)
+	tclog.SetDefault(logger)
 	p, err := newProvider(ctx, logger)
 	if err != nil {
 		return nil, fmt.Errorf("provision %s: %w", kind, err)
