@@ -38,7 +38,9 @@
 // calling Terminate: every container carries the label
 // org.occbench.provision.run, by which it can be found and removed.
 // Ports are published on 127.0.0.1 only when the host is a loopback
-// address.
+// address. The first call also silences testcontainers' process-wide
+// default logger (its banner would go to stderr); progress about each
+// container goes to Options.Logf.
 //
 // # Cancellation
 //

@@ -156,9 +156,7 @@ func DockerAvailable(ctx context.Context) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	// testcontainers prints a banner to its process-wide default logger
-	// on first contact with the engine; occbench's output stays its own.
-	tclog.SetDefault(tclog.NewNoopLogger())
+	silenceDefaultLogger()
 	p, err := newProvider(ctx, tclog.NewNoopLogger())
 	if err != nil {
 		return err
@@ -186,7 +184,7 @@ func Start(ctx context.Context, kind Kind, o Options) (*Instance, error) {
 		return nil, err
 	}
 	logger := newLogger(o.Logf)
-	tclog.SetDefault(logger)
+	silenceDefaultLogger()
 	p, err := newProvider(ctx, logger)
 	if err != nil {
 		return nil, fmt.Errorf("provision %s: %w", kind, err)
@@ -479,6 +477,16 @@ func (t *terminator) terminate(ctx context.Context) error {
 	t.done = true
 	return nil
 }
+
+// silenceDefaultLogger replaces testcontainers' process-wide default
+// logger, which prints a banner to stderr on first contact with the
+// engine, by a silent one, once per process and before any testcontainers
+// call, so that occbench's output stays its own. Lines about one container
+// reach Options.Logf through the per-request logger instead. (Setting the
+// default on every Start, to that call's Logf, would race with concurrent
+// Starts and send one call's lines to another's Logf.) This is the
+// package's one piece of package-level state.
+var silenceDefaultLogger = sync.OnceFunc(func() { tclog.SetDefault(tclog.NewNoopLogger()) })
 
 // newProvider connects to the container engine, or returns ErrNoDocker
 // wrapped with the cause.
