@@ -343,7 +343,7 @@ func openStores(ctx context.Context, sc scenarios.Scenario, stderr io.Writer, qu
 		}
 		if kind, kerr := provision.ParseKind(driver); kerr == nil && dsn == "" {
 			if err := provision.DockerAvailable(ctx); err != nil {
-				return nil, usageError{fmt.Errorf("--driver %s: %w", driver, provision.ErrNoDocker)}
+				return nil, usageError{fmt.Errorf("--driver %s: %w", driver, err)}
 			}
 			image := ""
 			if driver == sc.Driver {
