@@ -6,9 +6,22 @@
 //		drivertest.Run(t, func(t testing.TB, o drivers.Options) drivers.Store { … })
 //	}
 //
-// It checks, through the real strategies and runner: many writers
-// incrementing one document with each safe strategy the driver supports
-// end with the exact count and a clean audit; a stale conditional write
-// is rejected; a lease holder whose lease expired cannot write with its
-// old fence; and the audit reports the updates that lww loses.
+// Run checks the semantics strategy/store.go promises, one method at a
+// time: Setup (validation, a fresh cell with nothing left of the last
+// one), Read, CompareAndSwap in both scopes, stale conditional writes,
+// Put with and without fences, ReadFenced, LockedUpdate, the rejection of
+// writes outside the cell, and leases (grants, fences, Extend, Release,
+// expiry). Then concurrent writers call CompareAndSwap and LockedUpdate
+// directly, and, through the real strategies, runner and audit, increment
+// one document with each safe strategy the driver supports (the exact
+// count and a clean audit) and with lww (the audit reports the loss).
+// A subtest skips, with one line, when the store lacks its capability.
+//
+// Options declare what a store is known to do differently: leases that
+// expire by the server's clock (ServerClock; the others must use
+// Options.Clock, which the suite fakes), conditional writes that are not
+// atomic (NonAtomicCAS: the suite then asserts that the loss is
+// detected), a separate lease store (Leaser), a payload of whole groups
+// only (WholeGroupPayload), and the size of the concurrent tests
+// (Writers). Benchmark measures Read and CompareAndSwap on one document.
 package drivertest
