@@ -446,16 +446,12 @@ func (s *suite) badWrites(t *testing.T) {
 	spec := drivers.Spec{Keys: 2, FieldGroups: 2, PayloadBytes: 8}
 	ctx := setup(t, st, spec)
 	gb := spec.GroupBytes()
-	var paths []struct {
+	type path struct {
 		name string
 		call func(*drivers.Write) error
 	}
-	add := func(name string, call func(*drivers.Write) error) {
-		paths = append(paths, struct {
-			name string
-			call func(*drivers.Write) error
-		}{name, call})
-	}
+	var paths []path
+	add := func(name string, call func(*drivers.Write) error) { paths = append(paths, path{name, call}) }
 	if cas, ok := st.(strategy.CompareAndSwapper); ok {
 		add("CompareAndSwap", func(w *drivers.Write) error { return cas.CompareAndSwap(ctx, w) })
 	}
@@ -530,13 +526,13 @@ func (s *suite) leases(t *testing.T) {
 	}
 	run := func(steps []step) {
 		t.Helper()
-		for _, st := range steps {
-			f, err := st.call()
+		for _, sp := range steps {
+			f, err := sp.call()
 			switch kind := drivers.KindOf(err); {
-			case kind != st.wantKind || (st.wantKind == drivers.NotConflict && err != nil):
-				t.Errorf("%s: err = %v, want conflict kind %v", st.name, err, st.wantKind)
-			case err == nil && f != st.wantFence:
-				t.Errorf("%s: fence = %d, want %d", st.name, f, st.wantFence)
+			case kind != sp.wantKind || (sp.wantKind == drivers.NotConflict && err != nil):
+				t.Errorf("%s: err = %v, want conflict kind %v", sp.name, err, sp.wantKind)
+			case err == nil && f != sp.wantFence:
+				t.Errorf("%s: fence = %d, want %d", sp.name, f, sp.wantFence)
 			}
 		}
 	}
