@@ -21,7 +21,6 @@
 // expire by the server's clock (ServerClock; the others must use
 // Options.Clock, which the suite fakes), conditional writes that are not
 // atomic (NonAtomicCAS: the suite then asserts that the loss is
-// detected), a separate lease store (Leaser), a payload of whole groups
-// only (WholeGroupPayload), and the size of the concurrent tests
+// detected), a separate lease store (Leaser), and the size of the concurrent tests
 // (Writers). Benchmark measures Read and CompareAndSwap on one document.
 package drivertest

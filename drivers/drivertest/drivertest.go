@@ -50,16 +50,6 @@ func Leaser(open func(t testing.TB, o drivers.Options) strategy.Leaser) Option {
 // the nanosecond.
 func ServerClock() Option { return func(s *suite) { s.serverClock = true } }
 
-// WholeGroupPayload declares a store whose Read returns only the
-// FieldGroups × GroupBytes payload bytes that the field groups own, not
-// the PayloadBytes % FieldGroups bytes left over, which the other drivers
-// (memory, sqlite, postgres, redis) return as zeros so that len(Payload)
-// = PayloadBytes. The mongo driver does this (its decode sizes the
-// payload n × gb). drivers.Doc ("all field groups' payload,
-// concatenated") does not settle which is right; until it does, the
-// suite checks each store for the length it declares.
-func WholeGroupPayload() Option { return func(s *suite) { s.wholeGroupPayload = true } }
-
 // ShortTTL is the lease the tests let expire on a server's clock, and
 // ExpiryWait how long they wait for it in real time.
 const (
@@ -72,7 +62,7 @@ type suite struct {
 	leaser       func(t testing.TB, o drivers.Options) strategy.Leaser
 	writers, ops int
 
-	nonAtomicCAS, serverClock, wholeGroupPayload bool
+	nonAtomicCAS, serverClock bool
 }
 
 // Run runs the conformance suite. Each subtest opens its own store and

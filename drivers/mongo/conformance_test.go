@@ -13,9 +13,6 @@ import (
 
 // TestConformance runs the drivers' conformance suite.
 //
-// The mongo driver's Read returns FieldGroups × GroupBytes payload bytes,
-// not PayloadBytes (WholeGroupPayload; on every server).
-//
 // FerretDB v1's conditional updates are not atomic: two findAndModify or
 // update calls whose filter holds the same version can both match. Against
 // it the suite runs
@@ -33,7 +30,7 @@ import (
 func TestConformance(t *testing.T) {
 	probe := open(t, drivers.Options{Writers: 1})
 	sv := probe.Server()
-	opts := []drivertest.Option{drivertest.WholeGroupPayload()}
+	var opts []drivertest.Option
 	if sv.FerretDB != "" {
 		opts = append(opts,
 			drivertest.NonAtomicCAS(),

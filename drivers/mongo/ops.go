@@ -76,7 +76,7 @@ func (s *Store) decode(raw bson.Raw, key int, out *drivers.Doc) error {
 	} else {
 		out.Groups = make([]int64, n)
 	}
-	size := n * s.gb
+	size := s.spec.PayloadBytes // leftover bytes beyond the last whole group stay zero, as in every store
 	if cap(out.Payload) >= size {
 		out.Payload = out.Payload[:size]
 	} else {
