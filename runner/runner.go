@@ -75,7 +75,6 @@ type Live struct {
 	Series *record.Series
 	Start  time.Time     // start of measurement (after warmup)
 	Length time.Duration // planned measured length; 0 = ops mode
-	Ops    atomic.Int64  // committed ops (measured), updated per second per writer
 }
 
 // RunCell runs one cell and returns its results. A cancelled ctx stops it
@@ -137,7 +136,9 @@ func RunCell(ctx context.Context, cfg Config, spec Spec, index, total int) (resu
 
 	// Stopping: stop ends new work; storeCtx lets in-flight attempts
 	// finish, bounded by the grace period.
-	var stop atomic.Bool
+	// The stop flag is read by every writer on every op: keep it on a
+	// cache line of its own.
+	stop := new(paddedBool)
 	storeCtx, storeCancel := context.WithCancel(context.WithoutCancel(ctx))
 	defer storeCancel()
 	grace := cfg.Grace
@@ -169,7 +170,7 @@ func RunCell(ctx context.Context, cfg Config, spec Spec, index, total int) (resu
 	}
 	p := plan{
 		sc: sc, spec: spec, strat: strat, policy: policy, budget: budget, chooser: chooser,
-		clk: clk, stop: &stop, ctx: ctx, storeCtx: storeCtx, groupBytes: dspec.GroupBytes(),
+		clk: clk, stop: &stop.Bool, ctx: ctx, storeCtx: storeCtx, groupBytes: dspec.GroupBytes(),
 		measureStart: live.Start, live: live,
 	}
 	if sc.OpsPerWriter == 0 {
@@ -259,6 +260,12 @@ func whyExpected(strategyName string) string {
 	return "unconditional writes overwrite each other"
 }
 
+type paddedBool struct {
+	_ [64]byte
+	atomic.Bool
+	_ [60]byte
+}
+
 type plan struct {
 	sc         scenarios.Scenario
 	spec       Spec
@@ -302,7 +309,6 @@ func (p *plan) writer(id int, rec *record.Recorder) {
 		think       = sc.Think.D()
 		failPolicy  = sc.OnConflict == "fail"
 		opsLimit    = int64(sc.OpsPerWriter)
-		lastOps     int64
 	)
 	// Open loop: this writer owns slots id, id+W, id+2W, … of a schedule
 	// with one slot every 1/rate seconds from the start of the cell.
@@ -366,10 +372,6 @@ func (p *plan) writer(id int, rec *record.Recorder) {
 				p.budget.Refund()
 				if measuring && (p.measureEnd.IsZero() || !end.After(p.measureEnd)) {
 					rec.Commit(end.Sub(p.measureStart), end.Sub(intended), attempts, backoffSum, inAttempts)
-					if rec.Ops-lastOps >= 1024 {
-						p.live.Ops.Add(rec.Ops - lastOps)
-						lastOps = rec.Ops
-					}
 				} else {
 					rec.WarmupOps++
 				}
