@@ -478,17 +478,6 @@ func TestFormat(t *testing.T) {
 	for _, tt := range []struct {
 		got, want string
 	}{
-		{FormatCount(41234.5), "41,200"},
-		{FormatCount(1_234_567), "1,230,000"},
-		{FormatCount(812.4), "812"},
-		{FormatCount(2.5), "2.5"},
-		{FormatCount(0), "0"},
-		{FormatCount(-41234), "-41,200"},
-		{FormatMS(71.24), "71.2"},
-		{FormatMS(1234), "1234"},
-		{FormatMS(0.5123), "0.512"},
-		{FormatMS(3), "3.00"},
-		{FormatMS(0), "0"},
 		{Writers.Format(1), "1 writer"},
 		{Writers.Format(24), "24 writers"},
 		{Rate.Format(1800), "1,800 ops/s"},

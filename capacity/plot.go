@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/occbench/occbench/results"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
@@ -188,7 +189,7 @@ func (t doublingTicks) Ticks(lo, hi float64) []plot.Tick {
 		v := s + n
 		label := ""
 		if math.Mod(n-n0, step) == 0 {
-			label = FormatCount(math.Exp2(v))
+			label = results.FormatCount(math.Exp2(v))
 		}
 		ts = append(ts, plot.Tick{Value: v, Label: label})
 	}

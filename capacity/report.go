@@ -25,7 +25,7 @@ func (r *Report) Line(a *Answer) string {
 		}
 		load := v.Format(a.Fail.Load)
 		if v == Writers && a.Pass != nil {
-			load = FormatCount(a.Fail.Load)
+			load = results.FormatCount(a.Fail.Load)
 		}
 		verb := "fail"
 		if a.Pass == nil || v == Rate {
@@ -63,7 +63,7 @@ func (r *Report) Line(a *Answer) string {
 
 func (r *Report) kneeText(a *Answer) string {
 	if a.Knee != nil {
-		return fmt.Sprintf("knee at %s (%s ops/s)", r.Vary.Format(a.Knee.Load), FormatCount(a.Knee.Values[ThroughputOpsS]))
+		return fmt.Sprintf("knee at %s (%s ops/s)", r.Vary.Format(a.Knee.Load), results.FormatCount(a.Knee.Values[ThroughputOpsS]))
 	}
 	top := 0.0
 	n := 0
@@ -122,9 +122,9 @@ var columnTitle = map[string]string{
 func formatValue(metric string, v float64) string {
 	switch metric {
 	case P50MS, P90MS, P99MS, P999MS:
-		return FormatMS(v)
+		return results.FormatMS(v)
 	case ThroughputOpsS:
-		return FormatCount(v)
+		return results.FormatCount(v)
 	case SuccessRate, ConflictRatio:
 		return fmt.Sprintf("%.4g", v)
 	}
@@ -146,7 +146,7 @@ func (r *Report) table() ([]string, [][]string) {
 	var rows [][]string
 	for _, a := range r.Answers {
 		for _, p := range a.Probes {
-			row := []string{a.Pair.String(), fmt.Sprint(p.Seq), string(p.Phase), FormatCount(p.Load)}
+			row := []string{a.Pair.String(), fmt.Sprint(p.Seq), string(p.Phase), results.FormatCount(p.Load)}
 			for _, c := range cols {
 				if p.Values == nil {
 					row = append(row, "-")

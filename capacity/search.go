@@ -43,7 +43,7 @@ func ParseVary(s string) (Vary, error) {
 // "1,800 ops/s".
 func (v Vary) Format(load float64) string {
 	if v == Rate {
-		return FormatCount(load) + " ops/s"
+		return results.FormatCount(load) + " ops/s"
 	}
 	if load == 1 {
 		return "1 writer"
@@ -324,7 +324,7 @@ func (s *searcher) midpoint(lo, hi float64) float64 {
 	if s.opts.Vary == Writers {
 		return math.Floor((lo + hi) / 2)
 	}
-	mid := roundSig((lo+hi)/2, 3)
+	mid := results.RoundSig((lo+hi)/2, 3)
 	if mid <= lo || mid >= hi {
 		mid = (lo + hi) / 2
 	}

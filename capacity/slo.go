@@ -198,66 +198,11 @@ func median(xs []float64) float64 {
 func describe(metric string, v float64) string {
 	switch metric {
 	case P50MS, P90MS, P99MS, P999MS:
-		return strings.TrimSuffix(metric, "_ms") + " " + FormatMS(v) + " ms"
+		return strings.TrimSuffix(metric, "_ms") + " " + results.FormatMS(v) + " ms"
 	case ThroughputOpsS:
-		return "throughput " + FormatCount(v) + " ops/s"
+		return "throughput " + results.FormatCount(v) + " ops/s"
 	case LostUpdates:
 		return "lost_updates " + strconv.FormatFloat(v, 'f', -1, 64)
 	}
 	return metric + " " + strconv.FormatFloat(v, 'g', 4, 64)
-}
-
-// FormatMS formats milliseconds with three significant digits and no
-// exponent: 71.2, 0.512, 1230.
-func FormatMS(v float64) string {
-	switch a := math.Abs(v); {
-	case math.IsNaN(v):
-		return "NaN"
-	case a >= 100:
-		return strconv.FormatFloat(v, 'f', 0, 64)
-	case a >= 10:
-		return strconv.FormatFloat(v, 'f', 1, 64)
-	case a >= 1:
-		return strconv.FormatFloat(v, 'f', 2, 64)
-	case a == 0:
-		return "0"
-	}
-	return strconv.FormatFloat(v, 'g', 3, 64)
-}
-
-// FormatCount rounds v to three significant digits and groups thousands
-// with commas: 41234.5 → "41,200", 812.4 → "812", 2.5 → "2.5".
-func FormatCount(v float64) string {
-	if math.IsNaN(v) || math.IsInf(v, 0) {
-		return strconv.FormatFloat(v, 'f', -1, 64)
-	}
-	if math.Abs(v) < 100 {
-		return strconv.FormatFloat(roundSig(v, 3), 'f', -1, 64)
-	}
-	n := int64(math.Round(roundSig(v, 3)))
-	neg := n < 0
-	if neg {
-		n = -n
-	}
-	digits := strconv.FormatInt(n, 10)
-	var b strings.Builder
-	if neg {
-		b.WriteByte('-')
-	}
-	for i, d := range digits {
-		if i > 0 && (len(digits)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(d)
-	}
-	return b.String()
-}
-
-// roundSig rounds v to n significant digits.
-func roundSig(v float64, n int) float64 {
-	if v == 0 || math.IsNaN(v) || math.IsInf(v, 0) {
-		return v
-	}
-	p := math.Pow(10, float64(n)-math.Ceil(math.Log10(math.Abs(v))))
-	return math.Round(v*p) / p
 }

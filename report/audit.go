@@ -3,7 +3,6 @@ package report
 import (
 	"fmt"
 	"maps"
-	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -38,35 +37,6 @@ func verdictOf(c *results.Cell) verdict {
 	return verdictOK
 }
 
-// auditText is the audit column, worded as in the text report: "ok",
-// "LOST 123 (expected: lww)", "LOST 5 !!", "skipped: reason".
-func auditText(c *results.Cell) string {
-	if c.Skipped != "" {
-		return "skipped: " + c.Skipped
-	}
-	a := c.Audit
-	var s string
-	switch v := verdictOf(c); {
-	case v == verdictUnexpected && a.LostUpdates > 0:
-		s = fmt.Sprintf("LOST %d !!", a.LostUpdates)
-	case v == verdictUnexpected && a.LostUpdates < 0:
-		s = fmt.Sprintf("EXTRA %d !! (harness bug)", -a.LostUpdates)
-	case v == verdictUnexpected:
-		s = "FAILED !!"
-	case v == verdictExpected:
-		s = fmt.Sprintf("LOST %d (expected: %s)", a.LostUpdates, c.Strategy)
-	default:
-		s = "ok"
-	}
-	if a.Indeterminate > 0 {
-		s += fmt.Sprintf(", %d indeterminate", a.Indeterminate)
-	}
-	if c.Interrupted {
-		s += ", interrupted"
-	}
-	return s
-}
-
 // lossLine describes an audit finding in a sentence, for the banner and
 // the notes under the table.
 func lossLine(c *results.Cell, name string) string {
@@ -74,7 +44,7 @@ func lossLine(c *results.Cell, name string) string {
 	var s string
 	switch {
 	case verdictOf(c) == verdictExpected:
-		s = fmt.Sprintf("%s lost %d of %d updates, as expected (%s)", name, a.LostUpdates, a.Expected, lossReason(c.Strategy))
+		s = fmt.Sprintf("%s lost %d of %d updates, as expected (%s)", name, a.LostUpdates, a.Expected, results.LossReason(c.Strategy))
 		return s
 	case a.LostUpdates > 0:
 		s = fmt.Sprintf("%s lost %d of %d committed updates", name, a.LostUpdates, a.Expected)
@@ -89,17 +59,6 @@ func lossLine(c *results.Cell, name string) string {
 	return s
 }
 
-// lossReason says why a strategy may lose updates.
-func lossReason(strategy string) string {
-	switch {
-	case strategy == "lww":
-		return "unconditional writes"
-	case strings.Contains(strategy, "lease"):
-		return "unfenced lease"
-	}
-	return "the strategy promises no safety"
-}
-
 // cellName names a cell for people: "optimistic / full-jitter, 16
 // writers", with driver, rate and trial when they tell cells apart.
 func cellName(c *results.Cell, multiDriver bool) string {
@@ -109,7 +68,7 @@ func cellName(c *results.Cell, multiDriver bool) string {
 	}
 	s := fmt.Sprintf("%s / %s, %d %s", c.Strategy, c.Backoff, c.Writers, w)
 	if c.Rate > 0 {
-		s += ", " + sig3(c.Rate) + " ops/s offered"
+		s += ", " + results.Sig3(c.Rate) + " ops/s offered"
 	}
 	if c.Trial > 0 {
 		s += ", trial " + strconv.Itoa(c.Trial)
@@ -127,39 +86,6 @@ func distinctDrivers(f *results.File) []string {
 		set[f.Cells[i].Driver] = true
 	}
 	return slices.Sorted(maps.Keys(set))
-}
-
-// sig3 formats v with three significant digits and no exponent, as the
-// text report does: 0.0123, 1.23, 123, 12300.
-func sig3(v float64) string {
-	switch {
-	case math.IsNaN(v) || math.IsInf(v, 0):
-		return strconv.FormatFloat(v, 'f', -1, 64)
-	case v == 0:
-		return "0"
-	}
-	r, _ := strconv.ParseFloat(strconv.FormatFloat(v, 'e', 2, 64), 64) // cannot fail
-	digits := int(math.Floor(math.Log10(math.Abs(r)))) + 1
-	return strconv.FormatFloat(r, 'f', max(0, 3-digits), 64)
-}
-
-// sig6 formats v with at most six significant digits and no exponent, as
-// the text report's threshold lines do: 73.2, 0.99951, 5, 1234570.
-func sig6(v float64) string {
-	if math.IsNaN(v) || math.IsInf(v, 0) || v == 0 {
-		return strconv.FormatFloat(v, 'f', -1, 64)
-	}
-	r, _ := strconv.ParseFloat(strconv.FormatFloat(v, 'e', 5, 64), 64) // cannot fail
-	return strconv.FormatFloat(r, 'f', -1, 64)
-}
-
-// sum adds a map's values.
-func sum(m map[string]int64) int64 {
-	var n int64
-	for _, v := range m {
-		n += v
-	}
-	return n
 }
 
 // counts formats a map of counts as "a 3, b 1" (sorted), or "-".

@@ -68,13 +68,8 @@ type banner struct {
 }
 
 type table struct {
-	Header []column
+	Header []results.Column
 	Rows   []row
-}
-
-type column struct {
-	Name    string
-	Numeric bool
 }
 
 type row struct {
@@ -184,7 +179,7 @@ func newPage(f *results.File) (*page, error) {
 		}
 	}
 
-	pg.Table = summaryTable(f, multiDriver, ids)
+	pg.Table = summaryTable(f, ids)
 	for i := range f.Cells {
 		c := &f.Cells[i]
 		if verdictOf(c) == verdictExpected {
@@ -329,74 +324,21 @@ func scenarioValue(v any) string {
 	return fmt.Sprint(v)
 }
 
-// summaryTable builds the table of the text report: optional driver, rate
-// and trial columns, one row per cell.
-func summaryTable(f *results.File, multiDriver bool, ids []string) table {
-	hasRate, hasTrial := false, false
-	for i := range f.Cells {
-		hasRate = hasRate || f.Cells[i].Rate > 0
-		hasTrial = hasTrial || f.Cells[i].Trial > 0
-	}
-	var t table
-	col := func(name string, numeric bool) { t.Header = append(t.Header, column{name, numeric}) }
-	if multiDriver {
-		col("driver", false)
-	}
-	col("strategy", false)
-	col("backoff", false)
-	col("writers", true)
-	if hasRate {
-		col("rate", true)
-	}
-	if hasTrial {
-		col("trial", true)
-	}
-	for _, n := range []string{"ops/s", "attempts/s", "conflict %", "retries/op", "p50 ms", "p99 ms", "p99.9 ms", "give-ups", "errors"} {
-		col(n, true)
-	}
-	for i := range f.Cells {
+// summaryTable builds the summary table of the page: results.SummaryTable
+// (the text report's columns), each row linked to its cell's section and
+// classed by its audit verdict.
+func summaryTable(f *results.File, ids []string) table {
+	cols, cells := results.SummaryTable(f)
+	t := table{Header: cols}
+	for i, rc := range cells {
 		c := &f.Cells[i]
-		var r row
-		if multiDriver {
-			r.Cells = append(r.Cells, c.Driver)
-		}
-		r.Cells = append(r.Cells, c.Strategy, c.Backoff, strconv.Itoa(c.Writers))
-		if hasRate {
-			r.Cells = append(r.Cells, dashUnless(c.Rate > 0, sig3(c.Rate)))
-		}
-		if hasTrial {
-			r.Cells = append(r.Cells, dashUnless(c.Trial > 0, strconv.Itoa(c.Trial)))
-		}
-		if c.Skipped != "" {
-			for range 9 {
-				r.Cells = append(r.Cells, "-")
-			}
-		} else {
-			r.Cells = append(r.Cells,
-				sig3(c.ThroughputOpsS),
-				sig3(c.AttemptsS),
-				strconv.FormatFloat(100*c.ConflictRatio, 'f', 1, 64)+"%",
-				sig3(c.RetriesPerOp.Mean),
-				sig3(c.LatencyMS.P50),
-				sig3(c.LatencyMS.P99),
-				sig3(c.LatencyMS.P999),
-				strconv.FormatInt(sum(c.GiveUps), 10),
-				strconv.FormatInt(sum(c.Errors), 10),
-			)
+		r := row{Cells: rc, Class: verdictOf(c).class(), Audit: results.AuditText(c)}
+		if c.Skipped == "" {
 			r.Anchor = sectionID(ids[i])
 		}
-		r.Class = verdictOf(c).class()
-		r.Audit = auditText(c)
 		t.Rows = append(t.Rows, r)
 	}
 	return t
-}
-
-func dashUnless(set bool, s string) string {
-	if !set {
-		return "-"
-	}
-	return s
 }
 
 // sectionID is the HTML id of a cell's section.
@@ -446,9 +388,9 @@ func cellSections(f *results.File, multiDriver bool, ids []string, byCell map[st
 			s.Audit += "; "
 			s.Summary += "; "
 		}
-		s.Audit += prefix + auditText(c)
+		s.Audit += prefix + results.AuditText(c)
 		s.Summary += fmt.Sprintf("%s%s ops/s, p99 %s ms, %.1f%% conflicts",
-			prefix, sig3(c.ThroughputOpsS), sig3(c.LatencyMS.P99), 100*c.ConflictRatio)
+			prefix, results.Sig3(c.ThroughputOpsS), results.Sig3(c.LatencyMS.P99), 100*c.ConflictRatio)
 		s.trials = append(s.trials, cellFacts(c))
 		label := "trial " + strconv.Itoa(c.Trial)
 		if c.Trial == 0 {
@@ -479,15 +421,15 @@ func cellSections(f *results.File, multiDriver bool, ids []string, byCell map[st
 // keys in the same order for every cell.
 func cellFacts(c *results.Cell) []kv {
 	facts := []kv{
-		{"ops / attempts / conflicts", fmt.Sprintf("%d / %d / %d in %ss", c.Ops, c.Attempts, c.Conflicts, sig3(c.DurationS))},
+		{"ops / attempts / conflicts", fmt.Sprintf("%d / %d / %d in %ss", c.Ops, c.Attempts, c.Conflicts, results.Sig3(c.DurationS))},
 		{"conflicts by kind", counts(c.ConflictsByKind)},
 		{"give-ups", counts(c.GiveUps)},
 		{"errors", counts(c.Errors)},
-		{"success rate, amplification", fmt.Sprintf("%.2f%%, %s attempts per op", 100*c.SuccessRate, sig3(c.Amplification))},
-		{"retries per op", fmt.Sprintf("mean %s, p99 %s, max %s", sig3(c.RetriesPerOp.Mean), sig3(c.RetriesPerOp.P99), sig3(c.RetriesPerOp.Max))},
+		{"success rate, amplification", fmt.Sprintf("%.2f%%, %s attempts per op", 100*c.SuccessRate, results.Sig3(c.Amplification))},
+		{"retries per op", fmt.Sprintf("mean %s, p99 %s, max %s", results.Sig3(c.RetriesPerOp.Mean), results.Sig3(c.RetriesPerOp.P99), results.Sig3(c.RetriesPerOp.Max))},
 		{"op latency ms", latencyText(c.LatencyMS)},
 		{"attempt latency ms", latencyText(c.AttemptMS)},
-		{"mean op time ms", fmt.Sprintf("backoff %s + attempts %s", sig3(c.Components.BackoffMean), sig3(c.Components.AttemptMean))},
+		{"mean op time ms", fmt.Sprintf("backoff %s + attempts %s", results.Sig3(c.Components.BackoffMean), results.Sig3(c.Components.AttemptMean))},
 	}
 	lag := "-"
 	if c.ScheduleLagMS != nil {
@@ -509,7 +451,7 @@ func cellFacts(c *results.Cell) []kv {
 			if !r.Pass {
 				res = "FAIL"
 			}
-			parts = append(parts, fmt.Sprintf("%s: %s (%s)", r.Expr, res, sig6(r.Value)))
+			parts = append(parts, fmt.Sprintf("%s: %s (%s)", r.Expr, res, results.Sig6(r.Value)))
 		}
 		th = strings.Join(parts, "; ")
 	}
@@ -518,7 +460,7 @@ func cellFacts(c *results.Cell) []kv {
 
 func latencyText(l results.Latency) string {
 	return fmt.Sprintf("p50 %s, p90 %s, p99 %s, p99.9 %s, max %s, mean %s",
-		sig3(l.P50), sig3(l.P90), sig3(l.P99), sig3(l.P999), sig3(l.Max), sig3(l.Mean))
+		results.Sig3(l.P50), results.Sig3(l.P90), results.Sig3(l.P99), results.Sig3(l.P999), results.Sig3(l.Max), results.Sig3(l.Mean))
 }
 
 // thresholdSection lists the scenario's declared thresholds and a matrix
@@ -555,7 +497,7 @@ func thresholdSection(f *results.File, multiDriver bool) *thresholds {
 		row := thresholdRow{Cell: cellName(c, multiDriver), Class: verdictOK.class(), Values: make([]thresholdValue, len(t.Header))}
 		for _, r := range c.Thresholds {
 			t.Total++
-			v := thresholdValue{Text: sig6(r.Value), Class: "pass", Mark: "pass"}
+			v := thresholdValue{Text: results.Sig6(r.Value), Class: "pass", Mark: "pass"}
 			if !r.Pass {
 				t.Failed++
 				v.Class, v.Mark = "fail", "FAIL"
@@ -578,7 +520,7 @@ func thresholdFailures(f *results.File, multiDriver bool) []string {
 		c := &f.Cells[i]
 		for _, r := range c.Thresholds {
 			if !r.Pass {
-				out = append(out, fmt.Sprintf("%s: %s (got %s)", cellName(c, multiDriver), r.Expr, sig6(r.Value)))
+				out = append(out, fmt.Sprintf("%s: %s (got %s)", cellName(c, multiDriver), r.Expr, results.Sig6(r.Value)))
 			}
 		}
 	}

@@ -251,8 +251,8 @@ func TestHTML(t *testing.T) {
 					t.Errorf("row %d (%s/%s/w%d): class %v, want %q", i, c.Strategy, c.Backoff, c.Writers, row.Attr, want)
 				}
 				badges := (doc{root: row}).all(func(n *html.Node) bool { return hasClass(n, "badge") })
-				if len(badges) != 1 || !hasClass(badges[0], want) || text(badges[0]) != auditText(c) {
-					t.Errorf("row %d: audit badge %v, want class %q text %q", i, badges, want, auditText(c))
+				if len(badges) != 1 || !hasClass(badges[0], want) || text(badges[0]) != results.AuditText(c) {
+					t.Errorf("row %d: audit badge %v, want class %q text %q", i, badges, want, results.AuditText(c))
 				}
 			}
 		})

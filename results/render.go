@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -61,27 +60,28 @@ func (e *errWriter) printf(format string, args ...any) {
 	_, _ = fmt.Fprintf(e, format, args...) // error kept in e.err
 }
 
-// table is the per-cell table shared by the text and markdown reports.
-type table struct {
-	header  []string
-	numeric []bool // right-aligned in markdown
-	rows    [][]string
+// Column is one column of the per-cell summary table.
+type Column struct {
+	Name    string
+	Numeric bool // right-aligned
 }
 
-// cellTable builds the summary table. Optional columns (driver, rate,
-// trial) appear only when some cell needs them.
-func cellTable(f *File) table {
+// SummaryTable builds the per-cell summary table shared by the text,
+// markdown and HTML reports: one row per cell in f's order, with the
+// columns driver (only when the cells come from several drivers),
+// strategy, backoff, writers, rate and trial (only when some cell sets
+// them; "-" in the others), then ops/s, attempts/s, conflict%,
+// retries/op, p50 ms, p99 ms, p99.9 ms, give-ups and errors ("-" for a
+// skipped cell). The audit column is left to the caller, which words it
+// with AuditText and may style it.
+func SummaryTable(f *File) (cols []Column, rows [][]string) {
 	multiDriver := len(drivers(f)) > 1
 	hasRate, hasTrial := false, false
 	for i := range f.Cells {
 		hasRate = hasRate || f.Cells[i].Rate > 0
 		hasTrial = hasTrial || f.Cells[i].Trial > 0
 	}
-	var t table
-	col := func(name string, numeric bool) {
-		t.header = append(t.header, name)
-		t.numeric = append(t.numeric, numeric)
-	}
+	col := func(name string, numeric bool) { cols = append(cols, Column{name, numeric}) }
 	if multiDriver {
 		col("driver", false)
 	}
@@ -97,7 +97,6 @@ func cellTable(f *File) table {
 	for _, name := range []string{"ops/s", "attempts/s", "conflict%", "retries/op", "p50 ms", "p99 ms", "p99.9 ms", "give-ups", "errors"} {
 		col(name, true)
 	}
-	col("audit", false)
 
 	for i := range f.Cells {
 		c := &f.Cells[i]
@@ -107,7 +106,7 @@ func cellTable(f *File) table {
 		}
 		row = append(row, c.Strategy, c.Backoff, strconv.Itoa(c.Writers))
 		if hasRate {
-			row = append(row, orDash(c.Rate > 0, sig3(c.Rate)))
+			row = append(row, orDash(c.Rate > 0, Sig3(c.Rate)))
 		}
 		if hasTrial {
 			row = append(row, orDash(c.Trial > 0, strconv.Itoa(c.Trial)))
@@ -118,21 +117,36 @@ func cellTable(f *File) table {
 			}
 		} else {
 			row = append(row,
-				sig3(c.ThroughputOpsS),
-				sig3(c.AttemptsS),
+				Sig3(c.ThroughputOpsS),
+				Sig3(c.AttemptsS),
 				strconv.FormatFloat(100*c.ConflictRatio, 'f', 1, 64)+"%",
-				sig3(c.RetriesPerOp.Mean),
-				sig3(c.LatencyMS.P50),
-				sig3(c.LatencyMS.P99),
-				sig3(c.LatencyMS.P999),
-				strconv.FormatInt(sum(c.GiveUps), 10),
-				strconv.FormatInt(sum(c.Errors), 10),
+				Sig3(c.RetriesPerOp.Mean),
+				Sig3(c.LatencyMS.P50),
+				Sig3(c.LatencyMS.P99),
+				Sig3(c.LatencyMS.P999),
+				strconv.FormatInt(Sum(c.GiveUps), 10),
+				strconv.FormatInt(Sum(c.Errors), 10),
 			)
 		}
-		row = append(row, auditText(c))
-		t.rows = append(t.rows, row)
+		rows = append(rows, row)
 	}
-	return t
+	return cols, rows
+}
+
+// table is SummaryTable with the audit column, as the text and markdown
+// reports print it.
+type table struct {
+	cols []Column
+	rows [][]string
+}
+
+func cellTable(f *File) table {
+	cols, rows := SummaryTable(f)
+	cols = append(cols, Column{Name: "audit"})
+	for i := range rows {
+		rows[i] = append(rows[i], AuditText(&f.Cells[i]))
+	}
+	return table{cols: cols, rows: rows}
 }
 
 // orDash returns s when set, "-" otherwise.
@@ -152,9 +166,12 @@ func drivers(f *File) []string {
 	return slices.Sorted(maps.Keys(set))
 }
 
-// auditText is the audit column: "ok", "LOST 123 (expected: lww)",
-// "LOST 5 !!", or "skipped: reason".
-func auditText(c *Cell) string {
+// AuditText words c's audit for the reports' audit column: "ok",
+// "LOST 123 (expected: lww)" for a loss its strategy allows, "LOST 5 !!"
+// for one it promises not to have, "EXTRA 2 !! (harness bug)",
+// "FAILED !!", or "skipped: reason"; ", N indeterminate" and
+// ", interrupted" are appended when they apply.
+func AuditText(c *Cell) string {
 	if c.Skipped != "" {
 		return "skipped: " + c.Skipped
 	}
@@ -193,8 +210,10 @@ func expectedLoss(c *Cell) bool {
 	return c.Skipped == "" && !unexpected(c) && c.Audit.LossExpected && c.Audit.LostUpdates > 0
 }
 
-// lossReason says why a strategy may lose updates.
-func lossReason(strategy string) string {
+// LossReason says in a few words why strategy may lose updates:
+// "unconditional writes" (lww), "unfenced lease" (any lease strategy),
+// or "the strategy promises no safety".
+func LossReason(strategy string) string {
 	switch {
 	case strategy == "lww":
 		return "unconditional writes"
@@ -208,7 +227,7 @@ func lossReason(strategy string) string {
 func cellLabel(c *Cell, multiDriver bool) string {
 	parts := []string{"backoff " + c.Backoff, "writers " + strconv.Itoa(c.Writers)}
 	if c.Rate > 0 {
-		parts = append(parts, "rate "+sig3(c.Rate)+"/s")
+		parts = append(parts, "rate "+Sig3(c.Rate)+"/s")
 	}
 	if c.Trial > 0 {
 		parts = append(parts, "trial "+strconv.Itoa(c.Trial))
@@ -248,7 +267,7 @@ func auditLines(f *File, code, strong func(string) string) (loud, quiet []string
 			loud = append(loud, line)
 		case expectedLoss(c):
 			quiet = append(quiet, fmt.Sprintf("%s (%s) lost %d of %d updates as expected: %s",
-				code(c.Strategy), label, a.LostUpdates, a.Expected, lossReason(c.Strategy)))
+				code(c.Strategy), label, a.LostUpdates, a.Expected, LossReason(c.Strategy)))
 		}
 	}
 	return loud, quiet
@@ -319,7 +338,11 @@ func renderText(w io.Writer, f *File) error {
 
 	t := cellTable(f)
 	tw = tabwriter.NewWriter(ew, 0, 8, 2, ' ', 0)
-	fmt.Fprintln(tw, strings.Join(t.header, "\t"))
+	names := make([]string, len(t.cols))
+	for i, c := range t.cols {
+		names[i] = c.Name
+	}
+	fmt.Fprintln(tw, strings.Join(names, "\t"))
 	for _, row := range t.rows {
 		fmt.Fprintln(tw, strings.Join(row, "\t"))
 	}
@@ -378,12 +401,12 @@ func renderMarkdown(w io.Writer, f *File) error {
 
 	t := cellTable(f)
 	ew.printf("|")
-	for _, name := range t.header {
-		ew.printf(" %s |", mdEscape(name))
+	for _, c := range t.cols {
+		ew.printf(" %s |", mdEscape(c.Name))
 	}
 	ew.printf("\n|")
-	for _, num := range t.numeric {
-		if num {
+	for _, c := range t.cols {
+		if c.Numeric {
 			ew.printf("---:|")
 		} else {
 			ew.printf("---|")
@@ -454,7 +477,7 @@ func thresholdFailures(f *File) (failed []thresholdFailure, total int) {
 			}
 			parts = append(parts, c.Strategy, c.Backoff, "w"+strconv.Itoa(c.Writers))
 			if c.Rate > 0 {
-				parts = append(parts, "r"+sig3(c.Rate))
+				parts = append(parts, "r"+Sig3(c.Rate))
 			}
 			if c.Trial > 0 {
 				parts = append(parts, "t"+strconv.Itoa(c.Trial))
@@ -463,47 +486,13 @@ func thresholdFailures(f *File) (failed []thresholdFailure, total int) {
 			if _, after, ok := strings.Cut(expr, ":"); ok {
 				expr = strings.TrimSpace(after)
 			}
-			failed = append(failed, thresholdFailure{cell: strings.Join(parts, "/"), expr: expr, got: sig6(r.Value)})
+			failed = append(failed, thresholdFailure{cell: strings.Join(parts, "/"), expr: expr, got: Sig6(r.Value)})
 		}
 	}
 	return failed, total
 }
 
-// sig6 formats v with at most six significant digits and no exponent:
-// 73.2, 0.99951, 5, 1234570.
-func sig6(v float64) string {
-	if math.IsNaN(v) || math.IsInf(v, 0) || v == 0 {
-		return strconv.FormatFloat(v, 'f', -1, 64)
-	}
-	r, _ := strconv.ParseFloat(strconv.FormatFloat(v, 'e', 5, 64), 64) // cannot fail
-	return strconv.FormatFloat(r, 'f', -1, 64)
-}
-
 // mdEscape keeps s on one line and inside its table cell.
 func mdEscape(s string) string {
 	return strings.NewReplacer("|", `\|`, "\n", " ", "\r", " ").Replace(s)
-}
-
-// sig3 formats v with three significant digits and no exponent:
-// 0.0123, 1.23, 123, 12300.
-func sig3(v float64) string {
-	switch {
-	case math.IsNaN(v) || math.IsInf(v, 0):
-		return strconv.FormatFloat(v, 'f', -1, 64)
-	case v == 0:
-		return "0"
-	}
-	r, _ := strconv.ParseFloat(strconv.FormatFloat(v, 'e', 2, 64), 64) // cannot fail
-	digits := int(math.Floor(math.Log10(math.Abs(r)))) + 1             // before the point
-	dec := max(0, 3-digits)
-	return strconv.FormatFloat(r, 'f', dec, 64)
-}
-
-// sum adds a map's values.
-func sum(m map[string]int64) int64 {
-	var n int64
-	for _, v := range m {
-		n += v
-	}
-	return n
 }

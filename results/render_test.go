@@ -200,8 +200,8 @@ func TestSig3(t *testing.T) {
 		{0.0005, "0.000500"},
 	}
 	for _, tt := range tests {
-		if got := sig3(tt.in); got != tt.want {
-			t.Errorf("sig3(%v) = %q, want %q", tt.in, got, tt.want)
+		if got := Sig3(tt.in); got != tt.want {
+			t.Errorf("Sig3(%v) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
 }
@@ -224,8 +224,8 @@ func TestAuditText(t *testing.T) {
 		{"skipped", Cell{Strategy: "lease", Skipped: "no leases"}, "skipped: no leases"},
 	}
 	for _, tt := range tests {
-		if got := auditText(&tt.cell); got != tt.want {
-			t.Errorf("%s: auditText = %q, want %q", tt.name, got, tt.want)
+		if got := AuditText(&tt.cell); got != tt.want {
+			t.Errorf("%s: AuditText = %q, want %q", tt.name, got, tt.want)
 		}
 	}
 }

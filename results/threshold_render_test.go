@@ -72,8 +72,8 @@ func TestSig6(t *testing.T) {
 		{0, "0"}, {5, "5"}, {73.2, "73.2"}, {0.99951, "0.99951"}, {1234567.8, "1234570"},
 		{0.000123456789, "0.000123457"}, {-2.5, "-2.5"},
 	} {
-		if got := sig6(tt.in); got != tt.want {
-			t.Errorf("sig6(%v) = %q, want %q", tt.in, got, tt.want)
+		if got := Sig6(tt.in); got != tt.want {
+			t.Errorf("Sig6(%v) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
 }

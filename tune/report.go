@@ -7,6 +7,8 @@ import (
 	"math"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/occbench/occbench/results"
 )
 
 // WriteText writes, per strategy, the recommendation, the runner-up, how
@@ -47,7 +49,7 @@ func (r *Report) WriteText(w io.Writer) error {
 				rank = "-"
 			}
 			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", rank, res.Policy, res.Base, res.Cap,
-				formatMS(res.P99), formatCount(res.Goodput), formatAmp(res.Amplification), formatRate(res.SuccessRate), res.Note)
+				results.FormatMS(res.P99), results.FormatCount(res.Goodput), formatAmp(res.Amplification), formatRate(res.SuccessRate), res.Note)
 		}
 		if err := tw.Flush(); err != nil {
 			return err
@@ -104,7 +106,7 @@ func (v *Verdict) Significance() string {
 
 func summary(r *Result) string {
 	return fmt.Sprintf("p99 %s ms, %s ops/s, %s attempts/op, success %s",
-		formatMS(r.P99), formatCount(r.Goodput), formatAmp(r.Amplification), formatRate(r.SuccessRate))
+		results.FormatMS(r.P99), results.FormatCount(r.Goodput), formatAmp(r.Amplification), formatRate(r.SuccessRate))
 }
 
 // where names the driver and writer count of a ranking's cells.

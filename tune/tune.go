@@ -94,11 +94,11 @@ func (o Objective) Of(c *results.Cell) float64 {
 func (o Objective) Format(v float64) string {
 	switch o {
 	case P99:
-		return "p99 " + formatMS(v) + " ms"
+		return "p99 " + results.FormatMS(v) + " ms"
 	case Goodput:
-		return formatCount(v) + " ops/s"
+		return results.FormatCount(v) + " ops/s"
 	case Attempts:
-		return strings.TrimSuffix(formatMS(v), ".00") + " attempts/op"
+		return strings.TrimSuffix(results.FormatMS(v), ".00") + " attempts/op"
 	}
 	return fmt.Sprint(v)
 }
@@ -301,7 +301,7 @@ func compareResults(a, b *Result, o Objective) int {
 		return 0
 	}
 	for _, k := range o.order() {
-		x, y := roundSig(a.Value(k), 3), roundSig(b.Value(k), 3)
+		x, y := results.RoundSig(a.Value(k), 3), results.RoundSig(b.Value(k), 3)
 		if c := cmp.Compare(x, y); c != 0 {
 			if !k.LowerIsBetter() {
 				c = -c
@@ -345,10 +345,10 @@ func Compare(best, runnerUp *Result, o Objective, alpha float64) Verdict {
 	default:
 		v.Delta = (b - r) / b
 	}
-	if roundSig(b, 3) == roundSig(r, 3) {
+	if results.RoundSig(b, 3) == results.RoundSig(r, 3) {
 		v.TieBreak = "grid order"
 		for _, k := range o.order()[1:] {
-			if roundSig(best.Value(k), 3) != roundSig(runnerUp.Value(k), 3) {
+			if results.RoundSig(best.Value(k), 3) != results.RoundSig(runnerUp.Value(k), 3) {
 				v.TieBreak = string(k)
 				break
 			}

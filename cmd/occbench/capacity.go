@@ -38,7 +38,7 @@ func capacityCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (
 	fs.Init("occbench capacity", flag.ContinueOnError)
 	fs.StringVar(&cf.slo, "slo", "", "service level objective, comma list of METRIC OP VALUE (OP: < <= > >= ==), e.g. 'p99_ms<=50,success_rate>=0.999'; metrics: "+strings.Join(capacity.Metrics(), ", "))
 	fs.StringVar(&cf.vary, "vary", "writers", "load to search: "+strings.Join(capacity.VaryValues(), ", "))
-	fs.Float64Var(&cf.max, "max", 0, fmt.Sprintf("largest load probed (default %d writers, or %s ops/s)", capacity.DefaultMaxWriters, capacity.FormatCount(capacity.DefaultMaxRate)))
+	fs.Float64Var(&cf.max, "max", 0, fmt.Sprintf("largest load probed (default %d writers, or %s ops/s)", capacity.DefaultMaxWriters, results.FormatCount(capacity.DefaultMaxRate)))
 	fs.DurationVar(&cf.budget, "budget-time", capacity.DefaultBudget, "time bound of the whole search; when it runs out the answers are lower bounds (0 = none)")
 	fs.StringVar(&cf.plot, "plot", "", "write one PNG per strategy × backoff (throughput and latency vs load, probes, SLO) into this directory")
 	fs.IntVar(&cf.probeTrials, "probe-trials", 0, "run each probe N times and judge the medians (default: the scenario's trials)")
