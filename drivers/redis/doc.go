@@ -40,9 +40,9 @@
 //     Extend is a compare-and-PEXPIRE, Release a compare-and-DEL, both on
 //     "holder:fence". Expiry is Redis's own clock (TTL rounded up to whole
 //     milliseconds); Options.Clock is not used.
-//   - LockedUpdate and SerializableUpdate are not implemented: Redis has
-//     no row lock or serializable transaction to measure, and the
-//     strategy layer reports that the driver lacks them.
+//   - The store offers neither LockedUpdate nor SerializableUpdate: Redis
+//     has no row lock or serializable transaction to measure, so the
+//     pessimistic and serializable cells are skipped with that reason.
 //
 // Lua compares versions as decimal strings (exact), and fences as Lua
 // numbers, which are exact up to 2^53.
