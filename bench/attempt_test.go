@@ -83,7 +83,8 @@ func runWriters(b *testing.B, writers int, attempt func(w int) error) {
 
 // BenchmarkStrategyAttempt is what an occbench writer does per attempt,
 // minus the recorder: strategy.Attempt on the postgres store, one
-// goroutine and one strategy.Op per writer, on one hot document.
+// goroutine and one strategy.Op per writer, on one hot document, with a
+// cancellable context as the runner's.
 func BenchmarkStrategyAttempt(b *testing.B) {
 	dsn := benchDSN(b)
 	for _, name := range []string{strategy.Optimistic, strategy.Pessimistic} {
@@ -121,48 +122,65 @@ func BenchmarkStrategyAttempt(b *testing.B) {
 
 // BenchmarkBarePgx runs the statements of an optimistic attempt (read,
 // conditional UPDATE) on one pgx.Conn per writer, without a pool: the
-// floor for any pgx-based client.
+// floor for any pgx-based client. ctx=cancel passes a cancellable context,
+// as the runner does (pgx then registers a context.AfterFunc per
+// statement); ctx=background passes context.Background.
 func BenchmarkBarePgx(b *testing.B) {
 	dsn := benchDSN(b)
-	for _, writers := range writerCounts {
-		b.Run(fmt.Sprintf("optimistic/writers=%d", writers), func(b *testing.B) {
-			ctx := context.Background()
-			setup, err := postgres.Open(ctx, drivers.Options{DSN: dsn, Writers: 1})
-			if err != nil {
-				b.Fatal(err)
+	for _, cancellable := range []bool{true, false} {
+		for _, writers := range writerCounts {
+			name := fmt.Sprintf("optimistic/ctx=background/writers=%d", writers)
+			if cancellable {
+				name = fmt.Sprintf("optimistic/ctx=cancel/writers=%d", writers)
 			}
-			err = setup.Setup(ctx, drivers.Spec{Keys: 1, FieldGroups: 1, PayloadBytes: 64})
-			setup.Close()
-			if err != nil {
-				b.Fatal(err)
-			}
-			conns := make([]*pgx.Conn, writers)
-			for w := range conns {
-				if conns[w], err = pgx.Connect(ctx, dsn); err != nil {
-					b.Fatal(err)
-				}
-				defer conns[w].Close(ctx)
-			}
-			const (
-				read = "SELECT version, counter, fence, writer, op, updated_at, gv0, p0 FROM occbench_docs WHERE id = $1"
-				cas  = "UPDATE occbench_docs SET version = version + 1, counter = counter + 1, gv0 = gv0 + 1, p0 = $3, writer = $4, op = $5, updated_at = $6 WHERE id = $1 AND version = $2"
-			)
-			payload := make([]byte, 64)
-			runWriters(b, writers, func(w int) error {
-				var v, c, f, wr, op, at, gv int64
-				var p []byte
-				if err := conns[w].QueryRow(ctx, read, int64(0)).Scan(&v, &c, &f, &wr, &op, &at, &gv, &p); err != nil {
-					return err
-				}
-				tag, err := conns[w].Exec(ctx, cas, int64(0), v, payload, int64(w), op, time.Now().UnixNano())
-				if err != nil {
-					return err
-				}
-				if tag.RowsAffected() == 0 {
-					return drivers.ErrVersionMismatch
-				}
-				return nil
+			b.Run(name, func(b *testing.B) {
+				benchBarePgx(b, dsn, writers, cancellable)
 			})
-		})
+		}
 	}
+}
+
+func benchBarePgx(b *testing.B, dsn string, writers int, cancellable bool) {
+	ctx := context.Background()
+	if cancellable {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithCancel(ctx)
+		defer cancel()
+	}
+	setup, err := postgres.Open(ctx, drivers.Options{DSN: dsn, Writers: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	err = setup.Setup(ctx, drivers.Spec{Keys: 1, FieldGroups: 1, PayloadBytes: 64})
+	setup.Close()
+	if err != nil {
+		b.Fatal(err)
+	}
+	conns := make([]*pgx.Conn, writers)
+	for w := range conns {
+		if conns[w], err = pgx.Connect(ctx, dsn); err != nil {
+			b.Fatal(err)
+		}
+		defer conns[w].Close(ctx)
+	}
+	const (
+		read = "SELECT version, counter, fence, writer, op, updated_at, gv0, p0 FROM occbench_docs WHERE id = $1"
+		cas  = "UPDATE occbench_docs SET version = version + 1, counter = counter + 1, gv0 = gv0 + 1, p0 = $3, writer = $4, op = $5, updated_at = $6 WHERE id = $1 AND version = $2"
+	)
+	payload := make([]byte, 64)
+	runWriters(b, writers, func(w int) error {
+		var v, c, f, wr, op, at, gv int64
+		var p []byte
+		if err := conns[w].QueryRow(ctx, read, int64(0)).Scan(&v, &c, &f, &wr, &op, &at, &gv, &p); err != nil {
+			return err
+		}
+		tag, err := conns[w].Exec(ctx, cas, int64(0), v, payload, int64(w), op, time.Now().UnixNano())
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return drivers.ErrVersionMismatch
+		}
+		return nil
+	})
 }

@@ -56,41 +56,43 @@
 #   RAW        directory to keep every tool's raw output (default: a
 #              temporary directory, removed at exit)
 #
-# Exit status: 0 after the table; 1 on a failed run (a pgbench error, an
-# occbench failure or failed audit); 2 on bad usage.
+# Exit status: 0 after the table (and for --help); 1 on a failed run (a
+# pgbench error, an occbench failure or failed audit, no server); 2 on bad
+# usage (arguments or environment).
 set -euo pipefail
 
 die() { echo "pgbench-compare: $*" >&2; exit 1; }
-usage() { sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//' >&2; exit 2; }
+bad() { echo "pgbench-compare: $*" >&2; exit 2; }
+help() { sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; }
 
-case "${1:-}" in -h | --help) usage ;; esac
-[ $# -le 1 ] || usage
+case "${1:-}" in -h | --help) help; exit 0 ;; esac
+[ $# -le 1 ] || bad "at most one argument (the DSN), got $#; see --help"
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 DSN=${1:-${OCCBENCH_POSTGRES_DSN:-}}
 T=${T:-10s}
 T=${T%s}
-[[ $T =~ ^[1-9][0-9]*$ ]] || die "T: must be whole seconds, e.g. 10s, got ${T@Q}"
+[[ $T =~ ^[1-9][0-9]*$ ]] || bad "T: must be whole seconds, e.g. 10s, got ${T@Q}"
 CLIENTS=${CLIENTS:-1 8 32}
 WORKLOADS=${WORKLOADS:-occ-hot occ-uniform pess-hot}
 REPEAT=${REPEAT:-2}
-[[ $REPEAT =~ ^[1-9][0-9]*$ ]] || die "REPEAT: must be ≥ 1, got ${REPEAT@Q}"
+[[ $REPEAT =~ ^[1-9][0-9]*$ ]] || bad "REPEAT: must be ≥ 1, got ${REPEAT@Q}"
 SQL=${SQL:-issue}
 THREADS=${THREADS:-default}
-case $THREADS in default | match) ;; *) die "THREADS: unknown mode ${THREADS@Q} (allowed: default, match)" ;; esac
+case $THREADS in default | match) ;; *) bad "THREADS: unknown mode ${THREADS@Q} (allowed: default, match)" ;; esac
 NICE=${NICE:-}
 nice_cmd=()
 if [ -n "$NICE" ]; then
-	[[ $NICE =~ ^-?[0-9]+$ ]] || die "NICE: must be an integer, got ${NICE@Q}"
-	[ "$NICE" -ge 0 ] || [ "$(id -u)" = 0 ] || die "NICE: a negative value needs root, got $NICE"
+	[[ $NICE =~ ^-?[0-9]+$ ]] || bad "NICE: must be an integer, got ${NICE@Q}"
+	[ "$NICE" -ge 0 ] || [ "$(id -u)" = 0 ] || bad "NICE: a negative value needs root, got $NICE"
 	nice_cmd=(nice -n "$NICE")
 fi
-case $SQL in issue | occbench) ;; *) die "SQL: unknown mode ${SQL@Q} (allowed: issue, occbench)" ;; esac
+case $SQL in issue | occbench) ;; *) bad "SQL: unknown mode ${SQL@Q} (allowed: issue, occbench)" ;; esac
 for c in $CLIENTS; do
-	[[ $c =~ ^[1-9][0-9]*$ ]] || die "CLIENTS: must be counts ≥ 1, got ${c@Q}"
+	[[ $c =~ ^[1-9][0-9]*$ ]] || bad "CLIENTS: must be counts ≥ 1, got ${c@Q}"
 done
 for w in $WORKLOADS; do
-	case $w in occ-hot | occ-uniform | pess-hot) ;; *) die "WORKLOADS: unknown workload ${w@Q} (allowed: occ-hot, occ-uniform, pess-hot)" ;; esac
+	case $w in occ-hot | occ-uniform | pess-hot) ;; *) bad "WORKLOADS: unknown workload ${w@Q} (allowed: occ-hot, occ-uniform, pess-hot)" ;; esac
 done
 
 if [ -z "${PGBIN:-}" ]; then
@@ -120,12 +122,14 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# as_pg runs initdb and pg_ctl, which refuse to run as root, as postgres.
+# as_pg runs initdb and pg_ctl, which refuse to run as root, as postgres,
+# under NICE (set by root before dropping privileges: a negative value
+# needs them).
 as_pg() {
 	if [ "$(id -u)" = 0 ]; then
-		runuser -u postgres -- "$@"
+		"${nice_cmd[@]}" runuser -u postgres -- "$@"
 	else
-		"$@"
+		"${nice_cmd[@]}" "$@"
 	fi
 }
 
@@ -141,7 +145,7 @@ if [ -z "$DSN" ]; then
 	for try in $(seq 0 19); do
 		p=$((56000 + (RANDOM % 1000) + try))
 		if "$PGBIN/pg_isready" -q -h 127.0.0.1 -p "$p"; then continue; fi
-		if as_pg "${nice_cmd[@]}" "$PGBIN/pg_ctl" -D "$server_dir/data" -l "$server_dir/log" -w -t 30 start \
+		if as_pg "$PGBIN/pg_ctl" -D "$server_dir/data" -l "$server_dir/log" -w -t 30 start \
 			-o "-p $p -k $server_dir -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200" >/dev/null 2>&1; then
 			port=$p
 			break
