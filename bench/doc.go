@@ -2,8 +2,8 @@
 // library code, only benchmarks and the scripts around them.
 //
 // pgbench-compare.sh runs pgbench and occbench on the same PostgreSQL
-// workloads and prints their rates side by side; PARITY.md records a run
-// and what was changed to reach parity.
+// workloads and prints their rates side by side; PARITY.md records the
+// runs, where occbench's time goes and what would close the gap.
 //
 // The benchmarks in this package drive the postgres store the way one
 // occbench writer does (a strategy attempt in a loop, one goroutine per
