@@ -3,6 +3,7 @@ package drivers
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"os"
 )
@@ -160,3 +161,28 @@ func ClassOf(err error) ErrorClass {
 	}
 	return ClassOther
 }
+
+// OpError is a driver call that failed for a reason other than a
+// conflict. It carries its class, so ClassOf needs no knowledge of any
+// client library's error types. Key < 0 means the call is not about one
+// document.
+type OpError struct {
+	Driver string // "postgres", "redis", …
+	Op     string // "cas", "read", …
+	Key    int
+	Class  ErrorClass
+	Err    error
+}
+
+func (e *OpError) Error() string {
+	if e.Key < 0 {
+		return fmt.Sprintf("%s: %s: %v", e.Driver, e.Op, e.Err)
+	}
+	return fmt.Sprintf("%s: %s key %d: %v", e.Driver, e.Op, e.Key, e.Err)
+}
+
+// Unwrap returns the client library's error.
+func (e *OpError) Unwrap() error { return e.Err }
+
+// ErrorClass implements Classifier.
+func (e *OpError) ErrorClass() ErrorClass { return e.Class }

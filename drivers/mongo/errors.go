@@ -40,30 +40,13 @@ var connectionCodes = [...]int{
 	13436, // NotPrimaryOrSecondary
 }
 
-// opError is a failed call that is not a conflict. It knows its
-// drivers.ErrorClass, so drivers.ClassOf needs no knowledge of the mongo
-// driver's error types.
-type opError struct {
-	op    string // "cas", "read", …
-	key   int    // < 0: the call is not about one key
-	class drivers.ErrorClass
-	err   error
+// opErr is a failed call that is not a conflict, with its class.
+func opErr(op string, key int, class drivers.ErrorClass, err error) error {
+	return &drivers.OpError{Driver: "mongo", Op: op, Key: key, Class: class, Err: err}
 }
-
-func (e *opError) Error() string {
-	if e.key < 0 {
-		return fmt.Sprintf("mongo: %s: %v", e.op, e.err)
-	}
-	return fmt.Sprintf("mongo: %s key %d: %v", e.op, e.key, e.err)
-}
-
-func (e *opError) Unwrap() error { return e.err }
-
-// ErrorClass implements drivers.Classifier.
-func (e *opError) ErrorClass() drivers.ErrorClass { return e.class }
 
 // wrap turns an error from the mongo driver into a WriteConflict conflict
-// (code 112 or a TransientTransactionError label) or an *opError with its
+// (code 112 or a TransientTransactionError label) or an *drivers.OpError with its
 // class. key < 0 means the call is not about one key.
 func wrap(op string, key int, err error) error {
 	if isWriteConflict(err) {
@@ -72,7 +55,7 @@ func wrap(op string, key int, err error) error {
 		}
 		return drivers.Conflict(drivers.WriteConflict, fmt.Errorf("mongo: %s key %d: %w", op, key, err))
 	}
-	return &opError{op: op, key: key, class: classify(err), err: err}
+	return opErr(op, key, classify(err), err)
 }
 
 // isWriteConflict reports whether err says another writer holds the

@@ -43,7 +43,7 @@ func TestWrapClassifies(t *testing.T) {
 		{"max time expired", cmd(50), drivers.NotConflict, drivers.ClassTimeout},
 		{"network timeout label", cmd(0, "NetworkTimeoutError"), drivers.NotConflict, drivers.ClassTimeout},
 		{"duplicate key", writeErr(11000), drivers.NotConflict, drivers.ClassServer},
-		{"not implemented", cmd(238), drivers.NotConflict, drivers.ClassServer},
+		{"server NotImplemented (code 238)", cmd(238), drivers.NotConflict, drivers.ClassServer},
 		{"client disconnected", mgo.ErrClientDisconnected, drivers.NotConflict, drivers.ClassConnection},
 		{"server selection", topology.ServerSelectionError{Wrapped: context.DeadlineExceeded}, drivers.NotConflict, drivers.ClassConnection},
 		{"connection error", topology.ConnectionError{Wrapped: errors.New("reset")}, drivers.NotConflict, drivers.ClassConnection},

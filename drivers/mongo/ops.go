@@ -274,8 +274,7 @@ func (s *Store) LockedUpdate(ctx context.Context, w *drivers.Write) error {
 		return err
 	}
 	if s.noTx != "" {
-		return &opError{op: "locked update", key: w.Key, class: drivers.ClassOther,
-			err: fmt.Errorf("%s: %w", s.noTx, errors.ErrUnsupported)}
+		return opErr("locked update", w.Key, drivers.ClassOther, fmt.Errorf("%s: %w", s.noTx, errors.ErrUnsupported))
 	}
 	sess, err := s.client.StartSession()
 	if err != nil {

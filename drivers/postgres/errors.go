@@ -22,29 +22,13 @@ const (
 	codeQueryCanceled    = "57014" // query_canceled (statement_timeout, pg_cancel_backend)
 )
 
-// opError is a failed call that is not a conflict. It knows its
-// drivers.ErrorClass, so drivers.ClassOf needs no pgx knowledge.
-type opError struct {
-	op    string // "cas", "read", …
-	key   int    // < 0: the call is not about one key
-	class drivers.ErrorClass
-	err   error
+// opErr is a failed call that is not a conflict, with its class.
+func opErr(op string, key int, class drivers.ErrorClass, err error) error {
+	return &drivers.OpError{Driver: "postgres", Op: op, Key: key, Class: class, Err: err}
 }
-
-func (e *opError) Error() string {
-	if e.key < 0 {
-		return fmt.Sprintf("postgres: %s: %v", e.op, e.err)
-	}
-	return fmt.Sprintf("postgres: %s key %d: %v", e.op, e.key, e.err)
-}
-
-func (e *opError) Unwrap() error { return e.err }
-
-// ErrorClass implements drivers.Classifier.
-func (e *opError) ErrorClass() drivers.ErrorClass { return e.class }
 
 // wrap turns an error from pgx into a conflict (40001, 40P01, 55P03) or an
-// *opError with its class; pgx.ErrNoRows (a seeded row is missing)
+// *drivers.OpError with its class; pgx.ErrNoRows (a seeded row is missing)
 // becomes drivers.ErrNotFound.
 func wrap(op string, key int, err error) error {
 	var pgErr *pgconn.PgError
@@ -61,7 +45,7 @@ func wrap(op string, key int, err error) error {
 	if errors.Is(err, pgx.ErrNoRows) {
 		return fmt.Errorf("postgres: %s key %d: %w", op, key, drivers.ErrNotFound)
 	}
-	return &opError{op: op, key: key, class: classify(err), err: err}
+	return opErr(op, key, classify(err), err)
 }
 
 // classify returns the class of an error that is not a conflict.

@@ -92,7 +92,7 @@ func (s *Store) scanDoc(op string, key int, rows pgx.Rows, d *drivers.Doc, noRow
 		return noRow
 	}
 	if err := s.decode(rows.FieldDescriptions(), rows.RawValues(), key, d); err != nil {
-		return &opError{op: op, key: key, class: drivers.ClassOther, err: err}
+		return opErr(op, key, drivers.ClassOther, err)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {

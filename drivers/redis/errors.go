@@ -12,26 +12,10 @@ import (
 	"github.com/occbench/occbench/drivers"
 )
 
-// opError is a failed call that is not a conflict. It knows its
-// drivers.ErrorClass.
-type opError struct {
-	op    string
-	key   int // < 0: the call is not about one key
-	class drivers.ErrorClass
-	err   error
+// opErr is a failed call that is not a conflict, with its class.
+func opErr(op string, key int, class drivers.ErrorClass, err error) error {
+	return &drivers.OpError{Driver: "redis", Op: op, Key: key, Class: class, Err: err}
 }
-
-func (e *opError) Error() string {
-	if e.key < 0 {
-		return fmt.Sprintf("redis: %s: %v", e.op, e.err)
-	}
-	return fmt.Sprintf("redis: %s key %d: %v", e.op, e.key, e.err)
-}
-
-func (e *opError) Unwrap() error { return e.err }
-
-// ErrorClass implements drivers.Classifier.
-func (e *opError) ErrorClass() drivers.ErrorClass { return e.class }
 
 // notFound is the error for a seeded document that is missing.
 func notFound(op string, key int) error {
@@ -39,7 +23,7 @@ func notFound(op string, key int) error {
 }
 
 // wrap classifies an error from go-redis: redis.Nil is a missing document,
-// a failed EXEC a VersionMismatch conflict, anything else an *opError.
+// a failed EXEC a VersionMismatch conflict, anything else an *drivers.OpError.
 func wrap(op string, key int, err error) error {
 	switch {
 	case errors.Is(err, goredis.Nil):
@@ -47,7 +31,7 @@ func wrap(op string, key int, err error) error {
 	case errors.Is(err, goredis.TxFailedErr):
 		return drivers.Conflict(drivers.VersionMismatch, fmt.Errorf("redis: %s key %d: %w", op, key, err))
 	}
-	return &opError{op: op, key: key, class: classify(err), err: err}
+	return opErr(op, key, classify(err), err)
 }
 
 // classify returns the class of an error that is not a conflict.

@@ -101,7 +101,7 @@ func (s *Store) Read(ctx context.Context, key int, d *drivers.Doc) error {
 		return notFound("read", key)
 	}
 	if err := s.decode(vals, key, d); err != nil {
-		return &opError{op: "read", key: key, class: drivers.ClassOther, err: err}
+		return opErr("read", key, drivers.ClassOther, err)
 	}
 	return nil
 }
@@ -120,7 +120,7 @@ func (s *Store) ReadFenced(ctx context.Context, key int, fence int64, d *drivers
 	switch res := res.(type) {
 	case []any:
 		if err := s.decode(res, key, d); err != nil {
-			return &opError{op: "read fenced", key: key, class: drivers.ClassOther, err: err}
+			return opErr("read fenced", key, drivers.ClassOther, err)
 		}
 		return nil
 	case int64:
@@ -129,7 +129,7 @@ func (s *Store) ReadFenced(ctx context.Context, key int, fence int64, d *drivers
 		}
 		return notFound("read fenced", key)
 	}
-	return &opError{op: "read fenced", key: key, class: drivers.ClassOther, err: fmt.Errorf("unexpected script result %T", res)}
+	return opErr("read fenced", key, drivers.ClassOther, fmt.Errorf("unexpected script result %T", res))
 }
 
 // CompareAndSwap bumps version, counter and gvG and writes w's payload

@@ -137,7 +137,7 @@ func OpenConfig(ctx context.Context, o drivers.Options, c Config) (*Store, error
 	rdb := goredis.NewClient(opts)
 	if err := rdb.Ping(ctx).Err(); err != nil {
 		rdb.Close()
-		return nil, fmt.Errorf("redis: connect %q: %w", redact.DSN(o.DSN), &opError{op: "ping", key: -1, class: classify(err), err: err})
+		return nil, fmt.Errorf("redis: connect %q: %w", redact.DSN(o.DSN), opErr("ping", -1, classify(err), err))
 	}
 	return &Store{rdb: rdb, watch: watch}, nil
 }
@@ -150,12 +150,12 @@ func (s *Store) Setup(ctx context.Context, spec drivers.Spec) error {
 		return fmt.Errorf("redis: setup: %w", err)
 	}
 	if err := s.dropPrevious(ctx); err != nil {
-		return &opError{op: "setup", key: -1, class: classify(err), err: err}
+		return opErr("setup", -1, classify(err), err)
 	}
 	// Recorded before seeding, so that a Setup that fails half way is
 	// still cleaned up by the next one.
 	if err := s.rdb.HSet(ctx, metaKey, metaKeysFld, spec.Keys).Err(); err != nil {
-		return &opError{op: "setup", key: -1, class: classify(err), err: err}
+		return opErr("setup", -1, classify(err), err)
 	}
 	n := spec.FieldGroups
 	gb := spec.GroupBytes()
@@ -182,14 +182,14 @@ func (s *Store) Setup(ctx context.Context, spec drivers.Spec) error {
 			p.HSet(ctx, k, seed...)
 		}
 		if _, err := p.Exec(ctx); err != nil {
-			return &opError{op: "setup", key: -1, class: classify(err), err: err}
+			return opErr("setup", -1, classify(err), err)
 		}
 	}
 	fields := readFields(n)
 	sc := newScripts(fields)
 	for _, script := range sc.all() {
 		if err := script.Load(ctx, s.rdb).Err(); err != nil {
-			return &opError{op: "setup: script load", key: -1, class: classify(err), err: err}
+			return opErr("setup: script load", -1, classify(err), err)
 		}
 	}
 	s.spec, s.gb, s.keys, s.fields, s.gvNames, s.pNames, s.sc = spec, gb, keys, fields, gvNames, pNames, sc
@@ -266,7 +266,7 @@ func (s *Store) Totals(ctx context.Context) (drivers.Totals, error) {
 			counter, err1 := intValue(v[0])
 			version, err2 := intValue(v[1])
 			if err := errors.Join(err1, err2); err != nil {
-				return drivers.Totals{}, &opError{op: "totals", key: lo + i, class: drivers.ClassOther, err: err}
+				return drivers.Totals{}, opErr("totals", lo+i, drivers.ClassOther, err)
 			}
 			t.Docs++
 			t.Counter += counter
