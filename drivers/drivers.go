@@ -2,6 +2,7 @@ package drivers
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -112,6 +113,24 @@ type Store interface {
 	// Close releases connections. It drops nothing the user owns.
 	Close() error
 }
+
+// Sessioner is implemented by stores that can give one writer a
+// connection of its own for a whole cell, as pgbench gives each client
+// one. The runner opens one session per writer after Setup, builds that
+// writer's strategy over it and closes it before the audit. A session
+// implements the same capabilities as its store; only one goroutine
+// uses it at a time, except a lease heartbeat, which the session must
+// serialise with the writer. ctx bounds the session: once it is
+// cancelled, a statement in flight is interrupted and fails with an
+// error that wraps ctx's. A store that cannot offer sessions in its
+// current configuration returns ErrNoSessions, and its writers share
+// the store.
+type Sessioner interface {
+	Session(ctx context.Context) (Store, error)
+}
+
+// ErrNoSessions is Sessioner's answer when writers must share the store.
+var ErrNoSessions = errors.New("store offers no per-writer sessions")
 
 // Versioner is implemented by stores that can report their server version.
 type Versioner interface {

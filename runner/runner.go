@@ -94,14 +94,15 @@ func RunCell(ctx context.Context, cfg Config, spec Spec, index, total int) (resu
 	if clk == nil {
 		clk = clock.Real{}
 	}
-	strat, err := strategy.New(spec.Strategy, cfg.Store, cfg.DriverName, strategy.Config{
+	scfg := strategy.Config{
 		Fencing:  sc.Fencing,
 		LeaseTTL: sc.LeaseTTL.D(),
 		Stall:    strategy.Stall{Prob: sc.LeaseStall.Prob, Duration: sc.LeaseStall.Duration.D()},
 		Leaser:   cfg.Leaser,
 		Merge:    sc.OnConflict == "merge",
 		Clock:    clk,
-	})
+	}
+	strat, err := strategy.New(spec.Strategy, cfg.Store, cfg.DriverName, scfg)
 	if err != nil {
 		cell.Skipped = err.Error()
 		if cfg.Observer != nil {
@@ -162,6 +163,13 @@ func RunCell(ctx context.Context, cfg Config, spec Spec, index, total int) (resu
 		}
 	}()
 
+	// Writers get connections of their own when the store offers them.
+	strats, closeSessions, err := writerStrategies(storeCtx, cfg, spec, strat, scfg)
+	if err != nil {
+		return cell, err
+	}
+	defer closeSessions()
+
 	series := &record.Series{}
 	start := clk.Now()
 	live := &Live{Series: series, Start: start.Add(sc.Warmup.D())}
@@ -169,7 +177,7 @@ func RunCell(ctx context.Context, cfg Config, spec Spec, index, total int) (resu
 		live.Length = sc.Duration.D()
 	}
 	p := plan{
-		sc: sc, spec: spec, strat: strat, policy: policy, budget: budget, chooser: chooser,
+		sc: sc, spec: spec, policy: policy, budget: budget, chooser: chooser,
 		clk: clk, stop: &stop.Bool, ctx: ctx, storeCtx: storeCtx, groupBytes: dspec.GroupBytes(),
 		measureStart: live.Start, live: live,
 	}
@@ -186,11 +194,13 @@ func RunCell(ctx context.Context, cfg Config, spec Spec, index, total int) (resu
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			p.writer(w, recs[w])
+			p.writer(w, recs[w], strats[w])
 		}()
 	}
 	wg.Wait()
 	end := clk.Now()
+	// The audit may need the connections the sessions held.
+	closeSessions()
 	cell.Interrupted = ctx.Err() != nil
 
 	merged := recs[0]
@@ -227,6 +237,49 @@ func RunCell(ctx context.Context, cfg Config, spec Spec, index, total int) (resu
 		cfg.Observer.CellFinished(spec, &cell)
 	}
 	return cell, nil
+}
+
+// writerStrategies returns one strategy per writer: over a session of
+// the writer's own when cfg.Store is a drivers.Sessioner that offers
+// them, else shared over the store. closeSessions closes the sessions;
+// calling it again does nothing. A close error does not void what was
+// measured: the session's connection is discarded and the audit reads
+// through the store.
+func writerStrategies(ctx context.Context, cfg Config, spec Spec, shared strategy.Strategy, scfg strategy.Config) (strats []strategy.Strategy, closeSessions func(), err error) {
+	strats = make([]strategy.Strategy, spec.Writers)
+	for w := range strats {
+		strats[w] = shared
+	}
+	sr, ok := cfg.Store.(drivers.Sessioner)
+	if !ok {
+		return strats, func() {}, nil
+	}
+	var sessions []drivers.Store
+	closeSessions = func() {
+		for _, s := range sessions {
+			_ = s.Close()
+		}
+		sessions = nil
+	}
+	if l, ok := scfg.Leaser.(drivers.Store); ok && l == cfg.Store {
+		scfg.Leaser = nil // the session's own leases
+	}
+	for w := range strats {
+		s, err := sr.Session(ctx)
+		if errors.Is(err, drivers.ErrNoSessions) && w == 0 {
+			return strats, func() {}, nil
+		}
+		if err != nil {
+			closeSessions()
+			return nil, nil, fmt.Errorf("%s: writer %d: session: %w", cfg.DriverName, w, err)
+		}
+		sessions = append(sessions, s)
+		if strats[w], err = strategy.New(spec.Strategy, s, cfg.DriverName, scfg); err != nil {
+			closeSessions()
+			return nil, nil, fmt.Errorf("%s: writer %d: session: %w", cfg.DriverName, w, err)
+		}
+	}
+	return strats, closeSessions, nil
 }
 
 // Audit compares committed ops with the store's totals.
@@ -269,7 +322,6 @@ type paddedBool struct {
 type plan struct {
 	sc         scenarios.Scenario
 	spec       Spec
-	strat      strategy.Strategy
 	policy     backoff.Policy
 	budget     *backoff.Budget
 	chooser    keydist.Chooser
@@ -284,7 +336,7 @@ type plan struct {
 }
 
 // writer runs one writer until its ops or the cell's time are done.
-func (p *plan) writer(id int, rec *record.Recorder) {
+func (p *plan) writer(id int, rec *record.Recorder, strat strategy.Strategy) {
 	defer rec.Flush()
 	sc := &p.sc
 	rng := rand.New(rand.NewPCG(sc.Seed, uint64(p.spec.Trial)<<32|uint64(id)))
@@ -354,7 +406,7 @@ func (p *plan) writer(id int, rec *record.Recorder) {
 		)
 		for {
 			op.Now = attemptStart.UnixNano()
-			err := p.strat.Attempt(p.storeCtx, op)
+			err := strat.Attempt(p.storeCtx, op)
 			end := p.clk.Now()
 			attempts++
 			took := end.Sub(attemptStart)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync/atomic"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -51,6 +52,15 @@ var (
 	_ strategy.LockedUpdater       = (*Store)(nil)
 	_ strategy.SerializableUpdater = (*Store)(nil)
 	_ strategy.Leaser              = (*Store)(nil)
+	_ drivers.Sessioner            = (*Store)(nil)
+
+	_ drivers.Store                = (*Session)(nil)
+	_ strategy.CompareAndSwapper   = (*Session)(nil)
+	_ strategy.Putter              = (*Session)(nil)
+	_ strategy.FencedReader        = (*Session)(nil)
+	_ strategy.LockedUpdater       = (*Session)(nil)
+	_ strategy.SerializableUpdater = (*Session)(nil)
+	_ strategy.Leaser              = (*Session)(nil)
 )
 
 // Config holds the settings specific to this driver.
@@ -58,13 +68,18 @@ type Config struct {
 	// LockWait is LockedUpdate's lock mode: LockWait ("" too) or
 	// LockNoWait.
 	LockWait string
+	// Conns is how writers reach the server: ConnsWriter ("" too: a
+	// Session per writer) or ConnsPool (the shared pool).
+	Conns string
 }
 
 // Store is a PostgreSQL store. Setup must not run concurrently with any
 // other method; every other method is safe for concurrent use.
 type Store struct {
-	pool   *pgxpool.Pool
-	nowait bool
+	pool       *pgxpool.Pool
+	nowait     bool
+	sessions   bool         // Session offers connections of writers' own
+	sessionSeq atomic.Int64 // names sessions' prepared statements
 
 	// Set by Setup.
 	spec drivers.Spec
@@ -90,13 +105,15 @@ func configFromParams(params map[string]string) (Config, error) {
 		switch k {
 		case ParamLockWait:
 			c.LockWait = v
+		case ParamConns:
+			c.Conns = v
 		default:
 			unknown = append(unknown, fmt.Sprintf("%q", k))
 		}
 	}
 	if len(unknown) > 0 {
 		sort.Strings(unknown)
-		return Config{}, fmt.Errorf("postgres: params: unknown key %s (allowed: %s)", strings.Join(unknown, ", "), ParamLockWait)
+		return Config{}, fmt.Errorf("postgres: params: unknown key %s (allowed: %s, %s)", strings.Join(unknown, ", "), ParamLockWait, ParamConns)
 	}
 	return c, nil
 }
@@ -112,6 +129,14 @@ func OpenConfig(ctx context.Context, o drivers.Options, c Config) (*Store, error
 	default:
 		return nil, fmt.Errorf("postgres: %s: unknown mode %q (allowed: %s, %s)", ParamLockWait, c.LockWait, LockWait, LockNoWait)
 	}
+	sessions := true
+	switch c.Conns {
+	case "", ConnsWriter:
+	case ConnsPool:
+		sessions = false
+	default:
+		return nil, fmt.Errorf("postgres: %s: unknown mode %q (allowed: %s, %s)", ParamConns, c.Conns, ConnsWriter, ConnsPool)
+	}
 	if o.DSN == "" {
 		return nil, errors.New("postgres: no connection string: pass --dsn postgres://user@host:5432/db")
 	}
@@ -125,6 +150,15 @@ func OpenConfig(ctx context.Context, o drivers.Options, c Config) (*Store, error
 		return nil, fmt.Errorf("postgres: --dsn %q: %s", redact.DSN(o.DSN), redact.DSN(err.Error()))
 	}
 	cfg.MaxConns = int32(max(o.Writers+2, MinConns))
+	if mode := cfg.ConnConfig.DefaultQueryExecMode; mode != pgx.QueryExecModeCacheStatement {
+		// The DSN asked for another exec mode (simple_protocol for a
+		// transaction-pooling proxy, say): no prepared statements of our
+		// own either.
+		if c.Conns == ConnsWriter {
+			return nil, fmt.Errorf("postgres: %s=%s needs prepared statements, but the DSN sets default_query_exec_mode=%s (use %s=%s)", ParamConns, ConnsWriter, strings.ReplaceAll(mode.String(), " ", "_"), ParamConns, ConnsPool)
+		}
+		sessions = false
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: --dsn %q: %w", redact.DSN(o.DSN), err)
@@ -133,7 +167,7 @@ func OpenConfig(ctx context.Context, o drivers.Options, c Config) (*Store, error
 		pool.Close()
 		return nil, fmt.Errorf("postgres: connect %q: %w", redact.DSN(o.DSN), err)
 	}
-	return &Store{pool: pool, nowait: nowait}, nil
+	return &Store{pool: pool, nowait: nowait, sessions: sessions}, nil
 }
 
 // Setup drops occbench_docs and occbench_leases if they exist, recreates

@@ -1,0 +1,557 @@
+package postgres
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/occbench/occbench/drivers"
+)
+
+// How writers reach the server: the values of Config.Conns and of the
+// "conns" parameter.
+const (
+	// ConnsWriter (the default) gives each writer a connection of its own
+	// for the whole cell, as pgbench gives each client one: Session.
+	ConnsWriter = "writer"
+	// ConnsPool makes every statement borrow a pool connection through
+	// pgx, as an application on pgxpool does.
+	ConnsPool = "pool"
+)
+
+// ParamConns is the Options.Params key for Config.Conns.
+const ParamConns = "conns"
+
+// Wire types of the statements' parameters.
+const (
+	oidInt8  = 20
+	oidBytea = 17
+)
+
+// The statements a session prepares, by index: the fixed ones, then
+// perGroup for each field group.
+const (
+	stRead = iota
+	stReadFenced
+	stBegin
+	stBeginSerializable
+	stCommit
+	stAcquire
+	stExtend
+	stRelease
+	numFixedStmts
+)
+
+const (
+	gsCasDoc = iota
+	gsCasGroup
+	gsPut
+	gsPutFenced
+	gsLockRead
+	gsPlainRead
+	perGroup
+)
+
+// maxParams is the most parameters a statement takes (putFenced).
+const maxParams = 9
+
+// anyBinary asks for every parameter or result column in binary format.
+var anyBinary = []int16{1}
+
+// Session is one writer's connection, held from Session to Close. It
+// sends the write paths' statements itself, with pgconn: each is prepared
+// on the connection the first time it is used (parameter types fixed,
+// int8 and bytea), and then only bound and executed, with binary
+// parameters and results and no allocation per call. The statements and
+// transactions are the Store's; everything a Session does not override
+// (Setup, Totals) goes through the Store's pool.
+//
+// A Session serialises its methods: a writer and its lease heartbeat
+// share the connection.
+type Session struct {
+	*Store
+
+	ctx  context.Context // bounds the session; watched once, not per call
+	stop func() bool     // stops the watch
+
+	mu      sync.Mutex
+	conn    *pgxpool.Conn // nil once closed
+	pc      *pgconn.PgConn
+	id      int64
+	sqls    []string
+	oids    [][]uint32
+	stmts   []*pgconn.StatementDescription
+	ints    [maxParams][8]byte
+	args    [maxParams][]byte
+	results [3]int64 // version, counter, gvG of a transaction's read
+}
+
+// Session returns a session on a connection of the pool's that it keeps
+// until Close, for the cell Setup prepared last. When ctx is cancelled a
+// statement in flight is interrupted (the connection's deadline is set
+// to the past) and the connection is discarded at Close.
+// drivers.ErrNoSessions when Config.Conns is ConnsPool, or when the DSN
+// chose a query exec mode other than pgx's prepared-statement default
+// (e.g. simple_protocol for a transaction-pooling proxy).
+func (s *Store) Session(ctx context.Context) (drivers.Store, error) {
+	if !s.sessions {
+		return nil, drivers.ErrNoSessions
+	}
+	if s.sql.read == "" {
+		return nil, errors.New("postgres: session: Setup has not run")
+	}
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return nil, wrap("session", -1, err)
+	}
+	ss := &Session{Store: s, ctx: ctx, conn: conn, pc: conn.Conn().PgConn(), id: s.sessionSeq.Add(1)}
+	ss.sqls, ss.oids = s.sessionStatements()
+	ss.stmts = make([]*pgconn.StatementDescription, len(ss.sqls))
+	pc := ss.pc
+	ss.stop = context.AfterFunc(ctx, func() {
+		_ = pc.Conn().SetDeadline(time.Unix(1, 0))
+	})
+	return ss, nil
+}
+
+// sessionStatements lists the SQL and parameter types of every statement
+// a session may prepare, by index.
+func (s *Store) sessionStatements() ([]string, [][]uint32) {
+	i8 := func(n int) []uint32 {
+		o := make([]uint32, n)
+		for i := range o {
+			o[i] = oidInt8
+		}
+		return o
+	}
+	withBytea := func(n, at int) []uint32 {
+		o := i8(n)
+		o[at] = oidBytea
+		return o
+	}
+	n := len(s.sql.groups)
+	sqls := make([]string, numFixedStmts+perGroup*n)
+	oids := make([][]uint32, len(sqls))
+	sqls[stRead], oids[stRead] = s.sql.read, i8(1)
+	sqls[stReadFenced], oids[stReadFenced] = s.sql.readFenced, i8(2)
+	sqls[stBegin], oids[stBegin] = "BEGIN", nil
+	sqls[stBeginSerializable], oids[stBeginSerializable] = "BEGIN ISOLATION LEVEL SERIALIZABLE", nil
+	sqls[stCommit], oids[stCommit] = "COMMIT", nil
+	sqls[stAcquire], oids[stAcquire] = acquireSQL, i8(3)
+	sqls[stExtend], oids[stExtend] = extendSQL, i8(4)
+	sqls[stRelease], oids[stRelease] = releaseSQL, i8(3)
+	for g, q := range s.sql.groups {
+		b := numFixedStmts + perGroup*g
+		sqls[b+gsCasDoc], oids[b+gsCasDoc] = q.casDoc, withBytea(6, 2)
+		sqls[b+gsCasGroup], oids[b+gsCasGroup] = q.casGroup, withBytea(6, 2)
+		sqls[b+gsPut], oids[b+gsPut] = q.put, withBytea(8, 4)
+		sqls[b+gsPutFenced], oids[b+gsPutFenced] = q.putFenced, withBytea(9, 4)
+		sqls[b+gsLockRead], oids[b+gsLockRead] = q.lockRead, i8(1)
+		sqls[b+gsPlainRead], oids[b+gsPlainRead] = q.plainRead, i8(1)
+	}
+	return sqls, oids
+}
+
+// Close deallocates the session's statements and gives its connection
+// back to the pool, or discards the connection when the session was
+// interrupted, the connection broke or a transaction is still open.
+// Closing twice does nothing.
+func (s *Session) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.conn == nil {
+		return nil
+	}
+	conn := s.conn
+	s.conn = nil
+	interrupted := !s.stop()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if interrupted || s.pc.IsClosed() || s.pc.TxStatus() != 'I' {
+		return conn.Hijack().Close(ctx)
+	}
+	var names []string
+	for _, sd := range s.stmts {
+		if sd != nil {
+			names = append(names, "DEALLOCATE "+sd.Name)
+		}
+	}
+	if len(names) > 0 {
+		if err := s.pc.Exec(ctx, strings.Join(names, "; ")).Close(); err != nil {
+			_ = conn.Hijack().Close(ctx)
+			return fmt.Errorf("postgres: session: deallocate: %w", err)
+		}
+	}
+	conn.Release()
+	return nil
+}
+
+var errSessionClosed = errors.New("session closed")
+
+// lock takes the session for one method, or returns op's error once the
+// session is closed.
+func (s *Session) lock(op string, key int) error {
+	s.mu.Lock()
+	if s.conn == nil {
+		s.mu.Unlock()
+		return opErr(op, key, drivers.ClassOther, errSessionClosed)
+	}
+	return nil
+}
+
+// pgCtx is the context a call passes to pgconn: none (no per-call watch,
+// no allocation) for the session's own context, which is watched once;
+// any other context is watched by pgconn as usual.
+func (s *Session) pgCtx(ctx context.Context) context.Context {
+	if ctx == s.ctx || ctx.Done() == nil {
+		return context.Background()
+	}
+	return ctx
+}
+
+// fail wraps err for op, as the Store does, naming the session's
+// cancellation when it interrupted the statement.
+func (s *Session) fail(op string, key int, err error) error {
+	if cerr := s.ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
+		err = fmt.Errorf("%w: %w", cerr, err)
+	}
+	return wrap(op, key, err)
+}
+
+// stmt returns statement i, preparing it on first use.
+func (s *Session) stmt(ctx context.Context, i int) (*pgconn.StatementDescription, error) {
+	if sd := s.stmts[i]; sd != nil {
+		return sd, nil
+	}
+	name := fmt.Sprintf("occbench_s%d_%d", s.id, i)
+	sd, err := s.pc.Prepare(s.pgCtx(ctx), name, s.sqls[i], s.oids[i])
+	if err != nil {
+		return nil, err
+	}
+	s.stmts[i] = sd
+	return sd, nil
+}
+
+// setInt sets parameter i to v in binary int8.
+func (s *Session) setInt(i int, v int64) {
+	binary.BigEndian.PutUint64(s.ints[i][:], uint64(v))
+	s.args[i] = s.ints[i][:]
+}
+
+// exec runs statement i with parameters s.args[:n] and reads no rows:
+// the rows it affected.
+func (s *Session) exec(ctx context.Context, i, n int) (int64, error) {
+	sd, err := s.stmt(ctx, i)
+	if err != nil {
+		return 0, err
+	}
+	tag, err := s.pc.ExecStatement(s.pgCtx(ctx), sd, s.args[:n], anyBinary, anyBinary).Close()
+	return tag.RowsAffected(), err
+}
+
+// queryDoc runs statement i, which returns every column of at most one
+// document, and decodes the row into d: found false when there is none.
+func (s *Session) queryDoc(ctx context.Context, i, n, key int, d *drivers.Doc) (found bool, decodeErr, err error) {
+	sd, err := s.stmt(ctx, i)
+	if err != nil {
+		return false, nil, err
+	}
+	rr := s.pc.ExecStatement(s.pgCtx(ctx), sd, s.args[:n], anyBinary, anyBinary)
+	for rr.NextRow() {
+		if !found {
+			found = true
+			decodeErr = s.decode(rr.FieldDescriptions(), rr.Values(), key, d)
+		}
+	}
+	_, err = rr.Close()
+	return found, decodeErr, err
+}
+
+// queryInts runs statement i, which returns at most one row of len(dst)
+// bigints, into dst: found false when there is no row.
+func (s *Session) queryInts(ctx context.Context, i, n int, dst []int64) (found bool, err error) {
+	sd, err := s.stmt(ctx, i)
+	if err != nil {
+		return false, err
+	}
+	rr := s.pc.ExecStatement(s.pgCtx(ctx), sd, s.args[:n], anyBinary, anyBinary)
+	var decodeErr error
+	for rr.NextRow() {
+		if found {
+			continue
+		}
+		found = true
+		vals, fds := rr.Values(), rr.FieldDescriptions()
+		if len(vals) != len(dst) {
+			decodeErr = fmt.Errorf("row has %d columns, want %d", len(vals), len(dst))
+			continue
+		}
+		for c := range dst {
+			if dst[c], decodeErr = int8Value(fds[c].Format, vals[c]); decodeErr != nil {
+				break
+			}
+		}
+	}
+	if _, err := rr.Close(); err != nil {
+		return false, err
+	}
+	return found, decodeErr
+}
+
+// Read is Store.Read on the session's connection.
+func (s *Session) Read(ctx context.Context, key int, d *drivers.Doc) error {
+	if err := s.checkKey("read", key); err != nil {
+		return err
+	}
+	if err := s.lock("read", key); err != nil {
+		return err
+	}
+	defer s.mu.Unlock()
+	s.setInt(0, int64(key))
+	found, derr, err := s.queryDoc(ctx, stRead, 1, key, d)
+	switch {
+	case err != nil:
+		return s.fail("read", key, err)
+	case derr != nil:
+		return opErr("read", key, drivers.ClassOther, derr)
+	case !found:
+		return notFound("read", key)
+	}
+	return nil
+}
+
+// ReadFenced is Store.ReadFenced on the session's connection.
+func (s *Session) ReadFenced(ctx context.Context, key int, fence int64, d *drivers.Doc) error {
+	if err := s.checkKey("read fenced", key); err != nil {
+		return err
+	}
+	if err := s.lock("read fenced", key); err != nil {
+		return err
+	}
+	defer s.mu.Unlock()
+	s.setInt(0, int64(key))
+	s.setInt(1, fence)
+	found, derr, err := s.queryDoc(ctx, stReadFenced, 2, key, d)
+	switch {
+	case err != nil:
+		return s.fail("read fenced", key, err)
+	case derr != nil:
+		return opErr("read fenced", key, drivers.ClassOther, derr)
+	case !found:
+		return drivers.ErrStaleFence
+	}
+	return nil
+}
+
+// CompareAndSwap is Store.CompareAndSwap on the session's connection.
+func (s *Session) CompareAndSwap(ctx context.Context, w *drivers.Write) error {
+	if err := s.checkWrite("cas", w); err != nil {
+		return err
+	}
+	if err := s.lock("cas", w.Key); err != nil {
+		return err
+	}
+	defer s.mu.Unlock()
+	i := numFixedStmts + perGroup*w.Group + gsCasDoc
+	if w.Scope == drivers.ScopeFieldGroup {
+		i = numFixedStmts + perGroup*w.Group + gsCasGroup
+	}
+	s.setInt(0, int64(w.Key))
+	s.setInt(1, w.Expect)
+	s.args[2] = payload(w.Payload)
+	s.setInt(3, w.Writer)
+	s.setInt(4, w.Op)
+	s.setInt(5, w.UpdatedAt)
+	n, err := s.exec(ctx, i, 6)
+	switch {
+	case err != nil:
+		return s.fail("cas", w.Key, err)
+	case n == 0:
+		return drivers.ErrVersionMismatch
+	}
+	return nil
+}
+
+// setPut sets put's parameters from w's values, and fence as $9 when it
+// is > 0: the number of parameters and the statement.
+func (s *Session) setPut(w *drivers.Write, version, counter, gv, fence int64) (n, i int) {
+	s.setInt(0, int64(w.Key))
+	s.setInt(1, version)
+	s.setInt(2, counter)
+	s.setInt(3, gv)
+	s.args[4] = payload(w.Payload)
+	s.setInt(5, w.Writer)
+	s.setInt(6, w.Op)
+	s.setInt(7, w.UpdatedAt)
+	if fence > 0 {
+		s.setInt(8, fence)
+		return 9, numFixedStmts + perGroup*w.Group + gsPutFenced
+	}
+	return 8, numFixedStmts + perGroup*w.Group + gsPut
+}
+
+// Put is Store.Put on the session's connection.
+func (s *Session) Put(ctx context.Context, w *drivers.Write) error {
+	if err := s.checkWrite("put", w); err != nil {
+		return err
+	}
+	if err := s.lock("put", w.Key); err != nil {
+		return err
+	}
+	defer s.mu.Unlock()
+	n, i := s.setPut(w, w.Version, w.Counter, w.GroupVersion, w.Fence)
+	rows, err := s.exec(ctx, i, n)
+	switch {
+	case err != nil:
+		return s.fail("put", w.Key, err)
+	case rows > 0:
+		return nil
+	case w.Fence > 0:
+		return drivers.ErrStaleFence
+	}
+	return notFound("put", w.Key)
+}
+
+// LockedUpdate is Store.LockedUpdate on the session's connection: the
+// same four round trips (BEGIN; SELECT … FOR UPDATE [NOWAIT]; UPDATE;
+// COMMIT), each a prepared statement.
+func (s *Session) LockedUpdate(ctx context.Context, w *drivers.Write) error {
+	if err := s.checkWrite("locked update", w); err != nil {
+		return err
+	}
+	if err := s.lock("locked update", w.Key); err != nil {
+		return err
+	}
+	defer s.mu.Unlock()
+	return s.readModifyWrite(ctx, "locked update", stBegin, numFixedStmts+perGroup*w.Group+gsLockRead, w)
+}
+
+// SerializableUpdate is Store.SerializableUpdate on the session's
+// connection.
+func (s *Session) SerializableUpdate(ctx context.Context, w *drivers.Write) error {
+	if err := s.checkWrite("serializable update", w); err != nil {
+		return err
+	}
+	if err := s.lock("serializable update", w.Key); err != nil {
+		return err
+	}
+	defer s.mu.Unlock()
+	return s.readModifyWrite(ctx, "serializable update", stBeginSerializable, numFixedStmts+perGroup*w.Group+gsPlainRead, w)
+}
+
+// readModifyWrite runs begin; read (version, counter, gvG); put of them
+// +1; COMMIT, and rolls back on any failure.
+func (s *Session) readModifyWrite(ctx context.Context, op string, begin, read int, w *drivers.Write) error {
+	if _, err := s.exec(ctx, begin, 0); err != nil {
+		return s.rollback(ctx, op, w.Key, err)
+	}
+	s.setInt(0, int64(w.Key))
+	vals := s.results[:]
+	found, err := s.queryInts(ctx, read, 1, vals)
+	switch {
+	case err != nil:
+		return s.rollback(ctx, op, w.Key, err)
+	case !found:
+		return s.rollback(ctx, op, w.Key, notFound(op, w.Key))
+	}
+	n, i := s.setPut(w, vals[0]+1, vals[1]+1, vals[2]+1, 0)
+	rows, err := s.exec(ctx, i, n)
+	switch {
+	case err != nil:
+		return s.rollback(ctx, op, w.Key, err)
+	case rows != 1:
+		return s.rollback(ctx, op, w.Key, errRowVanished)
+	}
+	if _, err := s.exec(ctx, stCommit, 0); err != nil {
+		return s.rollback(ctx, op, w.Key, err)
+	}
+	return nil
+}
+
+// rollback ends a failed transaction and returns err wrapped for op.
+// A connection that cannot roll back is closed by pgconn, and Close
+// discards it.
+func (s *Session) rollback(ctx context.Context, op string, key int, err error) error {
+	if s.pc.TxStatus() != 'I' && !s.pc.IsClosed() {
+		_ = s.pc.Exec(s.pgCtx(ctx), "ROLLBACK").Close()
+	}
+	if errors.Is(err, drivers.ErrNotFound) {
+		return err
+	}
+	return s.fail(op, key, err)
+}
+
+// Acquire is Store.Acquire on the session's connection.
+func (s *Session) Acquire(ctx context.Context, key int, holder int64, ttl time.Duration) (int64, error) {
+	if err := s.checkLease("acquire", key, holder, ttl, true); err != nil {
+		return 0, err
+	}
+	if err := s.lock("acquire", key); err != nil {
+		return 0, err
+	}
+	defer s.mu.Unlock()
+	s.setInt(0, int64(key))
+	s.setInt(1, holder)
+	s.setInt(2, micros(ttl))
+	fence := s.results[:1]
+	found, err := s.queryInts(ctx, stAcquire, 3, fence)
+	switch {
+	case err != nil:
+		return 0, s.fail("acquire", key, err)
+	case !found:
+		return 0, drivers.ErrLeaseHeld
+	}
+	return fence[0], nil
+}
+
+// Extend is Store.Extend on the session's connection.
+func (s *Session) Extend(ctx context.Context, key int, holder, fence int64, ttl time.Duration) error {
+	if err := s.checkLease("extend", key, holder, ttl, true); err != nil {
+		return err
+	}
+	if err := s.lock("extend", key); err != nil {
+		return err
+	}
+	defer s.mu.Unlock()
+	s.setInt(0, int64(key))
+	s.setInt(1, holder)
+	s.setInt(2, fence)
+	s.setInt(3, micros(ttl))
+	n, err := s.exec(ctx, stExtend, 4)
+	switch {
+	case err != nil:
+		return s.fail("extend", key, err)
+	case n == 0:
+		return drivers.ErrLeaseLost
+	}
+	return nil
+}
+
+// Release is Store.Release on the session's connection.
+func (s *Session) Release(ctx context.Context, key int, holder, fence int64) error {
+	if err := s.checkLease("release", key, holder, 0, false); err != nil {
+		return err
+	}
+	if err := s.lock("release", key); err != nil {
+		return err
+	}
+	defer s.mu.Unlock()
+	s.setInt(0, int64(key))
+	s.setInt(1, holder)
+	s.setInt(2, fence)
+	n, err := s.exec(ctx, stRelease, 3)
+	switch {
+	case err != nil:
+		return s.fail("release", key, err)
+	case n == 0:
+		return drivers.ErrLeaseLost
+	}
+	return nil
+}

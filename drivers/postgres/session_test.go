@@ -1,0 +1,205 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/occbench/occbench/drivers"
+	"github.com/occbench/occbench/drivers/drivertest"
+	"github.com/occbench/occbench/strategy"
+)
+
+// sessionStore runs every method of the conformance suite on one Session
+// of its store, reopened by each Setup (a session's statements are the
+// cell's). Its field Session hides the Store's Session method, so the
+// runner's writers share this one session (serialised by its mutex).
+type sessionStore struct {
+	*Session
+	st *Store
+}
+
+func (s *sessionStore) Setup(ctx context.Context, spec drivers.Spec) error {
+	if s.Session != nil {
+		if err := s.Session.Close(); err != nil {
+			return err
+		}
+		s.Session = nil
+	}
+	if err := s.st.Setup(ctx, spec); err != nil {
+		return err
+	}
+	ss, err := s.st.Session(context.Background())
+	if err != nil {
+		return err
+	}
+	s.Session = ss.(*Session)
+	return nil
+}
+
+func (s *sessionStore) Close() error {
+	if s.Session != nil {
+		s.Session.Close()
+	}
+	return s.st.Close()
+}
+
+var _ strategy.CompareAndSwapper = (*sessionStore)(nil)
+
+// TestConformanceSession: the write paths on a session's own connection
+// (pgconn, prepared statements) keep every promise the pool's do.
+func TestConformanceSession(t *testing.T) {
+	drivertest.Run(t, func(t testing.TB, o drivers.Options) drivers.Store {
+		ss := &sessionStore{st: open(t, o)}
+		// Before open's cleanup closes the pool, which waits for the
+		// session's connection.
+		t.Cleanup(func() {
+			if ss.Session != nil {
+				ss.Session.Close()
+			}
+		})
+		return ss
+	}, drivertest.Writers(8, 100), drivertest.ServerClock())
+}
+
+// TestConformancePool: with conns=pool the runner's writers share the
+// pool, as an application on pgxpool does.
+func TestConformancePool(t *testing.T) {
+	drivertest.Run(t, func(t testing.TB, o drivers.Options) drivers.Store {
+		o.Params = map[string]string{ParamConns: ConnsPool}
+		st := open(t, o)
+		if _, err := st.Session(context.Background()); !errors.Is(err, drivers.ErrNoSessions) {
+			t.Fatalf("Session with conns=pool: %v, want ErrNoSessions", err)
+		}
+		return st
+	}, drivertest.Writers(8, 100), drivertest.ServerClock())
+}
+
+func newSession(t *testing.T, ctx context.Context, s *Store) *Session {
+	t.Helper()
+	ss, err := s.Session(ctx)
+	if err != nil {
+		t.Fatalf("Session: %v", err)
+	}
+	t.Cleanup(func() { ss.Close() })
+	return ss.(*Session)
+}
+
+// TestSessionInterrupted: cancelling a session's context interrupts a
+// statement that waits for a row lock, with a cancellation error; Close
+// then discards the connection and the store goes on working.
+func TestSessionInterrupted(t *testing.T) {
+	s, ctx := openSetup(t, drivers.Options{Writers: 2}, drivers.Spec{Keys: 1, FieldGroups: 1, PayloadBytes: 8})
+	tx := lockRow(t, ctx, testDSN(t), 0)
+	sctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	ss := newSession(t, sctx, s)
+	done := make(chan error, 1)
+	go func() { done <- ss.LockedUpdate(sctx, &drivers.Write{Key: 0, Payload: make([]byte, 8)}) }()
+
+	// Wait until the session's backend waits for the lock.
+	poll := time.NewTicker(5 * time.Millisecond)
+	defer poll.Stop()
+	deadline := time.After(10 * time.Second)
+	for waiting := 0; waiting == 0; {
+		if err := s.pool.QueryRow(ctx, "SELECT count(*) FROM pg_locks WHERE NOT granted").Scan(&waiting); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("LockedUpdate returned %v while the row was locked elsewhere", err)
+		case <-deadline:
+			t.Fatal("the session never waited for the row lock")
+		case <-poll.C:
+		}
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if drivers.ClassOf(err) != drivers.ClassCanceled || !errors.Is(err, context.Canceled) {
+			t.Fatalf("interrupted LockedUpdate: %v (class %v), want a canceled error", err, drivers.ClassOf(err))
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("LockedUpdate still blocked 10 s after its session was cancelled")
+	}
+	if err := ss.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	if err := ss.Read(ctx, 0, &drivers.Doc{}); err == nil || !strings.Contains(err.Error(), "session closed") {
+		t.Errorf("Read after Close: %v, want session closed", err)
+	}
+	if err := tx.Rollback(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// The store and a new session work; the lost attempt changed nothing.
+	ss2 := newSession(t, ctx, s)
+	if err := ss2.LockedUpdate(ctx, &drivers.Write{Key: 0, Payload: make([]byte, 8)}); err != nil {
+		t.Fatalf("LockedUpdate on a new session: %v", err)
+	}
+	tot, err := s.Totals(ctx)
+	if err != nil || tot.Counter != 1 {
+		t.Fatalf("Totals = %+v, %v; want counter 1", tot, err)
+	}
+}
+
+// TestSessionCloseDeallocates: Close returns the connection to the pool
+// without the session's prepared statements.
+func TestSessionCloseDeallocates(t *testing.T) {
+	s, ctx := openSetup(t, drivers.Options{Writers: 1}, drivers.Spec{Keys: 4, FieldGroups: 2, PayloadBytes: 8})
+	ss := newSession(t, ctx, s)
+	var d drivers.Doc
+	if err := ss.Read(ctx, 1, &d); err != nil {
+		t.Fatal(err)
+	}
+	if err := ss.LockedUpdate(ctx, &drivers.Write{Key: 1, Group: 1, Payload: make([]byte, 4)}); err != nil {
+		t.Fatal(err)
+	}
+	pid := ss.pc.PID()
+	if err := ss.Close(); err != nil {
+		t.Fatal(err)
+	}
+	conns := s.pool.AcquireAllIdle(ctx)
+	defer func() {
+		for _, c := range conns {
+			c.Release()
+		}
+	}()
+	for _, c := range conns {
+		if c.Conn().PgConn().PID() != pid {
+			continue
+		}
+		var n int
+		if err := c.QueryRow(ctx, "SELECT count(*) FROM pg_prepared_statements WHERE name LIKE 'occbench_s%'").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n != 0 {
+			t.Errorf("%d session statements left on the pooled connection", n)
+		}
+		return
+	}
+	t.Fatalf("the session's connection (pid %d) is not back in the pool", pid)
+}
+
+// TestSessionAllocs: an optimistic attempt (Read + CompareAndSwap) on a
+// session allocates only pgconn's command tags, one per statement.
+func TestSessionAllocs(t *testing.T) {
+	s, ctx := openSetup(t, drivers.Options{Writers: 1}, drivers.Spec{Keys: 1, FieldGroups: 1, PayloadBytes: 64})
+	ss := newSession(t, ctx, s)
+	d := drivers.Doc{Groups: make([]int64, 0, 1), Payload: make([]byte, 0, 64)}
+	w := &drivers.Write{Payload: make([]byte, 64), Writer: 1}
+	attempt := func() {
+		if err := ss.Read(ctx, 0, &d); err != nil {
+			t.Fatal(err)
+		}
+		w.Expect = d.Version
+		if err := ss.CompareAndSwap(ctx, w); err != nil {
+			t.Fatal(err)
+		}
+	}
+	attempt() // prepare
+	if n := testing.AllocsPerRun(200, attempt); n > 2 {
+		t.Errorf("an optimistic attempt on a session allocates %.1f times, want ≤ 2 (pgconn's command tags)", n)
+	}
+}
