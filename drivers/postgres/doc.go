@@ -8,6 +8,26 @@
 // The SQL strings are built once per Setup, one per field group, never per
 // call.
 //
+// # Connections
+//
+// By default (conns=writer) each writer of a cell gets a Session: one
+// pool connection of its own for the whole cell, as pgbench gives each
+// client one. A session sends the same statements and transactions as
+// the Store, but through pgconn: each statement is prepared on the
+// connection on first use with fixed parameter types (int8, bytea), then
+// only bound and executed, with binary parameters and results. The
+// runner's context is watched once per session, not once per statement;
+// when it is cancelled (a stop's grace period ran out) the connection's
+// deadline is set to the past, which interrupts the statement in flight,
+// and Close discards that connection. An optimistic attempt (read +
+// conditional UPDATE) then allocates twice (pgconn's command tags) and
+// costs the client about a third less CPU than through pgxpool (see
+// bench/PARITY.md). Close deallocates the session's statements and gives
+// the connection back. With conns=pool every statement borrows a pool
+// connection through pgx instead, as an application on pgxpool does; a
+// DSN with default_query_exec_mode other than cache_statement (e.g.
+// simple_protocol behind a transaction-pooling proxy) implies it.
+//
 // # Schema
 //
 // Setup drops and recreates two tables, and touches nothing else in the
@@ -59,9 +79,10 @@
 //
 // # Parameters
 //
-// Options.Params (from the CLI) accepts one key:
+// Options.Params (from the CLI's --param) accepts two keys:
 //
 //	lock_wait  wait (default) | nowait   LockedUpdate's FOR UPDATE mode
+//	conns      writer (default) | pool   a connection per writer, or pgxpool per statement
 //
 // Registered as driver "postgres".
 package postgres

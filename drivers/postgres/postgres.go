@@ -35,7 +35,7 @@ const MinConns = 4
 func init() {
 	drivers.Register(drivers.Driver{
 		Name:    Name,
-		Summary: "PostgreSQL via pgx/pgxpool: conditional UPDATE, SELECT … FOR UPDATE [NOWAIT], SERIALIZABLE, lease rows; a container, or --dsn",
+		Summary: "PostgreSQL via pgx (a connection per writer, or pgxpool): conditional UPDATE, SELECT … FOR UPDATE [NOWAIT], SERIALIZABLE, lease rows; a container, or --dsn",
 		Open: func(ctx context.Context, o drivers.Options) (drivers.Store, error) {
 			return Open(ctx, o)
 		},
@@ -76,10 +76,12 @@ type Config struct {
 // Store is a PostgreSQL store. Setup must not run concurrently with any
 // other method; every other method is safe for concurrent use.
 type Store struct {
-	pool       *pgxpool.Pool
-	nowait     bool
-	sessions   bool         // Session offers connections of writers' own
-	sessionSeq atomic.Int64 // names sessions' prepared statements
+	pool         *pgxpool.Pool
+	nowait       bool
+	sessions     bool         // Session offers connections of writers' own
+	sessionSeq   atomic.Int64 // names sessions' prepared statements
+	maxConns     int32        // the pool's size
+	openSessions atomic.Int64 // sessions not closed yet
 
 	// Set by Setup.
 	spec drivers.Spec
@@ -167,7 +169,7 @@ func OpenConfig(ctx context.Context, o drivers.Options, c Config) (*Store, error
 		pool.Close()
 		return nil, fmt.Errorf("postgres: connect %q: %w", redact.DSN(o.DSN), err)
 	}
-	return &Store{pool: pool, nowait: nowait, sessions: sessions}, nil
+	return &Store{pool: pool, nowait: nowait, sessions: sessions, maxConns: cfg.MaxConns}, nil
 }
 
 // Setup drops occbench_docs and occbench_leases if they exist, recreates

@@ -107,8 +107,15 @@ func (s *Store) Session(ctx context.Context) (drivers.Store, error) {
 	if s.sql.read == "" {
 		return nil, errors.New("postgres: session: Setup has not run")
 	}
+	// One connection stays for the audit and the heartbeats of a lease
+	// store: more sessions would wait for a connection for ever.
+	if n := s.openSessions.Add(1); n > int64(s.maxConns)-1 {
+		s.openSessions.Add(-1)
+		return nil, fmt.Errorf("postgres: session: %d writers need a connection each and the pool has %d (open the store with Writers ≥ %d)", n, s.maxConns, n)
+	}
 	conn, err := s.pool.Acquire(ctx)
 	if err != nil {
+		s.openSessions.Add(-1)
 		return nil, wrap("session", -1, err)
 	}
 	ss := &Session{Store: s, ctx: ctx, conn: conn, pc: conn.Conn().PgConn(), id: s.sessionSeq.Add(1)}
@@ -171,6 +178,7 @@ func (s *Session) Close() error {
 	}
 	conn := s.conn
 	s.conn = nil
+	defer s.openSessions.Add(-1)
 	interrupted := !s.stop()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()

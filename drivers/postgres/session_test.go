@@ -203,3 +203,19 @@ func TestSessionAllocs(t *testing.T) {
 		t.Errorf("an optimistic attempt on a session allocates %.1f times, want ≤ 2 (pgconn's command tags)", n)
 	}
 }
+
+// TestSessionsBeyondPool: a writer more than the pool can give a
+// connection of its own is an error, not a wait for ever.
+func TestSessionsBeyondPool(t *testing.T) {
+	s, ctx := openSetup(t, drivers.Options{Writers: 1}, drivers.Spec{Keys: 1, FieldGroups: 1, PayloadBytes: 8})
+	// MinConns (4) connections: 3 sessions, one connection left over.
+	for range MinConns - 1 {
+		newSession(t, ctx, s)
+	}
+	if _, err := s.Session(ctx); err == nil || !strings.Contains(err.Error(), "the pool has 4") {
+		t.Fatalf("Session beyond the pool: %v, want an error naming the pool size", err)
+	}
+	if _, err := s.Totals(ctx); err != nil {
+		t.Fatalf("Totals with every session open: %v", err)
+	}
+}
