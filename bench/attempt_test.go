@@ -84,40 +84,57 @@ func runWriters(b *testing.B, writers int, attempt func(w int) error) {
 // BenchmarkStrategyAttempt is what an occbench writer does per attempt,
 // minus the recorder: strategy.Attempt on the postgres store, one
 // goroutine and one strategy.Op per writer, on one hot document, with a
-// cancellable context as the runner's.
+// cancellable context as the runner's. conns=writer gives each writer a
+// postgres.Session, as the runner does by default; conns=pool shares the
+// store's pgxpool.
 func BenchmarkStrategyAttempt(b *testing.B) {
 	dsn := benchDSN(b)
-	for _, name := range []string{strategy.Optimistic, strategy.Pessimistic} {
-		for _, writers := range writerCounts {
-			b.Run(fmt.Sprintf("%s/writers=%d", name, writers), func(b *testing.B) {
-				ctx, cancel := context.WithCancel(context.Background())
-				defer cancel()
-				store, err := postgres.Open(ctx, drivers.Options{DSN: dsn, Writers: writers})
-				if err != nil {
-					b.Fatal(err)
-				}
-				defer store.Close()
-				if err := store.Setup(ctx, drivers.Spec{Keys: 1, FieldGroups: 1, PayloadBytes: 64}); err != nil {
-					b.Fatal(err)
-				}
-				strat, err := strategy.New(name, store, postgres.Name, strategy.Config{})
-				if err != nil {
-					b.Fatal(err)
-				}
-				ops := make([]*strategy.Op, writers)
-				for w := range ops {
-					ops[w] = &strategy.Op{Writer: int64(w), Payload: make([]byte, 64), Rand: rand.New(rand.NewPCG(1, uint64(w)))}
-				}
-				runWriters(b, writers, func(w int) error {
-					op := ops[w]
-					op.Reset(0)
-					op.ID++
-					op.Now = time.Now().UnixNano()
-					return strat.Attempt(ctx, op)
+	for _, conns := range []string{postgres.ConnsWriter, postgres.ConnsPool} {
+		for _, name := range []string{strategy.Optimistic, strategy.Pessimistic} {
+			for _, writers := range writerCounts {
+				b.Run(fmt.Sprintf("conns=%s/%s/writers=%d", conns, name, writers), func(b *testing.B) {
+					benchStrategyAttempt(b, dsn, conns, name, writers)
 				})
-			})
+			}
 		}
 	}
+}
+
+func benchStrategyAttempt(b *testing.B, dsn, conns, name string, writers int) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	store, err := postgres.Open(ctx, drivers.Options{DSN: dsn, Writers: writers, Params: map[string]string{postgres.ParamConns: conns}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer store.Close()
+	if err := store.Setup(ctx, drivers.Spec{Keys: 1, FieldGroups: 1, PayloadBytes: 64}); err != nil {
+		b.Fatal(err)
+	}
+	strats := make([]strategy.Strategy, writers)
+	for w := range strats {
+		var st drivers.Store = store
+		if conns == postgres.ConnsWriter {
+			if st, err = store.Session(ctx); err != nil {
+				b.Fatal(err)
+			}
+			defer st.Close()
+		}
+		if strats[w], err = strategy.New(name, st, postgres.Name, strategy.Config{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	ops := make([]*strategy.Op, writers)
+	for w := range ops {
+		ops[w] = &strategy.Op{Writer: int64(w), Payload: make([]byte, 64), Rand: rand.New(rand.NewPCG(1, uint64(w)))}
+	}
+	runWriters(b, writers, func(w int) error {
+		op := ops[w]
+		op.Reset(0)
+		op.ID++
+		op.Now = time.Now().UnixNano()
+		return strats[w].Attempt(ctx, op)
+	})
 }
 
 // BenchmarkBarePgx runs the statements of an optimistic attempt (read,

@@ -21,8 +21,8 @@
 #                UPDATE; COMMIT
 #
 # pgbench runs `pgbench -n -M prepared -c N -j min(N,2) -T T -f script`;
-# occbench runs `occbench run --driver postgres --strategy
-# optimistic|pessimistic --backoff none --writers N --keys 1|1000
+# occbench runs `occbench run --driver postgres --param conns=CONNS
+# --strategy optimistic|pessimistic --backoff none --writers N --keys 1|1000
 # --distribution single|uniform --duration T --warmup 1s --quiet --format
 # json`. In each cell the two tools alternate (pgbench first in odd runs,
 # occbench first in even runs), so that noise on a shared machine hits
@@ -46,6 +46,9 @@
 #   THREADS    default: occbench runs with Go's default GOMAXPROCS (the
 #              number of CPUs), as users run it; match: with
 #              GOMAXPROCS=min(N,2), the thread count pgbench gets from -j
+#   CONNS      writer (default): occbench gives each writer a connection
+#              of its own, as pgbench gives each client one; pool: every
+#              statement borrows a pgxpool connection (--param conns=pool)
 #   NICE       run both tools (and a throw-away server) under `nice -n
 #              NICE`, e.g. -10 on a machine busy with other work; a server
 #              behind a DSN keeps its own priority (renice its postmaster
@@ -88,6 +91,8 @@ if [ -n "$NICE" ]; then
 	nice_cmd=(nice -n "$NICE")
 fi
 case $SQL in issue | occbench) ;; *) bad "SQL: unknown mode ${SQL@Q} (allowed: issue, occbench)" ;; esac
+CONNS=${CONNS:-writer}
+case $CONNS in writer | pool) ;; *) bad "CONNS: unknown mode ${CONNS@Q} (allowed: writer, pool)" ;; esac
 for c in $CLIENTS; do
 	[[ $c =~ ^[1-9][0-9]*$ ]] || bad "CLIENTS: must be counts ≥ 1, got ${c@Q}"
 done
@@ -248,7 +253,7 @@ run_occbench() {
 	local base="$RAW/$w-c$c-r$r-occbench"
 	local TIMEFORMAT='%U %S' env=()
 	[ "$THREADS" = default ] || env=(env GOMAXPROCS="$(jobs "$c")")
-	{ time "${env[@]}" "${nice_cmd[@]}" "$OCCBENCH" run --driver postgres --dsn "$DSN" --strategy "$strat" --backoff none \
+	{ time "${env[@]}" "${nice_cmd[@]}" "$OCCBENCH" run --driver postgres --dsn "$DSN" --param conns="$CONNS" --strategy "$strat" --backoff none \
 		--writers "$c" --keys "$keys" --distribution "$dist" --duration "${T}s" --warmup 1s \
 		--quiet --format json --out "$base.file.json" >"$base.json" 2>"$base.err"; } 2>"$base.time" ||
 		die "occbench failed ($w, $c writers): $(tail -3 "$base.err")"
@@ -262,7 +267,7 @@ run_occbench() {
 
 load1() { cut -d' ' -f1 /proc/loadavg; }
 
-settings="SQL=$SQL, THREADS=$THREADS${NICE:+, NICE=$NICE}"
+settings="SQL=$SQL, THREADS=$THREADS, CONNS=$CONNS${NICE:+, NICE=$NICE}"
 echo "pgbench-compare: $(date -u +%FT%TZ), T=${T}s, clients: $CLIENTS, runs per cell: $REPEAT, $settings" >&2
 echo "pgbench: $("$PGBIN/pgbench" --version); server: $("$PGBIN/psql" "$DSN" -qAtc 'SHOW server_version')" >&2
 echo "occbench: $OCCBENCH; nproc $(nproc); raw output: $RAW" >&2
