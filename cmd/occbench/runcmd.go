@@ -108,6 +108,31 @@ func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
+// describeOverrides appends the flags that changed the scenario to its
+// description, so that a report never presents a scenario's words for a
+// run that measured something else. A --description flag is the user's
+// own words and is left alone; DSNs are left out.
+func describeOverrides(sc *scenarios.Scenario, settings []setting) {
+	var parts []string
+	for _, s := range settings {
+		switch {
+		case s.name == "description":
+			return
+		case strings.Contains(s.name, "dsn"):
+			continue
+		}
+		parts = append(parts, "--"+s.name+" "+s.value)
+	}
+	if len(parts) == 0 {
+		return
+	}
+	d := strings.TrimSpace(sc.Description)
+	if d != "" {
+		d += " "
+	}
+	sc.Description = d + "Changed by flags: " + strings.Join(parts, ", ") + "."
+}
+
 func allowed() scenarios.Allowed {
 	return scenarios.Allowed{
 		Drivers:       drivers.Names(),
@@ -135,6 +160,7 @@ func loadScenario(pos []string, rf *runFlags) (scenarios.Scenario, error) {
 			return sc, usageError{err}
 		}
 	}
+	describeOverrides(&sc, rf.settings)
 	if rf.lockWait != "" {
 		if rf.lockWait != "wait" && rf.lockWait != "nowait" {
 			return sc, badInput("--lock-wait: unknown value %q (allowed: wait, nowait)", rf.lockWait)
