@@ -49,6 +49,12 @@
 #   CONNS      writer (default): occbench gives each writer a connection
 #              of its own, as pgbench gives each client one; pool: every
 #              statement borrows a pgxpool connection (--param conns=pool)
+#   PIN        cpus: give the clients CPU 0 and the server the other CPUs
+#              (taskset), as if the load generator ran on its own host, so
+#              that a client's CPU time is not taken from the server; the
+#              server is the throw-away one, or the one whose postmaster
+#              PID is in PGPID (its running backends are pinned too, new
+#              ones inherit it); needs at least 2 CPUs and taskset
 #   NICE       run both tools (and a throw-away server) under `nice -n
 #              NICE`, e.g. -10 on a machine busy with other work; a server
 #              behind a DSN keeps its own priority (renice its postmaster
@@ -91,6 +97,16 @@ if [ -n "$NICE" ]; then
 	nice_cmd=(nice -n "$NICE")
 fi
 case $SQL in issue | occbench) ;; *) bad "SQL: unknown mode ${SQL@Q} (allowed: issue, occbench)" ;; esac
+PIN=${PIN:-}
+case $PIN in "" | cpus) ;; *) bad "PIN: unknown mode ${PIN@Q} (allowed: cpus, or unset)" ;; esac
+pin_cmd=()
+if [ -n "$PIN" ]; then
+	command -v taskset >/dev/null || bad "PIN: needs taskset (apt-get install util-linux)"
+	[ "$(nproc)" -ge 2 ] || bad "PIN: needs at least 2 CPUs, this machine has $(nproc)"
+	[ -n "${1:-${OCCBENCH_POSTGRES_DSN:-}}" ] && [ -z "${PGPID:-}" ] &&
+		bad "PIN: with a DSN, set PGPID to the server's postmaster PID so that it can be pinned"
+	pin_cmd=(taskset -c 0)
+fi
 CONNS=${CONNS:-writer}
 case $CONNS in writer | pool) ;; *) bad "CONNS: unknown mode ${CONNS@Q} (allowed: writer, pool)" ;; esac
 for c in $CLIENTS; do
@@ -158,11 +174,18 @@ if [ -z "$DSN" ]; then
 	done
 	[ -n "$port" ] || die "could not start a server (log: $(tail -3 "$server_dir/log" 2>/dev/null))"
 	DSN="postgres://postgres@127.0.0.1:$port/postgres?sslmode=disable"
+	PGPID=$(head -1 "$server_dir/data/postmaster.pid")
 	echo "started a throw-away PostgreSQL on 127.0.0.1:$port ($server_dir)" >&2
 fi
 "$PGBIN/psql" "$DSN" -qAtc "SELECT 1" >/dev/null 2>"$work/psql.err" ||
 	die "cannot connect: $(head -1 "$work/psql.err")"
 
+if [ -n "$PIN" ]; then
+	# The postmaster and every process it has forked so far; backends
+	# forked later inherit the postmaster's affinity.
+	taskset -a -p -c "1-$(($(nproc) - 1))" "$PGPID" >/dev/null || die "PIN: cannot pin the server (PGPID $PGPID)"
+	for child in $(pgrep -P "$PGPID"); do taskset -a -p -c "1-$(($(nproc) - 1))" "$child" >/dev/null || true; done
+fi
 if [ -z "${OCCBENCH:-}" ]; then
 	OCCBENCH=$work/occbench
 	(cd "$repo" && go build -o "$OCCBENCH" ./cmd/occbench) || die "go build ./cmd/occbench failed"
@@ -232,7 +255,7 @@ run_pgbench() {
 	script "$w" >"$base.sql"
 	seed "$keys"
 	local TIMEFORMAT='%U %S'
-	{ time "${nice_cmd[@]}" "$PGBIN/pgbench" -n -M prepared -c "$c" -j "$(jobs "$c")" -T "$T" \
+	{ time "${pin_cmd[@]}" "${nice_cmd[@]}" "$PGBIN/pgbench" -n -M prepared -c "$c" -j "$(jobs "$c")" -T "$T" \
 		-D payload="\\x$payload_hex" -f "$base.sql" "$DSN" >"$base.out" 2>&1; } 2>"$base.time" ||
 		die "pgbench failed ($w, $c clients): $(tail -3 "$base.out")"
 	local tps failed
@@ -253,7 +276,7 @@ run_occbench() {
 	local base="$RAW/$w-c$c-r$r-occbench"
 	local TIMEFORMAT='%U %S' env=()
 	[ "$THREADS" = default ] || env=(env GOMAXPROCS="$(jobs "$c")")
-	{ time "${env[@]}" "${nice_cmd[@]}" "$OCCBENCH" run --driver postgres --dsn "$DSN" --param conns="$CONNS" --strategy "$strat" --backoff none \
+	{ time "${env[@]}" "${pin_cmd[@]}" "${nice_cmd[@]}" "$OCCBENCH" run --driver postgres --dsn "$DSN" --param conns="$CONNS" --strategy "$strat" --backoff none \
 		--writers "$c" --keys "$keys" --distribution "$dist" --duration "${T}s" --warmup 1s \
 		--quiet --format json --out "$base.file.json" >"$base.json" 2>"$base.err"; } 2>"$base.time" ||
 		die "occbench failed ($w, $c writers): $(tail -3 "$base.err")"
@@ -267,7 +290,7 @@ run_occbench() {
 
 load1() { cut -d' ' -f1 /proc/loadavg; }
 
-settings="SQL=$SQL, THREADS=$THREADS, CONNS=$CONNS${NICE:+, NICE=$NICE}"
+settings="SQL=$SQL, THREADS=$THREADS, CONNS=$CONNS${PIN:+, PIN=$PIN}${NICE:+, NICE=$NICE}"
 echo "pgbench-compare: $(date -u +%FT%TZ), T=${T}s, clients: $CLIENTS, runs per cell: $REPEAT, $settings" >&2
 echo "pgbench: $("$PGBIN/pgbench" --version); server: $("$PGBIN/psql" "$DSN" -qAtc 'SHOW server_version')" >&2
 echo "occbench: $OCCBENCH; nproc $(nproc); raw output: $RAW" >&2
