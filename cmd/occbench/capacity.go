@@ -181,7 +181,9 @@ flags:`)
 	return finish(stderr, file, runErr)
 }
 
-// finish maps a search's outcome to an exit code, as run does.
+// finish maps the outcome of a run or a search to an exit code: errors
+// (also cells where every op errored) 1, an interrupt 130, unexpected
+// lost updates 1. run checks its thresholds after it.
 func finish(stderr io.Writer, file *results.File, runErr error) (int, error) {
 	if failed := erroredCells(file); len(failed) > 0 {
 		for _, line := range failed {

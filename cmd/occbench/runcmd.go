@@ -288,23 +288,10 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (int, 
 	if !rf.quiet {
 		fmt.Fprintf(stderr, "occbench: results written to %s\n", out)
 	}
-	if failed := erroredCells(file); len(failed) > 0 {
-		for _, line := range failed {
-			fmt.Fprintf(stderr, "occbench: %s\n", line)
-		}
-		if runErr == nil {
-			runErr = fmt.Errorf("%d cells committed nothing: every op errored", len(failed))
-		}
+	if code, err := finish(stderr, file, runErr); code != exitOK || err != nil {
+		return code, err
 	}
-	switch {
-	case runErr != nil:
-		return exitFailed, runErr
-	case file.Interrupted:
-		return exitInterrupted, nil
-	case unexpectedLoss(file):
-		fmt.Fprintln(stderr, "occbench: the audit found unexpected lost updates (see above)")
-		return exitFailed, nil
-	case thresholdFailed(file):
+	if thresholdFailed(file) {
 		fmt.Fprintln(stderr, "occbench: thresholds failed (see above)")
 		return exitThreshold, nil
 	}
