@@ -84,9 +84,10 @@ type Store struct {
 	openSessions atomic.Int64 // sessions not closed yet
 
 	// Set by Setup.
-	spec drivers.Spec
-	gb   int // spec.GroupBytes()
-	sql  statements
+	spec       drivers.Spec
+	gb         int // spec.GroupBytes()
+	sql        statements
+	sessionSQL sessionStatements // s.sql by index, as sessions prepare it
 }
 
 // Open connects to o.DSN with the settings of o.Params (see
@@ -205,6 +206,7 @@ func (s *Store) Setup(ctx context.Context, spec drivers.Spec) error {
 	s.spec = spec
 	s.gb = gb
 	s.sql = buildStatements(spec.FieldGroups, s.nowait)
+	s.sessionSQL = buildSessionStatements(s.sql)
 	return nil
 }
 

@@ -62,9 +62,6 @@ const (
 // maxParams is the most parameters a statement takes (putFenced).
 const maxParams = 9
 
-// anyBinary asks for every parameter or result column in binary format.
-var anyBinary = []int16{1}
-
 // Session is one writer's connection, held from Session to Close. It
 // sends the write paths' statements itself, with pgconn: each is prepared
 // on the connection the first time it is used (parameter types fixed,
@@ -85,9 +82,8 @@ type Session struct {
 	conn    *pgxpool.Conn // nil once closed
 	pc      *pgconn.PgConn
 	id      int64
-	sqls    []string
-	oids    [][]uint32
-	stmts   []*pgconn.StatementDescription
+	stmts   []*pgconn.StatementDescription // prepared so far, by index
+	binary  []int16                        // {1}: every parameter and result column in binary
 	ints    [maxParams][8]byte
 	args    [maxParams][]byte
 	results [3]int64 // version, counter, gvG of a transaction's read
@@ -119,8 +115,8 @@ func (s *Store) Session(ctx context.Context) (drivers.Store, error) {
 		return nil, wrap("session", -1, err)
 	}
 	ss := &Session{Store: s, ctx: ctx, conn: conn, pc: conn.Conn().PgConn(), id: s.sessionSeq.Add(1)}
-	ss.sqls, ss.oids = s.sessionStatements()
-	ss.stmts = make([]*pgconn.StatementDescription, len(ss.sqls))
+	ss.stmts = make([]*pgconn.StatementDescription, len(s.sessionSQL.sqls))
+	ss.binary = []int16{1}
 	pc := ss.pc
 	ss.stop = context.AfterFunc(ctx, func() {
 		_ = pc.Conn().SetDeadline(time.Unix(1, 0))
@@ -128,9 +124,16 @@ func (s *Store) Session(ctx context.Context) (drivers.Store, error) {
 	return ss, nil
 }
 
-// sessionStatements lists the SQL and parameter types of every statement
-// a session may prepare, by index.
-func (s *Store) sessionStatements() ([]string, [][]uint32) {
+// sessionStatements is the SQL and the parameter types of every
+// statement a session may prepare, by index; Setup builds it once per
+// cell and sessions only read it.
+type sessionStatements struct {
+	sqls []string
+	oids [][]uint32
+}
+
+// buildSessionStatements lists the statements of st by index.
+func buildSessionStatements(st statements) sessionStatements {
 	i8 := func(n int) []uint32 {
 		o := make([]uint32, n)
 		for i := range o {
@@ -143,18 +146,18 @@ func (s *Store) sessionStatements() ([]string, [][]uint32) {
 		o[at] = oidBytea
 		return o
 	}
-	n := len(s.sql.groups)
+	n := len(st.groups)
 	sqls := make([]string, numFixedStmts+perGroup*n)
 	oids := make([][]uint32, len(sqls))
-	sqls[stRead], oids[stRead] = s.sql.read, i8(1)
-	sqls[stReadFenced], oids[stReadFenced] = s.sql.readFenced, i8(2)
+	sqls[stRead], oids[stRead] = st.read, i8(1)
+	sqls[stReadFenced], oids[stReadFenced] = st.readFenced, i8(2)
 	sqls[stBegin], oids[stBegin] = "BEGIN", nil
 	sqls[stBeginSerializable], oids[stBeginSerializable] = "BEGIN ISOLATION LEVEL SERIALIZABLE", nil
 	sqls[stCommit], oids[stCommit] = "COMMIT", nil
 	sqls[stAcquire], oids[stAcquire] = acquireSQL, i8(3)
 	sqls[stExtend], oids[stExtend] = extendSQL, i8(4)
 	sqls[stRelease], oids[stRelease] = releaseSQL, i8(3)
-	for g, q := range s.sql.groups {
+	for g, q := range st.groups {
 		b := numFixedStmts + perGroup*g
 		sqls[b+gsCasDoc], oids[b+gsCasDoc] = q.casDoc, withBytea(6, 2)
 		sqls[b+gsCasGroup], oids[b+gsCasGroup] = q.casGroup, withBytea(6, 2)
@@ -163,7 +166,7 @@ func (s *Store) sessionStatements() ([]string, [][]uint32) {
 		sqls[b+gsLockRead], oids[b+gsLockRead] = q.lockRead, i8(1)
 		sqls[b+gsPlainRead], oids[b+gsPlainRead] = q.plainRead, i8(1)
 	}
-	return sqls, oids
+	return sessionStatements{sqls, oids}
 }
 
 // Close deallocates the session's statements and gives its connection
@@ -239,7 +242,7 @@ func (s *Session) stmt(ctx context.Context, i int) (*pgconn.StatementDescription
 		return sd, nil
 	}
 	name := fmt.Sprintf("occbench_s%d_%d", s.id, i)
-	sd, err := s.pc.Prepare(s.pgCtx(ctx), name, s.sqls[i], s.oids[i])
+	sd, err := s.pc.Prepare(s.pgCtx(ctx), name, s.sessionSQL.sqls[i], s.sessionSQL.oids[i])
 	if err != nil {
 		return nil, err
 	}
@@ -260,7 +263,7 @@ func (s *Session) exec(ctx context.Context, i, n int) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	tag, err := s.pc.ExecStatement(s.pgCtx(ctx), sd, s.args[:n], anyBinary, anyBinary).Close()
+	tag, err := s.pc.ExecStatement(s.pgCtx(ctx), sd, s.args[:n], s.binary, s.binary).Close()
 	return tag.RowsAffected(), err
 }
 
@@ -271,7 +274,7 @@ func (s *Session) queryDoc(ctx context.Context, i, n, key int, d *drivers.Doc) (
 	if err != nil {
 		return false, nil, err
 	}
-	rr := s.pc.ExecStatement(s.pgCtx(ctx), sd, s.args[:n], anyBinary, anyBinary)
+	rr := s.pc.ExecStatement(s.pgCtx(ctx), sd, s.args[:n], s.binary, s.binary)
 	for rr.NextRow() {
 		if !found {
 			found = true
@@ -289,7 +292,7 @@ func (s *Session) queryInts(ctx context.Context, i, n int, dst []int64) (found b
 	if err != nil {
 		return false, err
 	}
-	rr := s.pc.ExecStatement(s.pgCtx(ctx), sd, s.args[:n], anyBinary, anyBinary)
+	rr := s.pc.ExecStatement(s.pgCtx(ctx), sd, s.args[:n], s.binary, s.binary)
 	var decodeErr error
 	for rr.NextRow() {
 		if found {
