@@ -16,10 +16,7 @@ import (
 func Benchmark(b *testing.B, open Opener) {
 	b.Run("Read", func(b *testing.B) {
 		st := open(b, drivers.Options{Writers: 1})
-		r, ok := st.(strategy.Reader)
-		if !ok {
-			b.Skip("driver has no reads")
-		}
+		r := need[strategy.Reader](b, st, "reads")
 		ctx := setup(b, st, drivers.Spec{Keys: 1, FieldGroups: 4, PayloadBytes: 64})
 		d := &drivers.Doc{}
 		b.ReportAllocs()
@@ -31,10 +28,7 @@ func Benchmark(b *testing.B, open Opener) {
 	})
 	b.Run("CompareAndSwap", func(b *testing.B) {
 		st := open(b, drivers.Options{Writers: 1})
-		cas, ok := st.(strategy.CompareAndSwapper)
-		if !ok {
-			b.Skip("driver has no conditional writes")
-		}
+		cas := need[strategy.CompareAndSwapper](b, st, "conditional writes")
 		ctx := setup(b, st, drivers.Spec{Keys: 1, FieldGroups: 1, PayloadBytes: 64})
 		w := &drivers.Write{Key: 0, Writer: 1, Payload: make([]byte, 64)}
 		b.ReportAllocs()

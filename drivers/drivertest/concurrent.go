@@ -89,10 +89,7 @@ func (s *suite) casConcurrent(t *testing.T) {
 		t.Run(scope.String(), func(t *testing.T) {
 			writers, ops := s.concurrency()
 			st := s.open(t, drivers.Options{Writers: writers})
-			cas, ok := st.(strategy.CompareAndSwapper)
-			if !ok {
-				t.Skip("driver has no conditional writes")
-			}
+			cas := need[strategy.CompareAndSwapper](t, st, "conditional writes")
 			spec := drivers.Spec{Keys: 2, FieldGroups: 2, PayloadBytes: 8}
 			ctx := setup(t, st, spec)
 			docs := make([]drivers.Doc, writers)
@@ -158,14 +155,8 @@ func (s *suite) casConcurrent(t *testing.T) {
 func (s *suite) lockedUpdateConcurrent(t *testing.T) {
 	writers, ops := s.concurrency()
 	st := s.open(t, drivers.Options{Writers: writers})
-	lu, ok := st.(strategy.LockedUpdater)
-	if !ok {
-		t.Skip("driver has no locked updates")
-	}
-	r, ok := st.(strategy.Reader)
-	if !ok {
-		t.Skip("driver has no reads")
-	}
+	lu := need[strategy.LockedUpdater](t, st, "locked updates")
+	r := need[strategy.Reader](t, st, "reads")
 	spec := drivers.Spec{Keys: 1, FieldGroups: 2, PayloadBytes: 8}
 	ctx := setup(t, st, spec)
 	ws := make([]drivers.Write, writers)

@@ -92,6 +92,17 @@ func Run(t *testing.T, open Opener, opts ...Option) {
 	t.Run("LWWLosesUpdates", s.lwwLoses)
 }
 
+// need returns st's capability T, or skips the test: "driver has no
+// what".
+func need[T any](tb testing.TB, st drivers.Store, what string) T {
+	tb.Helper()
+	c, ok := st.(T)
+	if !ok {
+		tb.Skip("driver has no " + what)
+	}
+	return c
+}
+
 func ctxFor(t testing.TB) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	t.Cleanup(cancel)
@@ -196,10 +207,7 @@ func (s *suite) increments(t *testing.T) {
 // conditional write is a VersionMismatch conflict and changes nothing.
 func (s *suite) staleCAS(t *testing.T) {
 	st := s.open(t, drivers.Options{Writers: 2})
-	cas, ok := st.(strategy.CompareAndSwapper)
-	if !ok {
-		t.Skip("driver has no conditional writes")
-	}
+	cas := need[strategy.CompareAndSwapper](t, st, "conditional writes")
 	ctx := setup(t, st, drivers.Spec{Keys: 2, FieldGroups: 2, PayloadBytes: 16})
 	var a, b drivers.Doc
 	if err := cas.Read(ctx, 1, &a); err != nil {

@@ -119,10 +119,7 @@ func (s *suite) setup(t *testing.T) {
 				}
 				return
 			}
-			r, ok := st.(strategy.Reader)
-			if !ok {
-				t.Skip("driver has no reads")
-			}
+			r := need[strategy.Reader](t, st, "reads")
 			prev := drivers.Spec{Keys: tt.spec.Keys + 3, FieldGroups: 2, PayloadBytes: 8}
 			setup(t, st, prev)
 			s.dirty(t, ctx, st, prev)
@@ -182,10 +179,7 @@ func (s *suite) dirty(t *testing.T, ctx context.Context, st drivers.Store, spec 
 // outside the cell is ErrNotFound.
 func (s *suite) read(t *testing.T) {
 	st := s.open(t, drivers.Options{Writers: 1})
-	r, ok := st.(strategy.Reader)
-	if !ok {
-		t.Skip("driver has no reads")
-	}
+	r := need[strategy.Reader](t, st, "reads")
 	spec := drivers.Spec{Keys: 4, FieldGroups: 3, PayloadBytes: 10} // 3 bytes a group, 1 left over
 	ctx := setup(t, st, spec)
 	w := &drivers.Write{Key: 3, Group: 1, Writer: 5, Op: 6, UpdatedAt: 1234567890123456789, Payload: []byte{0, 0xff, '\n'},
@@ -229,10 +223,7 @@ func (s *suite) read(t *testing.T) {
 // nothing.
 func (s *suite) compareAndSwap(t *testing.T) {
 	st := s.open(t, drivers.Options{Writers: 1})
-	cas, ok := st.(strategy.CompareAndSwapper)
-	if !ok {
-		t.Skip("driver has no conditional writes")
-	}
+	cas := need[strategy.CompareAndSwapper](t, st, "conditional writes")
 	spec := drivers.Spec{Keys: 2, FieldGroups: 2, PayloadBytes: 8}
 	gb := spec.GroupBytes()
 	unchanged := drivers.Doc{Version: 1, Counter: 1, Writer: 7, Op: 100, UpdatedAt: 1234, Groups: []int64{1, 0}, Payload: []byte{0xaa, 0xaa, 0xaa, 0xaa, 0, 0, 0, 0}}
@@ -283,10 +274,7 @@ func (s *suite) compareAndSwap(t *testing.T) {
 // higher fence, and otherwise records its fence.
 func (s *suite) put(t *testing.T) {
 	st := s.open(t, drivers.Options{Writers: 1})
-	p, ok := st.(strategy.Putter)
-	if !ok {
-		t.Skip("driver has no unconditional writes")
-	}
+	p := need[strategy.Putter](t, st, "unconditional writes")
 	fr, hasFR := st.(strategy.FencedReader)
 	spec := drivers.Spec{Keys: 1, FieldGroups: 2, PayloadBytes: 4}
 	put := func(fence, version int64) *drivers.Write {
@@ -339,10 +327,7 @@ func (s *suite) put(t *testing.T) {
 // nothing; an older holder's fenced write is then stale too.
 func (s *suite) readFenced(t *testing.T) {
 	st := s.open(t, drivers.Options{Writers: 1})
-	fr, ok := st.(strategy.FencedReader)
-	if !ok {
-		t.Skip("driver has no fenced reads")
-	}
+	fr := need[strategy.FencedReader](t, st, "fenced reads")
 	ctx := setup(t, st, drivers.Spec{Keys: 2, FieldGroups: 1, PayloadBytes: 2})
 	var old, cur drivers.Doc
 	if err := fr.ReadFenced(ctx, 0, 1, &old); err != nil {
@@ -398,14 +383,8 @@ func (s *suite) readFenced(t *testing.T) {
 // and the metadata.
 func (s *suite) lockedUpdate(t *testing.T) {
 	st := s.open(t, drivers.Options{Writers: 1})
-	lu, ok := st.(strategy.LockedUpdater)
-	if !ok {
-		t.Skip("driver has no locked updates")
-	}
-	r, ok := st.(strategy.Reader)
-	if !ok {
-		t.Skip("driver has no reads")
-	}
+	lu := need[strategy.LockedUpdater](t, st, "locked updates")
+	r := need[strategy.Reader](t, st, "reads")
 	ctx := setup(t, st, drivers.Spec{Keys: 2, FieldGroups: 2, PayloadBytes: 8})
 	if err := lu.LockedUpdate(ctx, write(0, 1, drivers.ScopeDocument, 0, 0x5a, 4)); err != nil {
 		t.Fatalf("LockedUpdate: %v", err)
@@ -435,10 +414,7 @@ func (s *suite) lockedUpdate(t *testing.T) {
 // nothing.
 func (s *suite) badWrites(t *testing.T) {
 	st := s.open(t, drivers.Options{Writers: 1})
-	r, ok := st.(strategy.Reader)
-	if !ok {
-		t.Skip("driver has no reads")
-	}
+	r := need[strategy.Reader](t, st, "reads")
 	spec := drivers.Spec{Keys: 2, FieldGroups: 2, PayloadBytes: 8}
 	ctx := setup(t, st, spec)
 	gb := spec.GroupBytes()
@@ -499,10 +475,7 @@ func (s *suite) badWrites(t *testing.T) {
 func (s *suite) leases(t *testing.T) {
 	fake := newFake()
 	st := s.open(t, drivers.Options{Writers: 2, Clock: fake})
-	l, ok := st.(strategy.Leaser)
-	if !ok {
-		t.Skip("driver has no leases")
-	}
+	l := need[strategy.Leaser](t, st, "leases")
 	ctx := setup(t, st, drivers.Spec{Keys: 2, FieldGroups: 1, PayloadBytes: 0})
 	const long = time.Minute
 	acquire := func(key int, h int64) func() (int64, error) {
