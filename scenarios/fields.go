@@ -1,7 +1,9 @@
 package scenarios
 
 import (
+	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -10,6 +12,7 @@ import (
 // field binds a YAML name to its flag and a setter from flag text.
 type field struct {
 	yaml, flag, usage string
+	alias             string // an older flag name that still works
 	set               func(s *Scenario, v string) error
 }
 
@@ -38,8 +41,8 @@ func intField(name, usage string, get func(*Scenario) *int) field {
 func floatField(name, usage string, get func(*Scenario) *float64) field {
 	return field{yaml: name, flag: flagName(name), usage: usage, set: func(s *Scenario, v string) error {
 		f, err := strconv.ParseFloat(v, 64)
-		if err != nil {
-			return fmt.Errorf("--%s: want a number, got %q", flagName(name), v)
+		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+			return fmt.Errorf("--%s: want a finite number, got %q", flagName(name), v)
 		}
 		*get(s) = f
 		return nil
@@ -61,14 +64,18 @@ var fields = []field{
 	strField("driver", "store: memory, sqlite, postgres, mongo, redis", func(s *Scenario) *string { return &s.Driver }),
 	strField("dsn", "connect to this server/file instead of starting one", func(s *Scenario) *string { return &s.DSN }),
 	strField("image", "container image for the store (default: the official image)", func(s *Scenario) *string { return &s.Image }),
-	{yaml: "params", flag: "param", usage: "driver parameter key=value, comma separated (e.g. lock_wait=nowait)", set: func(s *Scenario, v string) error {
+	{yaml: "params", flag: "params", alias: "param", usage: "driver parameter key=value, comma separated (e.g. lock_wait=nowait)", set: func(s *Scenario, v string) error {
 		if s.Params == nil {
 			s.Params = map[string]string{}
 		}
-		for _, kv := range parseList(v) {
+		items, err := parseList("params", v)
+		if err != nil {
+			return err
+		}
+		for _, kv := range items {
 			k, val, ok := strings.Cut(kv, "=")
 			if !ok || k == "" {
-				return fmt.Errorf("--param: want key=value, got %q", kv)
+				return fmt.Errorf("--params: want key=value, got %q", kv)
 			}
 			s.Params[k] = val
 		}
@@ -76,13 +83,13 @@ var fields = []field{
 	}},
 	strField("lease_store", "store that grants leases for the lease strategy (default: the data store)", func(s *Scenario) *string { return &s.LeaseStore }),
 	strField("lease_dsn", "DSN of the lease store", func(s *Scenario) *string { return &s.LeaseDSN }),
-	{yaml: "strategies", flag: "strategy", usage: "comma list: optimistic, pessimistic, serializable, lease, lww", set: func(s *Scenario, v string) error {
-		s.Strategies = parseList(v)
-		return nil
+	{yaml: "strategies", flag: "strategies", alias: "strategy", usage: "comma list: optimistic, pessimistic, serializable, lease, lww", set: func(s *Scenario, v string) (err error) {
+		s.Strategies, err = parseList("strategies", v)
+		return err
 	}},
-	{yaml: "backoffs", flag: "backoff", usage: "comma list: none, constant, expo, full-jitter, equal-jitter, decorrelated-jitter", set: func(s *Scenario, v string) error {
-		s.Backoffs = parseList(v)
-		return nil
+	{yaml: "backoffs", flag: "backoffs", alias: "backoff", usage: "comma list: none, constant, expo, full-jitter, equal-jitter, decorrelated-jitter", set: func(s *Scenario, v string) (err error) {
+		s.Backoffs, err = parseList("backoffs", v)
+		return err
 	}},
 	durField("backoff_base", "backoff base delay", func(s *Scenario) *Duration { return &s.BackoffBase }),
 	durField("backoff_cap", "backoff cap", func(s *Scenario) *Duration { return &s.BackoffCap }),
@@ -142,15 +149,18 @@ var fields = []field{
 		return nil
 	}},
 	intField("trials", "repeat every cell N times", func(s *Scenario) *int { return &s.Trials }),
-	{yaml: "thresholds", flag: "threshold", usage: "pass/fail checks, comma list, e.g. 'p99_ms<50,lost_updates==0'", set: func(s *Scenario, v string) error {
-		s.Thresholds = parseList(v)
-		return nil
+	{yaml: "thresholds", flag: "thresholds", alias: "threshold", usage: "pass/fail checks, comma list, e.g. 'p99_ms<50,lost_updates==0'", set: func(s *Scenario, v string) (err error) {
+		s.Thresholds, err = parseList("thresholds", v)
+		return err
 	}},
 }
 
 // Flag describes a flag that sets a scenario field.
 type Flag struct {
 	Name, Usage string
+	Field       string // the YAML field it sets
+	Group       string // help section: workload, strategy, backoff, store, output
+	Alias       string // another accepted name ("" = none)
 	IsBool      bool
 }
 
@@ -158,16 +168,33 @@ type Flag struct {
 func Flags() []Flag {
 	out := make([]Flag, len(fields))
 	for i, f := range fields {
-		out[i] = Flag{Name: f.flag, Usage: f.usage, IsBool: f.yaml == "fencing"}
+		out[i] = Flag{Name: f.flag, Usage: f.usage, Field: f.yaml, Group: flagGroups[f.yaml], Alias: f.alias, IsBool: f.yaml == "fencing"}
 	}
 	return out
 }
 
-// Set sets the field bound to flag name from its text.
+// FieldOf returns the YAML field set by a flag name or alias, or "".
+func FieldOf(flag string) string {
+	for _, f := range fields {
+		if f.flag == flag || (f.alias != "" && f.alias == flag) {
+			return f.yaml
+		}
+	}
+	return ""
+}
+
+// Set sets the field bound to flag name (or its alias) from its text.
+// Errors name the flag as typed.
 func (s *Scenario) Set(flag, value string) error {
 	for _, f := range fields {
-		if f.flag == flag {
+		switch {
+		case f.flag == flag:
 			return f.set(s, value)
+		case f.alias != "" && f.alias == flag:
+			if err := f.set(s, value); err != nil {
+				return errors.New(strings.Replace(err.Error(), "--"+f.flag+":", "--"+flag+":", 1))
+			}
+			return nil
 		}
 	}
 	return fmt.Errorf("--%s: not a scenario flag", flag)

@@ -8,8 +8,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
-	"path"
 	"regexp"
 	"sort"
 	"strconv"
@@ -179,24 +177,7 @@ func Source(name string) ([]byte, bool) {
 // Load resolves arg: a built-in name, or a path to a YAML file. The
 // result has defaults for every field the file leaves out.
 func Load(arg string) (Scenario, error) {
-	if b, ok := Source(arg); ok {
-		return Parse(arg, b)
-	}
-	b, err := os.ReadFile(arg)
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) && !strings.ContainsAny(arg, "/.") {
-			names := []string{}
-			for _, bi := range Builtins() {
-				names = append(names, bi.Name)
-			}
-			return Scenario{}, fmt.Errorf("scenario %q: no such file or built-in (built-ins: %s)", arg, strings.Join(names, ", "))
-		}
-		return Scenario{}, fmt.Errorf("scenario: %w", err)
-	}
-	s, err := Parse(arg, b)
-	if err == nil && s.Name == "custom" {
-		s.Name = strings.TrimSuffix(path.Base(arg), path.Ext(arg))
-	}
+	s, _, err := LoadSource(arg)
 	return s, err
 }
 
@@ -220,7 +201,7 @@ func Parse(src string, b []byte) (Scenario, error) {
 		msg = strings.TrimPrefix(msg, "yaml: ")
 		msg = strings.ReplaceAll(msg, "unmarshal errors:\n  ", "")
 		msg = strings.ReplaceAll(msg, "\n  ", "; ")
-		return Scenario{}, fmt.Errorf("scenario %s: %s", src, msg)
+		return Scenario{}, fmt.Errorf("scenario %s: %s", src, nameFields(b, msg))
 	}
 	return s, nil
 }
@@ -261,19 +242,33 @@ func FromMap(m map[string]any) (Scenario, error) {
 	return s, nil
 }
 
-func parseList(v string) []string {
+// parseList splits a comma list for --flag. Empty items ("1,,4") and
+// items listed twice are refused: either is a typo that would otherwise
+// change what runs.
+func parseList(flag, v string) ([]string, error) {
 	var out []string
+	seen := map[string]bool{}
 	for _, p := range strings.Split(v, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
+		p = strings.TrimSpace(p)
+		if p == "" {
+			return nil, fmt.Errorf("--%s: empty item in %q (want a comma list like a,b)", flag, v)
 		}
+		if seen[p] {
+			return nil, fmt.Errorf("--%s: %q listed twice in %q", flag, p, v)
+		}
+		seen[p] = true
+		out = append(out, p)
 	}
-	return out
+	return out, nil
 }
 
 func parseInts(flag, v string) ([]int, error) {
+	items, err := parseList(flag, v)
+	if err != nil {
+		return nil, err
+	}
 	var out []int
-	for _, p := range parseList(v) {
+	for _, p := range items {
 		n, err := strconv.Atoi(p)
 		if err != nil {
 			return nil, fmt.Errorf("--%s: want a comma list of integers like 1,4,16, got %q", flag, v)

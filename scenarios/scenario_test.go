@@ -53,7 +53,7 @@ func TestParseRejectsUnknownFieldsWithLine(t *testing.T) {
 
 func TestParseBadValues(t *testing.T) {
 	for _, tt := range []struct{ name, yaml, want string }{
-		{"duration", "duration: fast\n", "line 1: want a duration"},
+		{"duration", "duration: fast\n", "line 1: duration: want a duration"},
 		{"int", "keys: many\n", "line 1"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -102,9 +102,9 @@ func TestValidate(t *testing.T) {
 	}{
 		{"default", func(*Scenario) {}, ""},
 		{"driver", func(s *Scenario) { s.Driver = "oracle" }, `driver (--driver): unknown value "oracle" (allowed: memory, sqlite)`},
-		{"strategy", func(s *Scenario) { s.Strategies = []string{"hope"} }, `strategies (--strategy): unknown value "hope" (allowed: optimistic, pessimistic, lease, lww)`},
-		{"no strategies", func(s *Scenario) { s.Strategies = nil }, "strategies (--strategy): must name at least one"},
-		{"dup backoff", func(s *Scenario) { s.Backoffs = []string{"expo", "expo"} }, `backoffs (--backoff): "expo" listed twice`},
+		{"strategy", func(s *Scenario) { s.Strategies = []string{"hope"} }, `strategies (--strategies): unknown value "hope" (allowed: optimistic, pessimistic, lease, lww)`},
+		{"no strategies", func(s *Scenario) { s.Strategies = nil }, "strategies (--strategies): must name at least one"},
+		{"dup backoff", func(s *Scenario) { s.Backoffs = []string{"expo", "expo"} }, `backoffs (--backoffs): "expo" listed twice`},
 		{"backoff base", func(s *Scenario) { s.BackoffBase = 0 }, "backoff_base (--backoff-base): must be > 0"},
 		{"backoff cap", func(s *Scenario) { s.BackoffCap = Duration(time.Millisecond) }, "backoff_cap (--backoff-cap): must be ≥ backoff_base"},
 		{"writers zero", func(s *Scenario) { s.Writers = []int{4, 0} }, "writers (--writers): each must be 1 … 10000, got 0"},

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 )
 
 // Allowed lists the names the caller knows, for validating enum fields.
@@ -26,14 +25,6 @@ const MaxFieldGroups = 16
 func (s *Scenario) Validate(a Allowed) error {
 	bad := func(yamlName, format string, args ...any) error {
 		f := flagName(yamlName)
-		switch yamlName {
-		case "strategies":
-			f = "strategy"
-		case "backoffs":
-			f = "backoff"
-		case "lease_stall":
-			f = "lease-stall"
-		}
 		return fmt.Errorf("scenario %q: %s (--%s): %s", s.Name, yamlName, f, fmt.Sprintf(format, args...))
 	}
 	oneOf := func(yamlName, v string, allowed []string) error {
@@ -156,9 +147,6 @@ func (s *Scenario) Validate(a Allowed) error {
 	if s.OpsPerWriter == 0 && s.Duration <= 0 {
 		return bad("duration", "must be > 0 when ops_per_writer is 0, got %s", s.Duration)
 	}
-	if s.Duration > Duration(24*time.Hour) {
-		return bad("duration", "must be ≤ 24h, got %s", s.Duration)
-	}
 	for _, d := range []struct {
 		n string
 		v Duration
@@ -173,5 +161,5 @@ func (s *Scenario) Validate(a Allowed) error {
 	if s.Trials < 1 || s.Trials > 1000 {
 		return bad("trials", "must be 1 … 1000, got %d", s.Trials)
 	}
-	return nil
+	return s.validateBounds(bad)
 }
