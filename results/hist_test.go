@@ -1,8 +1,12 @@
 package results
 
 import (
+	"bytes"
+	"compress/zlib"
 	"encoding/base64"
+	"encoding/binary"
 	"math"
+	"runtime/metrics"
 	"strings"
 	"testing"
 
@@ -180,6 +184,199 @@ func BenchmarkEncodeHistogram(b *testing.B) {
 	for b.Loop() {
 		if _, err := EncodeHistogram(h); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// craftHistogram builds a stored histogram by hand: the V2 compressed
+// encoding (zlib at its best compression) of a header with these
+// settings and payloadLen, followed by payload, which may differ from
+// what the header declares.
+func craftHistogram(t testing.TB, figs int32, lowest, highest int64, payloadLen int32, payload []byte) []byte {
+	t.Helper()
+	return craft(t, 0x1c849313, zlib.BestCompression, figs, lowest, highest, payloadLen, payload)
+}
+
+func craft(t testing.TB, cookie int32, level int, figs int32, lowest, highest int64, payloadLen int32, payload []byte) []byte {
+	t.Helper()
+	var inner bytes.Buffer
+	for _, v := range []any{cookie, payloadLen, int32(0), figs, lowest, highest, float64(1)} {
+		if err := binary.Write(&inner, binary.BigEndian, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	inner.Write(payload)
+	var z bytes.Buffer
+	zw, err := zlib.NewWriterLevel(&z, level)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := zw.Write(inner.Bytes()); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	_ = binary.Write(&out, binary.BigEndian, int32(0x1c849314))
+	_ = binary.Write(&out, binary.BigEndian, int32(z.Len()))
+	out.Write(z.Bytes())
+	return out.Bytes()
+}
+
+// onceEach returns the V2 counts payload of a histogram whose counts at
+// these increasing indexes are 1, the others 0: zig-zag LEB128 varints,
+// negative for a run of zeros.
+func onceEach(indexes ...int64) []byte {
+	zz := func(b []byte, v int64) []byte { return binary.AppendUvarint(b, uint64(v<<1^v>>63)) }
+	var p []byte
+	next := int64(0)
+	for _, i := range indexes {
+		switch gap := i - next; {
+		case gap == 1:
+			p = zz(p, 0)
+		case gap > 1:
+			p = zz(p, -gap)
+		}
+		p = zz(p, 1)
+		next = i + 1
+	}
+	return p
+}
+
+func b64(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
+
+// allocated returns the bytes the heap allocated while f ran.
+func allocated(f func()) uint64 {
+	s := []metrics.Sample{{Name: "/gc/heap/allocs:bytes"}}
+	metrics.Read(s)
+	before := s[0].Value.Uint64()
+	f()
+	metrics.Read(s)
+	return s[0].Value.Uint64() - before
+}
+
+// TestDecodeHistogramBomb is not parallel: it counts the bytes allocated.
+func TestDecodeHistogramBomb(t *testing.T) {
+	// 48 bytes: 1, 2 and 3 ms recorded once each over 1 … 2⁶³−1 µs at 5
+	// significant figures (below 2¹⁸ a value is its own index).
+	// hdrhistogram-go's Decode allocates 6,160,384 counts (49 MB) for it.
+	p := onceEach(1000, 2000, 3000)
+	raw := craftHistogram(t, 5, 1, math.MaxInt64, int32(len(p)), p)
+	if len(raw) != 48 {
+		t.Fatalf("crafted histogram is %d bytes, want 48", len(raw))
+	}
+	s := b64(raw)
+	libBytes := allocated(func() {
+		h, err := hdrhistogram.Decode([]byte(s))
+		if err != nil || h.TotalCount() != 3 || h.Max() != 3000 {
+			t.Fatalf("hdrhistogram.Decode: %v (the test no longer shows the problem)", err)
+		}
+	})
+	var err error
+	ours := allocated(func() { _, err = DecodeHistogram(s) })
+	t.Logf("48-byte histogram: hdrhistogram.Decode allocates %d bytes; DecodeHistogram %d and refuses it: %v", libBytes, ours, err)
+	if err == nil {
+		t.Fatal("DecodeHistogram accepted 1 … 2⁶³−1 at 5 significant figures")
+	}
+	for _, want := range []string{"histogram: decode: refused: 5 significant figures over values 1 … 9223372036854775807 (6160384 counts, 49283072 bytes once decoded)", "occbench reads 1 … 3 figures"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q lacks %q", err, want)
+		}
+	}
+	if libBytes < 40<<20 {
+		t.Errorf("hdrhistogram.Decode allocated only %d bytes", libBytes)
+	}
+	if ours > 256<<10 {
+		t.Errorf("DecodeHistogram allocated %d bytes to refuse a 48-byte histogram", ours)
+	}
+
+	// A zip bomb: 16 MiB of zeros declared as the payload, 70 KiB
+	// compressed.
+	bomb := b64(craft(t, 0x1c849313, zlib.BestSpeed, 3, 1, HistHighest, 16<<20, make([]byte, 16<<20)))
+	ours = allocated(func() { _, err = DecodeHistogram(bomb) })
+	if err == nil || !strings.Contains(err.Error(), "counts payload of 16777216 bytes: more than the 262144") {
+		t.Errorf("zip bomb: error %v", err)
+	}
+	if ours > 1<<20 {
+		t.Errorf("zip bomb: DecodeHistogram allocated %d bytes", ours)
+	}
+	// The same, declaring an empty payload: only the declared bytes
+	// (and one more) are inflated.
+	liar := b64(craft(t, 0x1c849313, zlib.BestSpeed, 3, 1, HistHighest, 0, make([]byte, 16<<20)))
+	ours = allocated(func() { _, err = DecodeHistogram(liar) })
+	if err == nil {
+		t.Error("a histogram inflating to 16 MiB more than it declares decoded")
+	}
+	if ours > 1<<20 {
+		t.Errorf("undeclared zip bomb: DecodeHistogram allocated %d bytes", ours)
+	}
+}
+
+func TestDecodeHistogramBounds(t *testing.T) {
+	t.Parallel()
+	valid := craftHistogram(t, 3, 1, HistHighest, 0, nil)
+	truncated := valid[:len(valid)-5]
+	tests := []struct {
+		name string
+		in   string
+		want string // substring of the error; "" to decode
+	}{
+		{"occbench's settings", b64(valid), ""},
+		{"with counts", b64(craftHistogram(t, 3, 1, HistHighest, 4, onceEach(1, 3))), ""},
+		{"2 figures, 1 µs … 1 min", b64(craftHistogram(t, 2, 1, 60_000_000, 0, nil)), ""},
+		{"lowest 0 (hdrhistogram-go v1.0.0)", b64(craftHistogram(t, 3, 0, HistHighest, 0, nil)), ""},
+		{"widest accepted", b64(craftHistogram(t, MaxHistogramSigFigs, 1, MaxHistogramHighest, 0, nil)), ""},
+		{"4 figures", b64(craftHistogram(t, 4, 1, HistHighest, 0, nil)), "refused: 4 significant figures"},
+		{"0 figures", b64(craftHistogram(t, 0, 1, HistHighest, 0, nil)), "refused: 0 significant figures"},
+		{"negative figures", b64(craftHistogram(t, -1, 1, HistHighest, 0, nil)), "refused: -1 significant figures"},
+		{"highest beyond 24 h", b64(craftHistogram(t, 3, 1, MaxHistogramHighest+1, 0, nil)), "over values 1 … 86400000001"},
+		{"highest below twice lowest", b64(craftHistogram(t, 3, 1000, 1999, 0, nil)), "over values 1000 … 1999"},
+		{"lowest above 1 ms", b64(craftHistogram(t, 3, 1001, HistHighest, 0, nil)), "over values 1001 …"},
+		{"negative lowest", b64(craftHistogram(t, 3, -5, HistHighest, 0, nil)), "over values -5 …"},
+		{"negative highest", b64(craftHistogram(t, 3, 1, -1, 0, nil)), "over values 1 … -1:"},
+		{"negative payload", b64(craftHistogram(t, 3, 1, HistHighest, -1, nil)), "counts payload of -1 bytes"},
+		{"truncated", b64(truncated), "truncated?"},
+		{"negative compressed length", b64(append([]byte{0x1c, 0x84, 0x93, 0x14, 0xff, 0xff, 0xff, 0xff}, valid[8:]...)), "compressed length -1"},
+		{"not zlib", b64([]byte{0x1c, 0x84, 0x93, 0x14, 0, 0, 0, 4, 1, 2, 3, 4}), "compressed contents"},
+		{"inner cookie", b64(craft(t, 0x1c849312, zlib.BestSpeed, 3, 1, HistHighest, 0, nil)), "inner cookie 0x1c849302"},
+		{"too long", strings.Repeat("A", MaxHistogramEncoded+1), "longer than the 1048576"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			h, err := DecodeHistogram(tt.in)
+			switch {
+			case tt.want == "" && err != nil:
+				t.Fatalf("DecodeHistogram: %v", err)
+			case tt.want == "":
+				if n := h.TotalCount(); n != 0 && n != 2 {
+					t.Errorf("%d values, want 0 or 2", n)
+				}
+			case err == nil:
+				t.Fatalf("DecodeHistogram succeeded, want an error with %q", tt.want)
+			case !strings.HasPrefix(err.Error(), "histogram: decode: ") || !strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), "\n"):
+				t.Errorf("error %q, want one line starting histogram: decode: with %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestHistogramCounts(t *testing.T) {
+	t.Parallel()
+	// Against the library's own geometry: the counts a histogram's
+	// ByteSize reports.
+	for _, g := range []struct {
+		lowest, highest int64
+		figs            int
+	}{
+		{1, HistHighest, 3}, {1, MaxHistogramHighest, 3}, {1, 60_000_000, 2}, {1000, HistHighest, 1},
+		{1, math.MaxInt64, 5}, {7, 1 << 40, 4}, {1, 2, 1},
+	} {
+		h := hdrhistogram.New(g.lowest, g.highest, g.figs)
+		got, ok := histogramCounts(g.lowest, g.highest, int32(g.figs))
+		if want := int64(h.ByteSize()-6*8-5*4) / 8; !ok || got != want {
+			t.Errorf("histogramCounts(%d, %d, %d) = %d, %v; want %d", g.lowest, g.highest, g.figs, got, ok, want)
 		}
 	}
 }

@@ -9,8 +9,10 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/occbench/occbench/internal/redact"
 )
@@ -131,21 +133,101 @@ func syncDir(dir string) error {
 	return nil
 }
 
+// MaxFileSize is the largest results file ReadFile and Read accept, in
+// bytes (1 GiB). Decoding holds the bytes read and the File built from
+// them, so reading one costs about twice its size. occbench writes some
+// 5–10 KiB per cell: a sweep of 30,000 cells is a few hundred MiB.
+const MaxFileSize = 1 << 30
+
 // ReadFile reads and decodes the results file at path. It fails, naming
-// path, when the file cannot be read, is not JSON (with the line and column
-// of the error), is not an occbench/v1 file, or has a field of the wrong
-// type. Unknown fields are ignored, so files from newer occbench/v1
-// writers still read.
+// path, when the file cannot be read, is larger than MaxFileSize, is not
+// JSON (with the line and column of the error), is not an occbench/v1
+// file, or has a field of the wrong type. Unknown fields are ignored, so
+// files from newer occbench/v1 writers still read. Errors are one line.
 func ReadFile(path string) (*File, error) {
-	data, err := os.ReadFile(path)
+	fh, err := os.Open(path)
 	if err != nil {
 		return nil, err // *PathError already names path
+	}
+	defer fh.Close() // read-only: a close error changes nothing read
+	if st, err := fh.Stat(); err == nil && st.Mode().IsRegular() && st.Size() > MaxFileSize {
+		return nil, tooLarge(path, st.Size(), MaxFileSize)
+	}
+	return Read(fh, path)
+}
+
+// Read reads and decodes a results file from r, as ReadFile does, naming
+// it name in errors. It reads at most MaxFileSize bytes and fails on a
+// longer input.
+func Read(r io.Reader, name string) (*File, error) {
+	return read(r, name, MaxFileSize)
+}
+
+// read is Read with a size limit.
+func read(r io.Reader, name string, limit int64) (*File, error) {
+	data, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, lineError{fmt.Errorf("%s: %w", name, err)}
+	}
+	if int64(len(data)) > limit {
+		return nil, tooLarge(name, -1, limit)
+	}
+	f, err := decodeFile(name, data)
+	if err != nil {
+		return nil, lineError{err}
+	}
+	return f, nil
+}
+
+// lineError keeps an error to one line of bounded length: the errors of
+// decoding may quote the file, which can hold anything.
+type lineError struct{ err error }
+
+func (e lineError) Error() string { return oneLine(e.err.Error()) }
+func (e lineError) Unwrap() error { return e.err }
+
+// maxErrorLen bounds the message of a read error, in bytes.
+const maxErrorLen = 400
+
+// oneLine escapes control and line-separating characters of s and clips
+// it to maxErrorLen bytes.
+func oneLine(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if b.Len() >= maxErrorLen {
+			b.WriteString("…")
+			break
+		}
+		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// tooLarge is the error for a file above limit bytes; size < 0 when
+// unknown.
+func tooLarge(name string, size, limit int64) error {
+	have := ""
+	if size >= 0 {
+		have = " (" + strconv.FormatInt(size, 10) + " bytes)"
+	}
+	return lineError{fmt.Errorf("%s%s: larger than the %d bytes a results file may be (results.MaxFileSize, 1 GiB): not read", name, have, limit)}
+}
+
+// decodeFile decodes a results file read whole.
+func decodeFile(name string, data []byte) (*File, error) {
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil, fmt.Errorf("%s: not a results file: empty", name)
 	}
 	var probe struct {
 		Schema json.RawMessage `json:"schema"`
 	}
 	if err := json.Unmarshal(data, &probe); err != nil {
-		return nil, jsonError(path, data, err)
+		return nil, jsonError(name, data, err)
 	}
 	var schema string
 	if len(probe.Schema) > 0 {
@@ -154,13 +236,22 @@ func ReadFile(path string) (*File, error) {
 		}
 	}
 	if schema != Schema {
-		return nil, fmt.Errorf("%s: schema: want %q, got %q", path, Schema, schema)
+		return nil, fmt.Errorf("%s: schema: want %q, got %q", name, Schema, clip(schema))
 	}
 	var f File
 	if err := json.Unmarshal(data, &f); err != nil {
-		return nil, jsonError(path, data, err)
+		return nil, jsonError(name, data, err)
 	}
 	return &f, nil
+}
+
+// clip shortens s to at most 80 bytes for an error message.
+func clip(s string) string {
+	const n = 80
+	if len(s) <= n {
+		return s
+	}
+	return strings.ToValidUTF8(s[:n], "") + "…"
 }
 
 // jsonError adds the path and the line:column of a decoding error.

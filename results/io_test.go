@@ -2,6 +2,7 @@ package results
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -183,6 +184,46 @@ func TestReadFileErrors(t *testing.T) {
 			want: filepath.Join(dir, "array.json") + ":1:1: not a results file: json: cannot unmarshal array into Go value of type struct { Schema json.RawMessage \"json:\\\"schema\\\"\" }",
 		},
 		{
+			name: "empty",
+			path: write("empty.json", ""),
+			want: filepath.Join(dir, "empty.json") + ": not a results file: empty",
+		},
+		{
+			name: "blank",
+			path: write("blank.json", " \n\t\n"),
+			want: filepath.Join(dir, "blank.json") + ": not a results file: empty",
+		},
+		{
+			name: "binary garbage",
+			path: write("garbage.json", "\x00\x1f\x8b\x08\n\xff"),
+			want: filepath.Join(dir, "garbage.json") + ":1:1: not a results file: invalid JSON (offset 1): invalid character '\\x00' looking for beginning of value",
+		},
+		{
+			name: "gzipped",
+			path: write("gz.json", "\x1f\x8b\x08\x00"),
+			want: filepath.Join(dir, "gz.json") + ":1:1: not a results file: invalid JSON (offset 1): invalid character '\\x1f' looking for beginning of value",
+		},
+		{
+			name: "trailing data",
+			path: write("two.json", `{"schema": "occbench/v1"} {}`),
+			want: filepath.Join(dir, "two.json") + ":1:27: not a results file: invalid JSON (offset 27): invalid character '{' after top-level value",
+		},
+		{
+			name: "long schema",
+			path: write("long.json", `{"schema": "`+strings.Repeat("x", 1000)+`"}`),
+			want: filepath.Join(dir, "long.json") + `: schema: want "occbench/v1", got "` + strings.Repeat("x", 80) + `…"`,
+		},
+		{
+			name: "bad time",
+			path: write("time.json", "{\"schema\": \"occbench/v1\", \"started_at\": \"a\\nb\"}"),
+			want: filepath.Join(dir, "time.json") + `: parsing time "a\\nb" as "2006-01-02T15:04:05Z07:00": cannot parse "a\\nb" as "2006"`,
+		},
+		{
+			name: "too large",
+			path: sparse(t, filepath.Join(dir, "huge.json"), MaxFileSize+1),
+			want: filepath.Join(dir, "huge.json") + " (1073741825 bytes): larger than the 1073741824 bytes a results file may be (results.MaxFileSize, 1 GiB): not read",
+		},
+		{
 			name: "wrong field type",
 			path: write("type.json", "{\"schema\": \"occbench/v1\",\n\"cells\": [{\"writers\": \"eight\"}]}"),
 			want: filepath.Join(dir, "type.json") + ":2:29: field cells.writers: json: cannot unmarshal string into Go struct field Cell.cells.writers of type int",
@@ -199,6 +240,65 @@ func TestReadFileErrors(t *testing.T) {
 				t.Errorf("error\n got %s\nwant %s", err, tt.want)
 			}
 		})
+	}
+}
+
+// sparse creates a file of size bytes that takes no space.
+func sparse(t *testing.T, path string, size int64) string {
+	t.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Truncate(size); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestReadLimit(t *testing.T) {
+	t.Parallel()
+	var buf bytes.Buffer
+	if err := Encode(&buf, testFile(t)); err != nil {
+		t.Fatal(err)
+	}
+	n := int64(buf.Len())
+	if _, err := read(bytes.NewReader(buf.Bytes()), "exact", n); err != nil {
+		t.Errorf("a file of exactly the limit: %v", err)
+	}
+	_, err := read(bytes.NewReader(buf.Bytes()), "stdin", n-1)
+	if want := fmt.Sprintf("stdin: larger than the %d bytes a results file may be (results.MaxFileSize, 1 GiB): not read", n-1); err == nil || err.Error() != want {
+		t.Errorf("one byte over the limit: error %v, want %s", err, want)
+	}
+}
+
+// TestReadTruncated cuts a results file at every length: each must fail
+// with one line naming the file, or (cut inside the trailing newline)
+// read.
+func TestReadTruncated(t *testing.T) {
+	t.Parallel()
+	var buf bytes.Buffer
+	if err := Encode(&buf, testFile(t)); err != nil {
+		t.Fatal(err)
+	}
+	data := buf.Bytes()
+	for n := range len(data) {
+		_, err := Read(bytes.NewReader(data[:n]), "cut.json")
+		if n >= len(data)-1 {
+			if err != nil {
+				t.Errorf("cut at %d of %d: %v", n, len(data), err)
+			}
+			continue
+		}
+		if err == nil {
+			t.Fatalf("cut at %d of %d: read", n, len(data))
+		}
+		if msg := err.Error(); !strings.HasPrefix(msg, "cut.json") || strings.ContainsAny(msg, "\n\r") {
+			t.Fatalf("cut at %d: error %q: want one line naming the file", n, msg)
+		}
 	}
 }
 
