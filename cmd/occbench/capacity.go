@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"math"
@@ -10,8 +9,8 @@ import (
 	"time"
 
 	"github.com/occbench/occbench/capacity"
+	"github.com/occbench/occbench/internal/harness"
 	"github.com/occbench/occbench/internal/redact"
-	"github.com/occbench/occbench/progress"
 	"github.com/occbench/occbench/results"
 	"github.com/occbench/occbench/runner"
 	"github.com/occbench/occbench/scenarios"
@@ -34,8 +33,8 @@ type capacityFlags struct {
 func capacityCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (int, error) {
 	var rf runFlags
 	var cf capacityFlags
-	fs := newRunFlagSet(stderr, &rf)
-	fs.Init("occbench capacity", flag.ContinueOnError)
+	fs := newRunFlagSet("occbench capacity", &rf)
+	fs.SetOutput(stdout)
 	fs.StringVar(&cf.slo, "slo", "", "service level objective, comma list of METRIC OP VALUE (OP: < <= > >= ==), e.g. 'p99_ms<=50,success_rate>=0.999'; metrics: "+strings.Join(capacity.Metrics(), ", "))
 	fs.StringVar(&cf.vary, "vary", "writers", "load to search: "+strings.Join(capacity.VaryValues(), ", "))
 	fs.Float64Var(&cf.max, "max", 0, fmt.Sprintf("largest load probed (default %d writers, or %s ops/s)", capacity.DefaultMaxWriters, results.FormatCount(capacity.DefaultMaxRate)))
@@ -44,20 +43,17 @@ func capacityCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (
 	fs.IntVar(&cf.probeTrials, "probe-trials", 0, "run each probe N times and judge the medians (default: the scenario's trials)")
 	fs.Float64Var(&cf.rateStart, "rate-start", 0, fmt.Sprintf("--vary rate: first rate probed, ops/s (default the scenario's rate, or %d)", capacity.DefaultRateStart))
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), `usage: occbench capacity [SCENARIO] --slo 'p99_ms<=50,success_rate>=0.999' [--vary writers|rate] [--max N] [--budget-time 5m] [--plot DIR] [run flags]
+		printGroupedUsage(fs.Output(), fs, `usage: occbench capacity [SCENARIO] --slo 'p99_ms<=50,success_rate>=0.999' [--vary writers|rate] [--max N] [--budget-time 5m] [--plot DIR] [run flags]
 
 For each strategy × backoff of the scenario, finds the largest writers count
 (or open-loop rate) whose probe meets the SLO: doubling from 1 writer (or
 --rate-start) until a probe fails or --max is reached, then bisecting to
 adjacent writer counts (or to within 5% for a rate). Prints one answer line
-per strategy × backoff and the table of probes; --out gets every probe cell.
-
-flags:`)
-		fs.PrintDefaults()
+per strategy × backoff and the table of probes; --out gets every probe cell.`)
 	}
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
-		return exitBadInput, usageError{err}
+		return exitBadInput, err
 	}
 	if cf.slo == "" {
 		return exitBadInput, badInput("--slo: required, e.g. --slo 'p99_ms<=50,success_rate>=0.999' (metrics: %s)", strings.Join(capacity.Metrics(), ", "))
@@ -71,42 +67,48 @@ flags:`)
 		return exitBadInput, badInput("--vary: %w", err)
 	}
 	if rf.format != "text" && rf.format != "markdown" {
-		if !validFormat(rf.format) {
-			return exitBadInput, badInput("--format: unknown format %q (allowed: text, markdown)", rf.format)
-		}
 		return exitBadInput, badInput("--format: capacity prints text or markdown, got %q (the --out file is the JSON)", rf.format)
 	}
-	sc, err := loadScenario(pos, &rf)
+	p, err := rf.plan("capacity", pos)
 	if err != nil {
 		return exitBadInput, err
 	}
+	sc := p.Scenario
 	opts, writers, err := capacityOptions(sc, cf, slo, vary)
 	if err != nil {
 		return exitBadInput, err
 	}
+	pairs := capacityPairs(sc)
+	total := maxProbes(opts) * len(pairs) * opts.Trials
+	per := sc.Warmup.D() + sc.Duration.D() + 100*time.Millisecond
+	planLine := fmt.Sprintf("plan: capacity search of %s on %s for %s, %d strategy × backoff pairs, at most %d probes of %s (at most %s, bounded by --budget-time %s)",
+		sc.Name, sc.Driver, slo, len(pairs), total, sc.Duration, harness.FormatWall(time.Duration(total)*per), cf.budget)
+	if rf.dryRun {
+		fmt.Fprintln(stdout, planLine)
+		return exitOK, p.Write(stdout)
+	}
 
 	// Size connection pools for the largest probe.
-	open := sc
-	open.Writers = []int{writers}
+	poolWriters := writers
 	if vary == capacity.Writers {
-		open.Writers = []int{int(opts.Max)}
+		poolWriters = int(opts.Max)
 	}
-	st, cleanup, err := openStores(ctx, open, stderr, rf.quiet)
+	st, err := rf.open(ctx, p, poolWriters, stderr)
 	if err != nil {
 		return exitFailed, err
 	}
-	defer cleanup()
+	defer st.Close()
+	if !rf.quiet {
+		fmt.Fprintln(stderr, planLine)
+	}
 
 	started := time.Now().UTC()
-	cfg := runner.Config{Store: st.data, DriverName: sc.Driver, Leaser: st.leaser}
-	var prog *progress.Progress
-	if !rf.quiet {
-		prog = progress.New(stderr, progress.Options{Interval: rf.interval})
+	cfg := runner.Config{Store: st.Data, DriverName: sc.Driver, Leaser: st.Leaser}
+	prog := rf.progress(stderr)
+	if prog != nil {
 		defer prog.Close()
 		cfg.Observer = prog
 	}
-	pairs := capacityPairs(sc)
-	total := maxProbes(opts) * len(pairs) * opts.Trials
 	probes := 0
 	trialOf := map[string]int{}
 	run := func(ctx context.Context, strategy, backoff string, load float64) (results.Cell, error) {
@@ -130,7 +132,7 @@ flags:`)
 		_ = prog.Close()
 	}
 	if rep == nil {
-		return exitBadInput, usageError{runErr}
+		return exitBadInput, harness.BadInput(runErr)
 	}
 
 	recorded := sc
@@ -147,16 +149,10 @@ flags:`)
 		FinishedAt:  time.Now().UTC(),
 		Interrupted: rep.Interrupted,
 		Scenario:    recorded.ToMap(redact.DSN),
-		Environment: environment(ctx, sc, st),
+		Environment: harness.Environment(ctx, sc, st),
 		Cells:       rep.Cells(),
 	}
-	out := rf.out
-	if out == "" {
-		out = results.DefaultPath(started, sc.Name+"-capacity")
-	}
-	if err := results.WriteFile(out, file); err != nil {
-		return exitFailed, fmt.Errorf("--out: %w", err)
-	}
+	_, werr := rf.writeResults(file, p.ResultsName()+"-capacity", stderr)
 	write := rep.WriteText
 	if rf.format == "markdown" {
 		write = rep.WriteMarkdown
@@ -164,8 +160,8 @@ flags:`)
 	if err := write(stdout); err != nil {
 		return exitFailed, err
 	}
-	if !rf.quiet {
-		fmt.Fprintf(stderr, "occbench: results written to %s\n", out)
+	if werr != nil {
+		return exitFailed, werr
 	}
 	if cf.plot != "" {
 		paths, err := rep.WritePlots(cf.plot)
@@ -179,30 +175,6 @@ flags:`)
 		}
 	}
 	return finish(stderr, file, runErr)
-}
-
-// finish maps the outcome of a run or a search to an exit code: errors
-// (also cells where every op errored) 1, an interrupt 130, unexpected
-// lost updates 1. run checks its thresholds after it.
-func finish(stderr io.Writer, file *results.File, runErr error) (int, error) {
-	if failed := erroredCells(file); len(failed) > 0 {
-		for _, line := range failed {
-			fmt.Fprintf(stderr, "occbench: %s\n", line)
-		}
-		if runErr == nil {
-			runErr = fmt.Errorf("%d cells committed nothing: every op errored", len(failed))
-		}
-	}
-	switch {
-	case runErr != nil:
-		return exitFailed, runErr
-	case file.Interrupted:
-		return exitInterrupted, nil
-	case unexpectedLoss(file):
-		fmt.Fprintln(stderr, "occbench: the audit found unexpected lost updates (see above)")
-		return exitFailed, nil
-	}
-	return exitOK, nil
 }
 
 // capacityOptions turns the flags into search options; writers is the

@@ -17,6 +17,10 @@ var listSections = []string{"scenarios", "drivers", "strategies", "backoffs", "d
 
 func listCmd(args []string, stdout, stderr io.Writer) error {
 	what := listSections
+	if len(args) == 1 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help") {
+		fmt.Fprintf(stdout, "usage: occbench list [%s]\n\nLists what a scenario can name.\n", strings.Join(listSections, "|"))
+		return nil
+	}
 	switch {
 	case len(args) > 1:
 		return badInput("list: want at most one of %s", strings.Join(listSections, ", "))

@@ -15,7 +15,7 @@ import (
 // incompatible input.
 func mergeCmd(args []string, stdout, stderr io.Writer) (int, error) {
 	fs := flag.NewFlagSet("occbench merge", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs.SetOutput(stdout)
 	var out string
 	fs.StringVar(&out, "o", "", "merged results file (required)")
 	fs.StringVar(&out, "out", "", "same as -o")

@@ -34,7 +34,7 @@ func TestMergeCommand(t *testing.T) {
 		{"no output", []string{"merge", a, b}, exitBadInput, "-o/--out: missing"},
 		{"unreadable", []string{"merge", a, filepath.Join(dir, "nope.json"), "-o", all}, exitBadInput, "nope.json"},
 		{"not json", []string{"merge", a, garbage, "-o", all}, exitBadInput, "garbage.json:1:2"},
-		{"unknown flag", []string{"merge", a, b, "-o", all, "--fast"}, exitBadInput, "flag provided but not defined: -fast"},
+		{"unknown flag", []string{"merge", a, b, "-o", all, "--fast"}, exitBadInput, "unknown flag --fast"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			r := runT(t, tt.args...)

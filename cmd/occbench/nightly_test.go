@@ -11,6 +11,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/occbench/occbench/compare"
+	"github.com/occbench/occbench/internal/harness"
 	"github.com/occbench/occbench/runner"
 	"github.com/occbench/occbench/scenarios"
 )
@@ -70,14 +71,15 @@ func TestNightlyWorkflowCommands(t *testing.T) {
 				// are dropped; the rest must parse and validate.
 				args := strings.Fields(strings.NewReplacer(`"${target[@]}"`, "", "> run.md", "").Replace(line))[2:]
 				var rf runFlags
-				pos, err := parseInterleaved(newRunFlagSet(os.Stderr, &rf), args)
+				pos, err := parseInterleaved(newRunFlagSet("occbench run", &rf), args)
 				if err != nil {
 					t.Fatalf("%s: %v", line, err)
 				}
-				sc, err := loadScenario(pos, &rf)
+				p, err := rf.plan("run", pos)
 				if err != nil {
 					t.Fatalf("%s: %v", line, err)
 				}
+				sc := p.Scenario
 				if sc.Name != "regression" || sc.Trials != 3 || rf.out != "new.json" || rf.format != "markdown" {
 					t.Errorf("%s: scenario %s trials %d out %s format %s", line, sc.Name, sc.Trials, rf.out, rf.format)
 				}
@@ -102,7 +104,7 @@ func TestRegressionScenario(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := sc.Validate(allowed()); err != nil {
+	if err := sc.Validate(harness.Allowed()); err != nil {
 		t.Fatal(err)
 	}
 	cells := runner.Cells(sc)

@@ -31,8 +31,12 @@ func render(w io.Writer, f *results.File, format string) error {
 
 func reportCmd(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("occbench report", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs.SetOutput(stdout)
 	format := fs.String("format", "text", "output format: "+strings.Join(reportFormats(), ", "))
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "usage: occbench report FILE [--format "+strings.Join(reportFormats(), "|")+"]\n\nRe-renders a results file on stdout.\n\nflags:")
+		fs.PrintDefaults()
+	}
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return usageError{err}
@@ -52,9 +56,13 @@ func reportCmd(args []string, stdout, stderr io.Writer) error {
 
 func plotCmd(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("occbench plot", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs.SetOutput(stdout)
 	out := fs.String("out", "plots-out", "directory for the PNG and SVG files and report.html")
 	formats := fs.String("formats", "png,svg", "image formats: png, svg")
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "usage: occbench plot FILE [--out DIR] [--formats png,svg]\n\nWrites plots of a results file and a self-contained report.html into DIR.\n\nflags:")
+		fs.PrintDefaults()
+	}
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return usageError{err}

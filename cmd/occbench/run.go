@@ -10,15 +10,17 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+
+	"github.com/occbench/occbench/internal/harness"
 )
 
-// Exit codes.
+// Exit codes (documented in doc.go and the README).
 const (
-	exitOK          = 0
-	exitFailed      = 1
-	exitBadInput    = 2
-	exitThreshold   = 3
-	exitInterrupted = 130
+	exitOK          = harness.ExitOK
+	exitFailed      = harness.ExitFailed
+	exitBadInput    = harness.ExitBadInput
+	exitThreshold   = harness.ExitThreshold
+	exitInterrupted = harness.ExitInterrupted
 )
 
 // usageError is bad input: exit 2 with one line.
@@ -81,7 +83,7 @@ func report(stderr io.Writer, err error, code int) int {
 		return exitOK // -h: the flag set printed the usage
 	}
 	var ue usageError
-	if errors.As(err, &ue) {
+	if errors.As(err, &ue) || harness.IsBadInput(err) {
 		fmt.Fprintf(stderr, "occbench: %v\n", firstLine(err.Error()))
 		return exitBadInput
 	}
@@ -110,10 +112,16 @@ commands:
                            largest writers count (or rate) meeting an SLO, per strategy × backoff
   tune-backoff [SCENARIO] --writers N [flags]
                            rank backoff policy × base × cap by p99, goodput or attempts
-  version                  print the version
+  version                  print the version (also: occbench --version)
+  help [COMMAND]           this text, or a command's flags
 
-Run 'occbench run -h' for the run flags.
+Run 'occbench help run' (or 'occbench run -h') for the run flags.
+Exit codes: 0 ok, 1 failed (or lost updates, errors, a regression), 2 bad
+input, 3 a threshold failed, 130 interrupted.
 `
+
+// commands lists the subcommands, for errors and suggestions.
+var commands = []string{"run", "list", "report", "plot", "compare", "merge", "capacity", "tune-backoff", "version", "help"}
 
 func dispatch(ctx context.Context, cmd string, args []string, stdout, stderr io.Writer) (int, error) {
 	switch cmd {
@@ -133,12 +141,31 @@ func dispatch(ctx context.Context, cmd string, args []string, stdout, stderr io.
 		return capacityCmd(ctx, args, stdout, stderr)
 	case "tune-backoff":
 		return tuneCmd(ctx, args, stdout, stderr)
-	case "version":
-		fmt.Fprintln(stdout, "occbench", version())
+	case "version", "-version", "--version":
+		if len(args) > 0 {
+			return exitBadInput, badInput("version: takes no arguments, got %q", args)
+		}
+		fmt.Fprintln(stdout, "occbench", harness.Version())
 		return exitOK, nil
-	case "help", "-h", "--help":
-		fmt.Fprint(stdout, usage)
-		return exitOK, nil
+	case "help", "-h", "-help", "--help":
+		switch {
+		case len(args) == 0:
+			fmt.Fprint(stdout, usage)
+			return exitOK, nil
+		case len(args) > 1 || args[0] == "help" || args[0] == "version":
+			return exitBadInput, badInput("help: want one command (allowed: %s)", strings.Join(commands[:len(commands)-2], ", "))
+		}
+		return dispatch(ctx, args[0], []string{"-h"}, stdout, stderr)
 	}
-	return exitBadInput, badInput("unknown command %q (allowed: run, list, report, plot, compare, merge, capacity, tune-backoff, version)", cmd)
+	msg := fmt.Sprintf("unknown command %q (allowed: %s)", cmd, strings.Join(commands, ", "))
+	best, bestD := "", 1<<30
+	for _, c := range commands {
+		if d := editDistance(cmd, c); d < bestD {
+			best, bestD = c, d
+		}
+	}
+	if bestD <= 2 {
+		msg += "; did you mean " + best + "?"
+	}
+	return exitBadInput, badInput("%s", msg)
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"slices"
@@ -10,8 +9,8 @@ import (
 	"time"
 
 	"github.com/occbench/occbench/backoff"
+	"github.com/occbench/occbench/internal/harness"
 	"github.com/occbench/occbench/internal/redact"
-	"github.com/occbench/occbench/progress"
 	"github.com/occbench/occbench/results"
 	"github.com/occbench/occbench/runner"
 	"github.com/occbench/occbench/scenarios"
@@ -27,35 +26,34 @@ type tuneFlags struct {
 func tuneCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (int, error) {
 	var rf runFlags
 	var tf tuneFlags
-	fs := newRunFlagSet(stderr, &rf)
-	fs.Init("occbench tune-backoff", flag.ContinueOnError)
+	fs := newRunFlagSet("occbench tune-backoff", &rf)
+	fs.SetOutput(stdout)
 	fs.StringVar(&tf.policies, "policies", "full-jitter,equal-jitter,decorrelated-jitter", "backoff policies to try, comma list: "+strings.Join(backoff.Names(), ", "))
 	fs.StringVar(&tf.bases, "base", "1ms,5ms,20ms", "backoff bases to try, comma list of durations")
 	fs.StringVar(&tf.caps, "cap", "100ms,1s", "backoff caps to try, comma list of durations (combinations with cap < base are skipped)")
 	fs.StringVar(&tf.objective, "objective", "p99", "rank by: p99 (lowest committed p99), goodput (highest ops/s), attempts (lowest attempts/op)")
 	fs.StringVar(&tf.plot, "plot", "", "write one base × cap heatmap PNG per strategy × policy into this directory")
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), `usage: occbench tune-backoff [SCENARIO] --writers N [--policies P,…] [--base D,…] [--cap D,…] [--objective p99|goodput|attempts] [--trials N] [--plot DIR] [run flags]
+		printGroupedUsage(fs.Output(), fs, `usage: occbench tune-backoff [SCENARIO] --writers N [--policies P,…] [--base D,…] [--cap D,…] [--objective p99|goodput|attempts] [--trials N] [--plot DIR] [run flags]
 
 Runs every policy × base × cap at one writer count, per strategy of the
-scenario, ranks the combinations by the objective (ties broken by the other
-two, in the order p99, goodput, attempts) and prints the recommendation, the
-runner-up and whether they differ significantly (Mann-Whitney U over the
---trials; one trial: unknown). --out gets every grid cell, with the backoff
-field written as policy(base,cap).
-
-flags:`)
-		fs.PrintDefaults()
+scenario, ranks the combinations by the objective and prints the
+recommendation with the set of combinations within noise of the best.
+--out gets every grid cell, with the backoff field written as
+policy(base,cap).`)
 	}
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
-		return exitBadInput, usageError{err}
+		return exitBadInput, err
 	}
 	obj, err := tune.ParseObjective(tf.objective)
 	if err != nil {
 		return exitBadInput, badInput("--objective: %w", err)
 	}
-	policies := splitList(tf.policies)
+	policies, err := splitList("policies", tf.policies)
+	if err != nil {
+		return exitBadInput, err
+	}
 	for _, p := range policies {
 		if !slices.Contains(backoff.Names(), p) {
 			return exitBadInput, badInput("--policies: unknown policy %q (allowed: %s)", p, strings.Join(backoff.Names(), ", "))
@@ -72,10 +70,11 @@ flags:`)
 	if rf.format != "text" {
 		return exitBadInput, badInput("--format: tune-backoff prints text, got %q (the --out file is the JSON)", rf.format)
 	}
-	sc, err := loadScenario(pos, &rf)
+	p, err := rf.plan("tune-backoff", pos)
 	if err != nil {
 		return exitBadInput, err
 	}
+	sc := p.Scenario
 	if len(sc.Writers) != 1 {
 		return exitBadInput, badInput("--writers: tune-backoff runs at one writer count; the scenario lists %v (pass --writers N)", sc.Writers)
 	}
@@ -83,23 +82,32 @@ flags:`)
 	if err := grid.Validate(); err != nil {
 		return exitBadInput, badInput("--%s", err)
 	}
+	combos, _ := grid.Combos()
+	total := len(combos) * max(sc.Trials, 1)
+	per := sc.Warmup.D() + sc.Duration.D() + 100*time.Millisecond
+	planLine := fmt.Sprintf("plan: tune-backoff of %s on %s at %d writers: %d combinations × %d trials = %d cells of %s, about %s",
+		sc.Name, sc.Driver, sc.Writers[0], len(combos), max(sc.Trials, 1), total, sc.Duration, harness.FormatWall(time.Duration(total)*per))
+	if rf.dryRun {
+		fmt.Fprintln(stdout, planLine)
+		return exitOK, p.Write(stdout)
+	}
 
-	st, cleanup, err := openStores(ctx, sc, stderr, rf.quiet)
+	st, err := rf.open(ctx, p, 0, stderr)
 	if err != nil {
 		return exitFailed, err
 	}
-	defer cleanup()
+	defer st.Close()
+	if !rf.quiet {
+		fmt.Fprintln(stderr, planLine)
+	}
 
 	started := time.Now().UTC()
-	cfg := runner.Config{Store: st.data, DriverName: sc.Driver, Leaser: st.leaser}
-	var prog *progress.Progress
-	if !rf.quiet {
-		prog = progress.New(stderr, progress.Options{Interval: rf.interval})
+	cfg := runner.Config{Store: st.Data, DriverName: sc.Driver, Leaser: st.Leaser}
+	prog := rf.progress(stderr)
+	if prog != nil {
 		defer prog.Close()
 		cfg.Observer = prog
 	}
-	combos, _ := grid.Combos()
-	total := len(combos) * max(sc.Trials, 1)
 	n := 0
 	run := func(ctx context.Context, c tune.Combo, trial int) (results.Cell, error) {
 		s := sc
@@ -108,14 +116,14 @@ flags:`)
 		cc := cfg
 		cc.Scenario = s
 		n++
-		return runner.RunCell(ctx, cc, runner.Spec{Strategy: c.Strategy, Backoff: c.Policy, Writers: sc.Writers[0], Trial: trial}, n-1, total)
+		return runner.RunCell(ctx, cc, runner.Spec{Strategy: c.Strategy, Backoff: c.Policy, Writers: sc.Writers[0], Trial: trial}, n-1, max(total, n))
 	}
 	rep, runErr := tune.Run(ctx, grid, tune.Options{Objective: obj, Trials: sc.Trials}, run)
 	if prog != nil {
 		_ = prog.Close()
 	}
 	if rep == nil {
-		return exitBadInput, usageError{runErr}
+		return exitBadInput, harness.BadInput(runErr)
 	}
 
 	recorded := sc
@@ -126,21 +134,15 @@ flags:`)
 		FinishedAt:  time.Now().UTC(),
 		Interrupted: rep.Interrupted,
 		Scenario:    recorded.ToMap(redact.DSN),
-		Environment: environment(ctx, sc, st),
+		Environment: harness.Environment(ctx, sc, st),
 		Cells:       rep.Cells(),
 	}
-	out := rf.out
-	if out == "" {
-		out = results.DefaultPath(started, sc.Name+"-tune")
-	}
-	if err := results.WriteFile(out, file); err != nil {
-		return exitFailed, fmt.Errorf("--out: %w", err)
-	}
+	_, werr := rf.writeResults(file, p.ResultsName()+"-tune", stderr)
 	if err := rep.WriteText(stdout); err != nil {
 		return exitFailed, err
 	}
-	if !rf.quiet {
-		fmt.Fprintf(stderr, "occbench: results written to %s\n", out)
+	if werr != nil {
+		return exitFailed, werr
 	}
 	if tf.plot != "" {
 		paths, err := rep.WriteHeatmaps(tf.plot)
@@ -156,20 +158,31 @@ flags:`)
 	return finish(stderr, file, runErr)
 }
 
-func splitList(v string) []string {
+// splitList splits a comma list for --flag, refusing empty and repeated
+// items.
+func splitList(flag, v string) ([]string, error) {
 	var out []string
 	for _, p := range strings.Split(v, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
+		p = strings.TrimSpace(p)
+		if p == "" {
+			return nil, badInput("--%s: empty item in %q", flag, v)
 		}
+		if slices.Contains(out, p) {
+			return nil, badInput("--%s: %q listed twice", flag, p)
+		}
+		out = append(out, p)
 	}
-	return out
+	return out, nil
 }
 
 // parseDurations parses a comma list of durations for --flag.
 func parseDurations(flag, v string) ([]time.Duration, error) {
+	items, err := splitList(flag, v)
+	if err != nil {
+		return nil, err
+	}
 	var out []time.Duration
-	for _, p := range splitList(v) {
+	for _, p := range items {
 		d, err := time.ParseDuration(p)
 		if err != nil {
 			return nil, badInput("--%s: want a comma list of durations like 1ms,5ms, got %q", flag, p)

@@ -23,7 +23,7 @@ func TestTuneBadInput(t *testing.T) {
 		{"bad base", []string{"tune-backoff", "--base", "1ms,soon"}, `--base: want a comma list of durations like 1ms,5ms, got "soon"`},
 		{"zero base", append([]string{"tune-backoff", "--base", "0s"}, one...), "--base: must be > 0, got 0s"},
 		{"caps all below bases", append([]string{"tune-backoff", "--base", "1s", "--cap", "10ms"}, one...), "--cap: every cap is below every base: nothing to run"},
-		{"repeated cap", append([]string{"tune-backoff", "--cap", "1s,1s"}, one...), "--cap: 1s listed twice"},
+		{"repeated cap", append([]string{"tune-backoff", "--cap", "1s,1s"}, one...), `--cap: "1s" listed twice`},
 		{"writers sweep", []string{"tune-backoff", "--driver", "memory"}, "--writers: tune-backoff runs at one writer count; the scenario lists [1 4 16 64]"},
 		{"markdown", []string{"tune-backoff", "--format", "markdown"}, "--format: tune-backoff prints text"},
 		{"unknown flag names the command", []string{"tune-backoff", "--polices", "x"}, "(see occbench tune-backoff -h)"},

@@ -1,4 +1,4 @@
-package main
+package harness
 
 import (
 	"testing"
@@ -10,15 +10,15 @@ func TestDescribeOverrides(t *testing.T) {
 	tests := []struct {
 		name     string
 		desc     string
-		settings []setting
+		settings []Setting
 		want     string
 	}{
 		{"no flags", "Hot row.", nil, "Hot row."},
-		{"flags appended", "Hot row.\n", []setting{{"driver", "memory"}, {"writers", "1,8"}},
+		{"flags appended", "Hot row.\n", []Setting{{"driver", "memory"}, {"writers", "1,8"}},
 			"Hot row. Changed by flags: --driver memory, --writers 1,8."},
-		{"dsn left out", "Hot row.", []setting{{"dsn", "postgres://u:secret@h/db"}, {"lease-dsn", "redis://:pw@h"}}, "Hot row."},
-		{"own description wins", "Hot row.", []setting{{"driver", "memory"}, {"description", "Mine."}}, "Hot row."},
-		{"empty description", "", []setting{{"keys", "10"}}, "Changed by flags: --keys 10."},
+		{"dsn left out", "Hot row.", []Setting{{"dsn", "postgres://u:secret@h/db"}, {"lease-dsn", "redis://:pw@h"}}, "Hot row."},
+		{"own description wins", "Hot row.", []Setting{{"driver", "memory"}, {"description", "Mine."}}, "Hot row."},
+		{"empty description", "", []Setting{{"keys", "10"}}, "Changed by flags: --keys 10."},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,0 +1,166 @@
+package harness
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"time"
+
+	"github.com/occbench/occbench/drivers"
+	"github.com/occbench/occbench/internal/provision"
+	"github.com/occbench/occbench/internal/redact"
+	"github.com/occbench/occbench/results"
+	"github.com/occbench/occbench/scenarios"
+	"github.com/occbench/occbench/strategy"
+)
+
+// Stores is what a plan runs against: the data store, an optional
+// separate lease store, and what closes them (and removes the containers
+// occbench started).
+type Stores struct {
+	Data   drivers.Store
+	Leaser strategy.Leaser // nil = the data store's own
+	Image  string          // the data store's container image, when occbench started one
+	close  []func()
+}
+
+// Close closes the stores and removes the containers, in reverse order.
+func (s *Stores) Close() {
+	for i := len(s.close) - 1; i >= 0; i-- {
+		s.close[i]()
+	}
+	s.close = nil
+}
+
+// OpenOptions says how to open stores.
+type OpenOptions struct {
+	Writers int                  // the largest writer count, for pool sizing
+	Logf    func(string, ...any) // container progress; nil = quiet
+	Stderr  io.Writer            // where a failed container removal is reported; nil = os.Stderr
+}
+
+// Open connects to the scenario's data store (and lease store), starting
+// a container for a server driver without a DSN. Errors name the driver
+// flag and never carry a password.
+func Open(ctx context.Context, sc scenarios.Scenario, o OpenOptions) (*Stores, error) {
+	st := &Stores{}
+	stderr := o.Stderr
+	if stderr == nil {
+		stderr = os.Stderr
+	}
+	writers := max(o.Writers, 1)
+	for _, w := range sc.Writers {
+		writers = max(writers, w)
+	}
+	open := func(driver, dsn string, params map[string]string) (drivers.Store, error) {
+		d, err := drivers.Lookup(driver)
+		if err != nil {
+			return nil, BadInput(err)
+		}
+		if kind, kerr := provision.ParseKind(driver); kerr == nil && dsn == "" {
+			if err := provision.DockerAvailable(ctx); err != nil {
+				return nil, BadInputf("--driver %s: %w", driver, err)
+			}
+			image := ""
+			if driver == sc.Driver {
+				image = sc.Image
+			}
+			logf := o.Logf
+			if logf == nil {
+				logf = func(string, ...any) {}
+			}
+			inst, err := provision.Start(ctx, kind, provision.Options{Image: image, Logf: logf})
+			if err != nil {
+				return nil, fmt.Errorf("--driver %s: starting a container: %s", driver, redact.DSN(err.Error()))
+			}
+			st.close = append(st.close, func() {
+				tctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+				defer cancel()
+				if err := inst.Terminate(tctx); err != nil {
+					fmt.Fprintf(stderr, "occbench: removing the %s container: %v\n", driver, err)
+				}
+			})
+			dsn = inst.DSN
+			if driver == sc.Driver {
+				st.Image = inst.Image
+			}
+		}
+		s, err := d.Open(ctx, drivers.Options{DSN: dsn, Writers: writers, Latency: latencyOf(sc), Params: params})
+		if err != nil {
+			return nil, fmt.Errorf("--driver %s: %s", driver, redact.DSN(err.Error()))
+		}
+		st.close = append(st.close, func() { _ = s.Close() })
+		return s, nil
+	}
+	data, err := open(sc.Driver, sc.DSN, sc.Params)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	st.Data = data
+	if sc.LeaseStore != "" && sc.LeaseStore != sc.Driver {
+		ls, err := open(sc.LeaseStore, sc.LeaseDSN, nil)
+		if err != nil {
+			st.Close()
+			return nil, err
+		}
+		l, ok := ls.(strategy.Leaser)
+		if !ok {
+			st.Close()
+			return nil, BadInputf("--lease-store: driver %q does not grant leases", sc.LeaseStore)
+		}
+		st.Leaser = l
+	}
+	return st, nil
+}
+
+// CheckRunnable refuses a plan in which no cell can run on these stores
+// (--driver memory --strategies serializable): every strategy is one the
+// store cannot do. It names each strategy and the store's reason.
+func (p *Plan) CheckRunnable(st *Stores) error {
+	var reasons []string
+	for _, name := range p.Scenario.Strategies {
+		_, err := strategy.New(name, st.Data, p.Scenario.Driver, strategy.Config{Leaser: st.Leaser, Fencing: p.Scenario.Fencing, LeaseTTL: p.Scenario.LeaseTTL.D()})
+		if err == nil {
+			return nil
+		}
+		reasons = append(reasons, err.Error())
+	}
+	return BadInputf("no cell can run: %s", joinSemi(reasons))
+}
+
+func joinSemi(xs []string) string {
+	out := ""
+	for i, x := range xs {
+		if i > 0 {
+			out += "; "
+		}
+		out += x
+	}
+	return out
+}
+
+// Version is occbench's module version and VCS revision, from the build
+// information: "v1.2.0", "devel (rev 0123abcd, modified)".
+func Version() string {
+	return version(readBuildInfo())
+}
+
+// Environment describes the machine and the store for a results file.
+func Environment(ctx context.Context, sc scenarios.Scenario, st *Stores) results.Environment {
+	host, _ := os.Hostname()
+	env := results.Environment{
+		Occbench: Version(), GoVersion: runtime.Version(), OS: runtime.GOOS, Arch: runtime.GOARCH,
+		CPUs: runtime.NumCPU(), Hostname: host, Driver: sc.Driver, DSN: redact.DSN(sc.DSN), Image: st.Image,
+	}
+	if v, ok := st.Data.(drivers.Versioner); ok {
+		vctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		defer cancel()
+		if s, err := v.ServerVersion(vctx); err == nil {
+			env.ServerVersion = s
+		}
+	}
+	return env
+}
