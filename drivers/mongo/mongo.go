@@ -63,6 +63,8 @@ func init() {
 	drivers.Register(drivers.Driver{
 		Name:    Name,
 		Summary: "MongoDB (or a wire-compatible server) via mongo-driver v2: findOneAndUpdate CAS, transactions, lease documents (needs --dsn)",
+		Params:  []string{ParamWriteConcern, ParamReadConcern, ParamLockWait},
+		Server:  true,
 		Open: func(ctx context.Context, o drivers.Options) (drivers.Store, error) {
 			return Open(ctx, o)
 		},

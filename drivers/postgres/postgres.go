@@ -36,6 +36,8 @@ func init() {
 	drivers.Register(drivers.Driver{
 		Name:    Name,
 		Summary: "PostgreSQL via pgx (a connection per writer, or pgxpool): conditional UPDATE, SELECT … FOR UPDATE [NOWAIT], SERIALIZABLE, lease rows; a container, or --dsn",
+		Params:  []string{ParamLockWait, ParamConns},
+		Server:  true,
 		Open: func(ctx context.Context, o drivers.Options) (drivers.Store, error) {
 			return Open(ctx, o)
 		},

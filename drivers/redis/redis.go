@@ -39,6 +39,8 @@ func init() {
 	drivers.Register(drivers.Driver{
 		Name:    Name,
 		Summary: "Redis via go-redis: Lua or WATCH/MULTI compare-and-set, fenced Lua writes, SET NX PX leases; a container, or --dsn",
+		Params:  []string{ParamCAS},
+		Server:  true,
 		Open: func(ctx context.Context, o drivers.Options) (drivers.Store, error) {
 			return Open(ctx, o)
 		},

@@ -38,6 +38,7 @@ func init() {
 	drivers.Register(drivers.Driver{
 		Name:    Name,
 		Summary: "SQLite file in WAL mode (modernc.org/sqlite, no cgo); --dsn is a path, default a temp file",
+		File:    true,
 		Open: func(ctx context.Context, o drivers.Options) (drivers.Store, error) {
 			return Open(ctx, o)
 		},
