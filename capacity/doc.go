@@ -3,7 +3,26 @@
 //
 // The answer is the largest writers count (closed loop) or arrival rate
 // (open loop) whose probe meets every condition of an SLO such as
-// p99_ms<=50,success_rate>=0.999. Search finds it in two phases:
+// p99_ms<=50,success_rate>=0.999.
+//
+// # SLO
+//
+// ParseSLO reads --slo, a comma list in the condition grammar of package
+// threshold (shared with scenario thresholds and compare --fail-on):
+// METRIC OP NUMBER, OP one of < <= > >= == !=, METRIC any metric of the
+// threshold table by its canonical name or alias:
+//
+//	p99_ms<=50,success_rate>=0.999
+//	p99<=50, max<=250, error_ratio<0.001, lost_updates==0
+//
+// The SLO keeps canonical names ("p99<=50" prints as p99_ms<=50). A
+// change (+10%, +0.02) is refused, being only for compare --fail-on, and
+// so is a STRATEGY: scope: every strategy × backoff is searched against
+// the same SLO.
+//
+// # Search
+//
+// Search finds the answer in two phases:
 //
 //   - doubling: probe Start, 2·Start, 4·Start, … until a probe fails the
 //     SLO or Max is reached (the last step is clamped to Max);

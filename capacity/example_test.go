@@ -19,12 +19,12 @@ func ExampleParseSLO() {
 	ok, failed := slo.Check(capacity.Values([]results.Cell{{LatencyMS: results.Latency{P99: 71.2}, SuccessRate: 1}}))
 	fmt.Println(ok, failed)
 
-	_, err = capacity.ParseSLO("p99<=50")
+	_, err = capacity.ParseSLO("p99<=+10%")
 	fmt.Println(err)
 	// Output:
 	// p99_ms<=50,success_rate>=0.999
 	// false [p99 71.2 ms]
-	// condition "p99<=50": unknown metric "p99" (allowed: p50_ms, p90_ms, p99_ms, p999_ms, success_rate, conflict_ratio, throughput_ops_s, lost_updates)
+	// condition "p99<=+10%": +10% is a relative change (a value with a sign or a %), only for compare --fail-on; a --slo condition takes a plain number, e.g. p99_ms<=50
 }
 
 // A store whose p99 is 2 ms + 3 ms per writer and whose throughput stops

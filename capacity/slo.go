@@ -8,9 +8,11 @@ import (
 	"strings"
 
 	"github.com/occbench/occbench/results"
+	"github.com/occbench/occbench/threshold"
 )
 
-// The metrics an SLO condition can name (METRICS.md defines each).
+// Names of the metrics the capacity report shows in its own columns. An
+// SLO condition can name any metric of package threshold (see Metrics).
 const (
 	P50MS          = "p50_ms"
 	P90MS          = "p90_ms"
@@ -22,71 +24,36 @@ const (
 	LostUpdates    = "lost_updates"
 )
 
-// metricNames lists the metrics in the order they are documented.
-var metricNames = [...]string{P50MS, P90MS, P99MS, P999MS, SuccessRate, ConflictRatio, ThroughputOpsS, LostUpdates}
+// Metrics returns the canonical names an SLO condition can use: every
+// metric of package threshold. The parser also takes their aliases
+// (threshold.Aliases: p99, throughput, …).
+func Metrics() []string { return threshold.Metrics() }
 
-// Metrics returns the names an SLO condition can use.
-func Metrics() []string { return append([]string(nil), metricNames[:]...) }
+// Metric returns the named metric (canonical name or alias) of a cell.
+// Latencies are committed-op latencies in milliseconds; lost_updates
+// comes from the audit.
+func Metric(c *results.Cell, name string) (float64, error) { return threshold.Value(name, c) }
 
-// operators, longest first so that "<=" is not read as "<".
-var operators = [...]string{"<=", ">=", "==", "<", ">"}
-
-// Metric returns the named metric of a cell. Latencies are committed-op
-// latencies in milliseconds; lost_updates comes from the audit.
-func Metric(c *results.Cell, name string) (float64, error) {
-	switch name {
-	case P50MS:
-		return c.LatencyMS.P50, nil
-	case P90MS:
-		return c.LatencyMS.P90, nil
-	case P99MS:
-		return c.LatencyMS.P99, nil
-	case P999MS:
-		return c.LatencyMS.P999, nil
-	case SuccessRate:
-		return c.SuccessRate, nil
-	case ConflictRatio:
-		return c.ConflictRatio, nil
-	case ThroughputOpsS:
-		return c.ThroughputOpsS, nil
-	case LostUpdates:
-		return float64(c.Audit.LostUpdates), nil
-	}
-	return 0, fmt.Errorf("unknown metric %q (allowed: %s)", name, strings.Join(metricNames[:], ", "))
-}
-
-// Cond is one SLO condition: Metric Op Value.
+// Cond is one SLO condition: Metric Op Value, Metric a canonical name.
 type Cond struct {
 	Metric string
-	Op     string // <, <=, >, >=, ==
+	Op     string // <, <=, >, >=, == or !=
 	Value  float64
 }
 
+// String is the compact form: "p99_ms<=50".
 func (c Cond) String() string {
 	return c.Metric + c.Op + strconv.FormatFloat(c.Value, 'g', -1, 64)
 }
 
 // Holds reports whether v satisfies the condition. NaN never does.
-func (c Cond) Holds(v float64) bool {
-	switch c.Op {
-	case "<":
-		return v < c.Value
-	case "<=":
-		return v <= c.Value
-	case ">":
-		return v > c.Value
-	case ">=":
-		return v >= c.Value
-	case "==":
-		return v == c.Value
-	}
-	return false
-}
+func (c Cond) Holds(v float64) bool { return threshold.Op(c.Op).Holds(v, c.Value) }
 
 // SLO is a conjunction of conditions: a probe meets it when every
 // condition holds.
 type SLO []Cond
 
+// String is the compact comma list: "p99_ms<=50,success_rate>=0.999".
 func (s SLO) String() string {
 	parts := make([]string, len(s))
 	for i, c := range s {
@@ -96,51 +63,28 @@ func (s SLO) String() string {
 }
 
 // ParseSLO parses a comma list of conditions such as
-// "p99_ms<=50,success_rate>=0.999". Spaces around the parts are allowed.
+// "p99_ms<=50,success_rate>=0.999" with the grammar of package threshold
+// (threshold.ForSLO): METRIC OP NUMBER, METRIC any metric of the table
+// (or an alias: "p99<=50" is p99_ms<=50), OP one of < <= > >= == !=.
+// Changes (+10%, +0.02) are refused, being only for compare --fail-on,
+// and so is a STRATEGY: scope, since the search judges every strategy by
+// the same SLO. Spaces around the parts are allowed.
 func ParseSLO(text string) (SLO, error) {
-	var slo SLO
-	for _, part := range strings.Split(text, ",") {
-		part = strings.TrimSpace(part)
-		if part == "" {
-			continue
-		}
-		c, err := parseCond(part)
-		if err != nil {
-			return nil, err
-		}
-		slo = append(slo, c)
+	conds, err := threshold.ParseList(text, threshold.ForSLO)
+	if err != nil {
+		return nil, err
 	}
-	if len(slo) == 0 {
+	if len(conds) == 0 {
 		return nil, fmt.Errorf("no conditions in %q (want e.g. p99_ms<=50,success_rate>=0.999)", text)
 	}
-	return slo, nil
-}
-
-func parseCond(s string) (Cond, error) {
-	i := strings.IndexAny(s, "<>=")
-	if i < 0 {
-		return Cond{}, fmt.Errorf("condition %q: want METRIC OP VALUE with OP one of <, <=, >, >=, ==", s)
-	}
-	op := ""
-	for _, o := range operators {
-		if strings.HasPrefix(s[i:], o) {
-			op = o
-			break
+	slo := make(SLO, len(conds))
+	for i, c := range conds {
+		if c.Scope != "" {
+			return nil, fmt.Errorf("condition %q: a strategy scope (%s:) is not allowed in an SLO: every strategy is searched against the same conditions", c.String(), c.Scope)
 		}
+		slo[i] = Cond{Metric: c.Metric, Op: string(c.Op), Value: c.Value}
 	}
-	if op == "" {
-		return Cond{}, fmt.Errorf("condition %q: want METRIC OP VALUE with OP one of <, <=, >, >=, ==", s)
-	}
-	name := strings.TrimSpace(s[:i])
-	if _, err := Metric(&results.Cell{}, name); err != nil {
-		return Cond{}, fmt.Errorf("condition %q: %w", s, err)
-	}
-	text := strings.TrimSpace(s[i+len(op):])
-	v, err := strconv.ParseFloat(text, 64)
-	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
-		return Cond{}, fmt.Errorf("condition %q: want a number after %s, got %q", s, op, text)
-	}
-	return Cond{Metric: name, Op: op, Value: v}, nil
+	return slo, nil
 }
 
 // Failure is a condition a probe failed, with the measured value.
@@ -166,16 +110,18 @@ func (s SLO) Check(values map[string]float64) (ok bool, failed []Failure) {
 	return len(failed) == 0, failed
 }
 
-// Values returns every metric of a set of trials of one probe: the median
-// over the trials (the mean of the two middle values for an even count).
+// Values returns every metric of the table (by canonical name) for a set
+// of trials of one probe: the median over the trials (the mean of the two
+// middle values for an even count; NaN for no trials).
 func Values(cells []results.Cell) map[string]float64 {
-	out := make(map[string]float64, len(metricNames))
+	table := threshold.Table()
+	out := make(map[string]float64, len(table))
 	xs := make([]float64, len(cells))
-	for _, name := range metricNames {
+	for _, m := range table {
 		for i := range cells {
-			xs[i], _ = Metric(&cells[i], name)
+			xs[i] = m.Of(&cells[i])
 		}
-		out[name] = median(xs)
+		out[m.Name] = median(xs)
 	}
 	return out
 }
@@ -194,15 +140,16 @@ func median(xs []float64) float64 {
 }
 
 // describe renders a metric value for people: "p99 71.2 ms",
-// "throughput 41,200 ops/s", "success_rate 0.9981".
+// "throughput 41,200 ops/s", "lost_updates 3", "success_rate 0.9981".
 func describe(metric string, v float64) string {
-	switch metric {
-	case P50MS, P90MS, P99MS, P999MS:
-		return strings.TrimSuffix(metric, "_ms") + " " + results.FormatMS(v) + " ms"
-	case ThroughputOpsS:
-		return "throughput " + results.FormatCount(v) + " ops/s"
-	case LostUpdates:
-		return "lost_updates " + strconv.FormatFloat(v, 'f', -1, 64)
+	m, _ := threshold.Lookup(metric)
+	switch m.Unit {
+	case threshold.UnitMS:
+		return m.Short() + " " + results.FormatMS(v) + " ms"
+	case threshold.UnitOpsPerS:
+		return m.Short() + " " + results.FormatCount(v) + " ops/s"
+	case threshold.UnitCount:
+		return metric + " " + strconv.FormatFloat(v, 'f', -1, 64)
 	}
 	return metric + " " + strconv.FormatFloat(v, 'g', 4, 64)
 }

@@ -32,44 +32,89 @@ type Options struct {
 	BaseName, NewName string
 }
 
+// reported are the metrics every report shows, in table order; a gate on
+// another metric of the table adds its row.
+var reported = [...]string{"throughput_ops_s", "attempts_s", "conflict_ratio", "retries_mean",
+	"p50_ms", "p90_ms", "p99_ms", "p999_ms", "give_ups", "errors", "lost_updates"}
+
 // metric is one compared number.
 type metric struct {
-	name  string // gate name
-	label string // report label
+	threshold.Metric
+	label string // report label: "p99 (ms)", "conflict_ratio"
 	abs   bool   // changes are differences (ratios, counts), not percentages
-	of    string // threshold metric name
 }
 
-var metrics = [...]metric{
-	{"throughput", "throughput (ops/s)", false, "throughput_ops_s"},
-	{"attempts", "attempts (/s)", false, "attempts_s"},
-	{"conflict_ratio", "conflict_ratio", true, "conflict_ratio"},
-	{"retries", "retries (/op)", false, "retries_mean"},
-	{"p50", "p50 (ms)", false, "p50_ms"},
-	{"p90", "p90 (ms)", false, "p90_ms"},
-	{"p99", "p99 (ms)", false, "p99_ms"},
-	{"p999", "p999 (ms)", false, "p999_ms"},
-	{"give_ups", "give_ups", true, "give_ups"},
-	{"errors", "errors", true, "errors"},
-	{"lost_updates", "lost_updates", true, "lost_updates"},
-}
-
-// Metrics returns the metric names a gate may use, in report order.
-func Metrics() []string {
-	out := make([]string, len(metrics))
-	for i, m := range metrics {
-		out[i] = m.name
+// compared returns the metrics a report with gates gs shows: the reported
+// ones and those the gates name, in table order.
+func compared(gs []Gate) []metric {
+	var out []metric
+	for _, m := range threshold.Table() {
+		gated := slices.ContainsFunc(gs, func(g Gate) bool { return g.Metric == m.Name })
+		if !gated && !slices.Contains(reported[:], m.Name) {
+			continue
+		}
+		md := metric{Metric: m, label: m.Name, abs: m.Unit == threshold.UnitRatio || m.Unit == threshold.UnitCount}
+		if !md.abs {
+			md.label = m.Short() + " (" + m.Unit + ")"
+		}
+		out = append(out, md)
 	}
 	return out
 }
 
-func metricByName(name string) (metric, bool) {
-	for _, m := range metrics {
-		if m.name == name {
-			return m, true
+// Decision says what decided whether a change crosses a gate.
+type Decision string
+
+// The decisions.
+const (
+	// DecidedSingle: a side has a single run, so there is no test; the
+	// change of the values (of the medians for the side with trials)
+	// decides.
+	DecidedSingle Decision = "single"
+	// DecidedUTest: both sides have trials, enough for the U-test to
+	// reach alpha; only a significant change fails a gate.
+	DecidedUTest Decision = "u-test"
+	// DecidedMedians: both sides have trials, too few for the U-test to
+	// ever reach alpha (MinP > alpha); the change of the medians decides,
+	// so that a gate never passes because the test lacks power.
+	DecidedMedians Decision = "medians"
+)
+
+// pTolerance is the relative tolerance of p ≤ alpha: a p-value computed
+// as 0.10000000000000002 is 0.1.
+const pTolerance = 1e-9
+
+// reaches reports whether p ≤ alpha, within pTolerance.
+func reaches(p, alpha float64) bool { return p <= alpha*(1+pTolerance) }
+
+// MinP is the smallest p-value the two-sided exact Mann-Whitney U-test
+// can give for samples of n1 and n2 values (all of one sample below all of
+// the other): 2 ÷ C(n1+n2, n1), at most 1. benchmath keeps its own table
+// of these unexported, for equal sizes only.
+func MinP(n1, n2 int) float64 {
+	if n1 < 1 || n2 < 1 {
+		return 1
+	}
+	k := min(n1, n2)
+	c := 1.0 // C(n1+n2, k), built up as a product of ratios
+	for i := 1; i <= k; i++ {
+		c = c * float64(n1+n2-k+i) / float64(i)
+	}
+	return min(1, 2/c)
+}
+
+// MinTrials is the smallest number of trials per side with which the
+// U-test can reach alpha (MinP(n, n) ≤ alpha): 4 at 0.05, 3 at 0.1. It is
+// 0 for an alpha ≤ 0, which no test reaches.
+func MinTrials(alpha float64) int {
+	if !(alpha > 0) {
+		return 0
+	}
+	for n := 1; ; n++ {
+		if reaches(MinP(n, n), alpha) {
+			return n
 		}
 	}
-	return metric{}, false
 }
 
 // Key is what makes two cells the same workload.
@@ -146,7 +191,7 @@ type Summary struct {
 
 // MetricDiff is one metric of one matched cell.
 type MetricDiff struct {
-	Metric string // gate name
+	Metric string // canonical name (threshold.Metrics)
 	Label  string
 	Abs    bool // change shown as a difference
 	Base   Summary
@@ -154,15 +199,22 @@ type MetricDiff struct {
 	Delta  float64 // New.Center − Base.Center
 	Rel    float64 // Delta ÷ Base.Center; ±Inf when Base.Center is 0 and Delta is not
 	// Tested says both sides had at least two trials and the U-test ran;
-	// P is its p-value, Significant is P ≤ alpha.
+	// P is its p-value, Significant is P ≤ alpha (within a relative
+	// 1e-9), MinP the smallest p it could have given with these sample
+	// sizes (1 when untested).
 	Tested      bool
 	P           float64
+	MinP        float64
 	Significant bool
-	Equal       bool   // every value on both sides is the same: no change at all
-	Compared    string // benchmath's "p=0.400 n=3" when Tested
-	Notes       []int  // footnotes (indexes into Report.Notes)
-	NotGated    string // why gates skip this metric here ("" = they apply)
-	Failed      []Gate // gates this metric fails
+	// Decided says what a relative or absolute gate is judged on: the
+	// U-test, or the change of the medians when a side has a single run
+	// or when MinP > alpha (the test could never be significant).
+	Decided  Decision
+	Equal    bool   // every value on both sides is the same: no change at all
+	Compared string // benchmath's "p=0.400 n=3" when Tested
+	Notes    []int  // footnotes (indexes into Report.Notes)
+	NotGated string // why gates skip this metric here ("" = they apply)
+	Failed   []Gate // gates this metric fails
 }
 
 // CellDiff is one matched cell.
@@ -182,12 +234,13 @@ type Unmatched struct {
 
 // Failure is one gate failed by one cell.
 type Failure struct {
-	Gate   Gate
-	Cell   string
-	Metric string
-	Base   float64 // center
-	New    float64 // center, or the worst trial for a plain gate
-	Change string  // as shown in the report
+	Gate    Gate
+	Cell    string
+	Metric  string   // canonical name
+	Base    float64  // center
+	New     float64  // center, or the trial most beyond a plain gate
+	Change  string   // as shown in the report
+	Decided Decision // what decided a relative or absolute gate
 }
 
 func (f Failure) String() string {
@@ -273,10 +326,19 @@ func Compare(base, cur *results.File, o Options) (*Report, error) {
 	if !(o.Confidence > 0 && o.Confidence < 1) {
 		return nil, fmt.Errorf("compare: confidence: must be in (0, 1), got %v", o.Confidence)
 	}
+	gates := slices.Clone(o.Gates)
+	for i, g := range gates { // hand-made gates may use an alias
+		m, ok := threshold.Lookup(g.Metric)
+		if !ok {
+			return nil, fmt.Errorf("--fail-on: gate %q: unknown metric %q (allowed: %s)", g.String(), g.Metric, strings.Join(Metrics(), ", "))
+		}
+		gates[i].Metric = m.Name
+	}
 	r := &Report{
 		BaseName: cmp.Or(o.BaseName, "base"), NewName: cmp.Or(o.NewName, "new"),
-		Alpha: o.Alpha, Confidence: o.Confidence, Gates: slices.Clone(o.Gates),
+		Alpha: o.Alpha, Confidence: o.Confidence, Gates: gates,
 	}
+	ms := compared(gates)
 	wb, err := workloadOf(base)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", r.BaseName, err)
@@ -299,20 +361,25 @@ func Compare(base, cur *results.File, o Options) (*Report, error) {
 			continue
 		}
 		matched[bg.key] = true
-		r.Cells = append(r.Cells, r.cellDiff(bg, ng, withDriver, notes))
+		r.Cells = append(r.Cells, r.cellDiff(bg, ng, ms, withDriver, notes))
 	}
 	for _, ng := range nOrder {
 		if !matched[ng.key] {
 			r.NewOnly = append(r.NewOnly, Unmatched{Key: ng.key, Name: ng.key.Name(withDriver), N: len(ng.cells)})
 		}
 	}
+	for _, g := range r.Gates {
+		if g.Scope != "" && !slices.ContainsFunc(r.Cells, func(cd CellDiff) bool { return cd.Skipped == "" && cd.Key.Strategy == g.Scope }) {
+			notes.add(nil, fmt.Sprintf("gate %q checked no cell: no compared cell of strategy %q", g.String(), g.Scope))
+		}
+	}
 	r.Notes = notes.list
 	for _, cd := range r.Cells {
 		for _, md := range cd.Metrics {
 			for _, g := range md.Failed {
-				f := Failure{Gate: g, Cell: cd.Name, Metric: md.Metric, Base: md.Base.Center, New: md.New.Center, Change: changeText(md)}
+				f := Failure{Gate: g, Cell: cd.Name, Metric: md.Metric, Base: md.Base.Center, New: md.New.Center, Change: changeText(md), Decided: md.Decided}
 				if g.Kind == Plain {
-					f.New = worst(g, md.New.Values)
+					f.New, _ = crossing(g, md.New.Values)
 				}
 				r.failures = append(r.failures, f)
 			}
@@ -351,7 +418,7 @@ func workloadDiffs(b, n workload) []string {
 	return out
 }
 
-func (r *Report) cellDiff(bg, ng *group, withDriver bool, notes *footnotes) CellDiff {
+func (r *Report) cellDiff(bg, ng *group, ms []metric, withDriver bool, notes *footnotes) CellDiff {
 	cd := CellDiff{Key: bg.key, Name: bg.key.Name(withDriver)}
 	bRan, bSkip := bg.ran()
 	nRan, nSkip := ng.ran()
@@ -366,8 +433,8 @@ func (r *Report) cellDiff(bg, ng *group, withDriver bool, notes *footnotes) Cell
 		cd.Skipped = "skipped in " + r.NewName + ": " + nSkip
 		return cd
 	}
-	for _, m := range metrics {
-		md := MetricDiff{Metric: m.name, Label: m.label, Abs: m.abs}
+	for _, m := range ms {
+		md := MetricDiff{Metric: m.Name, Label: m.label, Abs: m.abs, MinP: 1, Decided: DecidedSingle}
 		bv, nv := values(m, bRan), values(m, nRan)
 		var bw, nw []error
 		md.Base, bw = r.summarize(bv)
@@ -382,36 +449,56 @@ func (r *Report) cellDiff(bg, ng *group, withDriver bool, notes *footnotes) Cell
 			md.Rel = md.Delta / math.Abs(md.Base.Center)
 		}
 		md.Equal = constant(bv, nv)
-		var warns []error
-		warns = append(warns, bw...)
-		warns = append(warns, nw...)
+		var warns []string
+		for _, w := range append(bw, nw...) {
+			warns = append(warns, w.Error())
+		}
 		if len(bv) >= 2 && len(nv) >= 2 {
 			md.Tested = true
+			md.MinP = MinP(len(bv), len(nv))
+			md.Decided = DecidedUTest
+			if !reaches(md.MinP, r.Alpha) {
+				md.Decided = DecidedMedians
+			}
 			if md.Equal {
 				md.P = 1
-				md.Compared = fmt.Sprintf("n=%d", len(bv))
-				if len(bv) != len(nv) {
-					md.Compared = fmt.Sprintf("n=%d+%d", len(bv), len(nv))
-				}
+				md.Compared = sizes(len(bv), len(nv))
 				warns = nil // nothing to test and nothing to say
 			} else {
 				th := benchmath.Thresholds{CompareAlpha: r.Alpha}
 				c := benchmath.AssumeNothing.Compare(benchmath.NewSample(slices.Clone(bv), &th), benchmath.NewSample(slices.Clone(nv), &th))
 				md.P, md.Compared = c.P, c.String()
-				md.Significant = c.P <= r.Alpha
-				warns = append(warns, c.Warnings...)
+				md.Significant = reaches(c.P, r.Alpha)
+				for _, w := range c.Warnings {
+					if md.Decided == DecidedMedians && strings.Contains(w.Error(), "to detect a difference") {
+						continue // said below, with what was done instead
+					}
+					warns = append(warns, w.Error())
+				}
+				if md.Decided == DecidedMedians {
+					warns = append(warns, fmt.Sprintf("%s cannot be tested at alpha %v: decided on medians; use --trials >= %d",
+						sizes(len(bv), len(nv)), r.Alpha, MinTrials(r.Alpha)))
+				}
 			}
 		}
 		for _, w := range warns {
-			md.Notes = notes.add(md.Notes, w.Error())
+			md.Notes = notes.add(md.Notes, w)
 		}
-		if m.name == "lost_updates" && lossExpected(bRan, nRan) {
+		if m.Name == "lost_updates" && lossExpected(bRan, nRan) {
 			md.NotGated = "loss expected for " + bg.key.Strategy
 		}
-		md.Failed = r.failing(md)
+		md.Failed = r.failing(md, bg.key.Strategy)
 		cd.Metrics = append(cd.Metrics, md)
 	}
 	return cd
+}
+
+// sizes is the sample sizes as benchmath shows them: "n=3", "n=3+4".
+func sizes(n1, n2 int) string {
+	if n1 == n2 {
+		return fmt.Sprintf("n=%d", n1)
+	}
+	return fmt.Sprintf("n=%d+%d", n1, n2)
 }
 
 func lossExpected(sides ...[]*results.Cell) bool {
@@ -425,24 +512,27 @@ func lossExpected(sides ...[]*results.Cell) bool {
 	return false
 }
 
-// failing returns the gates md fails.
-func (r *Report) failing(md MetricDiff) []Gate {
+// failing returns the gates md, a metric of a cell of strategy, fails. A
+// plain gate fails when any new value crosses it. A relative or absolute
+// one fails when the change crosses it and, when the U-test decides, the
+// change is significant.
+func (r *Report) failing(md MetricDiff, strategy string) []Gate {
 	if md.NotGated != "" {
 		return nil
 	}
 	var out []Gate
 	for _, g := range r.Gates {
-		if g.Metric != md.Metric {
+		if g.Metric != md.Metric || !g.Applies(strategy) {
 			continue
 		}
 		var fail bool
 		switch g.Kind {
 		case Plain:
-			fail = g.crossed(worst(g, md.New.Values))
+			_, fail = crossing(g, md.New.Values)
 		case Relative:
-			fail = !md.Equal && g.crossed(md.Rel) && (!md.Tested || md.Significant)
+			fail = !md.Equal && g.Check(md.Rel) && (md.Decided != DecidedUTest || md.Significant)
 		case Absolute:
-			fail = !md.Equal && g.crossed(md.Delta) && (!md.Tested || md.Significant)
+			fail = !md.Equal && g.Check(md.Delta) && (md.Decided != DecidedUTest || md.Significant)
 		}
 		if fail {
 			out = append(out, g)
@@ -451,22 +541,10 @@ func (r *Report) failing(md MetricDiff) []Gate {
 	return out
 }
 
-// worst is the value of vs most beyond a plain gate: the largest for > and
-// >=, the smallest for < and <=.
-func worst(g Gate, vs []float64) float64 {
-	if len(vs) == 0 {
-		return math.NaN()
-	}
-	if strings.HasPrefix(g.Op, ">") {
-		return slices.Max(vs)
-	}
-	return slices.Min(vs)
-}
-
 func values(m metric, cells []*results.Cell) []float64 {
 	out := make([]float64, len(cells))
 	for i, c := range cells {
-		out[i], _ = threshold.Value(m.of, c) // m.of is always a known metric
+		out[i] = m.Of(c)
 	}
 	return out
 }

@@ -5,9 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -103,37 +106,45 @@ func metricOf(t *testing.T, r *Report, cell, metric string) MetricDiff {
 	return MetricDiff{}
 }
 
+// TestParseGates: --fail-on is the grammar of package threshold (see its
+// tests for the details); gates keep the canonical metric name.
 func TestParseGates(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		in      string
 		want    []Gate
+		wantStr string // the canonical forms, comma separated
 		wantErr string
 	}{
 		{in: "", want: nil},
 		{in: "throughput<-5%,p99>+10%,conflict_ratio>+0.02,lost_updates>0", want: []Gate{
-			{Metric: "throughput", Op: "<", Kind: Relative, Value: -0.05},
-			{Metric: "p99", Op: ">", Kind: Relative, Value: 0.10},
+			{Metric: "throughput_ops_s", Op: "<", Kind: Relative, Value: -5},
+			{Metric: "p99_ms", Op: ">", Kind: Relative, Value: 10},
 			{Metric: "conflict_ratio", Op: ">", Kind: Absolute, Value: 0.02},
 			{Metric: "lost_updates", Op: ">", Kind: Plain, Value: 0},
-		}},
+		}, wantStr: "throughput_ops_s < -5%,p99_ms > +10%,conflict_ratio > +0.02,lost_updates > 0"},
 		{in: " p999 >= 25% , errors>=+3 ,", want: []Gate{
-			{Metric: "p999", Op: ">=", Kind: Relative, Value: 0.25},
+			{Metric: "p999_ms", Op: ">=", Kind: Relative, Value: 25},
 			{Metric: "errors", Op: ">=", Kind: Absolute, Value: 3},
-		}},
-		{in: "give_ups<=-1", want: []Gate{{Metric: "give_ups", Op: "<=", Kind: Absolute, Value: -1}}},
-		{in: "p99>+10%,latency>5", wantErr: `gate "latency>5": unknown metric "latency" (allowed: throughput, attempts, conflict_ratio, retries, p50, p90, p99, p999, give_ups, errors, lost_updates)`},
-		{in: "p99>>10%", wantErr: `gate "p99>>10%": unknown operator ">>" (allowed: <, <=, >, >=)`},
-		{in: "p99==0", wantErr: `unknown operator "=="`},
-		{in: "p99 10%", wantErr: `gate "p99 10%": want METRIC<VALUE or METRIC>VALUE`},
-		{in: "p99>", wantErr: `gate "p99>": missing value after >`},
-		{in: "p99>%", wantErr: `missing value after >`},
-		{in: "p99>+ten%", wantErr: `want a value like +10%, -5%, +0.02 or 0 after >, got "+ten%"`},
+		}, wantStr: "p999_ms >= +25%,errors >= +3"},
+		{in: "give_ups<=-1", want: []Gate{{Metric: "give_ups", Op: "<=", Kind: Absolute, Value: -1}}, wantStr: "give_ups <= -1"},
+		{in: "p99==0", want: []Gate{{Metric: "p99_ms", Op: "==", Kind: Plain, Value: 0}}, wantStr: "p99_ms == 0"},
+		{in: "optimistic: max_ms>+7%, error_ratio>0.01", want: []Gate{
+			{Scope: "optimistic", Metric: "max_ms", Op: ">", Kind: Relative, Value: 7},
+			{Metric: "error_ratio", Op: ">", Kind: Plain, Value: 0.01},
+		}, wantStr: "optimistic: max_ms > +7%,error_ratio > 0.01"},
+		{in: "p99>+10%,latency>5", wantErr: `gate "latency>5": unknown metric "latency" (allowed: throughput_ops_s, attempts_s, conflict_ratio,`},
+		{in: "p99>>10%", wantErr: `gate "p99>>10%": unknown operator ">>"`},
+		{in: "p99 10%", wantErr: `gate "p99 10%": want METRIC OP VALUE with OP one of <, <=, >, >=, ==, !=`},
+		{in: "p99>", wantErr: `gate "p99>": want a number or a change (+10%, -5%, +0.02) after >, got ""`},
+		{in: "p99>%", wantErr: `after >, got "%"`},
+		{in: "p99>+ten%", wantErr: `got "+ten%"`},
 		{in: "p99>1ms", wantErr: `got "1ms"`},
 		{in: ">5", wantErr: `unknown metric ""`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
+			t.Parallel()
 			got, err := ParseGates(tt.in)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
@@ -150,14 +161,22 @@ func TestParseGates(t *testing.T) {
 			if !reflect.DeepEqual(got, tt.want) {
 				t.Fatalf("ParseGates = %+v, want %+v", got, tt.want)
 			}
-			for _, g := range got { // the canonical form parses back
-				again, err := ParseGates(g.String())
-				if err != nil || len(again) != 1 || again[0] != g {
-					t.Errorf("ParseGates(%q) = %+v, %v", g.String(), again, err)
-				}
+			if s := gateList(got); s != tt.wantStr {
+				t.Errorf("String() = %q, want %q", s, tt.wantStr)
+			}
+			if again, err := ParseGates(gateList(got)); err != nil || !reflect.DeepEqual(again, got) { // the canonical form parses back
+				t.Errorf("ParseGates(%q) = %+v, %v", gateList(got), again, err)
 			}
 		})
 	}
+}
+
+func gateList(gs []Gate) string {
+	var parts []string
+	for _, g := range gs {
+		parts = append(parts, g.String())
+	}
+	return strings.Join(parts, ",")
 }
 
 // TestCompareSingleRuns: without trials, every change beyond a gate fails.
@@ -175,12 +194,14 @@ func TestCompareSingleRuns(t *testing.T) {
 		want  []string // failures
 	}{
 		{"all four", "throughput<-5%,p99>+10%,conflict_ratio>+0.02,lost_updates>0", []string{
-			"throughput<-5%: optimistic/expo/w8: throughput 1000 → 940: -6.00%",
-			"conflict_ratio>+0.02: optimistic/expo/w8: conflict_ratio 0.150 → 0.180: +0.0300 (+20.00%)",
-			"lost_updates>0: optimistic/expo/w8: lost_updates is 2",
+			"throughput_ops_s < -5%: optimistic/expo/w8: throughput_ops_s 1000 → 940: -6.00%",
+			"conflict_ratio > +0.02: optimistic/expo/w8: conflict_ratio 0.150 → 0.180: +0.0300 (+20.00%)",
+			"lost_updates > 0: optimistic/expo/w8: lost_updates is 2",
 		}},
 		{"looser", "throughput<-10%,p99>+8.5%,conflict_ratio>+0.05", nil},
-		{"p99 at 5%", "p99>5%", []string{"p99>+5%: optimistic/expo/w8: p99 5 → 5.40: +8.00%"}},
+		{"p99 at 5%", "p99>5%", []string{"p99_ms > +5%: optimistic/expo/w8: p99_ms 5 → 5.40: +8.00%"}},
+		{"scoped to another strategy", "lww: p99>5%", nil},
+		{"scoped", "optimistic: p99>5%", []string{"optimistic: p99_ms > +5%: optimistic/expo/w8: p99_ms 5 → 5.40: +8.00%"}},
 		{"improvement gate", "p50<-1%", nil},
 		{"none", "", nil},
 	}
@@ -197,8 +218,8 @@ func TestCompareSingleRuns(t *testing.T) {
 			if !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("failures:\n%q\nwant\n%q", got, tt.want)
 			}
-			md := metricOf(t, r, "optimistic/expo/w8", "p99")
-			if md.Tested || md.Base.Center != 5 || md.New.Center != 5.4 {
+			md := metricOf(t, r, "optimistic/expo/w8", "p99_ms")
+			if md.Tested || md.Decided != DecidedSingle || md.Base.Center != 5 || md.New.Center != 5.4 {
 				t.Errorf("p99 diff %+v", md)
 			}
 		})
@@ -210,34 +231,39 @@ func TestCompareSignificance(t *testing.T) {
 	tests := []struct {
 		name        string
 		base, cur   []float64 // p99 per trial
-		wantTested  bool
+		wantDecided Decision
 		wantSig     bool
 		wantChange  string
 		wantFail    bool
 		wantNoteSub string
 	}{
 		{"clearly different", []float64{1.00, 1.02, 0.98, 1.01, 0.99}, []float64{2.0, 2.1, 1.9, 2.05, 1.95},
-			true, true, "+100.00% (p=0.008 n=5)", true, ""},
+			DecidedUTest, true, "+100.00% (p=0.008 n=5)", true, ""},
 		{"same distribution", []float64{1, 3, 5, 7, 9}, []float64{2, 4, 6, 8, 10},
-			true, false, "~ (p=0.690 n=5)", false, ""},
-		{"too few samples", []float64{1.00, 1.02, 0.98}, []float64{2.0, 2.1, 1.9},
-			true, false, "~ (p=0.100 n=3)", false, "need >= 4 samples to detect a difference at alpha level 0.05"},
+			DecidedUTest, false, "~ (p=0.690 n=5)", false, ""},
+		{"too few samples: decided on medians", []float64{1.00, 1.02, 0.98}, []float64{2.0, 2.1, 1.9},
+			DecidedMedians, false, "+100.00% (medians, n=3)", true, "n=3 cannot be tested at alpha 0.05: decided on medians; use --trials >= 4"},
+		{"too few samples, medians within the gate", []float64{1.00, 1.02, 0.98}, []float64{1.05, 1.06, 1.04},
+			DecidedMedians, false, "+5.00% (medians, n=3)", false, "n=3 cannot be tested at alpha 0.05"},
+		{"unequal sizes without power", []float64{1.00, 1.02, 0.98}, []float64{2.0, 2.1, 1.9, 2.05},
+			DecidedMedians, false, "+102.50% (medians, n=3+4)", true, "n=3+4 cannot be tested at alpha 0.05: decided on medians; use --trials >= 4"},
 		{"unequal sizes", []float64{1.00, 1.02, 0.98, 1.01, 0.99, 1.03}, []float64{2.0, 2.1, 1.9, 2.05},
-			true, true, "+101.49% (p=0.010 n=6+4)", true, ""},
+			DecidedUTest, true, "+101.49% (p=0.010 n=6+4)", true, ""},
 		{"one side single", []float64{1.0}, []float64{2.0, 2.1, 1.9},
-			false, false, "+100.00%", true, ""},
-		{"all equal", []float64{1, 1, 1}, []float64{1, 1, 1}, true, false, "0.00%", false, ""},
+			DecidedSingle, false, "+100.00%", true, ""},
+		{"all equal", []float64{1, 1, 1}, []float64{1, 1, 1}, DecidedMedians, false, "0.00%", false, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			r, err := Compare(fileOf("uniform", trials("optimistic", tt.base...)...), fileOf("uniform", trials("optimistic", tt.cur...)...),
 				Options{Gates: gates(t, "p99>+10%")})
 			if err != nil {
 				t.Fatal(err)
 			}
-			md := metricOf(t, r, "optimistic/expo/w8", "p99")
-			if md.Tested != tt.wantTested || md.Significant != tt.wantSig {
-				t.Errorf("tested %v significant %v (p=%v), want %v %v", md.Tested, md.Significant, md.P, tt.wantTested, tt.wantSig)
+			md := metricOf(t, r, "optimistic/expo/w8", "p99_ms")
+			if md.Decided != tt.wantDecided || md.Significant != tt.wantSig || md.Tested != (tt.wantDecided != DecidedSingle) {
+				t.Errorf("decided %s tested %v significant %v (p=%v), want %s %v", md.Decided, md.Tested, md.Significant, md.P, tt.wantDecided, tt.wantSig)
 			}
 			if got := changeText(md); got != tt.wantChange {
 				t.Errorf("change %q, want %q", got, tt.wantChange)
@@ -252,11 +278,176 @@ func TestCompareSignificance(t *testing.T) {
 			if tt.wantNoteSub != "" && !strings.Contains(strings.Join(notes, "\n"), tt.wantNoteSub) {
 				t.Errorf("notes %q lack %q", notes, tt.wantNoteSub)
 			}
+			if strings.Contains(strings.Join(notes, "\n"), "to detect a difference") && md.Decided == DecidedMedians {
+				t.Errorf("notes %q repeat benchmath's warning", notes)
+			}
 			// The other metrics are identical on both sides: never flagged.
-			if md := metricOf(t, r, "optimistic/expo/w8", "throughput"); !md.Equal || md.Significant || len(md.Notes) != 0 {
+			if md := metricOf(t, r, "optimistic/expo/w8", "throughput_ops_s"); !md.Equal || md.Significant || len(md.Notes) != 0 {
 				t.Errorf("constant throughput: %+v", md)
 			}
 		})
+	}
+}
+
+// TestGateDecision: a relative gate on a 10x latency regression and on an
+// unchanged metric, for 1, 3 and 5 trials per side at alpha 0.05 and 0.1.
+// Without the power to reach alpha (3 per side at 0.05) the medians
+// decide; with it, only a significant change fails.
+func TestGateDecision(t *testing.T) {
+	t.Parallel()
+	spread := func(center float64, n int) []float64 { // n values around center, all distinct
+		out := make([]float64, n)
+		for i := range out {
+			out[i] = center * (1 + 0.01*float64(i-n/2))
+		}
+		return out
+	}
+	tests := []struct {
+		n           int
+		alpha       float64
+		wantDecided Decision
+		wantMinP    float64
+	}{
+		{1, 0.05, DecidedSingle, 1},
+		{1, 0.1, DecidedSingle, 1},
+		{3, 0.05, DecidedMedians, 0.1},
+		{3, 0.1, DecidedUTest, 0.1}, // p = 0.10000000000000002 is p ≤ 0.1
+		{5, 0.05, DecidedUTest, 2.0 / 252},
+		{5, 0.1, DecidedUTest, 2.0 / 252},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("n=%d alpha=%v", tt.n, tt.alpha), func(t *testing.T) {
+			t.Parallel()
+			var b, n []results.Cell
+			for i, p99 := range spread(0.3, tt.n) {
+				v := base()
+				v.p99, v.tput = p99, 1000+float64(i)
+				b = append(b, cellOf("optimistic", "expo", 8, i+1, v))
+			}
+			for i, p99 := range spread(3, tt.n) {
+				v := base()
+				v.p99, v.tput = p99, 1000+float64(i)
+				n = append(n, cellOf("optimistic", "expo", 8, i+1, v))
+			}
+			r, err := Compare(fileOf("uniform", b...), fileOf("uniform", n...), Options{Alpha: tt.alpha, Gates: gates(t, "throughput<-50%,p99>+100%")})
+			if err != nil {
+				t.Fatal(err)
+			}
+			md := metricOf(t, r, "optimistic/expo/w8", "p99_ms")
+			if md.Decided != tt.wantDecided || math.Abs(md.MinP-tt.wantMinP) > 1e-12 {
+				t.Errorf("p99: decided %s, min p %v; want %s, %v", md.Decided, md.MinP, tt.wantDecided, tt.wantMinP)
+			}
+			f := r.Failed()
+			if len(f) != 1 || f[0].Gate.Metric != "p99_ms" || f[0].Decided != tt.wantDecided {
+				t.Fatalf("failures %v, want p99_ms > +100%% only, decided %s", f, tt.wantDecided)
+			}
+			if tp := metricOf(t, r, "optimistic/expo/w8", "throughput_ops_s"); tp.Failed != nil || tp.Delta != 0 || tp.Decided != tt.wantDecided {
+				t.Errorf("unchanged throughput: %+v", tp)
+			}
+			note := fmt.Sprintf("n=%d cannot be tested at alpha %v: decided on medians; use --trials >= 4", tt.n, tt.alpha)
+			for _, format := range Formats() {
+				out := string(render(t, r, format))
+				if got := strings.Contains(out, note); got != (tt.wantDecided == DecidedMedians) {
+					t.Errorf("%s: has the note %q: %v, want %v\n%s", format, note, got, !got, out)
+				}
+				if want := `"decided": "` + string(tt.wantDecided) + `"`; format == "json" && !strings.Contains(out, want) {
+					t.Errorf("json lacks %s", want)
+				}
+			}
+		})
+	}
+}
+
+// TestSignificanceAtTheBoundary: p is compared with alpha within a
+// relative 1e-9, so the U-test's 0.10000000000000002 for 3 against 3
+// separated trials is significant at 0.1, and 0.1 + 1e-6 is not.
+func TestSignificanceAtTheBoundary(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		p, alpha float64
+		want     bool
+	}{
+		{0.10000000000000002, 0.1, true},
+		{0.1, 0.1, true},
+		{0.1 + 1e-6, 0.1, false},
+		{0.05, 0.05, true},
+		{0.0500000001, 0.05, false},
+		{0.0079, 0.05, true},
+		{1, 0.05, false},
+	}
+	for _, tt := range tests {
+		if got := reaches(tt.p, tt.alpha); got != tt.want {
+			t.Errorf("reaches(%v, %v) = %v, want %v", tt.p, tt.alpha, got, tt.want)
+		}
+	}
+}
+
+func TestMinP(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		n1, n2 int
+		want   float64
+	}{
+		{0, 5, 1}, {1, 1, 1}, {1, 3, 0.5}, {2, 2, 1.0 / 3}, {3, 3, 0.1}, {3, 4, 2.0 / 35}, {4, 4, 2.0 / 70},
+		{5, 5, 2.0 / 252}, {6, 4, 2.0 / 210}, {9, 9, 4.113533525298231e-05}, {600, 600, 0},
+	}
+	for _, tt := range tests {
+		if got := MinP(tt.n1, tt.n2); math.Abs(got-tt.want) > 1e-15 {
+			t.Errorf("MinP(%d, %d) = %v, want %v", tt.n1, tt.n2, got, tt.want)
+		}
+	}
+	for _, tt := range []struct {
+		alpha float64
+		want  int
+	}{{0.05, 4}, {0.1, 3}, {0.01, 5}, {0.001, 7}, {1.0 / 3, 2}, {0.99, 2}, {0, 0}, {-1, 0}, {math.NaN(), 0}, {1e-300, 502}} {
+		if got := MinTrials(tt.alpha); got != tt.want {
+			t.Errorf("MinTrials(%v) = %d, want %d", tt.alpha, got, tt.want)
+		}
+	}
+}
+
+// TestGateOnAnyMetric: a gate on a metric the report does not show by
+// default adds its row, so every metric of the table can be gated.
+func TestGateOnAnyMetric(t *testing.T) {
+	t.Parallel()
+	b, n := cellOf("optimistic", "expo", 8, 0, base()), cellOf("optimistic", "expo", 8, 0, base())
+	b.LatencyMS.Max, n.LatencyMS.Max = 10, 30
+	n.Errors = map[string]int64{"timeout": 120}
+	for _, name := range Metrics() {
+		r, err := Compare(fileOf("uniform", b), fileOf("uniform", n), Options{Gates: gates(t, name+">-100")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		metricOf(t, r, "optimistic/expo/w8", name)
+	}
+	r, err := Compare(fileOf("uniform", b), fileOf("uniform", n), Options{Gates: gates(t, "max>+100%,error_ratio>0.005,cut_off>0,lww: p99>0")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range r.Failed() {
+		got = append(got, f.String())
+	}
+	want := []string{
+		"max_ms > +100%: optimistic/expo/w8: max_ms 10 → 30: +200.00%",
+		"error_ratio > 0.005: optimistic/expo/w8: error_ratio is 0.0100",
+		"cut_off > 0: optimistic/expo/w8: cut_off is 5",
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("failures\n%q\nwant\n%q", got, want)
+	}
+	if md := metricOf(t, r, "optimistic/expo/w8", "max_ms"); md.Label != "max (ms)" || md.Abs {
+		t.Errorf("max_ms row: %+v", md)
+	}
+	if !slices.Contains(r.Notes, `gate "lww: p99_ms > 0" checked no cell: no compared cell of strategy "lww"`) {
+		t.Errorf("notes %q do not say the lww gate checked nothing", r.Notes)
+	}
+	// A hand-made gate may use an alias; an unknown metric is an error.
+	if r, err := Compare(fileOf("uniform", b), fileOf("uniform", n), Options{Gates: []Gate{{Metric: "max", Op: ">", Kind: Relative, Value: 100}}}); err != nil || len(r.Failed()) != 1 {
+		t.Errorf("alias gate: %v, %v", r, err)
+	}
+	if _, err := Compare(fileOf("uniform", b), fileOf("uniform", n), Options{Gates: []Gate{{Metric: "latency", Op: ">"}}}); err == nil || !strings.Contains(err.Error(), `unknown metric "latency"`) {
+		t.Errorf("unknown gate metric: %v", err)
 	}
 }
 
@@ -272,7 +463,7 @@ func TestComparePlainGateWithTrials(t *testing.T) {
 		t.Fatal(err)
 	}
 	f := r.Failed()
-	if len(f) != 1 || f[0].String() != "lost_updates>0: optimistic/expo/w8: lost_updates is 1" {
+	if len(f) != 1 || f[0].String() != "lost_updates > 0: optimistic/expo/w8: lost_updates is 1" {
 		t.Errorf("failures %v", f)
 	}
 }
@@ -383,10 +574,11 @@ func TestRenderText(t *testing.T) {
 	out := render(t, report(t), "text")
 	golden(t, out)
 	for _, want := range []string{
-		"FAIL p99>+10%: optimistic/expo/w8: p99 1 → 2: +100.00% (p=0.008 n=5)",
-		"FAIL lost_updates>0: pessimistic/none/w8: lost_updates is 1",
+		"FAIL p99_ms > +10%: optimistic/expo/w8: p99_ms 1 → 2: +100.00% (p=0.008 n=5)",
+		"FAIL lost_updates > 0: pessimistic/none/w8: lost_updates is 1",
 		"only in base.json: lww/none/w8", "only in new.json: optimistic/none/w4",
-		"~ (p=0.100 n=3) ¹ ²", "² need >= 4 samples to detect a difference at alpha level 0.05",
+		"+150.00% (medians, n=3) ¹ ²", "² n=3 cannot be tested at alpha 0.05: decided on medians; use --trials >= 4",
+		"FAIL p99_ms > +10%: serializable/expo/w8: p99_ms 2 → 5: +150.00% (medians, n=3)",
 	} {
 		if !bytes.Contains(out, []byte(want)) {
 			t.Errorf("text report lacks %q", want)
@@ -398,7 +590,7 @@ func TestRenderMarkdown(t *testing.T) {
 	t.Parallel()
 	out := render(t, report(t), "markdown")
 	golden(t, out)
-	if !bytes.Contains(out, []byte("**+100.00% (p=0.008 n=5) ¹** ❌ `p99>+10%")) {
+	if !bytes.Contains(out, []byte("**+100.00% (p=0.008 n=5) ¹** ❌ `p99_ms > +10%")) {
 		t.Error("markdown report does not mark the failing p99 in bold with ❌")
 	}
 }
@@ -428,7 +620,7 @@ func TestRenderJSON(t *testing.T) {
 		t.Errorf("json: %+v", got)
 	}
 	p99 := got.Cells[0].Metrics[6]
-	if p99.Metric != "p99" || p99.P == nil || len(p99.Failed) != 1 || p99.Failed[0] != "p99>+10%" {
+	if p99.Metric != "p99_ms" || p99.P == nil || len(p99.Failed) != 1 || p99.Failed[0] != "p99_ms > +10%" {
 		t.Errorf("json p99: %+v", p99)
 	}
 }

@@ -31,8 +31,8 @@ func ExampleCompare() {
 	_, err = compare.ParseGates("p99>+10%,latency>5")
 	fmt.Println(err)
 	// Output:
-	// FAIL p99>+10%: optimistic/expo/w8: p99 5 → 6: +20.00%
-	// gate "latency>5": unknown metric "latency" (allowed: throughput, attempts, conflict_ratio, retries, p50, p90, p99, p999, give_ups, errors, lost_updates)
+	// FAIL p99_ms > +10%: optimistic/expo/w8: p99_ms 5 → 6: +20.00%
+	// gate "latency>5": unknown metric "latency" (allowed: throughput_ops_s, attempts_s, conflict_ratio, success_rate, amplification, retries_mean, retries_p99, p50_ms, p90_ms, p99_ms, p999_ms, max_ms, mean_ms, give_ups, errors, error_ratio, lost_updates, stale_writes_rejected, cut_off)
 }
 
 func ExampleReport_Render() {
@@ -67,16 +67,43 @@ func ExampleReport_Render() {
 }
 
 func ExampleParseGates() {
-	gates, err := compare.ParseGates("throughput<-5%, conflict_ratio>+0.02, lost_updates>0")
+	gates, err := compare.ParseGates("throughput<-5%, conflict_ratio>+0.02, lost_updates>0, optimistic: max>+50%")
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
 	for _, g := range gates {
-		fmt.Println(g)
+		fmt.Printf("%-32s %s\n", g, g.Kind)
 	}
 	// Output:
-	// throughput<-5%
-	// conflict_ratio>+0.02
-	// lost_updates>0
+	// throughput_ops_s < -5%           relative
+	// conflict_ratio > +0.02           absolute
+	// lost_updates > 0                 plain
+	// optimistic: max_ms > +50%        relative
+}
+
+// With three trials per side the U-test can never reach p ≤ 0.05, so the
+// change of the medians decides, and the report says so.
+func ExampleCompare_medians() {
+	file := func(p99s ...float64) *results.File {
+		f := &results.File{Scenario: results.Scenario{"distribution": "uniform"}}
+		for i, p99 := range p99s {
+			f.Cells = append(f.Cells, results.Cell{Driver: "memory", Strategy: "optimistic", Backoff: "expo", Writers: 8, Trial: i + 1,
+				ThroughputOpsS: 1000, LatencyMS: results.Latency{P99: p99}})
+		}
+		return f
+	}
+	gates, _ := compare.ParseGates("p99>+100%")
+	r, err := compare.Compare(file(0.3, 0.31, 0.29), file(3, 3.1, 2.9), compare.Options{Gates: gates})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, f := range r.Failed() {
+		fmt.Println("FAIL", f)
+	}
+	fmt.Println(r.Notes[len(r.Notes)-1])
+	// Output:
+	// FAIL p99_ms > +100%: optimistic/expo/w8: p99_ms 0.300 → 3: +900.00% (medians, n=3)
+	// n=3 cannot be tested at alpha 0.05: decided on medians; use --trials >= 4
 }

@@ -96,7 +96,8 @@ func summaryText(s Summary) string {
 }
 
 // changeText is the change column: "+10.57%", "+0.0200 (+13.2%)",
-// "-10.57% (p=0.008 n=5)", "~ (p=0.400 n=3)", "0".
+// "-10.57% (p=0.008 n=5)", "~ (p=0.400 n=3)", "+150.00% (medians, n=3)",
+// "0".
 func changeText(md MetricDiff) string {
 	var s string
 	switch {
@@ -104,7 +105,7 @@ func changeText(md MetricDiff) string {
 		s = "0"
 	case md.Equal:
 		s = "0.00%"
-	case md.Tested && !md.Significant:
+	case md.Decided == DecidedUTest && !md.Significant:
 		return "~ (" + md.Compared + ")"
 	case md.Abs || md.Base.Center == 0:
 		s = signedNum(md.Delta)
@@ -114,7 +115,11 @@ func changeText(md MetricDiff) string {
 	default:
 		s = pct(md.Rel)
 	}
-	if md.Tested && !md.Equal {
+	switch {
+	case md.Equal:
+	case md.Decided == DecidedMedians:
+		s += " (medians, " + sizes(md.Base.N, md.New.N) + ")"
+	case md.Tested:
 		s += " (" + md.Compared + ")"
 	}
 	return s
@@ -366,7 +371,9 @@ type (
 		Change      string      `json:"change"`
 		Tested      bool        `json:"tested"`
 		P           *float64    `json:"p,omitempty"`
+		MinP        *float64    `json:"min_p,omitempty"`
 		Significant bool        `json:"significant"`
+		Decided     string      `json:"decided"`
 		Notes       []string    `json:"notes,omitempty"`
 		NotGated    string      `json:"not_gated,omitempty"`
 		Failed      []string    `json:"failed_gates,omitempty"`
@@ -383,6 +390,7 @@ type (
 		Base    float64 `json:"base"`
 		New     float64 `json:"new"`
 		Change  string  `json:"change"`
+		Decided string  `json:"decided"`
 		Message string  `json:"message"`
 	}
 )
@@ -412,10 +420,10 @@ func (r *Report) renderJSON(w io.Writer) error {
 		for _, md := range cd.Metrics {
 			jm := jsonMetric{
 				Metric: md.Metric, Base: jsonSum(md.Base), New: jsonSum(md.New), Delta: md.Delta, Rel: finite(md.Rel),
-				Change: changeText(md), Tested: md.Tested, Significant: md.Significant, NotGated: md.NotGated,
+				Change: changeText(md), Tested: md.Tested, Significant: md.Significant, Decided: string(md.Decided), NotGated: md.NotGated,
 			}
 			if md.Tested {
-				jm.P = finite(md.P)
+				jm.P, jm.MinP = finite(md.P), finite(md.MinP)
 			}
 			for _, n := range md.Notes {
 				jm.Notes = append(jm.Notes, r.Notes[n])
@@ -435,7 +443,7 @@ func (r *Report) renderJSON(w io.Writer) error {
 	}
 	for _, f := range r.failures {
 		out.Failures = append(out.Failures, jsonFailure{Gate: f.Gate.String(), Cell: f.Cell, Metric: f.Metric,
-			Base: f.Base, New: f.New, Change: f.Change, Message: f.String()})
+			Base: f.Base, New: f.New, Change: f.Change, Decided: string(f.Decided), Message: f.String()})
 	}
 	enc := json.NewEncoder(&errWriter{w: w})
 	enc.SetIndent("", "  ")

@@ -17,33 +17,40 @@ func TestParse(t *testing.T) {
 		want    Threshold
 		wantErr string // substring; "" = no error
 	}{
-		{expr: "p99_ms < 50", want: Threshold{Metric: "p99_ms", Op: LT, Limit: 50}},
-		{expr: "conflict_ratio<0.05", want: Threshold{Metric: "conflict_ratio", Op: LT, Limit: 0.05}},
-		{expr: "  success_rate >= 0.999 ", want: Threshold{Metric: "success_rate", Op: GE, Limit: 0.999}},
-		{expr: "lost_updates == 0", want: Threshold{Metric: "lost_updates", Op: EQ, Limit: 0}},
-		{expr: "errors != 3", want: Threshold{Metric: "errors", Op: NE, Limit: 3}},
-		{expr: "throughput_ops_s > 1e3", want: Threshold{Metric: "throughput_ops_s", Op: GT, Limit: 1000}},
-		{expr: "p999_ms <= 250.5", want: Threshold{Metric: "p999_ms", Op: LE, Limit: 250.5}},
-		{expr: "retries_mean > -1", want: Threshold{Metric: "retries_mean", Op: GT, Limit: -1}},
-		{expr: "optimistic: p99_ms < 20", want: Threshold{Strategy: "optimistic", Metric: "p99_ms", Op: LT, Limit: 20}},
-		{expr: "lease:stale_writes_rejected>=1", want: Threshold{Strategy: "lease", Metric: "stale_writes_rejected", Op: GE, Limit: 1}},
+		{expr: "p99_ms < 50", want: Threshold{Metric: "p99_ms", Op: LT, Value: 50}},
+		{expr: "conflict_ratio<0.05", want: Threshold{Metric: "conflict_ratio", Op: LT, Value: 0.05}},
+		{expr: "  success_rate >= 0.999 ", want: Threshold{Metric: "success_rate", Op: GE, Value: 0.999}},
+		{expr: "lost_updates == 0", want: Threshold{Metric: "lost_updates", Op: EQ, Value: 0}},
+		{expr: "errors != 3", want: Threshold{Metric: "errors", Op: NE, Value: 3}},
+		{expr: "throughput_ops_s > 1e3", want: Threshold{Metric: "throughput_ops_s", Op: GT, Value: 1000}},
+		{expr: "p999_ms <= 250.5", want: Threshold{Metric: "p999_ms", Op: LE, Value: 250.5}},
+		{expr: "optimistic: p99_ms < 20", want: Threshold{Scope: "optimistic", Metric: "p99_ms", Op: LT, Value: 20}},
+		{expr: "lease:stale_writes_rejected>=1", want: Threshold{Scope: "lease", Metric: "stale_writes_rejected", Op: GE, Value: 1}},
+		{expr: "p99 < 50", want: Threshold{Metric: "p99_ms", Op: LT, Value: 50}}, // an alias: the canonical name is kept
+		{expr: "throughput > 100", want: Threshold{Metric: "throughput_ops_s", Op: GT, Value: 100}},
+		{expr: "error_ratio < 0.01", want: Threshold{Metric: "error_ratio", Op: LT, Value: 0.01}},
+		{expr: "cut_off == 0", want: Threshold{Metric: "cut_off", Op: EQ, Value: 0}},
 
 		{expr: "", wantErr: `threshold "": empty expression`},
-		{expr: "p99 < 50", wantErr: `threshold "p99 < 50": unknown metric "p99" (allowed: throughput_ops_s, attempts_s,`},
-		{expr: "p99_ms 50", wantErr: `threshold "p99_ms 50": no operator (allowed: <, <=, >, >=, ==, !=)`},
+		{expr: "p98_ms < 50", wantErr: `threshold "p98_ms < 50": unknown metric "p98_ms" (allowed: throughput_ops_s, attempts_s,`},
+		{expr: "p99_ms 50", wantErr: `threshold "p99_ms 50": want METRIC OP VALUE with OP one of <, <=, >, >=, ==, != (no operator)`},
 		{expr: "p99_ms = 50", wantErr: `unknown operator "="`},
 		{expr: "p99_ms => 50", wantErr: `unknown operator "=>"`},
 		{expr: "p99_ms << 50", wantErr: `unknown operator "<<"`},
 		{expr: "p99_ms < 50ms", wantErr: `want a number after <, got "50ms"`},
-		{expr: "p99_ms <", wantErr: `missing number after <`},
-		{expr: "< 5", wantErr: `missing metric before <`},
+		{expr: "p99_ms <", wantErr: `want a number after <, got ""`},
+		{expr: "< 5", wantErr: `unknown metric ""`},
 		{expr: "p99_ms < NaN", wantErr: `want a number after <, got "NaN"`},
 		{expr: "p99_ms < +Inf", wantErr: `want a number after <`},
-		{expr: ": p99_ms < 5", wantErr: `want STRATEGY: METRIC OP NUMBER, got strategy ""`},
+		{expr: "p99_ms < 1e999", wantErr: `want a number after <`},
+		{expr: ": p99_ms < 5", wantErr: `want STRATEGY: METRIC OP VALUE, got strategy ""`},
 		{expr: "p99_ms < 5: optimistic", wantErr: `got strategy "p99_ms < 5"`},
+		{expr: "p99_ms < +10%", wantErr: `threshold "p99_ms < +10%": +10% is a relative change (a value with a sign or a %), only for compare --fail-on; a threshold takes a plain number, e.g. p99_ms < 50`},
+		{expr: "retries_mean > -1", wantErr: `-1 is an absolute change (a value with a sign or a %), only for compare --fail-on`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.expr, func(t *testing.T) {
+			t.Parallel()
 			got, err := Parse(tt.expr)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
@@ -70,7 +77,7 @@ func TestParse(t *testing.T) {
 
 func TestUnknownMetricListsAllowed(t *testing.T) {
 	t.Parallel()
-	_, err := Parse("p99 < 50")
+	_, err := Parse("p98 < 50")
 	if err == nil {
 		t.Fatal("no error")
 	}
@@ -84,7 +91,7 @@ func TestUnknownMetricListsAllowed(t *testing.T) {
 func TestParseAll(t *testing.T) {
 	t.Parallel()
 	ts, err := ParseAll([]string{"p99_ms < 50", "optimistic: lost_updates == 0"})
-	if err != nil || len(ts) != 2 || ts[1].Strategy != "optimistic" {
+	if err != nil || len(ts) != 2 || ts[1].Scope != "optimistic" {
 		t.Fatalf("ParseAll = %+v, %v", ts, err)
 	}
 	if _, err := ParseAll([]string{"p99_ms < 50", "p42_ms < 1"}); err == nil || !strings.Contains(err.Error(), `"p42_ms < 1"`) {
@@ -138,7 +145,7 @@ func TestOpHolds(t *testing.T) {
 
 func testCell() *results.Cell {
 	return &results.Cell{
-		Strategy: "optimistic", Backoff: "expo", Writers: 16,
+		Strategy: "optimistic", Backoff: "expo", Writers: 16, Attempts: 15000,
 		ThroughputOpsS: 1234.5, AttemptsS: 1500, ConflictRatio: 0.177, SuccessRate: 0.9995, Amplification: 1.215,
 		RetriesPerOp:        results.Retries{Mean: 0.215, P99: 3, Max: 9},
 		LatencyMS:           results.Latency{P50: 1.2, P90: 4.5, P99: 73.2, P999: 120, Max: 300, Mean: 2.5},
@@ -156,7 +163,7 @@ func TestValue(t *testing.T) {
 		"throughput_ops_s": 1234.5, "attempts_s": 1500, "conflict_ratio": 0.177, "success_rate": 0.9995,
 		"amplification": 1.215, "retries_mean": 0.215, "retries_p99": 3,
 		"p50_ms": 1.2, "p90_ms": 4.5, "p99_ms": 73.2, "p999_ms": 120, "max_ms": 300, "mean_ms": 2.5,
-		"give_ups": 3, "errors": 5, "lost_updates": 3, "stale_writes_rejected": 6,
+		"give_ups": 3, "errors": 5, "error_ratio": 5.0 / 15000, "lost_updates": 3, "stale_writes_rejected": 6, "cut_off": 7,
 	}
 	if len(want) != len(Metrics()) {
 		t.Fatalf("test covers %d metrics, there are %d", len(want), len(Metrics()))
@@ -166,6 +173,9 @@ func TestValue(t *testing.T) {
 		if err != nil || got != want[m] {
 			t.Errorf("Value(%s) = %v, %v; want %v", m, got, err, want[m])
 		}
+	}
+	if got, err := Value("p99", c); err != nil || got != 73.2 {
+		t.Errorf("Value(p99) = %v, %v; want 73.2 (an alias)", got, err)
 	}
 	if _, err := Value("p42_ms", c); err == nil || !strings.Contains(err.Error(), `unknown metric "p42_ms" (allowed: throughput_ops_s`) {
 		t.Errorf("Value(unknown) error = %v", err)
@@ -230,9 +240,14 @@ func TestEvaluate(t *testing.T) {
 		t.Errorf("Evaluate(nil) = %v", got)
 	}
 	// A hand-made threshold on an unknown metric fails rather than passes.
-	got := Evaluate([]Threshold{{Metric: "p42_ms", Op: LT, Limit: 1}}, testCell())
+	got := Evaluate([]Threshold{{Metric: "p42_ms", Op: LT, Value: 1}}, testCell())
 	if len(got) != 1 || got[0].Pass {
 		t.Errorf("unknown metric: %+v", got)
+	}
+	// So does a change, which only a gate can judge.
+	got = Evaluate([]Threshold{{Metric: "p99_ms", Op: LT, Kind: Relative, Value: 1e9}}, testCell())
+	if len(got) != 1 || got[0].Pass {
+		t.Errorf("relative threshold: %+v", got)
 	}
 }
 
@@ -246,12 +261,12 @@ func ExampleEvaluate() {
 	for _, r := range Evaluate(ts, c) {
 		fmt.Printf("%s: got %v, pass %v\n", r.Expr, r.Value, r.Pass)
 	}
-	_, err = Parse("p99 < 20")
-	fmt.Println(err != nil)
+	_, err = Parse("p99 < +10%")
+	fmt.Println(err)
 	// Output:
 	// optimistic: p99_ms < 20: got 25.5, pass false
 	// lost_updates == 0: got 0, pass true
-	// true
+	// threshold "p99 < +10%": +10% is a relative change (a value with a sign or a %), only for compare --fail-on; a threshold takes a plain number, e.g. p99_ms < 50
 }
 
 func BenchmarkEvaluate(b *testing.B) {

@@ -9,16 +9,20 @@ import (
 
 	"github.com/occbench/occbench/compare"
 	"github.com/occbench/occbench/results"
+	"github.com/occbench/occbench/threshold"
 )
 
 // compareCmd compares two results files. Exit codes: 0 no regression, 1
-// a --fail-on gate failed (each named on stderr), 2 bad input.
+// a --fail-on gate failed (each named on stderr), 2 bad input. With too
+// few trials for the U-test to reach --alpha, gates are decided on the
+// medians (never passed for lack of power).
 func compareCmd(args []string, stdout, stderr io.Writer) (int, error) {
 	fs := flag.NewFlagSet("occbench compare", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	failOn := fs.String("fail-on", "", "regression gates, comma separated: METRIC<VALUE or METRIC>VALUE with VALUE +N% (relative), +N (absolute) or N (the new value), e.g. 'throughput<-5%,p99>+10%,lost_updates>0'; metrics: "+strings.Join(compare.Metrics(), ", "))
+	failOn := fs.String("fail-on", "", "regression gates, comma separated: [STRATEGY:] METRIC OP VALUE with OP one of < <= > >= == != and VALUE +N% or -N% (relative change), +N or -N (absolute change) or N (the new value), "+
+		"e.g. 'throughput<-5%,p99>+10%,lost_updates>0'; metrics: "+strings.Join(compare.Metrics(), ", ")+" (short: "+strings.Join(threshold.Aliases(), ", ")+")")
 	format := fs.String("format", "text", "output format: "+strings.Join(compare.Formats(), ", "))
-	alpha := fs.Float64("alpha", compare.DefaultAlpha, "significance level of the Mann-Whitney U-test over trials")
+	alpha := fs.Float64("alpha", compare.DefaultAlpha, "significance level of the Mann-Whitney U-test over trials (with too few trials to reach it, the medians decide)")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: occbench compare BASE.json NEW.json [--fail-on GATES] [--format text|markdown|json] [--alpha 0.05]\n\nflags:")
 		fs.PrintDefaults()
