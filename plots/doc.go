@@ -1,9 +1,11 @@
 // Package plots draws the charts of an occbench results file with
 // gonum.org/v1/plot.
 //
-// All returns every chart of a file; WriteDir writes them as PNG and SVG
-// files; SVG renders one chart for embedding in an HTML page (package
-// report does that).
+// All returns every chart of a file; Charts draws them one at a time, so
+// that a caller can render each and let it go (a large file's charts do
+// not fit in memory together); WriteDir writes them as PNG and SVG files,
+// one at a time; SVG renders one chart for embedding in an HTML page
+// (package report does that).
 //
 // # Charts
 //

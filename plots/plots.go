@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"iter"
 	"os"
 	"path/filepath"
 
@@ -43,44 +44,120 @@ const (
 // timeseries and timeseries-p99 charts. A chart without data (a cell with
 // no committed op has no spectrum) is left out, so a file whose cells
 // were all skipped has no charts. It fails on a histogram that does not
-// decode.
+// decode. All holds every chart at once; Charts draws them one at a time.
 func All(f *results.File) ([]Plot, error) {
+	cs, err := NewCharts(f)
+	if err != nil {
+		return nil, err
+	}
+	var out []Plot
+	for p, err := range cs.Sweeps() {
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	for _, id := range cs.Cells() {
+		ps, err := cs.Cell(id)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ps...)
+	}
+	return out, nil
+}
+
+// Charts draws the charts of a results file one at a time, so that a
+// caller can render each and let it go: the charts of a large file do not
+// fit in memory together. It holds the file's cells, grouped, and
+// decodes a cell's histograms only while drawing its charts. Its charts
+// are All's, in All's order: Sweeps, then Cell for each of Cells.
+type Charts struct {
+	m    *model
+	byID map[string][]cellKey // several when names collide ("a b", "a-b")
+	ids  []string             // m.order's ids, each once
+}
+
+// NewCharts digests f for plotting.
+func NewCharts(f *results.File) (*Charts, error) {
 	if f == nil {
 		return nil, errors.New("plots: nil results file")
 	}
 	m := newModel(f)
-	if len(m.order) == 0 {
-		return nil, nil
+	cs := &Charts{m: m, byID: make(map[string][]cellKey, len(m.order))}
+	for _, k := range m.order {
+		id := m.cellID(k)
+		if _, dup := cs.byID[id]; !dup {
+			cs.ids = append(cs.ids, id)
+		}
+		cs.byID[id] = append(cs.byID[id], k)
+	}
+	return cs, nil
+}
+
+// Sweeps yields the sweep charts (throughput, conflicts, latency,
+// spectrum-w<N> for each writer count), each drawn when the loop asks for
+// it. After an error it yields nothing more.
+func (cs *Charts) Sweeps() iter.Seq2[Plot, error] {
+	return func(yield func(Plot, error) bool) {
+		m := cs.m
+		if len(m.order) == 0 {
+			return
+		}
+		for _, s := range []struct {
+			name, title string
+			build       func(*model) (*plot.Plot, error)
+		}{
+			{"throughput", "Throughput vs writers", throughputPlot},
+			{"conflicts", "Conflict ratio vs writers", conflictPlot},
+			{"latency", "Op latency vs writers", latencyPlot},
+		} {
+			p, err := s.build(m)
+			if err != nil {
+				yield(Plot{}, fmt.Errorf("plots: %s: %w", s.name, err))
+				return
+			}
+			if p != nil {
+				p.Title.Text = s.title
+				if !yield(Plot{Name: s.name, Title: s.title, P: p}, nil) {
+					return
+				}
+			}
+		}
+		for _, w := range m.writers {
+			p, err := spectrumSweepPlot(m, w)
+			if err != nil {
+				yield(Plot{}, fmt.Errorf("plots: %w", err))
+				return
+			}
+			if p != nil && !yield(*p, nil) {
+				return
+			}
+		}
+	}
+}
+
+// Cells returns the ids of the cells that have charts (those that ran,
+// trials together), in file order of first appearance: the ids CellIDs
+// gives.
+func (cs *Charts) Cells() []string { return cs.ids }
+
+// Cell returns the charts of the cell id (see CellIDs): spectrum,
+// attempts, timeseries and timeseries-p99, each when the cell has the
+// data. It fails on an unknown id and on a histogram that does not
+// decode, naming the cell and the outcome.
+func (cs *Charts) Cell(id string) ([]Plot, error) {
+	keys, ok := cs.byID[id]
+	if !ok {
+		return nil, fmt.Errorf("plots: no cell %q", id)
 	}
 	var out []Plot
-	for _, s := range []struct {
-		name, title string
-		build       func(*model) (*plot.Plot, error)
-	}{
-		{"throughput", "Throughput vs writers", throughputPlot},
-		{"conflicts", "Conflict ratio vs writers", conflictPlot},
-		{"latency", "Op latency vs writers", latencyPlot},
-	} {
-		p, err := s.build(m)
-		if err != nil {
-			return nil, fmt.Errorf("plots: %s: %w", s.name, err)
-		}
-		if p != nil {
-			p.Title.Text = s.title
-			out = append(out, Plot{Name: s.name, Title: s.title, P: p})
-		}
-	}
-	sp, err := spectrumSweepPlots(m)
-	if err != nil {
-		return nil, fmt.Errorf("plots: %w", err)
-	}
-	out = append(out, sp...)
-	for _, k := range m.order {
-		cp, err := cellPlots(m, k)
+	for _, k := range keys {
+		ps, err := cellPlots(cs.m, k)
 		if err != nil {
 			return nil, fmt.Errorf("plots: %w", err)
 		}
-		out = append(out, cp...)
+		out = append(out, ps...)
 	}
 	return out, nil
 }
@@ -117,7 +194,7 @@ func WriteDir(f *results.File, dir string, formats ...string) ([]string, error) 
 			return nil, fmt.Errorf("plots: format %q: unknown (allowed: %s, %s)", fm, FormatPNG, FormatSVG)
 		}
 	}
-	ps, err := All(f)
+	cs, err := NewCharts(f)
 	if err != nil {
 		return nil, err
 	}
@@ -125,9 +202,10 @@ func WriteDir(f *results.File, dir string, formats ...string) ([]string, error) 
 		return nil, fmt.Errorf("plots: %w", err)
 	}
 	var paths []string
-	for _, p := range ps {
+	write := func(p Plot) error {
 		for _, fm := range formats {
 			var b []byte
+			var err error
 			switch fm {
 			case FormatPNG:
 				b, err = PNG(p, DefaultWidth, DefaultHeight)
@@ -135,13 +213,33 @@ func WriteDir(f *results.File, dir string, formats ...string) ([]string, error) 
 				b, err = SVG(p, DefaultWidth, DefaultHeight)
 			}
 			if err != nil {
-				return paths, err
+				return err
 			}
 			path := filepath.Join(dir, p.Name+"."+fm)
 			if err := os.WriteFile(path, b, 0o644); err != nil {
-				return paths, fmt.Errorf("plots: %w", err)
+				return fmt.Errorf("plots: %w", err)
 			}
 			paths = append(paths, path)
+		}
+		return nil
+	}
+	for p, err := range cs.Sweeps() {
+		if err != nil {
+			return paths, err
+		}
+		if err := write(p); err != nil {
+			return paths, err
+		}
+	}
+	for _, id := range cs.Cells() {
+		ps, err := cs.Cell(id)
+		if err != nil {
+			return paths, err
+		}
+		for _, p := range ps {
+			if err := write(p); err != nil {
+				return paths, err
+			}
 		}
 	}
 	return paths, nil

@@ -557,3 +557,91 @@ func TestRenderErrors(t *testing.T) {
 		t.Errorf("SVG of a chart gonum cannot draw: error %v", err)
 	}
 }
+
+func TestCharts(t *testing.T) {
+	t.Parallel()
+	f := testFile(t, 2)
+	all, err := All(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs, err := NewCharts(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for p, err := range cs.Sweeps() {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Cell != "" {
+			t.Errorf("sweep chart %s has cell %q", p.Name, p.Cell)
+		}
+		names = append(names, p.Name)
+	}
+	var ids []string
+	for _, id := range CellIDs(f) {
+		if id != "" && !slices.Contains(ids, id) {
+			ids = append(ids, id)
+		}
+	}
+	if !slices.Equal(cs.Cells(), ids) {
+		t.Errorf("Cells() = %q, want CellIDs's, once each: %q", cs.Cells(), ids)
+	}
+	for _, id := range cs.Cells() {
+		ps, err := cs.Cell(id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range ps {
+			if p.Cell != id {
+				t.Errorf("chart %s of cell %s has cell %q", p.Name, id, p.Cell)
+			}
+			names = append(names, p.Name)
+		}
+	}
+	var want []string
+	for _, p := range all {
+		want = append(want, p.Name)
+	}
+	if !slices.Equal(names, want) {
+		t.Errorf("Charts draws\n%q\nAll draws\n%q", names, want)
+	}
+	if _, err := cs.Cell("no-such-cell"); err == nil {
+		t.Error("Cell of an unknown id: no error")
+	}
+	// Leaving the loop early stops the drawing.
+	n := 0
+	for range cs.Sweeps() {
+		n++
+		break
+	}
+	if n != 1 {
+		t.Errorf("%d sweep charts before break", n)
+	}
+	if _, err := NewCharts(nil); err == nil {
+		t.Error("NewCharts(nil): no error")
+	}
+}
+
+func TestChartsBadHistogram(t *testing.T) {
+	t.Parallel()
+	f := testFile(t, 1)
+	f.Cells[0].Histograms[results.HistCommitted] = "bm90IGEgaGlzdG9ncmFt"
+	cs, err := NewCharts(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var last error
+	n := 0
+	for _, err := range cs.Sweeps() {
+		n++
+		last = err
+	}
+	if last == nil || !strings.Contains(last.Error(), "histograms: committed") {
+		t.Errorf("last of %d sweep results: error %v, want one naming the histogram", n, last)
+	}
+	if _, err := cs.Cell(cs.Cells()[0]); err == nil || !strings.Contains(err.Error(), "histograms: committed") {
+		t.Errorf("Cell: error %v", err)
+	}
+}

@@ -187,47 +187,43 @@ func latencyPlot(m *model) (*plot.Plot, error) {
 		})
 }
 
-// spectrumSweepPlots draw, for each writer count, the committed latency
-// spectrum of every series.
-func spectrumSweepPlots(m *model) ([]Plot, error) {
-	var out []Plot
-	for _, w := range m.writers {
-		wl := "writers"
-		if w == 1 {
-			wl = "writer"
-		}
-		title := fmt.Sprintf("Op latency by percentile, %d %s", w, wl)
-		p := newPlot(title, "percentile", "latency (ms, log scale)")
-		r := newYRange()
-		xmax := 1.0
-		for _, s := range m.series {
-			k := cellKey{s, w}
-			if _, ok := m.cells[k]; !ok {
-				continue
-			}
-			h, err := m.histogram(k, results.HistCommitted)
-			if err != nil {
-				return nil, err
-			}
-			pts := spectrum(h, usPerMS)
-			if len(pts) == 0 {
-				continue
-			}
-			for _, pt := range pts {
-				r.lo, r.hi = min(r.lo, pt.Y), max(r.hi, pt.Y)
-				xmax = max(xmax, pt.X)
-			}
-			c := m.colourOf(s)
-			l := line(logYs(pts), c, nil)
-			p.Add(l)
-			p.Legend.Add(m.label(s), l)
-		}
-		if r.empty() {
+// spectrumSweepPlot draws the committed latency spectrum of every series
+// at w writers; nil when none has one.
+func spectrumSweepPlot(m *model, w int) (*Plot, error) {
+	wl := "writers"
+	if w == 1 {
+		wl = "writer"
+	}
+	title := fmt.Sprintf("Op latency by percentile, %d %s", w, wl)
+	p := newPlot(title, "percentile", "latency (ms, log scale)")
+	r := newYRange()
+	xmax := 1.0
+	for _, s := range m.series {
+		k := cellKey{s, w}
+		if _, ok := m.cells[k]; !ok {
 			continue
 		}
-		setNines(p, xmax)
-		setLogY(p, r.lo, r.hi, trimFloat)
-		out = append(out, Plot{Name: "spectrum-w" + strconv.Itoa(w), Title: title, P: p})
+		h, err := m.histogram(k, results.HistCommitted)
+		if err != nil {
+			return nil, err
+		}
+		pts := spectrum(h, usPerMS)
+		if len(pts) == 0 {
+			continue
+		}
+		for _, pt := range pts {
+			r.lo, r.hi = min(r.lo, pt.Y), max(r.hi, pt.Y)
+			xmax = max(xmax, pt.X)
+		}
+		c := m.colourOf(s)
+		l := line(logYs(pts), c, nil)
+		p.Add(l)
+		p.Legend.Add(m.label(s), l)
 	}
-	return out, nil
+	if r.empty() {
+		return nil, nil
+	}
+	setNines(p, xmax)
+	setLogY(p, r.lo, r.hi, trimFloat)
+	return &Plot{Name: "spectrum-w" + strconv.Itoa(w), Title: title, P: p}, nil
 }

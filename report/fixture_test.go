@@ -1,6 +1,10 @@
 package report
 
 import (
+	"bytes"
+	"compress/zlib"
+	"encoding/base64"
+	"encoding/binary"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -23,6 +27,45 @@ func encode(t testing.TB, values ...int64) string {
 		t.Fatal(err)
 	}
 	return s
+}
+
+// bomb48 returns a stored histogram of 48 bytes (64 in base64) that
+// hdrhistogram-go's Decode would give 49 MB: 1, 2 and 3 ms recorded once
+// each, over 1 … 2⁶³−1 µs at 5 significant figures.
+func bomb48(t testing.TB) string {
+	t.Helper()
+	zz := func(b []byte, v int64) []byte { return binary.AppendUvarint(b, uint64(v<<1^v>>63)) }
+	var payload []byte
+	payload = zz(payload, -1000) // indexes 0 … 999 are 0; below 2¹⁸ a value is its index
+	payload = zz(payload, 1)     // 1000
+	payload = zz(payload, -999)
+	payload = zz(payload, 1) // 2000
+	payload = zz(payload, -999)
+	payload = zz(payload, 1) // 3000
+	var inner bytes.Buffer
+	for _, v := range []any{int32(0x1c849313), int32(len(payload)), int32(0), int32(5), int64(1), int64(math.MaxInt64), float64(1)} {
+		_ = binary.Write(&inner, binary.BigEndian, v)
+	}
+	inner.Write(payload)
+	var z bytes.Buffer
+	zw, err := zlib.NewWriterLevel(&z, zlib.BestCompression)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := zw.Write(inner.Bytes()); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	var raw bytes.Buffer
+	_ = binary.Write(&raw, binary.BigEndian, int32(0x1c849314))
+	_ = binary.Write(&raw, binary.BigEndian, int32(z.Len()))
+	raw.Write(z.Bytes())
+	if raw.Len() != 48 {
+		t.Fatalf("crafted histogram is %d bytes, want 48", raw.Len())
+	}
+	return base64.StdEncoding.EncodeToString(raw.Bytes())
 }
 
 // cellOpt adjusts a fixture cell.

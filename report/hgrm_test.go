@@ -237,6 +237,11 @@ func TestHGRMErrors(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "cell optimistic/none/w8: histograms: committed") {
 		t.Errorf("corrupt histogram: error %v", err)
 	}
+	f.Cells[2].Histograms[results.HistCommitted] = bomb48(t)
+	err = HGRM(&bytes.Buffer{}, f)
+	if want := "report: hgrm: cell optimistic/none/w8: histograms: committed: histogram: decode: refused: 5 significant figures"; err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("49 MB histogram: error %v, want %s…", err, want)
+	}
 	h := results.NewHistogram()
 	for _, scale := range []float64{0, -1, math.NaN(), math.Inf(1)} {
 		if err := PercentileDistribution(&bytes.Buffer{}, h, scale); err == nil {

@@ -1,11 +1,12 @@
 package report
 
 import (
-	"bytes"
+	"bufio"
 	"errors"
 	"fmt"
 	"html/template"
 	"io"
+	"iter"
 	"maps"
 	"regexp"
 	"slices"
@@ -24,23 +25,131 @@ const (
 	chartH = plots.DefaultHeight
 )
 
+// Limits of the HTML report. A cell's four charts take some 45 KB of
+// page and 20 ms to draw, so a page with every chart of a 30,000-cell
+// sweep would be over a gigabyte that no browser opens.
+const (
+	// MaxCells is the most cells HTML reports: a larger file is refused
+	// (the text, markdown and CSV reports read any size). Each cell that
+	// ran costs a summary row and a section of counts, some 4 KB of page.
+	MaxCells = 50_000
+	// MaxChartedCells is the most cells (trials together) whose section
+	// has charts: those with unexpected lost updates first, then in file
+	// order. The page says how many were left uncharted; their sections
+	// keep their counts, and the sweep charts cover every cell. occbench
+	// plot writes every chart as files.
+	MaxChartedCells = 200
+)
+
 // HTML writes f as one self-contained HTML document (see the package
-// documentation). It fails when a chart cannot be drawn and on the write
-// error.
+// documentation). It draws and writes one chart at a time, so that its
+// memory does not grow with the number of charts, and refuses a file of
+// more than MaxCells cells. It fails when a chart cannot be drawn, naming
+// the cell and outcome of a histogram that does not decode, and on the
+// write error; what it wrote by then is an incomplete page.
 func HTML(w io.Writer, f *results.File) error {
+	return writeHTML(w, f, limits{cells: MaxCells, charted: MaxChartedCells})
+}
+
+// limits are MaxCells and MaxChartedCells, smaller in tests.
+type limits struct{ cells, charted int }
+
+func writeHTML(w io.Writer, f *results.File, lim limits) error {
 	if f == nil {
 		return errors.New("report: html: nil results file")
 	}
-	pg, err := newPage(f)
-	if err != nil {
-		return err
+	if n := len(f.Cells); n > lim.cells {
+		return fmt.Errorf("report: html: %d cells: more than the %d an HTML report holds (report.MaxCells); use --format text, markdown or csv", n, lim.cells)
 	}
-	var buf bytes.Buffer
-	if err := pageTemplate.Execute(&buf, pg); err != nil {
+	charts, err := plots.NewCharts(f)
+	if err != nil {
 		return fmt.Errorf("report: html: %w", err)
 	}
-	_, err = w.Write(buf.Bytes())
-	return err
+	pg := newPage(f, lim.charted)
+
+	// The navigation at the top links the sweep charts when there are
+	// any: draw the first before writing anything.
+	nextSweep, stop := iter.Pull2(charts.Sweeps())
+	defer stop()
+	sweep, err, more := nextSweep()
+	if err != nil {
+		return fmt.Errorf("report: html: %w", err)
+	}
+	pg.HasSweeps = more
+
+	bw := bufio.NewWriterSize(w, 64<<10)
+	exec := func(name string, data any) error {
+		if err := pageTemplate.ExecuteTemplate(bw, name, data); err != nil {
+			return fmt.Errorf("report: html: %w", err)
+		}
+		return nil
+	}
+	if err := exec("top", pg); err != nil {
+		return err
+	}
+	if more {
+		if err := exec("sweeps", pg); err != nil {
+			return err
+		}
+		for more {
+			fig, err := drawFigure(sweep)
+			if err != nil {
+				return err
+			}
+			if err := exec("figure", fig); err != nil {
+				return err
+			}
+			if sweep, err, more = nextSweep(); err != nil {
+				return fmt.Errorf("report: html: %w", err)
+			}
+		}
+		if err := exec("sweepsEnd", pg); err != nil {
+			return err
+		}
+	}
+	if err := exec("gap", pg); err != nil {
+		return err
+	}
+	if len(pg.groups) > 0 {
+		if err := exec("cells", pg); err != nil {
+			return err
+		}
+		for i := range pg.groups {
+			sec := sectionOf(f, pg.multiDriver, &pg.groups[i], pg.MaxCharted)
+			if pg.groups[i].charted {
+				ps, err := charts.Cell(pg.groups[i].id)
+				if err != nil {
+					return fmt.Errorf("report: html: %w", err)
+				}
+				for _, p := range ps {
+					fig, err := drawFigure(p)
+					if err != nil {
+						return err
+					}
+					sec.Figures = append(sec.Figures, fig)
+				}
+			}
+			if err := exec("cell", sec); err != nil {
+				return err
+			}
+		}
+		if err := exec("cellsEnd", pg); err != nil {
+			return err
+		}
+	}
+	if err := exec("bottom", pg); err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
+// drawFigure renders a chart for the page.
+func drawFigure(p plots.Plot) (figure, error) {
+	svg, err := plots.SVG(p, chartW, chartH)
+	if err != nil {
+		return figure{}, fmt.Errorf("report: html: %w", err)
+	}
+	return figure{Name: p.Name, Title: p.Title, SVG: inlineSVG(svg, p.Title)}, nil
 }
 
 // page is what the template shows.
@@ -54,9 +163,22 @@ type page struct {
 	Table       table
 	Notes       []string
 	Thresholds  *thresholds
-	Sweeps      []figure
-	Cells       []cellSection
+	HasSweeps   bool // the file has sweep charts
 	Generator   string
+
+	// Cell sections, written one at a time.
+	Cells       int // sections: cells that ran, trials together
+	Charted     int // sections with charts, at most MaxChartedCells
+	MaxCharted  int
+	groups      []group
+	multiDriver bool
+}
+
+// group is the cells of one section: the trials of a cell that ran.
+type group struct {
+	id      string // plots.CellIDs's
+	cells   []int  // indexes in f.Cells, file order
+	charted bool
 }
 
 type kv struct{ K, V string }
@@ -93,9 +215,9 @@ type cellSection struct {
 	Open    bool
 	Facts   []kv       // one trial
 	Trials  *factTable // several trials, side by side
+	Charted bool
 	Figures []figure
-	trials  [][]kv
-	labels  []string
+	Limit   int // MaxChartedCells, for the note of an uncharted section
 }
 
 // factTable shows the facts of several trials of a cell, one column each.
@@ -123,15 +245,19 @@ type thresholdRow struct {
 
 type thresholdValue struct{ Text, Class, Mark string }
 
-func newPage(f *results.File) (*page, error) {
+// newPage returns everything the page shows but its charts and cell
+// sections, which HTML draws and writes one at a time.
+func newPage(f *results.File, maxCharted int) *page {
 	multiDriver := len(distinctDrivers(f)) > 1
 	name := "-"
 	if v, ok := f.Scenario["name"]; ok && v != nil {
 		name = fmt.Sprint(v)
 	}
 	pg := &page{
-		Title:     "occbench: " + name,
-		Generator: "occbench " + orDash(f.Environment.Occbench),
+		Title:       "occbench: " + name,
+		Generator:   "occbench " + orDash(f.Environment.Occbench),
+		MaxCharted:  maxCharted,
+		multiDriver: multiDriver,
 	}
 	if !f.StartedAt.IsZero() {
 		m := "started " + f.StartedAt.UTC().Format(time.RFC3339)
@@ -161,22 +287,11 @@ func newPage(f *results.File) (*page, error) {
 	}
 
 	ids := plots.CellIDs(f)
-	charts, err := plots.All(f)
-	if err != nil {
-		return nil, fmt.Errorf("report: html: %w", err)
-	}
-	byCell := map[string][]figure{}
-	for _, p := range charts {
-		svg, err := plots.SVG(p, chartW, chartH)
-		if err != nil {
-			return nil, fmt.Errorf("report: html: %w", err)
-		}
-		fig := figure{Name: p.Name, Title: p.Title, SVG: inlineSVG(svg, p.Title)}
-		if p.Cell == "" {
-			pg.Sweeps = append(pg.Sweeps, fig)
-		} else {
-			byCell[p.Cell] = append(byCell[p.Cell], fig)
-		}
+	pg.groups = groupCells(f, ids)
+	pg.Cells = len(pg.groups)
+	pg.Charted = chooseCharted(f, pg.groups, maxCharted)
+	if pg.Charted < pg.Cells {
+		pg.Meta[len(pg.Meta)-1] += fmt.Sprintf(", %d charted", pg.Charted)
 	}
 
 	pg.Table = summaryTable(f, ids)
@@ -187,8 +302,7 @@ func newPage(f *results.File) (*page, error) {
 		}
 	}
 	pg.Thresholds = thresholdSection(f, multiDriver)
-	pg.Cells = cellSections(f, multiDriver, ids, byCell)
-	return pg, nil
+	return pg
 }
 
 func orDash(s string) string {
@@ -349,13 +463,12 @@ func sectionID(cellID string) string {
 	return "cell-" + cellID
 }
 
-// cellSections returns one section per cell that ran (trials together),
-// in file order.
-func cellSections(f *results.File, multiDriver bool, ids []string, byCell map[string][]figure) []cellSection {
-	var out []cellSection
+// groupCells returns one group per cell that ran (trials together), in
+// file order of first appearance.
+func groupCells(f *results.File, ids []string) []group {
+	var out []group
 	at := map[string]int{}
 	for i := range f.Cells {
-		c := &f.Cells[i]
 		id := ids[i]
 		if id == "" {
 			continue
@@ -364,13 +477,55 @@ func cellSections(f *results.File, multiDriver bool, ids []string, byCell map[st
 		if !seen {
 			j = len(out)
 			at[id] = j
-			name := cellName(c, multiDriver)
-			if c.Trial > 0 {
-				name = strings.TrimSuffix(name, ", trial "+strconv.Itoa(c.Trial))
-			}
-			out = append(out, cellSection{ID: sectionID(id), Name: name, Class: "ok", Figures: byCell[id]})
+			out = append(out, group{id: id})
 		}
-		s := &out[j]
+		out[j].cells = append(out[j].cells, i)
+	}
+	return out
+}
+
+// chooseCharted marks the groups whose sections get charts, at most limit:
+// those with an unexpected loss first, then the others, in file order. It
+// returns how many it marked.
+func chooseCharted(f *results.File, groups []group, limit int) int {
+	n := 0
+	for _, unexpected := range []bool{true, false} {
+		for i := range groups {
+			g := &groups[i]
+			if n == limit {
+				return n
+			}
+			if g.charted || groupUnexpected(f, g) != unexpected {
+				continue
+			}
+			g.charted = true
+			n++
+		}
+	}
+	return n
+}
+
+func groupUnexpected(f *results.File, g *group) bool {
+	for _, i := range g.cells {
+		if verdictOf(&f.Cells[i]) == verdictUnexpected {
+			return true
+		}
+	}
+	return false
+}
+
+// sectionOf returns the section of a group, without its charts.
+func sectionOf(f *results.File, multiDriver bool, g *group, maxCharted int) cellSection {
+	first := &f.Cells[g.cells[0]]
+	name := cellName(first, multiDriver)
+	if first.Trial > 0 {
+		name = strings.TrimSuffix(name, ", trial "+strconv.Itoa(first.Trial))
+	}
+	s := cellSection{ID: sectionID(g.id), Name: name, Class: "ok", Charted: g.charted, Limit: maxCharted}
+	var trials [][]kv
+	var labels []string
+	for _, i := range g.cells {
+		c := &f.Cells[i]
 		switch v := verdictOf(c); v {
 		case verdictUnexpected:
 			s.Class = v.class()
@@ -391,30 +546,27 @@ func cellSections(f *results.File, multiDriver bool, ids []string, byCell map[st
 		s.Audit += prefix + results.AuditText(c)
 		s.Summary += fmt.Sprintf("%s%s ops/s, p99 %s ms, %.1f%% conflicts",
 			prefix, results.Sig3(c.ThroughputOpsS), results.Sig3(c.LatencyMS.P99), 100*c.ConflictRatio)
-		s.trials = append(s.trials, cellFacts(c))
+		trials = append(trials, cellFacts(c))
 		label := "trial " + strconv.Itoa(c.Trial)
 		if c.Trial == 0 {
-			label = "cell " + strconv.Itoa(len(s.trials))
+			label = "cell " + strconv.Itoa(len(trials))
 		}
-		s.labels = append(s.labels, label)
+		labels = append(labels, label)
 	}
-	for i := range out {
-		s := &out[i]
-		if len(s.trials) == 1 {
-			s.Facts = s.trials[0]
-			continue
-		}
-		t := &factTable{Header: s.labels}
-		for j, f := range s.trials[0] {
-			r := factRow{K: f.K}
-			for _, tr := range s.trials {
-				r.V = append(r.V, tr[j].V)
-			}
-			t.Rows = append(t.Rows, r)
-		}
-		s.Trials = t
+	if len(trials) == 1 {
+		s.Facts = trials[0]
+		return s
 	}
-	return out
+	t := &factTable{Header: labels}
+	for j, f := range trials[0] {
+		r := factRow{K: f.K}
+		for _, tr := range trials {
+			r.V = append(r.V, tr[j].V)
+		}
+		t.Rows = append(t.Rows, r)
+	}
+	s.Trials = t
+	return s
 }
 
 // cellFacts are the counts of a cell beyond the summary table, the same

@@ -331,6 +331,90 @@ func TestHTMLErrors(t *testing.T) {
 	}
 }
 
+func TestHTMLRefusesAbsurdHistogram(t *testing.T) {
+	t.Parallel()
+	f := testFile(t)
+	f.Cells[2].Histograms[results.HistCommitted] = bomb48(t)
+	err := HTML(&bytes.Buffer{}, f)
+	want := "report: html: plots: cell optimistic-none-w8: histograms: committed: histogram: decode: refused: 5 significant figures over values 1 … 9223372036854775807"
+	if err == nil || !strings.HasPrefix(err.Error(), want) || strings.Contains(err.Error(), "\n") {
+		t.Errorf("HTML with a 49 MB histogram: error %v, want one line starting %q", err, want)
+	}
+}
+
+func TestHTMLTooManyCells(t *testing.T) {
+	t.Parallel()
+	f := testFile(t)
+	err := writeHTML(&bytes.Buffer{}, f, limits{cells: 5, charted: MaxChartedCells})
+	want := "report: html: 6 cells: more than the 5 an HTML report holds (report.MaxCells); use --format text, markdown or csv"
+	if err == nil || err.Error() != want {
+		t.Errorf("error %v, want %s", err, want)
+	}
+	if err := writeHTML(&bytes.Buffer{}, f, limits{cells: 6, charted: MaxChartedCells}); err != nil {
+		t.Errorf("6 cells, limit 6: %v", err)
+	}
+}
+
+// TestHTMLChartLimit draws the charts of 2 cells: the one with an
+// unexpected loss (last in the file), then the first.
+func TestHTMLChartLimit(t *testing.T) {
+	t.Parallel()
+	f := testFile(t, func(r *rand.Rand) results.Cell { return testCell(t, r, "pessimistic", "expo", 8, lost(7, false)) })
+	var buf bytes.Buffer
+	if err := writeHTML(&buf, f, limits{cells: MaxCells, charted: 2}); err != nil {
+		t.Fatal(err)
+	}
+	d := parse(t, buf.Bytes())
+	checkSelfContained(t, d)
+	charted := map[string]int{}
+	var uncharted []string
+	sections := d.all(func(n *html.Node) bool { return n.DataAtom == atom.Details })
+	for _, s := range sections {
+		id, _ := attr(s, "id")
+		figs := (doc{root: s}).all(func(n *html.Node) bool { return n.DataAtom == atom.Figure })
+		if len(figs) > 0 {
+			charted[id] = len(figs)
+		}
+		if strings.Contains(text(s), "No charts for this cell: this report draws those of 2 cells") {
+			uncharted = append(uncharted, id)
+		}
+	}
+	if len(charted) != 2 || charted["cell-optimistic-none-w1"] == 0 || charted["cell-pessimistic-expo-w8"] == 0 {
+		t.Errorf("charted sections %v, want the first and the unexpected one", charted)
+	}
+	if len(uncharted) != len(sections)-2 {
+		t.Errorf("%d of %d sections say they have no charts, want %d", len(uncharted), len(sections), len(sections)-2)
+	}
+	note := d.all(func(n *html.Node) bool { return hasClass(n, "limit") })
+	if len(note) != 1 || !strings.Contains(text(note[0]), "Charts are drawn for 2 of the 6 cells, the most an HTML report draws (report.MaxChartedCells, 2)") {
+		t.Errorf("no note of the charted cells: %v", note)
+	}
+	if meta := d.all(func(n *html.Node) bool { return hasClass(n, "meta") }); len(meta) != 1 || !strings.Contains(text(meta[0]), "7 cells, 6 ran, 2 charted") {
+		t.Error("the header does not say how many cells are charted")
+	}
+	// Every sweep chart is drawn.
+	cs, err := plots.NewCharts(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for p, err := range cs.Sweeps() {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(d.all(func(n *html.Node) bool { id, _ := attr(n, "id"); return id == "chart-"+p.Name })) != 1 {
+			t.Errorf("sweep chart %s missing", p.Name)
+		}
+	}
+	// Without the limit, no note.
+	buf.Reset()
+	if err := HTML(&buf, f); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(buf.String(), `class="hint limit"`) || strings.Contains(buf.String(), "No charts for this cell") {
+		t.Error("a report within the limit says charts were left out")
+	}
+}
+
 func TestThresholds(t *testing.T) {
 	t.Parallel()
 	f := testFile(t)
