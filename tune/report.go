@@ -11,17 +11,16 @@ import (
 	"github.com/occbench/occbench/results"
 )
 
-// WriteText writes, per strategy, the recommendation, the runner-up, how
-// far apart they are and whether that is significant, then the ranked
-// grid.
+// WriteText writes the plan and the rules, then per strategy the
+// recommendation, the set within noise of the best, the tie-break, the
+// best and the runner-up, and the table of every combination against
+// the best.
 func (r *Report) WriteText(w io.Writer) error {
 	ew := &errWriter{w: w}
-	others := r.Objective.order()[1:]
-	trials := "1 trial per combination"
-	if r.Trials > 1 {
-		trials = fmt.Sprintf("%d trials per combination (medians)", r.Trials)
-	}
-	ew.printf("objective: %s (%s; ties broken by %s, then %s); %s\n", r.Objective, r.Objective.Describe(), others[0], others[1], trials)
+	o := r.Objective
+	others := o.order()[1:]
+	ew.printf("objective: %s (%s; ties broken by %s, then %s); %d trials per combination, in interleaved rounds (medians)\n",
+		o, o.Describe(), others[0], others[1], r.Trials)
 	combos, _ := Grid{Strategies: []string{""}, Policies: r.Grid.Policies, Bases: r.Grid.Bases, Caps: r.Grid.Caps}.Combos()
 	all := len(r.Grid.Policies) * len(r.Grid.Bases) * len(r.Grid.Caps)
 	ew.printf("grid: %s × %s × %s: %s per strategy",
@@ -31,6 +30,10 @@ func (r *Report) WriteText(w io.Writer) error {
 		ew.printf(" (%d skipped: cap < base)", n)
 	}
 	ew.printf("\n")
+	ew.printf("within noise of the best: median at most %s worse, or not told apart by a Mann-Whitney U test (alpha %g over all comparisons, Bonferroni)\n",
+		formatPct(r.Margin), r.Alpha)
+	ew.printf("tie-break within noise: fewest attempts/op (within %s of the fewest counts as tied), then simplest policy (%s), then smaller cap, then smaller base\n",
+		formatPct(r.AttemptsMargin), SimplicityOrder())
 	if r.Interrupted {
 		ew.printf("interrupted: the ranking covers only what was measured\n")
 	}
@@ -39,36 +42,77 @@ func (r *Report) WriteText(w io.Writer) error {
 		ew.printf("\n%s%s:\n", rk.Strategy, where(rk))
 		r.writeVerdict(ew, rk)
 		ew.printf("\n")
-		var tb bytes.Buffer
-		tw := tabwriter.NewWriter(&tb, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "  rank\tpolicy\tbase\tcap\tp99 ms\tops/s\tattempts/op\tsuccess\tnote")
-		for j := range rk.Results {
-			res := &rk.Results[j]
-			rank := fmt.Sprint(j + 1)
-			if !res.Valid {
-				rank = "-"
-			}
-			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", rank, res.Policy, res.Base, res.Cap,
-				results.FormatMS(res.P99), results.FormatCount(res.Goodput), formatAmp(res.Amplification), formatRate(res.SuccessRate), res.Note)
-		}
-		if err := tw.Flush(); err != nil {
+		if err := writeCandidates(ew, rk.Candidates); err != nil {
 			return err
-		}
-		for _, line := range strings.SplitAfter(tb.String(), "\n") {
-			ew.printf("%s", strings.TrimRight(line, " \n")+strings.Repeat("\n", strings.Count(line, "\n")))
 		}
 	}
 	return ew.err
 }
 
+func rankOf(res *Result, j int) string {
+	if !res.Valid {
+		return "-"
+	}
+	return fmt.Sprint(j + 1)
+}
+
+// writeCandidates writes the table of every combination against the
+// best.
+func writeCandidates(ew *errWriter, cs []Candidate) error {
+	var tb bytes.Buffer
+	tw := tabwriter.NewWriter(&tb, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "  rank\tpolicy\tbase\tcap\tp99 ms\tops/s\tattempts/op\tsuccess\ttrials\tvs best\tp\twithin noise\tnote")
+	for j := range cs {
+		c := &cs[j]
+		vs, p, in := "", "", "no: "+c.Why
+		switch {
+		case !c.Valid || j == 0 || math.IsNaN(c.Delta):
+		case c.Delta < 0:
+			vs = formatPct(c.Delta)
+		default:
+			vs = "+" + formatPct(c.Delta)
+		}
+		if !math.IsNaN(c.P) {
+			p = fmt.Sprintf("%.3f", c.P)
+		}
+		if c.WithinNoise {
+			in = "yes: " + c.Why
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\n", rankOf(&c.Result, j), c.Policy, c.Base, c.Cap,
+			formatMS(c.P99), results.FormatCount(c.Goodput), formatAmp(c.Amplification), formatRate(c.SuccessRate),
+			len(c.Cells), vs, p, in, c.Note)
+	}
+	return flushTrimmed(ew, tw, &tb)
+}
+
+// flushTrimmed flushes tw into tb and writes tb without trailing spaces.
+func flushTrimmed(ew *errWriter, tw *tabwriter.Writer, tb *bytes.Buffer) error {
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for _, line := range strings.SplitAfter(tb.String(), "\n") {
+		ew.printf("%s", strings.TrimRight(line, " \n")+strings.Repeat("\n", strings.Count(line, "\n")))
+	}
+	return nil
+}
+
 func (r *Report) writeVerdict(ew *errWriter, rk *Ranking) {
 	o := r.Objective
-	if len(rk.Results) == 0 || !rk.Results[0].Valid {
+	rec := rk.Recommendation
+	if rec == nil {
 		ew.printf("  recommendation: none: no combination committed ops\n")
 		return
 	}
-	best := &rk.Results[0]
-	ew.printf("  recommendation: %s: %s\n", best.Settings(), summary(best))
+	pick := rk.candidate(rec.Pick)
+	ew.printf("  recommendation: %s: %s\n", pick.Settings(), summary(&pick.Result))
+	names := make([]string, len(rec.WithinNoise))
+	for i, c := range rec.WithinNoise {
+		names[i] = c.Settings()
+	}
+	ew.printf("  within noise of the best: %s\n", strings.Join(names, ", "))
+	ew.printf("  tie-break:      %s\n", rec.TieBreak)
+	best := rk.candidate(rec.Best)
+	ew.printf("  best:           %s: %s\n", best.Settings(), summary(&best.Result))
 	if rk.Verdict == nil {
 		ew.printf("  runner-up:      none (no other combination has a valid result)\n")
 		return
@@ -78,14 +122,24 @@ func (r *Report) writeVerdict(ew *errWriter, rk *Ranking) {
 	var diff string
 	switch {
 	case v.TieBreak != "":
-		diff = fmt.Sprintf("tied on %s at 3 significant digits (%s); ranked by %s", o, o.Format(best.Value(o)), v.TieBreak)
+		diff = fmt.Sprintf("tied on %s at 3 significant digits (%s); ranked by %s", o, o.Format(v.Best.Value(o)), v.TieBreak)
 	case math.IsNaN(v.Delta):
-		diff = fmt.Sprintf("runner-up worse on %s (%s vs %s)", o, o.Format(v.RunnerUp.Value(o)), o.Format(best.Value(o)))
+		diff = fmt.Sprintf("runner-up worse on %s (%s vs %s)", o, o.Format(v.RunnerUp.Value(o)), o.Format(v.Best.Value(o)))
 	default:
-		diff = fmt.Sprintf("runner-up %s worse on %s (%s vs %s)", formatPct(v.Delta), o, o.Format(v.RunnerUp.Value(o)), o.Format(best.Value(o)))
+		diff = fmt.Sprintf("runner-up %s worse on %s (%s vs %s)", formatPct(v.Delta), o, o.Format(v.RunnerUp.Value(o)), o.Format(v.Best.Value(o)))
 	}
 	ew.printf("  difference:     %s\n", diff)
 	ew.printf("  significance:   %s\n", v.Significance())
+}
+
+// candidate returns the deciding stage's candidate for c.
+func (rk *Ranking) candidate(c Combo) *Candidate {
+	for i := range rk.Candidates {
+		if rk.Candidates[i].Combo == c {
+			return &rk.Candidates[i]
+		}
+	}
+	return &Candidate{Result: Result{Combo: c}}
 }
 
 // Significance says whether the runner-up comparison is significant.
@@ -93,7 +147,7 @@ func (v *Verdict) Significance() string {
 	if !v.Known {
 		return "single trial: significance unknown"
 	}
-	test := fmt.Sprintf("Mann-Whitney U p=%.3f, n=%d+%d, alpha %g", v.P, v.N1, v.N2, v.Alpha)
+	test := fmt.Sprintf("Mann-Whitney U p=%.3f, n=%d+%d, alpha %.3g", v.P, v.N1, v.N2, v.Alpha)
 	if v.Significant {
 		return "significant (" + test + ")"
 	}
@@ -106,7 +160,7 @@ func (v *Verdict) Significance() string {
 
 func summary(r *Result) string {
 	return fmt.Sprintf("p99 %s ms, %s ops/s, %s attempts/op, success %s",
-		results.FormatMS(r.P99), results.FormatCount(r.Goodput), formatAmp(r.Amplification), formatRate(r.SuccessRate))
+		formatMS(r.P99), results.FormatCount(r.Goodput), formatAmp(r.Amplification), formatRate(r.SuccessRate))
 }
 
 // where names the driver and writer count of a ranking's cells.
@@ -119,6 +173,15 @@ func where(rk *Ranking) string {
 		}
 	}
 	return ""
+}
+
+// formatMS formats a latency in ms; "-" when there is none (+Inf: no
+// committed ops).
+func formatMS(v float64) string {
+	if math.IsInf(v, 1) {
+		return "-"
+	}
+	return results.FormatMS(v)
 }
 
 func formatAmp(v float64) string {

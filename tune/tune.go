@@ -74,10 +74,14 @@ func (o Objective) Describe() string {
 }
 
 // Of returns the objective's value for one cell. A cell with no
-// committed ops has an amplification of +Inf.
+// committed ops has the worst value of every objective: a p99 and an
+// amplification of +Inf, a goodput of 0.
 func (o Objective) Of(c *results.Cell) float64 {
 	switch o {
 	case P99:
+		if c.Ops == 0 {
+			return math.Inf(1)
+		}
 		return c.LatencyMS.P99
 	case Goodput:
 		return c.ThroughputOpsS
@@ -197,24 +201,95 @@ func noRepeats(name string, xs []string) error {
 // back Skipped or Interrupted makes the combination unrankable.
 type RunFunc func(ctx context.Context, c Combo, trial int) (results.Cell, error)
 
-// DefaultAlpha is the significance level of the runner-up comparison.
-const DefaultAlpha = 0.05
+// Defaults of Options; the package doc says how each is used.
+const (
+	// DefaultTrials is the number of rounds: with 12 combinations per
+	// strategy, 6 is the fewest with which the Bonferroni-corrected
+	// U-test can tell two combinations apart at DefaultAlpha.
+	DefaultTrials         = 6
+	DefaultAlpha          = 0.05
+	DefaultMargin         = 0.10
+	DefaultAttemptsMargin = 0.05
+)
 
-// Options configure a tuning run.
+// Options configure a tuning run. Zero values take the defaults.
 type Options struct {
 	Objective Objective
-	Trials    int     // per combination; 0 = 1
-	Alpha     float64 // 0 = DefaultAlpha
+	// Trials is the number of rounds: every combination runs at most
+	// this many trials. 0 and 1 mean DefaultTrials: one trial cannot
+	// tell anything apart.
+	Trials int
+	// Alpha is the family-wise significance level of the comparisons
+	// with the best, split among them (Bonferroni); 0 = DefaultAlpha.
+	Alpha float64
+	// Margin is the practical-equivalence margin: a combination whose
+	// median is at most this fraction worse than the best's is within
+	// noise whatever the test says; 0 = DefaultMargin.
+	Margin float64
+	// AttemptsMargin is the tie-break's tolerance: combinations within
+	// noise whose median attempts/op are at most this fraction above
+	// the fewest count as tied on attempts; 0 = DefaultAttemptsMargin.
+	AttemptsMargin float64
 }
 
-// Result is a combination's measurements.
+// normalize checks o and fills in the defaults. Errors name the option
+// as occbench tune-backoff names its flag.
+func (o Options) normalize() (Options, error) {
+	if _, err := ParseObjective(string(o.Objective)); err != nil {
+		return o, fmt.Errorf("objective: %w", err)
+	}
+	if o.Trials < 0 {
+		return o, fmt.Errorf("trials: must be ≥ 1, got %d", o.Trials)
+	}
+	for _, f := range []struct {
+		name string
+		v    float64
+	}{{"alpha", o.Alpha}, {"margin", o.Margin}, {"attempts-margin", o.AttemptsMargin}} {
+		if !(f.v >= 0 && f.v < 1) {
+			return o, fmt.Errorf("%s: must be in [0, 1), got %v", f.name, f.v)
+		}
+	}
+	if o.Trials <= 1 {
+		o.Trials = DefaultTrials
+	}
+	if o.Alpha == 0 {
+		o.Alpha = DefaultAlpha
+	}
+	if o.Margin == 0 {
+		o.Margin = DefaultMargin
+	}
+	if o.AttemptsMargin == 0 {
+		o.AttemptsMargin = DefaultAttemptsMargin
+	}
+	return o, nil
+}
+
+// MaxCells returns the number of cells Run runs at most for g and opts:
+// every combination, Trials times. Fewer run only when a combination's
+// cell comes back skipped or interrupted, or the run stops early. Times
+// the duration of one cell, it is the wall time of the plan.
+func MaxCells(g Grid, opts Options) (int, error) {
+	if err := g.Validate(); err != nil {
+		return 0, err
+	}
+	opts, err := opts.normalize()
+	if err != nil {
+		return 0, err
+	}
+	combos, _ := g.Combos()
+	return len(combos) * opts.Trials, nil
+}
+
+// Result is a combination's measurements in one stage.
 type Result struct {
 	Combo
 	Cells []results.Cell // one per trial, in order
 	// Medians over the trials.
 	P99, Goodput, Amplification, SuccessRate float64
-	// Valid is false when a trial was skipped, interrupted or committed
-	// nothing; Note says which.
+	// Valid is false when a trial was skipped or interrupted, or when no
+	// trial committed anything; Note says which. A trial that committed
+	// nothing among others that did counts as the worst value of every
+	// objective, and Note says how many there were.
 	Valid bool
 	Note  string
 }
@@ -244,18 +319,25 @@ func (r *Result) TrialValues(o Objective) []float64 {
 // NewResult summarises the trials of one combination.
 func NewResult(c Combo, cells []results.Cell) Result {
 	r := Result{Combo: c, Cells: cells, Valid: len(cells) > 0}
+	empty := 0
 	for i := range cells {
 		switch cl := &cells[i]; {
 		case cl.Skipped != "":
 			r.Valid, r.Note = false, "skipped: "+cl.Skipped
 		case cl.Interrupted:
 			r.Valid, r.Note = false, "interrupted"
-		case cl.Ops == 0 && r.Note == "":
-			r.Valid, r.Note = false, "no committed ops"
+		case cl.Ops == 0:
+			empty++
 		}
 	}
-	if len(cells) == 0 {
+	switch {
+	case len(cells) == 0:
 		r.Note = "not run"
+	case !r.Valid:
+	case empty == len(cells):
+		r.Valid, r.Note = false, "no committed ops"
+	case empty > 0:
+		r.Note = fmt.Sprintf("%d of %d trials committed nothing", empty, len(cells))
 	}
 	r.P99 = median(r.TrialValues(P99))
 	r.Goodput = median(r.TrialValues(Goodput))
@@ -312,7 +394,7 @@ func compareResults(a, b *Result, o Objective) int {
 	return 0
 }
 
-// Verdict compares the recommendation with the runner-up.
+// Verdict compares the best with the runner-up.
 type Verdict struct {
 	Best, RunnerUp *Result
 	// Delta is how much worse the runner-up is on the objective,
@@ -337,14 +419,7 @@ func Compare(best, runnerUp *Result, o Objective, alpha float64) Verdict {
 	}
 	v := Verdict{Best: best, RunnerUp: runnerUp, Alpha: alpha}
 	b, r := best.Value(o), runnerUp.Value(o)
-	switch {
-	case b == 0 || math.IsInf(b, 0) || math.IsNaN(b):
-		v.Delta = math.NaN()
-	case o.LowerIsBetter():
-		v.Delta = (r - b) / b
-	default:
-		v.Delta = (b - r) / b
-	}
+	v.Delta = worse(b, r, o)
 	if results.RoundSig(b, 3) == results.RoundSig(r, 3) {
 		v.TieBreak = "grid order"
 		for _, k := range o.order()[1:] {
@@ -358,10 +433,7 @@ func Compare(best, runnerUp *Result, o Objective, alpha float64) Verdict {
 	if v.N1 < 2 || v.N2 < 2 {
 		return v
 	}
-	th := &benchmath.Thresholds{CompareAlpha: alpha}
-	c := benchmath.AssumeNothing.Compare(
-		benchmath.NewSample(best.TrialValues(o), th),
-		benchmath.NewSample(runnerUp.TrialValues(o), th))
+	c := uTest(best.TrialValues(o), runnerUp.TrialValues(o), alpha)
 	v.Known, v.P = true, c.P
 	v.Significant = c.P < alpha
 	for _, w := range c.Warnings {
@@ -370,93 +442,165 @@ func Compare(best, runnerUp *Result, o Objective, alpha float64) Verdict {
 	return v
 }
 
-// Ranking is one strategy's ranked grid.
+// uTest is the two-sided Mann-Whitney U test of benchmath.
+func uTest(x, y []float64, alpha float64) benchmath.Comparison {
+	th := &benchmath.Thresholds{CompareAlpha: alpha}
+	return benchmath.AssumeNothing.Compare(benchmath.NewSample(slices.Clone(x), th), benchmath.NewSample(slices.Clone(y), th))
+}
+
+// Ranking is one strategy's outcome.
 type Ranking struct {
 	Strategy string
-	Results  []Result // best first
-	Verdict  *Verdict // nil with fewer than two valid results
+	// Results are every combination, best first (see Rank).
+	Results []Result
+	// Candidates are the results compared with the best, in the same
+	// order, with the set within noise marked.
+	Candidates []Candidate
+	// Recommendation is nil when no combination has a valid result.
+	Recommendation *Recommendation
+	// Verdict compares the best and the runner-up at the level of each
+	// comparison (Recommendation.Alpha); nil with fewer than two valid
+	// results.
+	Verdict *Verdict
 }
 
 // Report is the outcome of a tuning run.
 type Report struct {
-	Objective   Objective
-	Trials      int
-	Alpha       float64
-	Grid        Grid
-	Skipped     []Combo // cap < base
-	Rankings    []Ranking
-	Interrupted bool
+	Objective Objective
+	// Trials is the number of rounds, the most trials a combination ran.
+	Trials                        int
+	Alpha, Margin, AttemptsMargin float64
+	Grid                          Grid
+	Skipped                       []Combo // cap < base
+	Rankings                      []Ranking
+	Interrupted                   bool
 }
 
-// Run measures every combination of the grid, Trials times each, and
-// ranks them per strategy. It stops at the first error from run and
-// returns the report of what was measured with it; a cancelled ctx stops
-// it too (the report is marked Interrupted).
+// Run measures every combination of the grid Trials times, in
+// interleaved rounds, and decides per strategy which combinations are
+// within noise of the best and which one to recommend (see the package
+// doc). It stops at the first error from run and returns the report of
+// what was measured with it; a cancelled ctx stops it too (the report is
+// marked Interrupted).
 func Run(ctx context.Context, g Grid, opts Options, run RunFunc) (*Report, error) {
-	if _, err := ParseObjective(string(opts.Objective)); err != nil {
-		return nil, fmt.Errorf("objective: %w", err)
+	opts, err := opts.normalize()
+	if err != nil {
+		return nil, err
 	}
 	if err := g.Validate(); err != nil {
 		return nil, err
 	}
-	if opts.Trials < 0 {
-		return nil, fmt.Errorf("trials: must be ≥ 1, got %d", opts.Trials)
-	}
-	if opts.Alpha < 0 || opts.Alpha >= 1 {
-		return nil, fmt.Errorf("alpha: must be in [0, 1), got %v", opts.Alpha)
-	}
-	opts.Trials = max(opts.Trials, 1)
-	if opts.Alpha == 0 {
-		opts.Alpha = DefaultAlpha
-	}
 	combos, skipped := g.Combos()
-	rep := &Report{Objective: opts.Objective, Trials: opts.Trials, Alpha: opts.Alpha, Grid: g, Skipped: skipped}
-	byStrategy := map[string][]Result{}
-	var runErr error
-combos:
-	for _, c := range combos {
-		var cells []results.Cell
-		for t := 1; t <= opts.Trials; t++ {
-			if ctx.Err() != nil {
-				break combos
-			}
-			cell, err := run(ctx, c, t)
-			if err != nil {
-				runErr = fmt.Errorf("%s (trial %d): %w", c, t, err)
-				break combos
-			}
-			if opts.Trials > 1 {
-				cell.Trial = t
-			}
-			cells = append(cells, cell)
-			if cell.Skipped != "" || cell.Interrupted {
-				break
-			}
-		}
-		byStrategy[c.Strategy] = append(byStrategy[c.Strategy], NewResult(c, cells))
-	}
+	rep := &Report{Objective: opts.Objective, Trials: opts.Trials, Alpha: opts.Alpha, Margin: opts.Margin,
+		AttemptsMargin: opts.AttemptsMargin, Grid: g, Skipped: skipped}
+	r := race{opts: opts, run: run, cells: map[Combo][]results.Cell{}, stopped: map[Combo]bool{}}
+	runErr := r.rounds(ctx, combos)
 	for _, s := range g.Strategies {
-		rs, ok := byStrategy[s]
-		if !ok {
+		rs := r.results(s, combos)
+		if len(rs) == 0 {
 			continue
 		}
 		rk := Ranking{Strategy: s, Results: Rank(rs, opts.Objective)}
-		if len(rk.Results) >= 2 && rk.Results[1].Valid {
-			v := Compare(&rk.Results[0], &rk.Results[1], opts.Objective, opts.Alpha)
-			rk.Verdict = &v
-		}
+		rk.decide(perTest(opts.Alpha, rs), opts)
 		rep.Rankings = append(rep.Rankings, rk)
 	}
 	rep.Interrupted = ctx.Err() != nil
 	return rep, runErr
 }
 
-// Cells returns every measured cell, in run order, with the combination
-// in the backoff field (see Combo.Label).
+// race runs the rounds and keeps what they measured.
+type race struct {
+	opts    Options
+	run     RunFunc
+	cells   map[Combo][]results.Cell
+	stopped map[Combo]bool // skipped or interrupted: no more trials
+}
+
+// rounds runs Trials rounds of one trial per combination, every round
+// starting one combination further along (round-robin), so that drift
+// over time hits every combination alike. A combination whose cell
+// comes back Skipped or Interrupted runs no more trials. rounds stops at
+// the first error from run, or when ctx is done.
+func (r *race) rounds(ctx context.Context, combos []Combo) error {
+	for round := 1; round <= r.opts.Trials; round++ {
+		for i := range combos {
+			c := combos[(i+round-1)%len(combos)]
+			if r.stopped[c] {
+				continue
+			}
+			if ctx.Err() != nil {
+				return nil
+			}
+			cell, err := r.run(ctx, c, round)
+			if err != nil {
+				return fmt.Errorf("%s (trial %d): %w", c, round, err)
+			}
+			cell.Trial = round
+			r.cells[c] = append(r.cells[c], cell)
+			switch {
+			case cell.Skipped != "", cell.Interrupted:
+				r.stopped[c] = true
+			}
+		}
+	}
+	return nil
+}
+
+// results returns the strategy's results, in grid order.
+func (r *race) results(strategy string, combos []Combo) []Result {
+	var out []Result
+	for _, c := range combos {
+		cells, ok := r.cells[c]
+		if c.Strategy != strategy || !ok {
+			continue
+		}
+		out = append(out, NewResult(c, cells))
+	}
+	return out
+}
+
+// perTest is the level of each comparison with the best: Alpha divided
+// by the number of comparisons, one per valid result but the best.
+func perTest(alpha float64, rs []Result) float64 {
+	valid := 0
+	for i := range rs {
+		if rs[i].Valid {
+			valid++
+		}
+	}
+	return alpha / float64(max(valid-1, 1))
+}
+
+// decide fills the candidates, the recommendation and the verdict.
+func (rk *Ranking) decide(perTest float64, opts Options) {
+	o := opts.Objective
+	rk.Candidates = WithinNoise(rk.Results, o, perTest, opts.Margin)
+	cs := rk.Candidates
+	if len(cs) == 0 || !cs[0].Valid {
+		return
+	}
+	rec := &Recommendation{Best: cs[0].Combo, Alpha: perTest, Margin: opts.Margin}
+	for i := range cs {
+		if cs[i].WithinNoise {
+			rec.WithinNoise = append(rec.WithinNoise, cs[i].Combo)
+		}
+	}
+	pick, how := Pick(cs, opts.AttemptsMargin)
+	rec.Pick, rec.TieBreak = cs[pick].Combo, how
+	rk.Recommendation = rec
+	if len(cs) >= 2 && cs[1].Valid {
+		v := Compare(&cs[0].Result, &cs[1].Result, o, perTest)
+		rk.Verdict = &v
+	}
+}
+
+// Cells returns every measured cell, grouped by combination in grid
+// order and by trial within one, with the combination in the backoff
+// field (see Combo.Label).
 func (r *Report) Cells() []results.Cell {
 	type indexed struct {
-		order int
-		cell  results.Cell
+		order, trial int
+		cell         results.Cell
 	}
 	var all []indexed
 	order := map[Combo]int{}
@@ -466,13 +610,15 @@ func (r *Report) Cells() []results.Cell {
 	}
 	for _, rk := range r.Rankings {
 		for _, res := range rk.Results {
-			for t, c := range res.Cells {
+			for _, c := range res.Cells {
 				c.Backoff = res.Label()
-				all = append(all, indexed{order[res.Combo]*10000 + t, c})
+				all = append(all, indexed{order[res.Combo], c.Trial, c})
 			}
 		}
 	}
-	slices.SortStableFunc(all, func(a, b indexed) int { return cmp.Compare(a.order, b.order) })
+	slices.SortStableFunc(all, func(a, b indexed) int {
+		return cmp.Or(cmp.Compare(a.order, b.order), cmp.Compare(a.trial, b.trial))
+	})
 	out := make([]results.Cell, len(all))
 	for i, x := range all {
 		out[i] = x.cell
