@@ -85,18 +85,24 @@ func printGroupedUsage(w io.Writer, fs *flag.FlagSet, head string) {
 			f := fs.Lookup(name)
 			usage := f.Usage
 			def := f.DefValue
+			from := ""
 			if sf, ok := field[name]; ok {
-				def = fmt.Sprint(valueText(qsMap[sf.Field]))
-				if def != "" {
-					def += " (" + prov.Origin(sf.Field) + ")"
+				def = valueText(sf.Field, qsMap[sf.Field])
+				if sf.Field == "description" {
+					def = ""
+				}
+				if o := prov.Origin(sf.Field); o != "default" {
+					from = ", " + strings.TrimPrefix(o, "built-in ") + " scenario"
 				}
 				if sf.Alias != "" {
 					usage += "; also --" + sf.Alias
 				}
 			}
 			fmt.Fprintf(w, "  --%s\n    \t%s", name, usage)
-			if def != "" && def != "0" && def != "false" && def != "0s" && def != "<nil>" {
-				fmt.Fprintf(w, " (default %s)", def)
+			switch def {
+			case "", "0", "false", "0s", "<nil>":
+			default:
+				fmt.Fprintf(w, " (default %s%s)", def, from)
 			}
 			fmt.Fprintln(w)
 		}
@@ -104,7 +110,13 @@ func printGroupedUsage(w io.Writer, fs *flag.FlagSet, head string) {
 }
 
 // valueText renders a scenario map value the way a flag takes it.
-func valueText(v any) string {
+func valueText(field string, v any) string {
+	if m, ok := v.(map[string]any); ok && field == "lease_stall" {
+		if p, _ := m["prob"].(float64); p == 0 {
+			return ""
+		}
+		return fmt.Sprintf("%v:%v", m["prob"], m["duration"])
+	}
 	switch x := v.(type) {
 	case nil:
 		return ""

@@ -80,7 +80,7 @@ func TestNightlyWorkflowCommands(t *testing.T) {
 					t.Fatalf("%s: %v", line, err)
 				}
 				sc := p.Scenario
-				if sc.Name != "regression" || sc.Trials != 3 || rf.out != "new.json" || rf.format != "markdown" {
+				if sc.Name != "regression" || sc.Trials != 5 || rf.out != "new.json" || rf.format != "markdown" {
 					t.Errorf("%s: scenario %s trials %d out %s format %s", line, sc.Name, sc.Trials, rf.out, rf.format)
 				}
 			case strings.HasPrefix(line, "./occbench compare "):
@@ -109,8 +109,8 @@ func TestRegressionScenario(t *testing.T) {
 	}
 	cells := runner.Cells(sc)
 	total := time.Duration(len(cells)) * (sc.Duration.D() + sc.Warmup.D())
-	if sc.Driver != "sqlite" || sc.Trials != 3 || total > 45*time.Second {
-		t.Errorf("driver %s, trials %d, %d cells taking %s; want sqlite, 3 trials, ≤ 45s", sc.Driver, sc.Trials, len(cells), total)
+	if sc.Driver != "sqlite" || sc.Trials != 5 || total > 45*time.Second {
+		t.Errorf("driver %s, trials %d, %d cells taking %s; want sqlite, 5 trials, ≤ 45s", sc.Driver, sc.Trials, len(cells), total)
 	}
 	src, _ := scenarios.Source("regression")
 	if q, _, _ := strings.Cut(string(src), "\n"); !strings.HasPrefix(q, "# ") || !strings.HasSuffix(q, "?") {

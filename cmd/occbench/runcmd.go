@@ -101,6 +101,10 @@ func (rf *runFlags) open(ctx context.Context, p *harness.Plan, writers int, stde
 		st.Close()
 		return nil, err
 	}
+	if err := p.Preflight(ctx, st); err != nil {
+		st.Close()
+		return nil, err
+	}
 	return st, nil
 }
 

@@ -63,6 +63,7 @@ func TestRefusedBeforeAnyWork(t *testing.T) {
 		{"unknown flag suggests", []string{"run", "--strategys", "lease"}, "unknown flag --strategys (did you mean --strategy?)"},
 		{"plural flag works, errors name it", []string{"run", "--strategies", "hope"}, `strategies (--strategies): unknown value "hope"`},
 		{"lock-wait typo", []string{"run", "--lock-wait", "soon"}, `--lock-wait: unknown value "soon"`},
+		{"memory store too large", []string{"run", "--driver", "memory", "--keys", "2000000000"}, "keys: 2000000000 documents of 64 payload bytes"},
 		{"unknown command suggests", []string{"rnu"}, `unknown command "rnu"`},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -179,7 +180,7 @@ func TestHelpAndVersion(t *testing.T) {
 		t.Fatalf("run -h: exit %d, stderr %q", r.code, r.stderr)
 	}
 	for _, want := range []string{"usage: occbench run", "\nworkload:\n", "\nstrategy:\n", "\nbackoff:\n", "\nstore:\n", "\noutput:\n",
-		"--writers", "(default 1,4,16,64 (built-in quickstart))", "--strategies", "also --strategy", "--dry-run"} {
+		"--writers", "(default 1,4,16,64, quickstart scenario)", "--strategies", "also --strategy", "--dry-run"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("run -h lacks %q", want)
 		}

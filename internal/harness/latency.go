@@ -6,6 +6,4 @@ import (
 )
 
 // latencyOf is the scenario's injected latency.
-func latencyOf(sc scenarios.Scenario) delay.Dist {
-	return sc.Latency
-}
+func latencyOf(sc scenarios.Scenario) delay.Dist { return sc.Latency }

@@ -13,7 +13,7 @@ import (
 
 // RunOptions are what a plan's run needs besides the plan and stores.
 type RunOptions struct {
-	Observer runner.Observer // progress, metrics; nil = none
+	Observer runner.Observer  // progress, metrics; nil = none
 	Now      func() time.Time // the results file's timestamps; nil = time.Now
 }
 

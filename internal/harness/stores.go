@@ -2,6 +2,7 @@ package harness
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -114,6 +115,25 @@ func Open(ctx context.Context, sc scenarios.Scenario, o OpenOptions) (*Stores, e
 		st.Leaser = l
 	}
 	return st, nil
+}
+
+// Preflight seeds the store once as the plan's cells will, before any
+// cell runs, so that a store that cannot hold the cells (memory: more
+// keys than the available memory) or a store that refuses the setup is
+// found before the plan starts. A refusal of a setting
+// (drivers.ErrInvalidOption) is bad input.
+func (p *Plan) Preflight(ctx context.Context, st *Stores) error {
+	sc := p.Scenario
+	spec := drivers.Spec{Keys: sc.Keys, FieldGroups: sc.FieldGroups, PayloadBytes: sc.PayloadBytes, Seed: sc.Seed}
+	if err := st.Data.Setup(ctx, spec); err != nil {
+		invalid := errors.Is(err, drivers.ErrInvalidOption)
+		err = fmt.Errorf("--driver %s: %s", sc.Driver, redact.DSN(err.Error()))
+		if invalid {
+			return BadInput(err)
+		}
+		return err
+	}
+	return nil
 }
 
 // CheckRunnable refuses a plan in which no cell can run on these stores

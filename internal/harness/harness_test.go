@@ -1,0 +1,172 @@
+package harness
+
+import (
+	"errors"
+	"runtime/debug"
+	"strings"
+	"testing"
+	"time"
+
+	_ "github.com/occbench/occbench/drivers/memory"
+	_ "github.com/occbench/occbench/drivers/sqlite"
+	"github.com/occbench/occbench/results"
+)
+
+func TestJudge(t *testing.T) {
+	ok := results.Cell{Strategy: "optimistic", Backoff: "none", Writers: 2, Ops: 100, Attempts: 110, Audit: results.Audit{OK: true}}
+	errored := ok
+	errored.Errors = map[string]int64{"connection": 80, "timeout": 3}
+	errored.Attempts, errored.Ops = 100, 17
+	onlyErrors := results.Cell{Strategy: "lease", Backoff: "expo", Writers: 4, Errors: map[string]int64{"connection": 5}, Audit: results.Audit{OK: true}}
+	skipped := results.Cell{Strategy: "serializable", Skipped: "no transactions", Errors: map[string]int64{"other": 9}}
+	lost := ok
+	lost.Audit = results.Audit{OK: false, LostUpdates: 3}
+	thrFail := ok
+	thrFail.Thresholds = []results.ThresholdResult{{Metric: "p99_ms", Pass: false}}
+	judged := errored
+	judged.Thresholds = []results.ThresholdResult{{Metric: "error_ratio", Value: 0.83, Pass: true}}
+	for _, tt := range []struct {
+		name        string
+		cells       []results.Cell
+		interrupted bool
+		runErr      error
+		code        int
+		line        string
+	}{
+		{"all ok", []results.Cell{ok}, false, nil, ExitOK, ""},
+		{"a failed cell", []results.Cell{ok}, false, errors.New("setup: boom"), ExitFailed, ""},
+		{"bad input from a cell", nil, false, BadInputf("--keys: too many"), ExitBadInput, ""},
+		{"errors dominate", []results.Cell{ok, errored}, false, nil, ExitFailed, "cell optimistic/none/w2: error_ratio 0.83 > 0.5 (100 attempts, 17 committed; mostly connection: 80)"},
+		{"only errors", []results.Cell{onlyErrors}, false, nil, ExitFailed, "cell lease/expo/w4: error_ratio 1 > 0.5"},
+		{"errors beat an interrupt", []results.Cell{errored}, true, nil, ExitFailed, "error_ratio"},
+		{"skipped cells are not judged", []results.Cell{ok, skipped}, false, nil, ExitOK, ""},
+		{"a threshold on error_ratio decides", []results.Cell{judged}, false, nil, ExitOK, ""},
+		{"interrupted", []results.Cell{ok}, true, nil, ExitInterrupted, ""},
+		{"lost updates", []results.Cell{ok, lost}, false, nil, ExitFailed, "unexpected lost updates"},
+		{"threshold failed", []results.Cell{thrFail}, false, nil, ExitThreshold, "thresholds failed"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			v := Judge(&results.File{Cells: tt.cells, Interrupted: tt.interrupted}, tt.runErr)
+			if v.Code != tt.code {
+				t.Fatalf("code %d, want %d (%+v)", v.Code, tt.code, v)
+			}
+			joined := strings.Join(v.Lines, "\n")
+			if !strings.Contains(joined, tt.line) {
+				t.Errorf("lines %q lack %q", joined, tt.line)
+			}
+			if tt.code == ExitFailed && v.Err == nil && len(v.Lines) == 0 {
+				t.Error("a failure must say why")
+			}
+		})
+	}
+}
+
+func TestErrorRatio(t *testing.T) {
+	for _, tt := range []struct {
+		attempts int64
+		errs     map[string]int64
+		want     float64
+	}{
+		{0, nil, 0}, {10, nil, 0}, {0, map[string]int64{"x": 1}, 1}, {4, map[string]int64{"a": 1, "b": 1}, 0.5},
+	} {
+		c := results.Cell{Attempts: tt.attempts, Errors: tt.errs}
+		if got := ErrorRatio(&c); got != tt.want {
+			t.Errorf("ErrorRatio(attempts %d, errors %v) = %v, want %v", tt.attempts, tt.errs, got, tt.want)
+		}
+	}
+}
+
+func TestPlan(t *testing.T) {
+	p, err := NewPlan("", []Setting{{"driver", "memory"}, {"strategy", "optimistic,lease"}, {"trials", "2"}, {"latency", "normal:1ms,100us"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := len(p.Cells); got != 4*2*4*2 {
+		t.Errorf("%d cells", got)
+	}
+	for field, want := range map[string]string{
+		"writers": "built-in quickstart", "strategies": "flag --strategy", "trials": "flag --trials",
+		"payload_bytes": "default", "latency": "flag --latency",
+	} {
+		if got := p.Origin(field); got != want {
+			t.Errorf("Origin(%s) = %q, want %q", field, got, want)
+		}
+	}
+	if got := p.ResultsName(); got != "quickstart-memory" {
+		t.Errorf("ResultsName = %q", got)
+	}
+	d, ok := p.Estimate()
+	if want := 64 * (time.Second + 100*time.Millisecond + cellOverhead); !ok || d != want {
+		t.Errorf("Estimate = %v %v, want %v", d, ok, want)
+	}
+	var b strings.Builder
+	if err := p.Write(&b); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"plan: 64 cells of quickstart on memory, about 1m 17s", "strategies  optimistic, lease", "(flag --strategy)", "latency", "(flag --latency)"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("plan lacks %q:\n%s", want, b.String())
+		}
+	}
+	if err := p.CheckSize(false); err != nil {
+		t.Error(err)
+	}
+	ops, err := NewPlan("", []Setting{{"driver", "memory"}, {"ops-per-writer", "10"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := ops.Estimate(); ok {
+		t.Error("ops mode has no time estimate")
+	}
+}
+
+func TestPlanRefusals(t *testing.T) {
+	for _, tt := range []struct {
+		settings []Setting
+		want     string
+	}{
+		{[]Setting{{"driver", "memory"}, {"params", "conns=pool"}}, `--params: unknown key "conns" for driver memory (allowed: none)`},
+		{[]Setting{{"driver", "sqlite"}, {"latency", "1ms"}}, "--latency: driver sqlite does not inject latency"},
+		{[]Setting{{"driver", "memory"}, {"lease-dsn", "redis://x"}}, "--lease-dsn: set --lease-store too"},
+		{[]Setting{{"driver", "memory"}, {"lease-store", "sqlite"}, {"strategies", "optimistic"}}, "--lease-store: only the lease strategy uses a lease store"},
+	} {
+		_, err := NewPlan("", tt.settings)
+		if err == nil || !IsBadInput(err) || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%v: got %v, want bad input containing %q", tt.settings, err, tt.want)
+		}
+	}
+}
+
+func TestFormatWall(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		0: "0s", 45 * time.Second: "45s", 200 * time.Second: "3m 20s", 7500 * time.Second: "2h 05m",
+	} {
+		if got := FormatWall(d); got != want {
+			t.Errorf("FormatWall(%v) = %q, want %q", d, got, want)
+		}
+	}
+}
+
+func TestVersion(t *testing.T) {
+	bi := func(v string, kv ...string) *debug.BuildInfo {
+		b := &debug.BuildInfo{Main: debug.Module{Version: v}}
+		for i := 0; i+1 < len(kv); i += 2 {
+			b.Settings = append(b.Settings, debug.BuildSetting{Key: kv[i], Value: kv[i+1]})
+		}
+		return b
+	}
+	for _, tt := range []struct {
+		bi   *debug.BuildInfo
+		want string
+	}{
+		{nil, "devel"},
+		{bi("(devel)"), "devel"},
+		{bi("v1.2.0"), "v1.2.0"},
+		{bi("(devel)", "vcs.revision", "0123456789abcdef0123", "vcs.modified", "true"), "devel (rev 0123456789ab, modified)"},
+		{bi("v0.0.0-20261202-0123456789ab", "vcs.revision", "0123456789abcdef"), "v0.0.0-20261202-0123456789ab"},
+	} {
+		if got := version(tt.bi); got != tt.want {
+			t.Errorf("version(%v) = %q, want %q", tt.bi, got, tt.want)
+		}
+	}
+}
