@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/occbench/occbench/delay"
 )
 
 // Doc is one document as read from a store. Read methods fill a Doc that
@@ -68,6 +70,11 @@ type Spec struct {
 	Keys         int // number of documents
 	FieldGroups  int // ≥ 1
 	PayloadBytes int // total payload per document, split across groups
+
+	// Seed seeds whatever the store draws at random during the cell (the
+	// memory driver's latency per round trip), so that a run repeats.
+	// The runner derives it from the scenario's seed and the trial.
+	Seed uint64
 }
 
 // GroupBytes is the payload size of one field group.
@@ -132,6 +139,11 @@ type Sessioner interface {
 // ErrNoSessions is Sessioner's answer when writers must share the store.
 var ErrNoSessions = errors.New("store offers no per-writer sessions")
 
+// ErrInvalidOption is wrapped by errors that refuse a setting (an
+// option, a scenario field) before anything ran: a usage error, which
+// the CLI reports with exit code 2. Such errors name the field.
+var ErrInvalidOption = errors.New("invalid option")
+
 // Versioner is implemented by stores that can report their server version.
 type Versioner interface {
 	ServerVersion(ctx context.Context) (string, error)
@@ -141,7 +153,7 @@ type Versioner interface {
 type Options struct {
 	DSN     string            // connection string or file; "" = driver default
 	Writers int               // concurrent writers (pool sizing)
-	Latency time.Duration     // injected service time per call (memory driver)
+	Latency delay.Dist        // injected latency per round trip (memory driver); zero = none
 	Clock   Clock             // time source for lease expiry; nil = wall clock
 	Params  map[string]string // driver-specific settings, e.g. "lock_wait": "nowait"
 }
@@ -154,11 +166,18 @@ type Clock interface {
 // Opener constructs a driver.
 type Opener func(ctx context.Context, o Options) (Store, error)
 
-// Driver is a registry entry.
+// Driver is a registry entry. Besides the constructor it declares which
+// run settings the driver reads, so that a setting it would ignore is
+// refused before anything starts.
 type Driver struct {
 	Name    string
 	Summary string // one line for `occbench list drivers`
 	Open    Opener
+
+	Params  []string // keys of Options.Params it accepts
+	Latency bool     // it injects Options.Latency
+	Server  bool     // it talks to a server: a DSN, or a container occbench starts (so an image applies)
+	File    bool     // its DSN is a file path (no server)
 }
 
 // registry maps --driver names to constructors. Written only from init.

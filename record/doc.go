@@ -4,7 +4,10 @@
 // Each writer owns a Recorder: HDR histograms per outcome (committed op
 // latency, single-attempt latency, gave-up op latency, attempts per op,
 // schedule lag), counters (ops, attempts, conflicts by kind, give-ups by
-// reason, errors by class) and its share of the per-second time series.
+// reason, cut-offs, errors by class) and its share of the per-second time
+// series. A measured op ends committed, given up or cut off by the end of
+// the cell; a cut-off is neither a success nor a failure, so it is not a
+// give-up and success_rate leaves it out.
 // Recorders are merged when the cell ends; Summarize turns the merged
 // recorder into a results.Cell.
 package record

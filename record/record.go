@@ -16,12 +16,14 @@ import (
 // GiveUp is why an op stopped retrying without committing.
 type GiveUp uint8
 
+// An op cut off by the end of its cell (the duration ran out, or Ctrl-C,
+// while it was retrying or in an attempt) did not give up: Recorder.CutOff
+// counts it apart.
 const (
 	MaxAttempts GiveUp = iota // --max-attempts reached
 	MaxElapsed                // --max-elapsed reached
 	Budget                    // the retry budget was empty
 	FailPolicy                // --on-conflict=fail
-	Interrupted               // the cell ended (duration or Ctrl-C) while the op was retrying; not a failure
 	Errored                   // the op's attempt returned an error
 	numGiveUps
 )
@@ -34,7 +36,6 @@ var giveUpNames = [...]string{
 	MaxElapsed:  "max-elapsed",
 	Budget:      "budget",
 	FailPolicy:  "fail-policy",
-	Interrupted: "interrupted",
 	Errored:     "error",
 }
 
@@ -54,15 +55,18 @@ type Recorder struct {
 	Conflicts       int64
 	ConflictsByKind [drivers.NumConflictKinds]int64
 	GiveUps         [NumGiveUps]int64
+	CutOffs         int64 // measured ops the cell's end cut off
 	Errors          [drivers.NumErrorClasses]int64
 	OutOfRange      int64
 
 	BackoffNanos int64 // Σ backoff sleep of committed ops
 	AttemptNanos int64 // Σ attempt time of committed ops
 
-	// Unmeasured ops: committed during warmup (the audit still counts
-	// them), and ops whose last attempt errored (they may have committed).
-	WarmupOps     int64
+	// UnmeasuredOps committed outside the measured window: during the
+	// warmup, or after the cell's end (those are cut off too). The audit
+	// still counts them. Indeterminate ops' last attempt errored: they may
+	// have committed.
+	UnmeasuredOps int64
 	Indeterminate int64
 	StaleRejected int64
 
@@ -127,6 +131,11 @@ func (r *Recorder) GiveUp(latency time.Duration, why GiveUp) {
 	r.value(r.GaveUp, micros(latency))
 }
 
+// CutOff records a measured op that the end of the cell cut off: it had
+// not committed, or committed only after the end. Its latency, cut short
+// or past the end, is recorded nowhere.
+func (r *Recorder) CutOff() { r.CutOffs++ }
+
 // Error records an attempt error of class c.
 func (r *Recorder) Error(c drivers.ErrorClass) { r.Errors[c]++ }
 
@@ -170,19 +179,22 @@ func (r *Recorder) Merge(o *Recorder) error {
 	for i := range r.GiveUps {
 		r.GiveUps[i] += o.GiveUps[i]
 	}
+	r.CutOffs += o.CutOffs
 	for i := range r.Errors {
 		r.Errors[i] += o.Errors[i]
 	}
 	r.OutOfRange += o.OutOfRange
 	r.BackoffNanos += o.BackoffNanos
 	r.AttemptNanos += o.AttemptNanos
-	r.WarmupOps += o.WarmupOps
+	r.UnmeasuredOps += o.UnmeasuredOps
 	r.Indeterminate += o.Indeterminate
 	r.StaleRejected += o.StaleRejected
 	return nil
 }
 
-// Summarize fills the measured fields of c from r over measured seconds.
+// Summarize fills the measured fields of c from r over measured seconds,
+// with the definitions of results.Cell: success_rate = ops ÷ (ops + Σ
+// give-ups), cut-offs excluded; amplification = attempts ÷ ops.
 func (r *Recorder) Summarize(c *results.Cell, measured time.Duration) error {
 	secs := measured.Seconds()
 	c.DurationS = round(secs, 3)
@@ -198,11 +210,10 @@ func (r *Recorder) Summarize(c *results.Cell, measured time.Duration) error {
 	for k, n := range r.GiveUps {
 		if n != 0 {
 			c.GiveUps[GiveUp(k).String()] = n
-			if GiveUp(k) != Interrupted { // cut off by the cell's end, not a failure
-				gaveUp += n
-			}
+			gaveUp += n
 		}
 	}
+	c.CutOff = r.CutOffs
 	c.Errors = map[string]int64{}
 	for k, n := range r.Errors {
 		if n != 0 {

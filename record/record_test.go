@@ -30,6 +30,8 @@ func TestMergeEqualsSingle(t *testing.T) {
 				rec.Commit(at, lat*2, attempts, lat/2, lat)
 			} else if i%7 == 0 {
 				rec.GiveUp(lat, MaxAttempts)
+			} else if i%11 == 0 {
+				rec.CutOff()
 			}
 		}
 	}
@@ -47,7 +49,8 @@ func TestMergeEqualsSingle(t *testing.T) {
 		t.Fatal(err)
 	}
 	if a.Ops != b.Ops || a.Attempts != b.Attempts || a.Conflicts != b.Conflicts || a.LatencyMS != b.LatencyMS ||
-		a.AttemptMS != b.AttemptMS || a.RetriesPerOp != b.RetriesPerOp || a.GiveUps["max-attempts"] != b.GiveUps["max-attempts"] {
+		a.AttemptMS != b.AttemptMS || a.RetriesPerOp != b.RetriesPerOp || a.GiveUps["max-attempts"] != b.GiveUps["max-attempts"] ||
+		a.CutOff != b.CutOff || a.CutOff == 0 {
 		t.Fatalf("merged summary differs:\n one    %d %d %d %+v %+v\n merged %d %d %d %+v %+v", a.Ops, a.Attempts, a.Conflicts, a.LatencyMS, a.RetriesPerOp, b.Ops, b.Attempts, b.Conflicts, b.LatencyMS, b.RetriesPerOp)
 	}
 	for k, v := range a.Histograms {
@@ -74,7 +77,7 @@ func TestSummarizeDefinitions(t *testing.T) {
 		r.Commit(time.Duration(i)*time.Second, time.Duration(attempts)*time.Millisecond, attempts, 0, time.Duration(attempts)*time.Millisecond)
 	}
 	r.GiveUp(time.Second, Budget)
-	r.GiveUp(time.Second, Interrupted)
+	r.CutOff()
 	var c results.Cell
 	if err := r.Summarize(&c, 2*time.Second); err != nil {
 		t.Fatal(err)
@@ -91,15 +94,18 @@ func TestSummarizeDefinitions(t *testing.T) {
 	if c.RetriesPerOp.Mean != 1.3333 || c.RetriesPerOp.Max != 3 {
 		t.Errorf("retries %+v, want mean 4/3 max 3", c.RetriesPerOp)
 	}
-	// success = ops / (ops + gave up), cell-end interruptions excluded.
+	// success = ops / (ops + gave up), cut-offs excluded.
 	if c.SuccessRate != 0.75 {
 		t.Errorf("success_rate %v, want 0.75", c.SuccessRate)
 	}
 	if c.Amplification != 2.3333 {
 		t.Errorf("amplification %v", c.Amplification)
 	}
-	if c.ConflictsByKind["version_mismatch"] != 4 || c.GiveUps["budget"] != 1 || c.GiveUps["interrupted"] != 1 {
-		t.Errorf("by kind %v give-ups %v", c.ConflictsByKind, c.GiveUps)
+	if c.ConflictsByKind["version_mismatch"] != 4 || c.GiveUps["budget"] != 1 || len(c.GiveUps) != 1 || c.CutOff != 1 {
+		t.Errorf("by kind %v give-ups %v cut-off %d; want 1 budget give-up and 1 cut-off apart", c.ConflictsByKind, c.GiveUps, c.CutOff)
+	}
+	if n := r.GaveUp.TotalCount(); n != 1 {
+		t.Errorf("gave_up histogram holds %d samples, want the 1 give-up (no cut-off)", n)
 	}
 }
 

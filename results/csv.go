@@ -57,7 +57,8 @@ func csvColumns() []csvColumn {
 		{"ops", func(c *Cell) string { return fmtI(c.Ops) }},
 		{"attempts", func(c *Cell) string { return fmtI(c.Attempts) }},
 		{"conflicts", func(c *Cell) string { return fmtI(c.Conflicts) }},
-		{"give_ups_total", func(c *Cell) string { return fmtI(Sum(c.GiveUps)) }},
+		{"give_ups_total", func(c *Cell) string { return fmtI(GaveUp(c)) }},
+		{"cut_off", func(c *Cell) string { return fmtI(CutOffOf(c)) }},
 		{"errors_total", func(c *Cell) string { return fmtI(Sum(c.Errors)) }},
 		{"throughput_ops_s", func(c *Cell) string { return fmtF(c.ThroughputOpsS) }},
 		{"attempts_s", func(c *Cell) string { return fmtF(c.AttemptsS) }},
@@ -89,12 +90,14 @@ func csvColumns() []csvColumn {
 }
 
 // mapColumns returns prefix.<key> columns for the union of the keys of
-// the maps get returns, sorted; a missing key reads 0.
-func mapColumns(f *File, prefix string, get func(c *Cell) map[string]int64) []csvColumn {
+// the maps get returns but skip, sorted; a missing key reads 0.
+func mapColumns(f *File, prefix string, get func(c *Cell) map[string]int64, skip string) []csvColumn {
 	keys := map[string]bool{}
 	for i := range f.Cells {
 		for k := range get(&f.Cells[i]) {
-			keys[k] = true
+			if k != skip {
+				keys[k] = true
+			}
 		}
 	}
 	var cols []csvColumn
@@ -106,13 +109,15 @@ func mapColumns(f *File, prefix string, get func(c *Cell) map[string]int64) []cs
 
 // renderCSV writes a header row and one row per cell: every fixed summary
 // column, then conflicts.<kind>, give_ups.<reason> and errors.<class> for
-// the union of keys across cells. Numbers use the shortest exact decimal
+// the union of keys across cells. give_ups_total and the give_ups.*
+// columns leave out a legacy give_ups["interrupted"], which cut_off
+// counts. Numbers use the shortest exact decimal
 // form; an absent schedule lag (closed loop) is an empty field.
 func renderCSV(w io.Writer, f *File) error {
 	cols := csvColumns()
-	cols = append(cols, mapColumns(f, "conflicts", func(c *Cell) map[string]int64 { return c.ConflictsByKind })...)
-	cols = append(cols, mapColumns(f, "give_ups", func(c *Cell) map[string]int64 { return c.GiveUps })...)
-	cols = append(cols, mapColumns(f, "errors", func(c *Cell) map[string]int64 { return c.Errors })...)
+	cols = append(cols, mapColumns(f, "conflicts", func(c *Cell) map[string]int64 { return c.ConflictsByKind }, "")...)
+	cols = append(cols, mapColumns(f, "give_ups", func(c *Cell) map[string]int64 { return c.GiveUps }, LegacyCutOffReason)...)
+	cols = append(cols, mapColumns(f, "errors", func(c *Cell) map[string]int64 { return c.Errors }, "")...)
 
 	cw := csv.NewWriter(w)
 	rec := make([]string, len(cols))

@@ -71,15 +71,17 @@ type Column struct {
 // columns driver (only when the cells come from several drivers),
 // strategy, backoff, writers, rate and trial (only when some cell sets
 // them; "-" in the others), then ops/s, attempts/s, conflict%,
-// retries/op, p50 ms, p99 ms, p99.9 ms, give-ups and errors ("-" for a
+// retries/op, p50 ms, p99 ms, p99.9 ms, give-ups (GaveUp), cut-off
+// (CutOffOf; only when some cell has cut-offs) and errors ("-" for a
 // skipped cell). The audit column is left to the caller, which words it
 // with AuditText and may style it.
 func SummaryTable(f *File) (cols []Column, rows [][]string) {
 	multiDriver := len(drivers(f)) > 1
-	hasRate, hasTrial := false, false
+	hasRate, hasTrial, hasCutOff := false, false, false
 	for i := range f.Cells {
 		hasRate = hasRate || f.Cells[i].Rate > 0
 		hasTrial = hasTrial || f.Cells[i].Trial > 0
+		hasCutOff = hasCutOff || (f.Cells[i].Skipped == "" && CutOffOf(&f.Cells[i]) > 0)
 	}
 	col := func(name string, numeric bool) { cols = append(cols, Column{name, numeric}) }
 	if multiDriver {
@@ -94,7 +96,12 @@ func SummaryTable(f *File) (cols []Column, rows [][]string) {
 	if hasTrial {
 		col("trial", true)
 	}
-	for _, name := range []string{"ops/s", "attempts/s", "conflict%", "retries/op", "p50 ms", "p99 ms", "p99.9 ms", "give-ups", "errors"} {
+	measures := []string{"ops/s", "attempts/s", "conflict%", "retries/op", "p50 ms", "p99 ms", "p99.9 ms", "give-ups"}
+	if hasCutOff {
+		measures = append(measures, "cut-off")
+	}
+	measures = append(measures, "errors")
+	for _, name := range measures {
 		col(name, true)
 	}
 
@@ -112,7 +119,7 @@ func SummaryTable(f *File) (cols []Column, rows [][]string) {
 			row = append(row, orDash(c.Trial > 0, strconv.Itoa(c.Trial)))
 		}
 		if c.Skipped != "" {
-			for range 9 {
+			for range measures {
 				row = append(row, "-")
 			}
 		} else {
@@ -124,9 +131,12 @@ func SummaryTable(f *File) (cols []Column, rows [][]string) {
 				Sig3(c.LatencyMS.P50),
 				Sig3(c.LatencyMS.P99),
 				Sig3(c.LatencyMS.P999),
-				strconv.FormatInt(Sum(c.GiveUps), 10),
-				strconv.FormatInt(Sum(c.Errors), 10),
+				strconv.FormatInt(GaveUp(c), 10),
 			)
+			if hasCutOff {
+				row = append(row, strconv.FormatInt(CutOffOf(c), 10))
+			}
+			row = append(row, strconv.FormatInt(Sum(c.Errors), 10))
 		}
 		rows = append(rows, row)
 	}

@@ -253,3 +253,56 @@ func BenchmarkRenderCSV(b *testing.B) {
 		}
 	}
 }
+
+// cutOffFile has a cell written with cut_off and one read from a file
+// written before cut_off existed, which counted its cut-offs as
+// give_ups["interrupted"]: both render the same way.
+func cutOffFile(t *testing.T) *File {
+	t.Helper()
+	legacy := `{"driver":"memory","strategy":"optimistic","backoff":"expo","writers":50,"on_conflict":"retry","scope":"document","keys":1,
+		"duration_s":10,"ops":900,"attempts":2000,"conflicts":1100,"give_ups":{"budget":100,"interrupted":49},"errors":{},
+		"throughput_ops_s":90,"attempts_s":200,"conflict_ratio":0.55,"success_rate":0.9,"amplification":2.2222,
+		"audit":{"expected":900,"observed":900,"versions":900,"ok":true,"verdict":"ok"}}`
+	var old Cell
+	if err := json.Unmarshal([]byte(legacy), &old); err != nil {
+		t.Fatal(err)
+	}
+	cur := old
+	cur.GiveUps = map[string]int64{"budget": 100}
+	cur.CutOff = 49
+	cur.Trial = 2
+	old.Trial = 1
+	return &File{Schema: Schema, Scenario: Scenario{"name": "cutoff"}, Environment: Environment{Driver: "memory"}, Cells: []Cell{old, cur}}
+}
+
+// TestRenderCutOff: cut-offs have their own column, after give-ups, in
+// every report; a legacy give_ups["interrupted"] is shown there and not
+// among the give-ups.
+func TestRenderCutOff(t *testing.T) {
+	f := cutOffFile(t)
+	for _, format := range []string{"text", "markdown", "csv"} {
+		t.Run(format, func(t *testing.T) {
+			out := render(t, f, format)
+			golden(t, out)
+			if bytes.Contains(out, []byte("give_ups.interrupted")) {
+				t.Errorf("%s report counts the legacy reason as a give-up", format)
+			}
+		})
+	}
+	cols, rows := SummaryTable(f)
+	at := map[string]int{}
+	for i, c := range cols {
+		at[c.Name] = i
+	}
+	for i, row := range rows {
+		if row[at["give-ups"]] != "100" || row[at["cut-off"]] != "49" {
+			t.Errorf("cell %d: give-ups %s, cut-off %s; want 100 and 49", i, row[at["give-ups"]], row[at["cut-off"]])
+		}
+	}
+	if at["cut-off"] != at["give-ups"]+1 {
+		t.Errorf("columns %v: cut-off must follow give-ups", cols)
+	}
+	if g, c := GaveUp(&f.Cells[0]), CutOffOf(&f.Cells[0]); g != 100 || c != 49 {
+		t.Errorf("legacy cell: GaveUp %d, CutOffOf %d; want 100, 49", g, c)
+	}
+}

@@ -70,20 +70,36 @@ type Cell struct {
 	Interrupted bool    `json:"interrupted,omitempty"`
 	Skipped     string  `json:"skipped,omitempty"` // reason the cell did not run
 
+	// Every measured op (one that started inside the measured window)
+	// ends in exactly one of three ways: committed (Ops), gave up (the
+	// sum of GiveUps, by reason), or cut off by the end of the cell
+	// (CutOff). Attempts, Conflicts and Errors count the attempts of all
+	// three.
 	Ops             int64            `json:"ops"`
 	Attempts        int64            `json:"attempts"`
 	Conflicts       int64            `json:"conflicts"`
 	ConflictsByKind map[string]int64 `json:"conflicts_by_kind,omitempty"`
-	GiveUps         map[string]int64 `json:"give_ups"`
-	Errors          map[string]int64 `json:"errors"`
+	GiveUps         map[string]int64 `json:"give_ups"` // by reason: max-attempts, max-elapsed, budget, fail-policy, error
+	// CutOff counts ops still retrying, or still in an attempt, when the
+	// cell ended (its duration ran out, or it was stopped): neither a
+	// success nor a failure. Files written before cut_off existed kept
+	// them as give_ups["interrupted"] (LegacyCutOffReason).
+	CutOff int64            `json:"cut_off"`
+	Errors map[string]int64 `json:"errors"`
 
-	ThroughputOpsS float64 `json:"throughput_ops_s"`
-	AttemptsS      float64 `json:"attempts_s"`
-	ConflictRatio  float64 `json:"conflict_ratio"`
-	SuccessRate    float64 `json:"success_rate"`
-	Amplification  float64 `json:"amplification"` // attempts ÷ ops
+	ThroughputOpsS float64 `json:"throughput_ops_s"` // ops ÷ duration_s
+	AttemptsS      float64 `json:"attempts_s"`       // attempts ÷ duration_s
+	ConflictRatio  float64 `json:"conflict_ratio"`   // conflicts ÷ attempts
+	// SuccessRate is ops ÷ (ops + Σ give_ups): the share of the ops that
+	// finished which committed. Cut-offs are excluded, being neither
+	// success nor failure; 0 when no op finished.
+	SuccessRate float64 `json:"success_rate"`
+	// Amplification is attempts ÷ ops: every measured attempt, those of
+	// ops that gave up or were cut off included, per committed op; 0
+	// when no op committed.
+	Amplification float64 `json:"amplification"`
 
-	RetriesPerOp  Retries    `json:"retries_per_op"`
+	RetriesPerOp  Retries    `json:"retries_per_op"` // attempts − 1 of each committed op
 	LatencyMS     Latency    `json:"latency_ms"`
 	AttemptMS     Latency    `json:"attempt_latency_ms"`
 	Components    Components `json:"components_ms"`
@@ -134,7 +150,7 @@ type Components struct {
 
 // Audit compares what the harness counted with what the store holds.
 type Audit struct {
-	Expected      int64  `json:"expected"`      // committed ops, warmup included
+	Expected      int64  `json:"expected"`      // committed ops, measured or not (warmup, committed after the end)
 	Observed      int64  `json:"observed"`      // Σ counter read from the store
 	Versions      int64  `json:"versions"`      // Σ version read from the store
 	LostUpdates   int64  `json:"lost_updates"`  // expected − observed
@@ -151,4 +167,22 @@ type Point struct {
 	Attempts  int64   `json:"attempts"`
 	Conflicts int64   `json:"conflicts"`
 	P99MS     float64 `json:"p99_ms"`
+}
+
+// LegacyCutOffReason is the give-up reason under which files written
+// before Cell.CutOff existed counted the ops cut off by a cell's end.
+// Such files are read as they are; GaveUp and CutOffOf, which every
+// report uses, count the legacy key as a cut-off.
+const LegacyCutOffReason = "interrupted"
+
+// GaveUp is the number of c's ops that gave up: Σ give_ups, without a
+// legacy give_ups["interrupted"].
+func GaveUp(c *Cell) int64 {
+	return Sum(c.GiveUps) - c.GiveUps[LegacyCutOffReason]
+}
+
+// CutOffOf is the number of c's ops cut off by the end of the cell:
+// CutOff, plus a legacy give_ups["interrupted"].
+func CutOffOf(c *Cell) int64 {
+	return c.CutOff + c.GiveUps[LegacyCutOffReason]
 }

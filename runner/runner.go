@@ -124,7 +124,7 @@ func RunCell(ctx context.Context, cfg Config, spec Spec, index, total int) (resu
 	if err != nil {
 		return cell, err
 	}
-	dspec := drivers.Spec{Keys: sc.Keys, FieldGroups: sc.FieldGroups, PayloadBytes: sc.PayloadBytes}
+	dspec := drivers.Spec{Keys: sc.Keys, FieldGroups: sc.FieldGroups, PayloadBytes: sc.PayloadBytes, Seed: StoreSeed(sc.Seed, spec.Trial)}
 	if err := cfg.Store.Setup(ctx, dspec); err != nil {
 		return cell, fmt.Errorf("%s: setup: %w", cfg.DriverName, err)
 	}
@@ -209,8 +209,12 @@ func RunCell(ctx context.Context, cfg Config, spec Spec, index, total int) (resu
 			return cell, err
 		}
 	}
+	// The measured window: the whole planned duration, even when the
+	// writers stopped early because no op could start before its end;
+	// up to the stop when the cell was interrupted; the ops' time in ops
+	// mode.
 	measured := end.Sub(live.Start)
-	if p.measureEnd != (time.Time{}) && end.After(p.measureEnd) && !cell.Interrupted {
+	if !p.measureEnd.IsZero() && (!cell.Interrupted || end.After(p.measureEnd)) {
 		measured = p.measureEnd.Sub(live.Start)
 	}
 	if measured < 0 {
@@ -232,11 +236,23 @@ func RunCell(ctx context.Context, cfg Config, spec Spec, index, total int) (resu
 	if err != nil {
 		return cell, fmt.Errorf("%s: audit: %w", cfg.DriverName, err)
 	}
-	cell.Audit = Audit(merged.Ops+merged.WarmupOps, merged.Indeterminate, totals, spec.Strategy, strat.LossExpected())
+	cell.Audit = Audit(merged.Ops+merged.UnmeasuredOps, merged.Indeterminate, totals, spec.Strategy, strat.LossExpected())
 	if cfg.Observer != nil {
 		cfg.Observer.CellFinished(spec, &cell)
 	}
 	return cell, nil
+}
+
+// StoreSeed is the drivers.Spec.Seed of a cell: a mix of the scenario's
+// seed and the trial, so that every trial draws afresh and a run repeats.
+// Cells of one trial share it, as their writers share key sequences:
+// strategies are compared on the same draws.
+func StoreSeed(seed uint64, trial int) uint64 {
+	// splitmix64's finaliser, over the seed and the trial.
+	z := seed ^ (uint64(trial) * 0x9e3779b97f4a7c15)
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
+	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
+	return z ^ (z >> 31)
 }
 
 // writerStrategies returns one strategy per writer: over a session of
@@ -336,6 +352,11 @@ type plan struct {
 }
 
 // writer runs one writer until its ops or the cell's time are done.
+// With --ops-per-writer N it makes N measured ops: those that start
+// after the warmup; ops made during the warmup do not count. In duration
+// mode no sleep (think, backoff, open-loop schedule) runs past the end
+// of the measured window: an op whose next attempt would start after it
+// is cut off, and a writer whose next op would start after it stops.
 func (p *plan) writer(id int, rec *record.Recorder, strat strategy.Strategy) {
 	defer rec.Flush()
 	sc := &p.sc
@@ -374,7 +395,7 @@ func (p *plan) writer(id int, rec *record.Recorder, strat strategy.Strategy) {
 		slot0 = time.Duration(float64(time.Second) * float64(id) / sc.Rate)
 	}
 	now := start
-	var done int64
+	var done int64 // measured ops, whatever their outcome
 	for k := int64(0); ; k++ {
 		if p.stop.Load() || (opsLimit > 0 && done >= opsLimit) {
 			return
@@ -382,15 +403,15 @@ func (p *plan) writer(id int, rec *record.Recorder, strat strategy.Strategy) {
 		intended := now
 		if interval > 0 {
 			intended = start.Add(slot0 + time.Duration(k)*interval)
-			if intended.After(now) {
-				if p.clk.Sleep(p.ctx, intended.Sub(now)) != nil {
-					return
-				}
-				now = p.clk.Now()
-			}
 		}
-		if !p.measureEnd.IsZero() && !intended.Before(p.measureEnd) {
+		if p.pastEnd(intended) {
 			return
+		}
+		if intended.After(now) {
+			if p.clk.Sleep(p.ctx, intended.Sub(now)) != nil {
+				return
+			}
+			now = p.clk.Now()
 		}
 		measuring := !intended.Before(p.measureStart)
 		if measuring && interval > 0 {
@@ -422,26 +443,33 @@ func (p *plan) writer(id int, rec *record.Recorder, strat strategy.Strategy) {
 			now = end
 			if err == nil {
 				p.budget.Refund()
-				if measuring && (p.measureEnd.IsZero() || !end.After(p.measureEnd)) {
+				switch {
+				case !measuring:
+					rec.UnmeasuredOps++
+				case !p.measureEnd.IsZero() && end.After(p.measureEnd):
+					rec.UnmeasuredOps++ // the audit counts it; the window does not
+					rec.CutOff()
+				default:
 					rec.Commit(end.Sub(p.measureStart), end.Sub(intended), attempts, backoffSum, inAttempts)
-				} else {
-					rec.WarmupOps++
 				}
 				break
 			}
-			why, giveUp := p.retry(err, kind, attempts, end.Sub(intended), maxAttempts, maxElapsed, failPolicy, end)
-			if !giveUp && !op.MergeNow {
+			why, ends := p.retry(err, kind, attempts, end.Sub(intended), maxAttempts, maxElapsed, failPolicy, end)
+			if ends == retrying && !op.MergeNow {
 				delay := p.policy.Delay(attempts-1, prevDelay, rng)
 				prevDelay = delay
-				if delay > 0 {
+				switch {
+				case p.pastEnd(now.Add(delay)):
+					ends = cutOff // the retry would start after the end
+				case delay > 0:
 					if p.clk.Sleep(p.ctx, delay) != nil {
-						why, giveUp = record.Interrupted, true
+						ends = cutOff
 					}
 					now = p.clk.Now()
 					backoffSum += now.Sub(end)
 				}
 			}
-			if giveUp {
+			if ends == gaveUp {
 				if why == record.Errored {
 					rec.Error(drivers.ClassOf(err))
 					rec.Indeterminate++
@@ -451,10 +479,21 @@ func (p *plan) writer(id int, rec *record.Recorder, strat strategy.Strategy) {
 				}
 				break
 			}
+			if ends == cutOff { // and so is the writer: the cell is over
+				if measuring {
+					rec.CutOff()
+				}
+				return
+			}
 			attemptStart = now
 		}
-		done++ // --ops-per-writer counts ops, whatever their outcome
+		if measuring {
+			done++
+		}
 		if think > 0 {
+			if p.pastEnd(now.Add(think)) {
+				return // the next op would start after the end: no think past it
+			}
 			if p.clk.Sleep(p.ctx, think) != nil {
 				return
 			}
@@ -463,21 +502,37 @@ func (p *plan) writer(id int, rec *record.Recorder, strat strategy.Strategy) {
 	}
 }
 
-// retry decides whether an op whose attempt failed gives up, and why.
-func (p *plan) retry(err error, kind drivers.ConflictKind, attempts int, elapsed time.Duration, maxAttempts int, maxElapsed time.Duration, failPolicy bool, now time.Time) (record.GiveUp, bool) {
+// pastEnd reports whether t is at or after the end of the measured
+// window (never in ops mode).
+func (p *plan) pastEnd(t time.Time) bool {
+	return !p.measureEnd.IsZero() && !t.Before(p.measureEnd)
+}
+
+// ending is how an op whose attempt failed goes on.
+type ending uint8
+
+const (
+	retrying ending = iota // retry (after a backoff)
+	gaveUp                 // stop: a give-up, for the reason retry returns
+	cutOff                 // stop: the cell ended (its duration, or a stop)
+)
+
+// retry decides whether an op whose attempt failed retries, gives up
+// (and why) or is cut off by the end of the cell.
+func (p *plan) retry(err error, kind drivers.ConflictKind, attempts int, elapsed time.Duration, maxAttempts int, maxElapsed time.Duration, failPolicy bool, now time.Time) (record.GiveUp, ending) {
 	switch {
 	case kind == drivers.NotConflict:
-		return record.Errored, true
+		return record.Errored, gaveUp
 	case failPolicy:
-		return record.FailPolicy, true
+		return record.FailPolicy, gaveUp
 	case maxAttempts > 0 && attempts >= maxAttempts:
-		return record.MaxAttempts, true
+		return record.MaxAttempts, gaveUp
 	case maxElapsed > 0 && elapsed >= maxElapsed:
-		return record.MaxElapsed, true
-	case p.stop.Load() || errors.Is(err, context.Canceled) || (!p.measureEnd.IsZero() && now.After(p.measureEnd)):
-		return record.Interrupted, true
+		return record.MaxElapsed, gaveUp
+	case p.stop.Load() || errors.Is(err, context.Canceled) || p.pastEnd(now):
+		return 0, cutOff
 	case !p.budget.Withdraw():
-		return record.Budget, true
+		return record.Budget, gaveUp
 	}
-	return 0, false
+	return 0, retrying
 }

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/occbench/occbench/delay"
 )
 
 // field binds a YAML name to its flag and a setter from flag text.
@@ -135,11 +137,18 @@ var fields = []field{
 	floatField("hot_ops", "hotspot: fraction of ops that hit hot keys", func(s *Scenario) *float64 { return &s.HotOps }),
 	intField("payload_bytes", "payload bytes per document", func(s *Scenario) *int { return &s.PayloadBytes }),
 	durField("duration", "measured time per cell", func(s *Scenario) *Duration { return &s.Duration }),
-	intField("ops_per_writer", "stop each writer after N ops instead of after --duration (0 = use duration)", func(s *Scenario) *int { return &s.OpsPerWriter }),
+	intField("ops_per_writer", "stop each writer after N measured ops (those after the warmup) instead of after --duration (0 = use duration)", func(s *Scenario) *int { return &s.OpsPerWriter }),
 	durField("warmup", "unmeasured time before each cell", func(s *Scenario) *Duration { return &s.Warmup }),
-	durField("think", "pause between a writer's ops", func(s *Scenario) *Duration { return &s.Think }),
+	durField("think", "pause between a writer's ops (never past the end of --duration)", func(s *Scenario) *Duration { return &s.Think }),
 	floatField("rate", "open loop: total ops/s across writers (0 = closed loop)", func(s *Scenario) *float64 { return &s.Rate }),
-	durField("latency", "memory driver: injected service time per call", func(s *Scenario) *Duration { return &s.Latency }),
+	{yaml: "latency", flag: "latency", usage: "memory driver: latency per round trip, as PostgreSQL makes them: 20ms, normal:20ms,3ms (mean, sd) or exp:20ms (mean)", set: func(s *Scenario, v string) error {
+		d, err := delay.Parse(v)
+		if err != nil {
+			return fmt.Errorf("--latency: %w", err)
+		}
+		s.Latency = d
+		return nil
+	}},
 	{yaml: "seed", flag: "seed", usage: "random seed", set: func(s *Scenario, v string) error {
 		n, err := strconv.ParseUint(v, 10, 64)
 		if err != nil {

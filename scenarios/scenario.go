@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/occbench/occbench/delay"
 )
 
 // Duration is a time.Duration written as "250ms", "2s" in YAML and JSON.
@@ -95,14 +97,14 @@ type Scenario struct {
 	HotOps       float64 `yaml:"hot_ops" json:"hot_ops"`
 	PayloadBytes int     `yaml:"payload_bytes" json:"payload_bytes"`
 
-	Duration     Duration `yaml:"duration" json:"duration"`
-	OpsPerWriter int      `yaml:"ops_per_writer" json:"ops_per_writer"`
-	Warmup       Duration `yaml:"warmup" json:"warmup"`
-	Think        Duration `yaml:"think" json:"think"`
-	Rate         float64  `yaml:"rate" json:"rate"`
-	Latency      Duration `yaml:"latency" json:"latency"`
-	Seed         uint64   `yaml:"seed" json:"seed"`
-	Trials       int      `yaml:"trials" json:"trials"`
+	Duration     Duration   `yaml:"duration" json:"duration"`
+	OpsPerWriter int        `yaml:"ops_per_writer" json:"ops_per_writer"`
+	Warmup       Duration   `yaml:"warmup" json:"warmup"`
+	Think        Duration   `yaml:"think" json:"think"`
+	Rate         float64    `yaml:"rate" json:"rate"`
+	Latency      delay.Dist `yaml:"latency" json:"latency"`
+	Seed         uint64     `yaml:"seed" json:"seed"`
+	Trials       int        `yaml:"trials" json:"trials"`
 
 	Thresholds []string `yaml:"thresholds,omitempty" json:"thresholds,omitempty"`
 }

@@ -150,7 +150,7 @@ func (s *Scenario) Validate(a Allowed) error {
 	for _, d := range []struct {
 		n string
 		v Duration
-	}{{"warmup", s.Warmup}, {"think", s.Think}, {"latency", s.Latency}} {
+	}{{"warmup", s.Warmup}, {"think", s.Think}} {
 		if err := positive(d.n, d.v); err != nil {
 			return err
 		}

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/occbench/occbench/delay"
 	"github.com/occbench/occbench/drivers"
 	"github.com/occbench/occbench/runner"
 	"github.com/occbench/occbench/scenarios"
@@ -304,7 +305,7 @@ func (s *suite) expiredLease(t *testing.T) {
 }
 
 func (s *suite) lwwLoses(t *testing.T) {
-	st := s.open(t, drivers.Options{Writers: 8, Latency: 200 * time.Microsecond})
+	st := s.open(t, drivers.Options{Writers: 8, Latency: delay.Constant(200 * time.Microsecond)})
 	if _, ok := st.(strategy.Putter); !ok {
 		t.Skip("driver has no unconditional writes")
 	}

@@ -3,11 +3,11 @@ package memory
 import (
 	"context"
 	"fmt"
-	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
-	"unsafe"
 
+	"github.com/occbench/occbench/delay"
 	"github.com/occbench/occbench/drivers"
 	"github.com/occbench/occbench/strategy"
 )
@@ -22,6 +22,7 @@ func init() {
 	drivers.Register(drivers.Driver{
 		Name:    Name,
 		Summary: "in-process documents with per-document mutexes and a lease table; --latency injects service time",
+		Latency: true,
 		Open: func(ctx context.Context, o drivers.Options) (drivers.Store, error) {
 			return New(o)
 		},
@@ -31,6 +32,7 @@ func init() {
 var (
 	_ drivers.Store              = (*Store)(nil)
 	_ drivers.Versioner          = (*Store)(nil)
+	_ drivers.Sessioner          = (*Store)(nil)
 	_ strategy.Reader            = (*Store)(nil)
 	_ strategy.CompareAndSwapper = (*Store)(nil)
 	_ strategy.Putter            = (*Store)(nil)
@@ -69,8 +71,12 @@ type lease struct {
 // Store is the in-process store. Setup must not run concurrently with any
 // other method; every other method is safe for concurrent use.
 type Store struct {
-	latency time.Duration
-	clock   drivers.Clock // nil = wall clock
+	latency  delay.Dist
+	clock    drivers.Clock                    // nil = wall clock
+	rt       *roundTrips                      // latency of calls made on the Store itself
+	memory   func() (avail int64, src string) // what a cell may allocate: availableMemory
+	seed     uint64                           // Spec.Seed of the last Setup
+	sessions atomic.Uint64                    // sessions opened since Setup
 
 	spec    drivers.Spec
 	gb      int // spec.GroupBytes()
@@ -83,15 +89,20 @@ type Store struct {
 // New returns an empty store; Setup seeds it. Only o.Latency and o.Clock
 // are used.
 func New(o drivers.Options) (*Store, error) {
-	if o.Latency < 0 {
-		return nil, fmt.Errorf("memory: latency: must be ≥ 0, got %v", o.Latency)
-	}
-	return &Store{latency: o.Latency, clock: o.Clock}, nil
+	return &Store{latency: o.Latency, clock: o.Clock, rt: newRoundTrips(o.Latency), memory: availableMemory}, nil
 }
+
+// sharedStream is the PCG stream of the Store's own latency draws;
+// session n draws from stream n (n = 1, 2, …).
+const sharedStream = 1 << 63
 
 // Setup drops the previous cell's documents and leases and seeds
 // spec.Keys documents at version 0, counter 0, fence 0, with zero group
-// versions and a zero payload.
+// versions and a zero payload. A cell whose EstimateBytes exceeds the
+// memory available (plus what the previous cell held) is refused before
+// anything is allocated, with an error that wraps
+// drivers.ErrInvalidOption. Setup restarts the latency draws from
+// spec.Seed.
 func (s *Store) Setup(ctx context.Context, spec drivers.Spec) error {
 	if err := spec.Validate(); err != nil {
 		return fmt.Errorf("memory: setup: %w", err)
@@ -99,18 +110,43 @@ func (s *Store) Setup(ctx context.Context, spec drivers.Spec) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("memory: setup: %w", err)
 	}
-	const maxBytes = 1 << 40
-	if per := int64(unsafe.Sizeof(doc{})+unsafe.Sizeof(lease{})) + 8*int64(spec.FieldGroups) + int64(spec.PayloadBytes); int64(spec.Keys) > maxBytes/per {
-		return fmt.Errorf("memory: setup: keys × (%d bytes per document) exceeds %d bytes", per, int64(maxBytes))
+	need := EstimateBytes(spec.Keys, spec.PayloadBytes, spec.FieldGroups)
+	avail, src := s.memory()
+	if len(s.docs) > 0 { // released below, before the new cell is allocated
+		avail += EstimateBytes(s.spec.Keys, s.spec.PayloadBytes, s.spec.FieldGroups)
 	}
+	if need > avail {
+		return fmt.Errorf("memory: setup: keys: %d documents of %d payload bytes in %d field groups need about %s, more than the %s available (%s); lower keys or payload_bytes: %w",
+			spec.Keys, spec.PayloadBytes, spec.FieldGroups, formatBytes(need), formatBytes(avail), src, drivers.ErrInvalidOption)
+	}
+	s.docs, s.groups, s.payload, s.leases = nil, nil, nil, nil // let the previous cell go first
 	s.spec = spec
 	s.gb = spec.GroupBytes()
-	s.docs, s.groups, s.payload, s.leases = nil, nil, nil, nil // let the previous cell go first
 	s.docs = make([]doc, spec.Keys)
 	s.groups = make([]int64, spec.Keys*spec.FieldGroups)
 	s.payload = make([]byte, spec.Keys*spec.PayloadBytes)
 	s.leases = make([]lease, spec.Keys)
+	s.seed = spec.Seed
+	s.sessions.Store(0)
+	s.rt.seed(spec.Seed, sharedStream)
 	return nil
+}
+
+// Session returns a view of the store for one writer that draws its
+// latency from a stream of its own: the n-th session since Setup draws
+// from (Spec.Seed, n), so a run's draws repeat whatever the other writers
+// do. It returns drivers.ErrNoSessions when the latency is constant or
+// zero: there is nothing to draw, and writers share the store.
+func (s *Store) Session(ctx context.Context) (drivers.Store, error) {
+	if s.latency.IsConstant() {
+		return nil, drivers.ErrNoSessions
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("memory: session: %w", err)
+	}
+	rt := newRoundTrips(s.latency)
+	rt.seed(s.seed, s.sessions.Add(1))
+	return &Session{s: s, rt: rt}, nil
 }
 
 // Totals sums counters and versions over every document.
@@ -138,37 +174,6 @@ func (s *Store) Close() error {
 
 // ServerVersion reports "occbench-memory".
 func (s *Store) ServerVersion(ctx context.Context) (string, error) { return Version, nil }
-
-// wait injects the configured service time, honouring ctx.
-// spinBelow is the stretch of an injected latency waited out by yielding
-// rather than by a timer: on some machines (this project's VMs among
-// them) timers fire up to about 1 ms late, which would turn --latency
-// 100us into 1.1 ms. Yielding keeps the wait within microseconds of what
-// was asked, at the cost of CPU while writers wait.
-const spinBelow = 2 * time.Millisecond
-
-func (s *Store) wait(ctx context.Context) error {
-	if s.latency <= 0 {
-		return ctx.Err()
-	}
-	deadline := time.Now().Add(s.latency)
-	if s.latency > spinBelow {
-		t := time.NewTimer(s.latency - spinBelow)
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-			t.Stop()
-			return ctx.Err()
-		}
-	}
-	for time.Now().Before(deadline) {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		runtime.Gosched()
-	}
-	return nil
-}
 
 func (s *Store) now() int64 {
 	if s.clock == nil {
@@ -208,8 +213,8 @@ func (s *Store) checkWrite(op string, w *drivers.Write) error {
 	return nil
 }
 
-// read copies d into out. The caller holds d.mu.
-func (s *Store) read(d *doc, key int, out *drivers.Doc) {
+// copyOut copies d into out. The caller holds d.mu.
+func (s *Store) copyOut(d *doc, key int, out *drivers.Doc) {
 	out.Key = key
 	out.Version = d.version
 	out.Counter = d.counter
@@ -230,9 +235,17 @@ func (s *Store) write(d *doc, w *drivers.Write) {
 	d.updatedAt = w.UpdatedAt
 }
 
-// Read copies document key into d, reusing d's slices.
+// Every method below spends its round trips (see doc.go) with rt.wait
+// before the step each carries to the server, as a call over a network
+// reaches the server only after its request has travelled.
+
+// Read copies document key into d, reusing d's slices: one round trip.
 func (s *Store) Read(ctx context.Context, key int, d *drivers.Doc) error {
-	if err := s.wait(ctx); err != nil {
+	return s.read(ctx, s.rt, key, d)
+}
+
+func (s *Store) read(ctx context.Context, rt *roundTrips, key int, d *drivers.Doc) error {
+	if err := rt.wait(ctx); err != nil {
 		return err
 	}
 	doc, err := s.doc("read", key)
@@ -240,16 +253,21 @@ func (s *Store) Read(ctx context.Context, key int, d *drivers.Doc) error {
 		return err
 	}
 	doc.mu.Lock()
-	s.read(doc, key, d)
+	s.copyOut(doc, key, d)
 	doc.mu.Unlock()
 	return nil
 }
 
 // CompareAndSwap bumps version, counter and group w.Group's version and
 // writes w's payload and metadata if the version selected by w.Scope
-// equals w.Expect; otherwise it returns drivers.ErrVersionMismatch.
+// equals w.Expect; otherwise it returns drivers.ErrVersionMismatch. One
+// round trip.
 func (s *Store) CompareAndSwap(ctx context.Context, w *drivers.Write) error {
-	if err := s.wait(ctx); err != nil {
+	return s.compareAndSwap(ctx, s.rt, w)
+}
+
+func (s *Store) compareAndSwap(ctx context.Context, rt *roundTrips, w *drivers.Write) error {
+	if err := rt.wait(ctx); err != nil {
 		return err
 	}
 	d, err := s.doc("cas", w.Key)
@@ -279,9 +297,13 @@ func (s *Store) CompareAndSwap(ctx context.Context, w *drivers.Write) error {
 // Put stores w.Version, w.Counter, w.GroupVersion, payload and metadata
 // unconditionally. With w.Fence > 0 it returns drivers.ErrStaleFence and
 // writes nothing if the document has accepted a higher fence, and
-// otherwise records w.Fence.
+// otherwise records w.Fence. One round trip.
 func (s *Store) Put(ctx context.Context, w *drivers.Write) error {
-	if err := s.wait(ctx); err != nil {
+	return s.put(ctx, s.rt, w)
+}
+
+func (s *Store) put(ctx context.Context, rt *roundTrips, w *drivers.Write) error {
+	if err := rt.wait(ctx); err != nil {
 		return err
 	}
 	d, err := s.doc("put", w.Key)
@@ -308,9 +330,14 @@ func (s *Store) Put(ctx context.Context, w *drivers.Write) error {
 }
 
 // ReadFenced raises the document's fence to fence and reads it into out,
-// atomically; drivers.ErrStaleFence if a higher fence was accepted.
+// atomically; drivers.ErrStaleFence if a higher fence was accepted. One
+// round trip.
 func (s *Store) ReadFenced(ctx context.Context, key int, fence int64, out *drivers.Doc) error {
-	if err := s.wait(ctx); err != nil {
+	return s.readFenced(ctx, s.rt, key, fence, out)
+}
+
+func (s *Store) readFenced(ctx context.Context, rt *roundTrips, key int, fence int64, out *drivers.Doc) error {
+	if err := rt.wait(ctx); err != nil {
 		return err
 	}
 	d, err := s.doc("read fenced", key)
@@ -323,17 +350,23 @@ func (s *Store) ReadFenced(ctx context.Context, key int, fence int64, out *drive
 		return drivers.ErrStaleFence
 	}
 	d.fence = fence
-	s.read(d, key, out)
+	s.copyOut(d, key, out)
 	d.mu.Unlock()
 	return nil
 }
 
-// LockedUpdate takes the document's mutex, reads it, writes version+1,
-// counter+1 and group version+1 computed from that read plus w's payload
-// and metadata, and releases the mutex. The injected latency is spent
-// while the mutex is held, as a transaction holds its row lock across the
-// round trip.
+// LockedUpdate is PostgreSQL's pessimistic transaction, round trip for
+// round trip: BEGIN; SELECT … FOR UPDATE, which takes the document's
+// mutex when it reaches the store and reads version, counter and group
+// version; UPDATE to those plus one with w's payload and metadata; and
+// COMMIT, which applies the write and releases the mutex. Four round
+// trips, the mutex held across the last two, as the row lock is. A ctx
+// that ends before COMMIT rolls back: nothing is written.
 func (s *Store) LockedUpdate(ctx context.Context, w *drivers.Write) error {
+	return s.lockedUpdate(ctx, s.rt, w)
+}
+
+func (s *Store) lockedUpdate(ctx context.Context, rt *roundTrips, w *drivers.Write) error {
 	d, err := s.doc("locked update", w.Key)
 	if err != nil {
 		return err
@@ -341,16 +374,27 @@ func (s *Store) LockedUpdate(ctx context.Context, w *drivers.Write) error {
 	if err := s.checkWrite("locked update", w); err != nil {
 		return err
 	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if err := s.wait(ctx); err != nil {
+	if err := rt.wait(ctx); err != nil { // BEGIN
 		return err
 	}
+	if err := rt.wait(ctx); err != nil { // SELECT … FOR UPDATE
+		return err
+	}
+	d.mu.Lock()
 	version, counter, gv := d.version, d.counter, s.groupsOf(w.Key)[w.Group]
+	if err := rt.wait(ctx); err != nil { // UPDATE
+		d.mu.Unlock()
+		return err
+	}
+	if err := rt.wait(ctx); err != nil { // COMMIT
+		d.mu.Unlock()
+		return err
+	}
 	d.version = version + 1
 	d.counter = counter + 1
 	s.groupsOf(w.Key)[w.Group] = gv + 1
 	s.write(d, w)
+	d.mu.Unlock()
 	return nil
 }
 
@@ -373,12 +417,17 @@ func checkLease(op string, key int, holder int64, ttl time.Duration, needTTL boo
 }
 
 // Acquire grants the lease on key to holder if it is free or expired and
-// returns the new fencing token; drivers.ErrLeaseHeld otherwise.
+// returns the new fencing token; drivers.ErrLeaseHeld otherwise. One
+// round trip.
 func (s *Store) Acquire(ctx context.Context, key int, holder int64, ttl time.Duration) (int64, error) {
+	return s.acquire(ctx, s.rt, key, holder, ttl)
+}
+
+func (s *Store) acquire(ctx context.Context, rt *roundTrips, key int, holder int64, ttl time.Duration) (int64, error) {
 	if err := checkLease("acquire", key, holder, ttl, true); err != nil {
 		return 0, err
 	}
-	if err := s.wait(ctx); err != nil {
+	if err := rt.wait(ctx); err != nil {
 		return 0, err
 	}
 	l, err := s.lease("acquire", key)
@@ -398,12 +447,17 @@ func (s *Store) Acquire(ctx context.Context, key int, holder int64, ttl time.Dur
 }
 
 // Extend pushes the lease's expiry to now+ttl if holder still holds it
-// with fence and it has not expired; drivers.ErrLeaseLost otherwise.
+// with fence and it has not expired; drivers.ErrLeaseLost otherwise. One
+// round trip.
 func (s *Store) Extend(ctx context.Context, key int, holder, fence int64, ttl time.Duration) error {
+	return s.extend(ctx, s.rt, key, holder, fence, ttl)
+}
+
+func (s *Store) extend(ctx context.Context, rt *roundTrips, key int, holder, fence int64, ttl time.Duration) error {
 	if err := checkLease("extend", key, holder, ttl, true); err != nil {
 		return err
 	}
-	if err := s.wait(ctx); err != nil {
+	if err := rt.wait(ctx); err != nil {
 		return err
 	}
 	l, err := s.lease("extend", key)
@@ -422,12 +476,16 @@ func (s *Store) Extend(ctx context.Context, key int, holder, fence int64, ttl ti
 
 // Release frees the lease if holder still holds it with fence;
 // drivers.ErrLeaseLost otherwise. The fence is kept, so the next holder
-// gets a higher one.
+// gets a higher one. One round trip.
 func (s *Store) Release(ctx context.Context, key int, holder, fence int64) error {
+	return s.release(ctx, s.rt, key, holder, fence)
+}
+
+func (s *Store) release(ctx context.Context, rt *roundTrips, key int, holder, fence int64) error {
 	if err := checkLease("release", key, holder, 0, false); err != nil {
 		return err
 	}
-	if err := s.wait(ctx); err != nil {
+	if err := rt.wait(ctx); err != nil {
 		return err
 	}
 	l, err := s.lease("release", key)

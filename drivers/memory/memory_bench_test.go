@@ -5,7 +5,9 @@ import (
 	"math/rand/v2"
 	"sync/atomic"
 	"testing"
+	"time"
 
+	"github.com/occbench/occbench/delay"
 	"github.com/occbench/occbench/drivers"
 )
 
@@ -83,5 +85,33 @@ func BenchmarkReadCASParallel(b *testing.B) {
 			})
 			b.ReportMetric(float64(conflicts.Load())/float64(b.N), "conflicts/op")
 		})
+	}
+}
+
+// BenchmarkSessionReadCAS is BenchmarkReadCAS through a writer's Session
+// with a random latency of about a nanosecond: the cost of drawing and
+// waiting a round trip's latency on top of the store's work.
+func BenchmarkSessionReadCAS(b *testing.B) {
+	bs := benchSpecs[0]
+	ctx := context.Background()
+	s := newStore(b, bs.spec, drivers.Options{Latency: delay.Normal(time.Nanosecond, time.Nanosecond)})
+	st, err := s.Session(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	r := rand.New(rand.NewPCG(1, 1))
+	var d drivers.Doc
+	w := &drivers.Write{Payload: make([]byte, bs.spec.GroupBytes()), Writer: 1}
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		w.Key = r.IntN(bs.spec.Keys)
+		if err := st.(*Session).Read(ctx, w.Key, &d); err != nil {
+			b.Fatal(err)
+		}
+		w.Expect = d.Version
+		w.Op = int64(i)
+		if err := st.(*Session).CompareAndSwap(ctx, w); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
