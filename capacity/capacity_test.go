@@ -5,7 +5,9 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"fmt"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -278,7 +280,7 @@ func TestSearchBudgetIsShared(t *testing.T) {
 	sys := fakeSystem{base: 2, slope: 3, perUnit: 5000, ceiling: 40000, probeTime: 10 * time.Second, clk: clk}
 	pairs := []Pair{{"optimistic", "expo"}, {"optimistic", "full-jitter"}}
 	rep, err := Search(context.Background(), pairs,
-		Options{SLO: SLO{{P99MS, "<=", 1000}}, Vary: Writers, Budget: 100 * time.Second, Clock: clk}, sys.run)
+		Options{SLO: SLO{{P99MS, "<=", 1000}}, Vary: Writers, Budget: 100 * time.Second, Clock: clk, NoConfirm: true}, sys.run)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -638,5 +640,205 @@ func TestDoublingTicks(t *testing.T) {
 	}
 	if len(many) != 21 || n > 11 {
 		t.Errorf("%d ticks, %d labelled; want 21 ticks, at most 11 labels", len(many), n)
+	}
+}
+
+func TestSearchBudgetKeepsAShareForReprobes(t *testing.T) {
+	t.Parallel()
+	clk := clock.NewFake(time.Unix(0, 0))
+	sys := fakeSystem{base: 2, slope: 3, perUnit: 5000, ceiling: 40000, probeTime: 10 * time.Second, clk: clk}
+	pairs := []Pair{{"optimistic", "full-jitter"}, {"optimistic", "expo"}}
+	rep, err := Search(context.Background(), pairs,
+		Options{SLO: SLO{{P99MS, "<=", 1000}}, Vary: Writers, Budget: 120 * time.Second, Clock: clk}, sys.run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Three shares of 40s: four probes per pair, then rounds of two 10s
+	// re-probes at 8 writers while a round fits: two of them.
+	for _, a := range rep.Answers {
+		if got := loads(a); a.Outcome != LowerBound || !slices.Equal(got, []float64{1, 2, 4, 8}) {
+			t.Errorf("%s: %s probes %v", a.Pair, a.Outcome, got)
+		}
+	}
+	rec := rep.Recommendation
+	if rec == nil || rec.Load != 8 || !rec.Reprobed || len(rec.Members) != 2 {
+		t.Fatalf("recommendation %+v", rec)
+	}
+	for _, m := range rec.Members {
+		if m.Reprobe == nil || len(m.Reprobe.Probe.Cells) != 2 || m.Reprobe.Probe.Phase != Confirming {
+			t.Errorf("%s: re-probe %+v", m.Pair, m.Reprobe)
+		}
+	}
+	// Both within noise (equal answers); equal attempts: expo is simpler.
+	if !slices.Equal(rec.WithinNoise, pairs) || rec.Pick != pairs[1] {
+		t.Errorf("set %v pick %s", rec.WithinNoise, rec.Pick)
+	}
+	if el := clk.Now().Sub(time.Unix(0, 0)); el > 120*time.Second {
+		t.Errorf("search took %s, budget 120s", el)
+	}
+	if n := len(rep.Cells()); n != 8+4 {
+		t.Errorf("%d cells, want 12", n)
+	}
+}
+
+func TestMaxCells(t *testing.T) {
+	t.Parallel()
+	slo := SLO{{P99MS, "<=", 50}}
+	for _, tt := range []struct {
+		name  string
+		pairs int
+		opts  Options
+		want  int
+		err   string
+	}{
+		// doubling 1…1024: 11 probes (+1 clamp bound), bisection ≤ 10
+		{"writers, one pair: no re-probes", 1, Options{SLO: slo, Vary: Writers}, 22, ""},
+		{"writers, three pairs", 3, Options{SLO: slo, Vary: Writers, Trials: 2}, 3*22*2 + 3*DefaultConfirmTrials, ""},
+		{"re-probes capped", 8, Options{SLO: slo, Vary: Writers, ConfirmPairs: 2, ConfirmTrials: 3}, 8*22 + 3*3, ""},
+		{"no re-probes", 8, Options{SLO: slo, Vary: Writers, NoConfirm: true}, 8 * 22, ""},
+		{"rate 100…1,000,000", 2, Options{SLO: slo, Vary: Rate}, 2*(15+6) + 2*DefaultConfirmTrials, ""},
+		{"no pairs", 0, Options{SLO: slo, Vary: Writers}, 0, "at least one"},
+		{"bad confirm-trials", 2, Options{SLO: slo, Vary: Writers, ConfirmTrials: -1}, 0, "confirm-trials must be ≥ 1"},
+		{"bad alpha", 2, Options{SLO: slo, Vary: Writers, Alpha: 1.5}, 0, "alpha must be in [0, 1)"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := MaxCells(tt.pairs, tt.opts)
+			if got != tt.want || (err == nil) != (tt.err == "") || (err != nil && !strings.Contains(err.Error(), tt.err)) {
+				t.Errorf("MaxCells = %d, %v; want %d, %q", got, err, tt.want, tt.err)
+			}
+		})
+	}
+}
+
+// noisyCapacity is a store where pair i's true capacity is caps[i] writers
+// under p99_ms<=50: the median p99 at load L is 50·L/cap, each trial
+// multiplied by e^(sigma·N(0,1)) from a seeded generator.
+type noisyCapacity struct {
+	caps  map[Pair]float64
+	sigma float64
+	rng   *rand.Rand
+}
+
+func (n *noisyCapacity) run(_ context.Context, strategy, backoff string, load float64) (results.Cell, error) {
+	p := Pair{strategy, backoff}
+	p99 := 50 * load / n.caps[p] * math.Exp(n.sigma*n.rng.NormFloat64())
+	return results.Cell{Strategy: strategy, Backoff: backoff, Writers: int(load), Ops: 1000, SuccessRate: 1,
+		LatencyMS: results.Latency{P99: p99}, ThroughputOpsS: 1000 * min(load, n.caps[p]), Amplification: 1.5}, nil
+}
+
+// Three pairs with a capacity of 24 writers and one, optimistic/none
+// (the tie-break's favourite: the simplest policy), of 16.
+func equalCapacities() ([]Pair, map[Pair]float64, Pair) {
+	pairs := []Pair{{"optimistic", "none"}, {"optimistic", "full-jitter"}, {"optimistic", "equal-jitter"}, {"optimistic", "decorrelated-jitter"}}
+	caps := map[Pair]float64{pairs[0]: 16, pairs[1]: 24, pairs[2]: 24, pairs[3]: 24}
+	return pairs, caps, pairs[0]
+}
+
+func TestRecommendationSeeded(t *testing.T) {
+	t.Parallel()
+	pairs, caps, worse := equalCapacities()
+	slo := SLO{{P99MS, "<=", 50}}
+	search := func(seed uint64) *Recommendation {
+		sys := &noisyCapacity{caps: caps, sigma: 0.1, rng: rand.New(rand.NewPCG(seed, 3))}
+		rep, err := Search(context.Background(), pairs, Options{SLO: slo, Vary: Writers, Max: 64, Clock: clock.NewFake(time.Unix(0, 0))}, sys.run)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rep.Recommendation
+	}
+	const reps = 200
+	exact, excluded, held := 0, 0, 0
+	for i := range uint64(reps) {
+		a, b := search(2*i), search(2*i+1)
+		if !a.InSet(worse) {
+			excluded++
+			if len(a.WithinNoise) == 3 {
+				exact++
+			}
+		}
+		if a.InSet(b.Pick) && b.InSet(a.Pick) {
+			held++
+		}
+	}
+	t.Logf("of %d: the worse pair excluded %d times, the set exactly the three equal pairs %d times; %d pairs of runs held", reps, excluded, exact, held)
+	if excluded < 196 || exact < 190 || held < 190 {
+		t.Errorf("excluded %d, exact %d, held %d; want at least 196, 190, 190", excluded, exact, held)
+	}
+}
+
+func TestRecommendationRules(t *testing.T) {
+	t.Parallel()
+	pass := func(load float64, amp float64) *Probe {
+		return &Probe{Load: load, Pass: true, Cells: []results.Cell{{Amplification: amp}}}
+	}
+	answer := func(backoff string, load, amp float64) Answer {
+		return Answer{Pair: Pair{"o", backoff}, Outcome: Found, Load: load, Pass: pass(load, amp)}
+	}
+	reprobe := func(backoff string, amp float64, p99s ...float64) Reprobe {
+		r := Reprobe{Pair: Pair{"o", backoff}, Judged: true, Probe: Probe{Phase: Confirming, Load: 24}}
+		for _, v := range p99s {
+			r.Probe.Cells = append(r.Probe.Cells, results.Cell{Ops: 1, Amplification: amp, LatencyMS: results.Latency{P99: v}})
+		}
+		r.Probe.Values = Values(r.Probe.Cells)
+		r.Probe.Pass, r.Probe.Failed = SLO{{P99MS, "<=", 50}}.Check(r.Probe.Values)
+		return r
+	}
+	opts, err := Options{SLO: SLO{{P99MS, "<=", 50}}, Vary: Writers}.normalize()
+	if err != nil {
+		t.Fatal(err)
+	}
+	as := []Answer{
+		answer("decorrelated-jitter", 24, 2),
+		answer("equal-jitter", 23, 2.05), // within one step
+		answer("full-jitter", 20, 2),     // passes the re-probe
+		answer("expo", 18, 1.5),          // fails it, but not told apart
+		answer("constant", 16, 1),        // fails it, clearly worse
+		answer("none", 8, 1),             // below half: not re-probed
+		{Pair: Pair{"o", "skipped"}, Outcome: Skipped},
+	}
+	rs := []Reprobe{
+		reprobe("decorrelated-jitter", 2, 48, 49, 50, 51, 52),
+		reprobe("equal-jitter", 2.05, 49, 50, 51, 52, 53),
+		reprobe("full-jitter", 2, 45, 46, 47, 48, 49),
+		reprobe("expo", 1.5, 47, 51, 53, 55, 60),
+		reprobe("constant", 1, 70, 72, 74, 76, 78),
+	}
+	rec := recommend(as, rs, opts)
+	var got []string
+	for _, m := range rec.Members {
+		got = append(got, fmt.Sprintf("%s %v %s", m.Pair.Backoff, m.WithinNoise, m.Why))
+	}
+	want := []string{
+		"decorrelated-jitter true best",
+		"equal-jitter true within one step",
+		"full-jitter true meets the SLO at the best's load",
+		"expo true not told apart from the best at its load",
+		"constant false worse than the best at its load",
+		"none false below half the best's load",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("members:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	// expo has the fewest attempts of the set (1.5; the others ≥ 2).
+	if rec.Pick != (Pair{"o", "expo"}) || rec.TieBreak != "fewest attempts/op (1.5; the other 3 are more than 5% above)" {
+		t.Errorf("pick %s, tie-break %q", rec.Pick, rec.TieBreak)
+	}
+	if !rec.BestHeld || rec.Best != (Pair{"o", "decorrelated-jitter"}) || rec.Load != 24 {
+		t.Errorf("best %s at %v, held %v", rec.Best, rec.Load, rec.BestHeld)
+	}
+	if m := rec.Members[4]; m.Worse != P99MS || !(m.P < 0.05/4) {
+		t.Errorf("constant: worse %q p %v", m.Worse, m.P)
+	}
+	// Equal attempts: the simplest policy, then the largest answer.
+	for i := range as[:5] {
+		as[i].Pass.Cells[0].Amplification = 1
+	}
+	rec = recommend(as[:3], nil, opts)
+	if rec.Pick != (Pair{"o", "equal-jitter"}) || rec.TieBreak != "fewest attempts/op (2 of 2 within 5% of 1), then simplest policy" || rec.Reprobed {
+		t.Errorf("without re-probes: set %v pick %s %q", rec.WithinNoise, rec.Pick, rec.TieBreak)
+	}
+	if recommend([]Answer{{Pair: Pair{"o", "e"}, Outcome: NoneMet}}, nil, opts) != nil {
+		t.Error("a recommendation without any answer")
 	}
 }

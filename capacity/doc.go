@@ -47,4 +47,50 @@
 //
 // When no doubling step flattens that much, the knee was not reached in
 // the probed range and Answer.Knee is nil.
+//
+// # Recommendation
+//
+// Each pair's answer comes from single probes near its boundary, so the
+// largest answer is partly luck: the best of several equal pairs is the
+// one whose noise came out high. Search therefore also says which pairs
+// are within noise of the best and recommends one of them
+// (Report.Recommendation).
+//
+// The best is the pair with the largest answer (the first of equals),
+// at load L. With two or more pairs, Search then re-probes L: the best
+// and up to Options.ConfirmPairs (DefaultConfirmPairs, 4) other pairs,
+// those with the largest answers of at least L/2 (below L/2 a pair
+// failed a whole doubling step below the best), Options.ConfirmTrials
+// times each (DefaultConfirmTrials, 5) in interleaved rounds, every
+// round starting one pair further along so that drift hits all alike. A
+// re-probe is judged like a search probe, on the medians of its trials.
+// Another pair is within noise of the best when
+//
+//   - its answer is within one bisection step of L (1 writer, or
+//     RateTolerance of a rate): the search cannot resolve less; or
+//   - its re-probe at L meets the SLO; or
+//   - its re-probe is not told apart from the best's: for every SLO
+//     condition, a two-sided Mann-Whitney U test of its trials' values
+//     of that metric against the best's (golang.org/x/perf/benchmath)
+//     gives p ≥ Alpha/m, or the difference is in the direction the
+//     condition favours. Alpha (DefaultAlpha, 0.05) is split among the m
+//     re-probed pairs (Bonferroni). This matters when L was itself high
+//     by noise and the best fails its own re-probe (Recommendation.
+//     BestHeld false): pairs doing no worse at L stay in.
+//
+// A pair re-probed and significantly worse on some SLO metric, one below
+// L/2, or one beyond ConfirmPairs is not in the set. The recommendation
+// is picked from the set by the tie-break of package tune: the fewest
+// median attempts/op (at L when re-probed, else at the pair's own
+// answer), every pair at most Options.AttemptsMargin (5%) above the
+// fewest counting as tied; then the simplest policy in the order of
+// backoff.Names() (none < constant < expo < full-jitter < equal-jitter <
+// decorrelated-jitter); then the largest answer.
+//
+// The re-probes cost at most (1 + ConfirmPairs) × ConfirmTrials cells
+// (MaxCells counts them). Under a Budget they get a share like a pair's:
+// the budget is split among the pairs and the re-probes, and a round of
+// re-probes starts only while one more round as long as the last fits.
+// NoConfirm skips them; the set is then the best and the pairs within
+// one step.
 package capacity

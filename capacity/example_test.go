@@ -69,3 +69,36 @@ func ExampleSearch() {
 	// optimistic/full-jitter  9      bisect  18       40,000  56.0    1        0          FAIL p99 56.0 ms
 	// optimistic/full-jitter  10     bisect  17       40,000  53.0    1        0          FAIL p99 53.0 ms
 }
+
+// Two backoffs with the same capacity: both are within noise of the best
+// (equal answers, and each meets the SLO when re-probed at 16 writers),
+// and the tie-break recommends the one with fewer attempts per op.
+func ExampleReport_RecommendationLines() {
+	amp := map[string]float64{"expo": 1.8, "full-jitter": 1.4}
+	run := func(ctx context.Context, strategy, backoff string, writers float64) (results.Cell, error) {
+		return results.Cell{
+			Strategy: strategy, Backoff: backoff, Writers: int(writers), Ops: 1000, SuccessRate: 1,
+			LatencyMS:      results.Latency{P99: 2 + 3*writers},
+			ThroughputOpsS: 5000 * min(writers, 8), Amplification: amp[backoff],
+		}, nil
+	}
+	slo, _ := capacity.ParseSLO("p99_ms<=50")
+	pairs := []capacity.Pair{{Strategy: "optimistic", Backoff: "expo"}, {Strategy: "optimistic", Backoff: "full-jitter"}}
+	rep, err := capacity.Search(context.Background(), pairs, capacity.Options{SLO: slo, Vary: capacity.Writers, Max: 64}, run)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, line := range rep.RecommendationLines() {
+		fmt.Println(line)
+	}
+	fmt.Println(rep.Recommendation.WithinNoise)
+	// Output:
+	// recommendation: optimistic/full-jitter
+	// best: optimistic/expo at 16 writers
+	// within noise of the best: optimistic/expo, optimistic/full-jitter
+	// tie-break: fewest attempts/op (1.4; the other is more than 5% above)
+	//   optimistic/expo: answer 16; re-probe at 16 writers (median of 5 trials): pass; in: best; 1.8 attempts/op
+	//   optimistic/full-jitter: answer 16; re-probe at 16 writers (median of 5 trials): pass; in: within one step (p=1.000); 1.4 attempts/op
+	// [optimistic/expo optimistic/full-jitter]
+}

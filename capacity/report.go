@@ -3,10 +3,12 @@ package capacity
 import (
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"strings"
 	"text/tabwriter"
 
+	"github.com/occbench/occbench/backoff"
 	"github.com/occbench/occbench/results"
 )
 
@@ -176,11 +178,90 @@ func (r *Report) trialsNote() string {
 	return "one trial per probe"
 }
 
-// WriteText writes the answer lines, then the probe table.
+// RecommendationLines says which pair is recommended and why: the best
+// answer, the set within noise of it on one line, the tie-break, and a
+// line per pair that met the SLO. Nil with fewer than two such pairs:
+// there is nothing to choose from.
+func (r *Report) RecommendationLines() []string {
+	rec := r.Recommendation
+	if rec == nil || len(rec.Members) < 2 {
+		return nil
+	}
+	v := r.Vary
+	lines := []string{
+		fmt.Sprintf("recommendation: %s", rec.Pick),
+		fmt.Sprintf("best: %s at %s", rec.Best, v.Format(rec.Load)),
+		fmt.Sprintf("within noise of the best: %s", joinPairs(rec.WithinNoise)),
+		fmt.Sprintf("tie-break: %s", rec.TieBreak),
+	}
+	if rec.Note != "" {
+		lines = append(lines, "note: "+rec.Note)
+	}
+	for _, m := range rec.Members {
+		line := fmt.Sprintf("  %s: answer %s; ", m.Pair, results.FormatCount(m.Load))
+		if rp := m.Reprobe; rp != nil {
+			at := fmt.Sprintf("re-probe at %s", v.Format(rec.Load))
+			switch {
+			case !rp.Judged:
+				line += at + ": not judged (skipped or interrupted); "
+			case rp.Probe.Pass:
+				line += fmt.Sprintf("%s (%s): pass; ", at, reprobeTrials(rp))
+			default:
+				line += fmt.Sprintf("%s (%s): FAIL %s; ", at, reprobeTrials(rp), failures(rp.Probe.Failed))
+			}
+		}
+		verdict := "out"
+		if m.WithinNoise {
+			verdict = "in"
+		}
+		why := m.Why
+		if m.Worse != "" {
+			why += fmt.Sprintf(" (%s, p=%.3f)", m.Worse, m.P)
+		} else if !math.IsNaN(m.P) {
+			why += fmt.Sprintf(" (p=%.3f)", m.P)
+		}
+		lines = append(lines, line+fmt.Sprintf("%s: %s; %.3g attempts/op", verdict, why, m.Attempts))
+	}
+	return lines
+}
+
+func reprobeTrials(rp *Reprobe) string {
+	if len(rp.Probe.Cells) == 1 {
+		return "1 trial"
+	}
+	return fmt.Sprintf("median of %d trials", len(rp.Probe.Cells))
+}
+
+func joinPairs(ps []Pair) string {
+	parts := make([]string, len(ps))
+	for i, p := range ps {
+		parts[i] = p.String()
+	}
+	return strings.Join(parts, ", ")
+}
+
+// rulesNote says how the set and the pick are decided.
+func (r *Report) rulesNote() string {
+	step := "1 writer"
+	if r.Vary == Rate {
+		step = fmt.Sprintf("%.0f%%", 100*RateTolerance)
+	}
+	return fmt.Sprintf("within noise of the best: answer within one step (%s) of the best's, or re-probed at the best's load, meets the SLO or is not told apart from the best's re-probe (Mann-Whitney U per SLO metric, alpha %g over the re-probes, Bonferroni); tie-break: fewest attempts/op (within %.0f%%), then simplest policy (%s), then largest answer",
+		step, r.Alpha, 100*r.AttemptsMargin, strings.Join(backoff.Names(), " < "))
+}
+
+// WriteText writes the answer lines, the recommendation, then the probe
+// table.
 func (r *Report) WriteText(w io.Writer) error {
 	ew := &errWriter{w: w}
 	for i := range r.Answers {
 		ew.printf("%s\n", r.Line(&r.Answers[i]))
+	}
+	if lines := r.RecommendationLines(); lines != nil {
+		ew.printf("\n%s\n", r.rulesNote())
+		for _, l := range lines {
+			ew.printf("%s\n", l)
+		}
 	}
 	head, rows := r.table()
 	ew.printf("\nprobes (%s; SLO %s):\n", r.trialsNote(), r.SLO)
@@ -201,6 +282,16 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	ew.printf("## Capacity: `%s`\n\n", r.SLO)
 	for i := range r.Answers {
 		ew.printf("- %s\n", mdEscape(r.Line(&r.Answers[i])))
+	}
+	if lines := r.RecommendationLines(); lines != nil {
+		ew.printf("\n%s\n\n", mdEscape(r.rulesNote()))
+		for _, l := range lines {
+			indent := ""
+			if strings.HasPrefix(l, "  ") {
+				indent = "  "
+			}
+			ew.printf("%s- %s\n", indent, mdEscape(strings.TrimSpace(l)))
+		}
 	}
 	head, rows := r.table()
 	ew.printf("\nProbes (%s):\n\n", r.trialsNote())
@@ -235,13 +326,33 @@ func (e *errWriter) Write(p []byte) (int, error) {
 
 func (e *errWriter) printf(format string, args ...any) { fmt.Fprintf(e, format, args...) }
 
-// Cells returns every probe cell in the order it ran: what a results
-// file of the search holds.
+// Cells returns every probe cell, each pair's search in the order it
+// ran, then the re-probes pair by pair: what a results file of the
+// search holds.
 func (r *Report) Cells() []results.Cell {
 	var out []results.Cell
 	for _, a := range r.Answers {
 		for _, p := range a.Probes {
 			out = append(out, p.Cells...)
+		}
+	}
+	for _, rp := range r.reprobes() {
+		out = append(out, rp.Probe.Cells...)
+	}
+	return out
+}
+
+// reprobes returns the re-probes of the recommendation, in pair order.
+func (r *Report) reprobes() []*Reprobe {
+	if r.Recommendation == nil {
+		return nil
+	}
+	var out []*Reprobe
+	for _, a := range r.Answers {
+		for _, m := range r.Recommendation.Members {
+			if m.Pair == a.Pair && m.Reprobe != nil {
+				out = append(out, m.Reprobe)
+			}
 		}
 	}
 	return out
@@ -256,6 +367,9 @@ func (r *Report) Loads() []float64 {
 				out = append(out, p.Load)
 			}
 		}
+	}
+	if rps := r.reprobes(); len(rps) > 0 && !slices.Contains(out, r.Recommendation.Load) {
+		out = append(out, r.Recommendation.Load)
 	}
 	slices.Sort(out)
 	return out
