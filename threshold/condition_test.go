@@ -238,7 +238,7 @@ func TestErrorRatioGiveUpsCutOff(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name              string
-		attempts          int64
+		attempts, cutOff  int64
 		errors, giveUps   map[string]int64
 		wantRatio         float64
 		wantGive, wantCut int64
@@ -248,11 +248,12 @@ func TestErrorRatioGiveUpsCutOff(t *testing.T) {
 		{name: "errors without attempts", errors: map[string]int64{"timeout": 2}, wantRatio: 1},
 		{name: "ratio", attempts: 200, errors: map[string]int64{"timeout": 3, "connection": 2}, wantRatio: 0.025},
 		{name: "legacy cut off", attempts: 10, giveUps: map[string]int64{"max-attempts": 2, "budget": 1, "error": 4, "interrupted": 7}, wantGive: 7, wantCut: 7},
+		{name: "cut off", attempts: 10, cutOff: 5, giveUps: map[string]int64{"max-attempts": 2, "budget": 1}, wantGive: 3, wantCut: 5},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			c := &results.Cell{Attempts: tt.attempts, Errors: tt.errors, GiveUps: tt.giveUps}
+			c := &results.Cell{Attempts: tt.attempts, CutOff: tt.cutOff, Errors: tt.errors, GiveUps: tt.giveUps}
 			if got := ErrorRatio(c); got != tt.wantRatio {
 				t.Errorf("ErrorRatio = %v, want %v", got, tt.wantRatio)
 			}

@@ -153,27 +153,14 @@ func Value(metric string, c *results.Cell) (float64, error) {
 	return m.get(c), nil
 }
 
-// legacyCutOff is the give-up reason under which files written before
-// results.Cell had a cut-off count kept the ops cut off by the end of the
-// cell.
-const legacyCutOff = "interrupted"
-
 // GiveUps counts c's ops that gave up, every reason but the legacy
-// "interrupted" (ops cut off by the end of the cell), which are not
-// failures.
-func GiveUps(c *results.Cell) int64 {
-	var n int64
-	for reason, v := range c.GiveUps {
-		if reason != legacyCutOff {
-			n += v
-		}
-	}
-	return n
-}
+// "interrupted" (results.LegacyCutOffReason: ops cut off by the end of the
+// cell in older files), which are not failures (results.GaveUp).
+func GiveUps(c *results.Cell) int64 { return results.GaveUp(c) }
 
-// CutOff counts c's ops cut off by the end of the cell, which files count
-// as the give-up reason "interrupted".
-func CutOff(c *results.Cell) int64 { return c.GiveUps[legacyCutOff] }
+// CutOff counts c's ops cut off by the end of the cell: Cell.CutOff, plus
+// a legacy give_ups["interrupted"] (results.CutOffOf).
+func CutOff(c *results.Cell) int64 { return results.CutOffOf(c) }
 
 // ErrorRatio is errored attempts ÷ attempts: 1 when there are errors but
 // no attempts, 0 when there are neither.
