@@ -35,7 +35,7 @@ func ExampleRun() {
 	}
 	_ = rep.WriteText(os.Stdout)
 	// Output:
-	// objective: p99 (lowest committed p99; ties broken by goodput, then attempts); 6 trials per combination, in interleaved rounds (medians)
+	// objective: p99 (lowest committed p99; ties broken by goodput, then attempts); 6 trials per combination (medians), in interleaved rounds
 	// grid: 2 policies × 2 bases × 1 cap: 4 combinations per strategy
 	// within noise of the best: median at most 10.0% worse, or not told apart by a Mann-Whitney U test (alpha 0.05 over all comparisons, Bonferroni)
 	// tie-break within noise: fewest attempts/op (within 5.0% of the fewest counts as tied), then simplest policy (none < constant < expo < full-jitter < equal-jitter < decorrelated-jitter), then smaller cap, then smaller base

@@ -19,7 +19,7 @@ func (r *Report) WriteText(w io.Writer) error {
 	ew := &errWriter{w: w}
 	o := r.Objective
 	others := o.order()[1:]
-	ew.printf("objective: %s (%s; ties broken by %s, then %s); %d trials per combination, in interleaved rounds (medians)\n",
+	ew.printf("objective: %s (%s; ties broken by %s, then %s); %d trials per combination (medians), in interleaved rounds\n",
 		o, o.Describe(), others[0], others[1], r.Trials)
 	combos, _ := Grid{Strategies: []string{""}, Policies: r.Grid.Policies, Bases: r.Grid.Bases, Caps: r.Grid.Caps}.Combos()
 	all := len(r.Grid.Policies) * len(r.Grid.Bases) * len(r.Grid.Caps)
