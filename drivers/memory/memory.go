@@ -116,7 +116,7 @@ func (s *Store) Setup(ctx context.Context, spec drivers.Spec) error {
 		avail += EstimateBytes(s.spec.Keys, s.spec.PayloadBytes, s.spec.FieldGroups)
 	}
 	if need > avail {
-		return fmt.Errorf("memory: setup: keys: %d documents (payload_bytes %d, field_groups %d) need about %s, more than the %s available (%s); lower keys or payload_bytes: %w",
+		return fmt.Errorf("memory: setup: keys: %d documents of %d payload bytes in %d field groups need about %s, more than the %s available (%s); lower keys or payload_bytes: %w",
 			spec.Keys, spec.PayloadBytes, spec.FieldGroups, formatBytes(need), formatBytes(avail), src, drivers.ErrInvalidOption)
 	}
 	s.docs, s.groups, s.payload, s.leases = nil, nil, nil, nil // let the previous cell go first

@@ -69,7 +69,7 @@ func TestSetupTooLarge(t *testing.T) {
 	}{
 		{name: "fits", spec: drivers.Spec{Keys: 4000, FieldGroups: 1, PayloadBytes: 64}},
 		{name: "too many keys", spec: drivers.Spec{Keys: 10000, FieldGroups: 1, PayloadBytes: 64},
-			wantErr: "memory: setup: keys: 10000 documents (payload_bytes 64, field_groups 1) need about 1.9 MiB, more than the 1.0 MiB available (test limit); lower keys or payload_bytes: invalid option"},
+			wantErr: "memory: setup: keys: 10000 documents of 64 payload bytes in 1 field groups need about 1.9 MiB, more than the 1.0 MiB available (test limit); lower keys or payload_bytes: invalid option"},
 		{name: "payload", spec: drivers.Spec{Keys: 1000, FieldGroups: 2, PayloadBytes: 4096}, wantErr: "need about 4.0 MiB"},
 		{name: "overflow", spec: drivers.Spec{Keys: 1 << 62, FieldGroups: 16, PayloadBytes: 1 << 20}, wantErr: "need about 8.0 EiB"},
 		// The previous cell's 0.8 MiB is released first, so the same cell
