@@ -493,7 +493,7 @@ func Run(ctx context.Context, g Grid, opts Options, run RunFunc) (*Report, error
 	combos, skipped := g.Combos()
 	rep := &Report{Objective: opts.Objective, Trials: opts.Trials, Alpha: opts.Alpha, Margin: opts.Margin,
 		AttemptsMargin: opts.AttemptsMargin, Grid: g, Skipped: skipped}
-	r := race{opts: opts, run: run, cells: map[Combo][]results.Cell{}, stopped: map[Combo]bool{}}
+	r := measure{opts: opts, run: run, cells: map[Combo][]results.Cell{}, stopped: map[Combo]bool{}}
 	runErr := r.rounds(ctx, combos)
 	for _, s := range g.Strategies {
 		rs := r.results(s, combos)
@@ -508,8 +508,8 @@ func Run(ctx context.Context, g Grid, opts Options, run RunFunc) (*Report, error
 	return rep, runErr
 }
 
-// race runs the rounds and keeps what they measured.
-type race struct {
+// measure runs the rounds and keeps what they measured.
+type measure struct {
 	opts    Options
 	run     RunFunc
 	cells   map[Combo][]results.Cell
@@ -521,7 +521,7 @@ type race struct {
 // over time hits every combination alike. A combination whose cell
 // comes back Skipped or Interrupted runs no more trials. rounds stops at
 // the first error from run, or when ctx is done.
-func (r *race) rounds(ctx context.Context, combos []Combo) error {
+func (r *measure) rounds(ctx context.Context, combos []Combo) error {
 	for round := 1; round <= r.opts.Trials; round++ {
 		for i := range combos {
 			c := combos[(i+round-1)%len(combos)]
@@ -537,8 +537,7 @@ func (r *race) rounds(ctx context.Context, combos []Combo) error {
 			}
 			cell.Trial = round
 			r.cells[c] = append(r.cells[c], cell)
-			switch {
-			case cell.Skipped != "", cell.Interrupted:
+			if cell.Skipped != "" || cell.Interrupted {
 				r.stopped[c] = true
 			}
 		}
@@ -547,7 +546,7 @@ func (r *race) rounds(ctx context.Context, combos []Combo) error {
 }
 
 // results returns the strategy's results, in grid order.
-func (r *race) results(strategy string, combos []Combo) []Result {
+func (r *measure) results(strategy string, combos []Combo) []Result {
 	var out []Result
 	for _, c := range combos {
 		cells, ok := r.cells[c]
