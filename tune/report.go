@@ -111,6 +111,10 @@ func (r *Report) writeVerdict(ew *errWriter, rk *Ranking) {
 	}
 	ew.printf("  within noise of the best: %s\n", strings.Join(names, ", "))
 	ew.printf("  tie-break:      %s\n", rec.TieBreak)
+	if n := minTrials(rk.Candidates); n > 0 && minP(n, n) >= rec.Alpha {
+		ew.printf("  note:           %d trials cannot tell combinations apart at alpha %.3g per comparison (the U test's smallest p is %.3g): it takes %d\n",
+			n, rec.Alpha, minP(n, n), trialsFor(rec.Alpha))
+	}
 	best := rk.candidate(rec.Best)
 	ew.printf("  best:           %s: %s\n", best.Settings(), summary(&best.Result))
 	if rk.Verdict == nil {
@@ -220,3 +224,34 @@ func (e *errWriter) Write(p []byte) (int, error) {
 }
 
 func (e *errWriter) printf(format string, args ...any) { fmt.Fprintf(e, format, args...) }
+
+// minTrials is the fewest trials of a valid candidate; 0 for none.
+func minTrials(cs []Candidate) int {
+	n := 0
+	for i := range cs {
+		if k := len(cs[i].Cells); cs[i].Valid && (n == 0 || k < n) {
+			n = k
+		}
+	}
+	return n
+}
+
+// minP is the smallest p-value of the two-sided exact Mann-Whitney U
+// test with n1 and n2 values: 2 ÷ C(n1+n2, n1), at most 1.
+func minP(n1, n2 int) float64 {
+	c := 1.0
+	for i := 1; i <= min(n1, n2); i++ {
+		c = c * float64(n1+n2-min(n1, n2)+i) / float64(i)
+	}
+	return min(1, 2/c)
+}
+
+// trialsFor is the fewest trials per side with which the U test can
+// reach alpha.
+func trialsFor(alpha float64) int {
+	n := 1
+	for n < 100 && minP(n, n) >= alpha {
+		n++
+	}
+	return n
+}

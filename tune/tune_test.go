@@ -464,6 +464,37 @@ func TestPick(t *testing.T) {
 	}
 }
 
+func TestMinP(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		n1, n2 int
+		want   float64
+	}{{1, 1, 1}, {3, 3, 0.1}, {4, 4, 2.0 / 70}, {6, 6, 2.0 / 924}, {5, 8, 2.0 / 1287}} {
+		if got := minP(tt.n1, tt.n2); math.Abs(got-tt.want) > 1e-12 {
+			t.Errorf("minP(%d, %d) = %v, want %v", tt.n1, tt.n2, got, tt.want)
+		}
+	}
+	if got := trialsFor(0.05 / 11); got != 6 {
+		t.Errorf("trialsFor(0.05/11) = %d, want 6", got)
+	}
+}
+
+func TestFewTrialsNote(t *testing.T) {
+	t.Parallel()
+	rep, err := Run(context.Background(), testGrid(), Options{Objective: P99, Trials: 3}, (&fake{}).run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := rep.WriteText(&b); err != nil {
+		t.Fatal(err)
+	}
+	want := "  note:           3 trials cannot tell combinations apart at alpha 0.00357 per comparison (the U test's smallest p is 0.1): it takes 6\n"
+	if !strings.Contains(b.String(), want) {
+		t.Errorf("text lacks %q:\n%s", want, b.String())
+	}
+}
+
 func TestSimplicity(t *testing.T) {
 	t.Parallel()
 	order := []string{"none", "constant", "expo", "full-jitter", "equal-jitter", "decorrelated-jitter", "fibonacci"}
