@@ -357,7 +357,12 @@ func mergeCell(cells []*results.Cell, offsets []int, o Options) (results.Cell, e
 		out.Attempts += c.Attempts
 		out.Conflicts += c.Conflicts
 		addAll(out.ConflictsByKind, c.ConflictsByKind)
-		addAll(out.GiveUps, c.GiveUps)
+		for reason, n := range c.GiveUps {
+			if reason != results.LegacyCutOffReason {
+				out.GiveUps[reason] += n
+			}
+		}
+		out.CutOff += results.CutOffOf(c)
 		addAll(out.Errors, c.Errors)
 		out.ThroughputOpsS += c.ThroughputOpsS
 		out.AttemptsS += c.AttemptsS

@@ -150,8 +150,8 @@ func TestMergeHalvesEqualWhole(t *testing.T) {
 		if c.ConflictsByKind["version_mismatch"] != c.Conflicts {
 			t.Errorf("cell %d: conflicts by kind %v", i, c.ConflictsByKind)
 		}
-		if want := map[string]int64{"max-attempts": 4, "interrupted": 2}; !reflect.DeepEqual(c.GiveUps, want) {
-			t.Errorf("cell %d: give-ups %v, want %v", i, c.GiveUps, want)
+		if want := map[string]int64{"max-attempts": 4}; !reflect.DeepEqual(c.GiveUps, want) || c.CutOff != 2 {
+			t.Errorf("cell %d: give-ups %v cut-off %d, want %v and 2 (the inputs' legacy interrupted give-ups are cut-offs)", i, c.GiveUps, c.CutOff, want)
 		}
 		if c.Errors["timeout"] != 2 || c.StaleWritesRejected != 6 {
 			t.Errorf("cell %d: errors %v stale %d", i, c.Errors, c.StaleWritesRejected)
@@ -303,9 +303,9 @@ func TestMergeRefuses(t *testing.T) {
 		{"histogram missing", func(a, b *results.File) { delete(a.Cells[0].Histograms, results.HistCommitted) }, 1, "no committed histogram: latencies cannot be merged"},
 		{"histogram corrupt", func(a, b *results.File) { b.Cells[0].Histograms[results.HistAttempt] = "bm90IGEgaGlzdG9ncmFt" }, 2, "histogram attempt: histogram: decode:"},
 		{"bad threshold", func(a, b *results.File) {
-			a.Scenario["thresholds"] = []any{"p99 < 5"}
-			b.Scenario["thresholds"] = []any{"p99 < 5"}
-		}, 0, `merge: scenario: threshold "p99 < 5": unknown metric "p99"`},
+			a.Scenario["thresholds"] = []any{"p98 < 5"}
+			b.Scenario["thresholds"] = []any{"p98 < 5"}
+		}, 0, `merge: scenario: threshold "p98 < 5": unknown metric "p98"`},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			a, b, _ := halves(t)

@@ -569,13 +569,26 @@ func sectionOf(f *results.File, multiDriver bool, g *group, maxCharted int) cell
 	return s
 }
 
+// giveUps are c's give-ups by reason, without the legacy "interrupted"
+// key (a cut-off, shown on its own row).
+func giveUps(c *results.Cell) map[string]int64 {
+	out := make(map[string]int64, len(c.GiveUps))
+	for k, v := range c.GiveUps {
+		if k != results.LegacyCutOffReason {
+			out[k] = v
+		}
+	}
+	return out
+}
+
 // cellFacts are the counts of a cell beyond the summary table, the same
 // keys in the same order for every cell.
 func cellFacts(c *results.Cell) []kv {
 	facts := []kv{
 		{"ops / attempts / conflicts", fmt.Sprintf("%d / %d / %d in %ss", c.Ops, c.Attempts, c.Conflicts, results.Sig3(c.DurationS))},
 		{"conflicts by kind", counts(c.ConflictsByKind)},
-		{"give-ups", counts(c.GiveUps)},
+		{"give-ups", counts(giveUps(c))},
+		{"cut off by the end of the cell", fmt.Sprint(results.CutOffOf(c))},
 		{"errors", counts(c.Errors)},
 		{"success rate, amplification", fmt.Sprintf("%.2f%%, %s attempts per op", 100*c.SuccessRate, results.Sig3(c.Amplification))},
 		{"retries per op", fmt.Sprintf("mean %s, p99 %s, max %s", results.Sig3(c.RetriesPerOp.Mean), results.Sig3(c.RetriesPerOp.P99), results.Sig3(c.RetriesPerOp.Max))},

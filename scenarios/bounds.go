@@ -12,6 +12,7 @@ const (
 	MaxDuration = 24 * time.Hour // duration
 	MaxWarmup   = time.Hour      // warmup
 	MaxThink    = time.Hour      // think
+	MaxLatency  = time.Minute    // latency: its mean per round trip
 )
 
 // validateBounds checks what Validate's per-field rules leave out: every
@@ -41,17 +42,24 @@ func (s *Scenario) validateBounds(bad func(yamlName, format string, args ...any)
 		name string
 		v    Duration
 		max  time.Duration
-	}{{"duration", s.Duration, MaxDuration}, {"warmup", s.Warmup, MaxWarmup}, {"think", s.Think, MaxThink}} {
+	}{{"duration", s.Duration, MaxDuration}, {"warmup", s.Warmup, MaxWarmup}, {"think", s.Think, MaxThink}, {"latency", Duration(s.Latency.Mean()), MaxLatency}} {
 		if d.v.D() > d.max {
-			return bad(d.name, "must be ≤ %s, got %s", fmtBound(d.max), d.v)
+			got := d.v.String()
+			if d.name == "latency" {
+				got = s.Latency.String() + " (mean " + d.v.String() + ")"
+			}
+			return bad(d.name, "must be ≤ %s, got %s", fmtBound(d.max), got)
 		}
 	}
 	return nil
 }
 
 func fmtBound(d time.Duration) string {
-	if d%time.Hour == 0 {
+	switch {
+	case d%time.Hour == 0 && d >= time.Hour:
 		return fmt.Sprintf("%dh", d/time.Hour)
+	case d%time.Minute == 0 && d >= time.Minute:
+		return fmt.Sprintf("%dm", d/time.Minute)
 	}
 	return d.String()
 }

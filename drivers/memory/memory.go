@@ -21,7 +21,7 @@ const Version = "occbench-memory"
 func init() {
 	drivers.Register(drivers.Driver{
 		Name:    Name,
-		Summary: "in-process documents with per-document mutexes and a lease table; --latency injects service time",
+		Summary: "in-process documents with per-document mutexes and a lease table; --latency adds a latency (or a distribution) per round trip, as PostgreSQL makes them",
 		Latency: true,
 		Open: func(ctx context.Context, o drivers.Options) (drivers.Store, error) {
 			return New(o)

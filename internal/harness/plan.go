@@ -14,6 +14,7 @@ import (
 	"github.com/occbench/occbench/runner"
 	"github.com/occbench/occbench/scenarios"
 	"github.com/occbench/occbench/strategy"
+	"github.com/occbench/occbench/threshold"
 )
 
 // MaxCells bounds a plan unless the user passes --force: a sweep that
@@ -86,6 +87,13 @@ func NewPlan(arg string, settings []Setting) (*Plan, error) {
 	p.Scenario = sc
 	if err := p.checkDriver(); err != nil {
 		return nil, BadInput(err)
+	}
+	ts, err := threshold.ParseAll(sc.Thresholds)
+	if err != nil {
+		return nil, BadInputf("%s: %w", p.name("thresholds"), err)
+	}
+	if err := threshold.CheckStrategies(ts, sc.Strategies); err != nil {
+		return nil, BadInputf("%s: %w", p.name("thresholds"), err)
 	}
 	p.Cells = runner.Cells(sc)
 	return p, nil

@@ -6,6 +6,7 @@ import (
 	"sort"
 
 	"github.com/occbench/occbench/results"
+	"github.com/occbench/occbench/threshold"
 )
 
 // MaxErrorRatio is the share of a cell's attempts that may error before
@@ -53,21 +54,9 @@ func Judge(f *results.File, runErr error) Verdict {
 	return v
 }
 
-// ErrorRatio is a cell's errors ÷ attempts: 1 when it only errored
-// without an attempt, 0 when it has neither.
-func ErrorRatio(c *results.Cell) float64 {
-	var errs int64
-	for _, n := range c.Errors {
-		errs += n
-	}
-	switch {
-	case errs == 0:
-		return 0
-	case c.Attempts <= 0:
-		return 1
-	}
-	return float64(errs) / float64(c.Attempts)
-}
+// ErrorRatio is a cell's errors ÷ attempts (threshold.ErrorRatio: the
+// error_ratio metric).
+func ErrorRatio(c *results.Cell) float64 { return threshold.ErrorRatio(c) }
 
 // errorDominated names the cells that ran and whose error ratio exceeds
 // MaxErrorRatio (or that only errored), with the dominant error class,
