@@ -18,7 +18,7 @@ import (
 // medians (never passed for lack of power).
 func compareCmd(args []string, stdout, stderr io.Writer) (int, error) {
 	fs := flag.NewFlagSet("occbench compare", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs.SetOutput(stdout)
 	failOn := fs.String("fail-on", "", "regression gates, comma separated: [STRATEGY:] METRIC OP VALUE with OP one of < <= > >= == != and VALUE +N% or -N% (relative change), +N or -N (absolute change) or N (the new value), "+
 		"e.g. 'throughput<-5%,p99>+10%,lost_updates>0'; metrics: "+strings.Join(compare.Metrics(), ", ")+" (short: "+strings.Join(threshold.Aliases(), ", ")+")")
 	format := fs.String("format", "text", "output format: "+strings.Join(compare.Formats(), ", "))
