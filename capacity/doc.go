@@ -80,7 +80,10 @@
 //
 // A pair re-probed and significantly worse on some SLO metric, one below
 // L/2, or one beyond ConfirmPairs is not in the set. The recommendation
-// is picked from the set by the tie-break of package tune: the fewest
+// is picked, as in package tune, among the members practically equal to
+// the best (Member.Equivalent: the best, those within one step, those
+// meeting the SLO at L; a member only not told apart stays in the set
+// but is likely worse) by the tie-break of package tune: the fewest
 // median attempts/op (at L when re-probed, else at the pair's own
 // answer), every pair at most Options.AttemptsMargin (5%) above the
 // fewest counting as tied; then the simplest policy in the order of

@@ -97,7 +97,7 @@ func ExampleReport_RecommendationLines() {
 	// recommendation: optimistic/full-jitter
 	// best: optimistic/expo at 16 writers
 	// within noise of the best: optimistic/expo, optimistic/full-jitter
-	// tie-break: fewest attempts/op (1.4; the other is more than 5% above)
+	// tie-break: fewest attempts/op among the 2 equivalent (1.4; the other is more than 5% above)
 	//   optimistic/expo: answer 16; re-probe at 16 writers (median of 5 trials): pass; in: best; 1.8 attempts/op
 	//   optimistic/full-jitter: answer 16; re-probe at 16 writers (median of 5 trials): pass; in: within one step (p=1.000); 1.4 attempts/op
 	// [optimistic/expo optimistic/full-jitter]

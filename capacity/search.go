@@ -635,6 +635,11 @@ type Member struct {
 	Pair        Pair    `json:"pair"`
 	Load        float64 `json:"load"` // its own answer
 	WithinNoise bool    `json:"within_noise"`
+	// Equivalent marks the members the tie-break picks among: the best,
+	// those within one step of it and those meeting the SLO at its
+	// load. One only not told apart from the best is in the set but
+	// likely worse, so it is not recommended over them.
+	Equivalent bool `json:"equivalent"`
 	// Why says why it is in or out of the set: "best", "within one
 	// step", "meets the SLO at the best's load", "not told apart from
 	// the best at its load", "worse than the best at its load", "below
@@ -734,14 +739,14 @@ func recommend(as []Answer, rs []Reprobe, opts Options) *Recommendation {
 		}
 		switch {
 		case i == best:
-			m.WithinNoise, m.Why = true, "best"
+			m.WithinNoise, m.Equivalent, m.Why = true, true, "best"
 			if judged && !r.Probe.Pass {
 				rec.BestHeld = false
 			}
 		case withinStep(opts.Vary, a.Load, load):
-			m.WithinNoise, m.Why = true, "within one step"
+			m.WithinNoise, m.Equivalent, m.Why = true, true, "within one step"
 		case judged && r.Probe.Pass:
-			m.WithinNoise, m.Why = true, "meets the SLO at the best's load"
+			m.WithinNoise, m.Equivalent, m.Why = true, true, "meets the SLO at the best's load"
 		case judged && bestRP != nil && m.Worse == "":
 			m.WithinNoise, m.Why = true, "not told apart from the best at its load"
 		case judged:
@@ -798,21 +803,24 @@ func Simplicity(policy string) int {
 	return len(names)
 }
 
-// pickMember applies the tie-break to the members within noise (ms in
-// the order of Recommendation.Members): the fewest attempts/op, every
-// member at most margin above the fewest counting as tied; then the
-// simplest policy; then the largest answer; then the order of ms.
+// pickMember applies the tie-break to the equivalent members (ms in the
+// order of Recommendation.Members): the fewest attempts/op, every member
+// at most margin above the fewest counting as tied; then the simplest
+// policy; then the largest answer; then the order of ms.
 func pickMember(ms []Member, margin float64) (int, string) {
-	fewest, set := math.Inf(1), 0
+	fewest, set, pool := math.Inf(1), 0, 0
 	for i := range ms {
 		if ms[i].WithinNoise {
-			fewest = math.Min(fewest, ms[i].Attempts)
 			set++
+		}
+		if ms[i].Equivalent {
+			fewest = math.Min(fewest, ms[i].Attempts)
+			pool++
 		}
 	}
 	var tied []int
 	for i := range ms {
-		if ms[i].WithinNoise && (ms[i].Attempts <= fewest*(1+margin) || math.IsInf(fewest, 1) || math.IsNaN(fewest)) {
+		if ms[i].Equivalent && (ms[i].Attempts <= fewest*(1+margin) || math.IsInf(fewest, 1) || math.IsNaN(fewest)) {
 			tied = append(tied, i)
 		}
 	}
@@ -829,14 +837,16 @@ func pickMember(ms []Member, margin float64) (int, string) {
 	switch {
 	case set == 1:
 		return pick, "none needed: only the best is within noise"
+	case pool == 1:
+		return pick, "the best: no other member is within one step of it or meets the SLO at its load"
 	case len(tied) == 1:
-		others := fmt.Sprintf("the other %d are", set-1)
-		if set == 2 {
+		others := fmt.Sprintf("the other %d are", pool-1)
+		if pool == 2 {
 			others = "the other is"
 		}
-		return pick, fmt.Sprintf("fewest attempts/op (%s; %s more than %.0f%% above)", amp, others, 100*margin)
+		return pick, fmt.Sprintf("fewest attempts/op among the %d equivalent (%s; %s more than %.0f%% above)", pool, amp, others, 100*margin)
 	}
-	how := fmt.Sprintf("fewest attempts/op (%d of %d within %.0f%% of %s), then simplest policy", len(tied), set, 100*margin, amp)
+	how := fmt.Sprintf("fewest attempts/op (%d of the %d equivalent within %.0f%% of %s), then simplest policy", len(tied), pool, 100*margin, amp)
 	same := 0
 	for _, i := range tied {
 		if Simplicity(ms[i].Pair.Backoff) == Simplicity(ms[pick].Pair.Backoff) {

@@ -76,14 +76,20 @@
 //
 // # Tie-break
 //
-// The recommendation is picked from the set, not by the objective,
-// which cannot tell the set's members apart, but by:
+// The recommendation is picked among the set's members that are
+// practically equal to the best: the best and those within the margin
+// of it (Candidate.Equivalent). A member only not told apart by the test
+// stays in the set, as a second run may find it best, but is not
+// recommended over those: attempts and latency pull opposite ways (a
+// longer base retries less and waits longer), so the member with the
+// fewest attempts in the whole set is often the one the test only just
+// failed to rule out. Among them, by:
 //
-//  1. the fewest attempts per committed op (median), every member at
-//     most Options.AttemptsMargin (DefaultAttemptsMargin, 5%) above the
-//     fewest counting as tied: retries cost the store work even where the
-//     objective does not show it, and attempts vary much less from trial
-//     to trial than latency;
+//  1. the fewest attempts per committed op (median), every one at most
+//     Options.AttemptsMargin (DefaultAttemptsMargin, 5%) above the
+//     fewest counting as tied: retries cost the store work even where
+//     the objective does not show it, and attempts vary much less from
+//     trial to trial than latency;
 //  2. the simplest policy, in the order of backoff.Names(): none <
 //     constant < expo < full-jitter < equal-jitter < decorrelated-jitter
 //     (Simplicity);

@@ -38,12 +38,12 @@ func ExampleRun() {
 	// objective: p99 (lowest committed p99; ties broken by goodput, then attempts); 6 trials per combination (medians), in interleaved rounds
 	// grid: 2 policies × 2 bases × 1 cap: 4 combinations per strategy
 	// within noise of the best: median at most 10.0% worse, or not told apart by a Mann-Whitney U test (alpha 0.05 over all comparisons, Bonferroni)
-	// tie-break within noise: fewest attempts/op (within 5.0% of the fewest counts as tied), then simplest policy (none < constant < expo < full-jitter < equal-jitter < decorrelated-jitter), then smaller cap, then smaller base
+	// tie-break among the best and those within the margin of it: fewest attempts/op (within 5.0% of the fewest counts as tied), then simplest policy (none < constant < expo < full-jitter < equal-jitter < decorrelated-jitter), then smaller cap, then smaller base
 	//
 	// optimistic (memory, 16 writers):
 	//   recommendation: full-jitter base 5ms cap 100ms: p99 8.69 ms, 11,500 ops/s, 1.5 attempts/op, success 1
 	//   within noise of the best: decorrelated-jitter base 5ms cap 100ms, full-jitter base 5ms cap 100ms
-	//   tie-break:      fewest attempts/op (1.5; the other is more than 5.0% above)
+	//   tie-break:      fewest attempts/op among the 2 within the margin (1.5; the other is more than 5.0% above)
 	//   best:           decorrelated-jitter base 5ms cap 100ms: p99 8.28 ms, 12,100 ops/s, 1.7 attempts/op, success 1
 	//   runner-up:      full-jitter base 5ms cap 100ms: p99 8.69 ms, 11,500 ops/s, 1.5 attempts/op, success 1
 	//   difference:     runner-up 5.0% worse on p99 (p99 8.69 ms vs p99 8.28 ms)

@@ -34,6 +34,11 @@ type Candidate struct {
 	// has fewer than two trials.
 	P           float64
 	WithinNoise bool
+	// Equivalent marks the best and the candidates whose median is within
+	// the margin of the best's: practically equal to it. The tie-break
+	// picks among these; a candidate only not told apart from the best
+	// is in the set but likely worse, so it is not recommended over them.
+	Equivalent bool
 	// Why says why it is in or out of the set: "best", "within margin",
 	// "not significant", "untested" (fewer than two trials), "worse" or
 	// "invalid".
@@ -57,7 +62,7 @@ func WithinNoise(rs []Result, o Objective, perTest, margin float64) []Candidate 
 		case !r.Valid:
 			c.Why = "invalid"
 		case i == 0:
-			c.Delta, c.WithinNoise, c.Why = 0, true, "best"
+			c.Delta, c.WithinNoise, c.Equivalent, c.Why = 0, true, true, "best"
 		default:
 			best := &ranked[0]
 			c.Delta = worse(best.Value(o), r.Value(o), o)
@@ -66,7 +71,7 @@ func WithinNoise(rs []Result, o Objective, perTest, margin float64) []Candidate 
 			}
 			switch {
 			case c.Delta <= margin:
-				c.WithinNoise, c.Why = true, "within margin"
+				c.WithinNoise, c.Equivalent, c.Why = true, true, "within margin"
 			case math.IsNaN(c.P):
 				c.WithinNoise, c.Why = true, "untested"
 			case c.P >= perTest*(1-1e-9):
@@ -95,24 +100,28 @@ func Simplicity(policy string) int {
 // SimplicityOrder describes the simplicity order: "none < constant < …".
 func SimplicityOrder() string { return strings.Join(backoff.Names(), " < ") }
 
-// Pick chooses among the candidates within noise (cs in the order of
+// Pick chooses the recommendation among the equivalent candidates (the
+// best and those within the margin of it; cs in the order of
 // WithinNoise) by the tie-break: the fewest median attempts/op, counting
 // every candidate at most attemptsMargin above the fewest as tied; among
 // those the simplest policy (Simplicity); then the smaller cap; then the
-// smaller base. The objective has no say: within noise, it cannot tell
-// the candidates apart. Pick returns the index of the pick in cs, -1
-// when none is within noise, and how the tie-break went.
+// smaller base. The objective has no further say: within the margin it
+// cannot tell the candidates apart. Pick returns the index of the pick
+// in cs, -1 when none is equivalent, and how the tie-break went.
 func Pick(cs []Candidate, attemptsMargin float64) (int, string) {
-	fewest, set := math.Inf(1), 0
+	fewest, set, pool := math.Inf(1), 0, 0
 	for i := range cs {
 		if cs[i].WithinNoise {
-			fewest = math.Min(fewest, cs[i].Amplification)
 			set++
+		}
+		if cs[i].Equivalent {
+			fewest = math.Min(fewest, cs[i].Amplification)
+			pool++
 		}
 	}
 	var tied []int
 	for i := range cs {
-		if cs[i].WithinNoise && (cs[i].Amplification <= fewest*(1+attemptsMargin) || math.IsInf(fewest, 1)) {
+		if cs[i].Equivalent && (cs[i].Amplification <= fewest*(1+attemptsMargin) || math.IsInf(fewest, 1)) {
 			tied = append(tied, i)
 		}
 	}
@@ -128,18 +137,19 @@ func Pick(cs []Candidate, attemptsMargin float64) (int, string) {
 			pick = i
 		}
 	}
-	var steps []string
 	switch {
 	case set == 1:
 		return pick, "none needed: only the best is within noise"
+	case pool == 1:
+		return pick, "the best: no other member of the set is within the margin of it"
 	case len(tied) == 1:
-		others := fmt.Sprintf("the other %d are", set-1)
-		if set == 2 {
+		others := fmt.Sprintf("the other %d are", pool-1)
+		if pool == 2 {
 			others = "the other is"
 		}
-		return pick, fmt.Sprintf("fewest attempts/op (%s; %s more than %s above)", formatAmp(fewest), others, formatPct(attemptsMargin))
+		return pick, fmt.Sprintf("fewest attempts/op among the %d within the margin (%s; %s more than %s above)", pool, formatAmp(fewest), others, formatPct(attemptsMargin))
 	}
-	steps = append(steps, fmt.Sprintf("fewest attempts/op (%d of %d within %s of %s)", len(tied), set, formatPct(attemptsMargin), formatAmp(fewest)))
+	steps := []string{fmt.Sprintf("fewest attempts/op (%d of the %d within the margin are within %s of %s)", len(tied), pool, formatPct(attemptsMargin), formatAmp(fewest))}
 	// Say which keys it took to single the pick out.
 	left := tied
 	for k, name := range []string{"simplest policy", "smaller cap", "smaller base"} {
