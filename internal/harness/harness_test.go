@@ -1,7 +1,9 @@
 package harness
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"runtime/debug"
 	"strings"
 	"testing"
@@ -168,5 +170,47 @@ func TestVersion(t *testing.T) {
 		if got := version(tt.bi); got != tt.want {
 			t.Errorf("version(%v) = %q, want %q", tt.bi, got, tt.want)
 		}
+	}
+}
+
+func TestRunOrderInterleavesTrials(t *testing.T) {
+	p, err := NewPlan("", []Setting{{"driver", "memory"}, {"writers", "1,8"}, {"strategies", "optimistic"}, {"backoffs", "none"}, {"trials", "3"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, i := range RunOrder(p.Cells) {
+		got = append(got, fmt.Sprintf("w%d#%d", p.Cells[i].Writers, p.Cells[i].Trial))
+	}
+	if want := "w1#1 w8#1 w1#2 w8#2 w1#3 w8#3"; strings.Join(got, " ") != want {
+		t.Errorf("run order %v, want %s", got, want)
+	}
+	one, _ := NewPlan("", []Setting{{"driver", "memory"}, {"writers", "1,8"}})
+	if got := RunOrder(one.Cells); len(got) != len(one.Cells) || got[0] != 0 || got[len(got)-1] != len(got)-1 {
+		t.Errorf("one trial: order %v, want plan order", got)
+	}
+}
+
+func TestRunKeepsPlanOrder(t *testing.T) {
+	p, err := NewPlan("", []Setting{{"driver", "memory"}, {"writers", "1,2"}, {"strategies", "optimistic"}, {"backoffs", "none"},
+		{"trials", "2"}, {"ops-per-writer", "5"}, {"warmup", "0s"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := Open(context.Background(), p.Scenario, OpenOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	f, err := Run(context.Background(), p, st, RunOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, c := range f.Cells {
+		got = append(got, fmt.Sprintf("w%d#%d", c.Writers, c.Trial))
+	}
+	if want := "w1#1 w1#2 w2#1 w2#2"; strings.Join(got, " ") != want {
+		t.Errorf("file order %v, want %s", got, want)
 	}
 }

@@ -223,7 +223,7 @@ func (p *Plan) Write(w io.Writer) error {
 		{"writers", joinInts(sc.Writers), p.Origin("writers")},
 		{"strategies", strings.Join(sc.Strategies, ", "), p.Origin("strategies")},
 		{"backoffs", strings.Join(sc.Backoffs, ", "), p.Origin("backoffs")},
-		{"trials", fmt.Sprint(sc.Trials), p.Origin("trials")},
+		{"trials", trialsText(sc.Trials), p.Origin("trials")},
 		{"duration", dur, p.durationOrigin()},
 		{"warmup", sc.Warmup.String(), p.Origin("warmup")},
 	}
@@ -265,6 +265,13 @@ func redactAll(s string) string {
 		return ""
 	}
 	return "(set)"
+}
+
+func trialsText(n int) string {
+	if n > 1 {
+		return fmt.Sprintf("%d, interleaved", n)
+	}
+	return fmt.Sprint(n)
 }
 
 func joinInts(xs []int) string {

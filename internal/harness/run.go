@@ -17,11 +17,34 @@ type RunOptions struct {
 	Now      func() time.Time // the results file's timestamps; nil = time.Now
 }
 
-// Run runs every cell of the plan in order and returns the results file
-// (also when it stops early: then with the cells measured so far). A
-// cancelled ctx stops the current cell, which keeps what it measured,
-// and marks the file interrupted. The error is a cell that could not
-// run at all (setup, audit): the file still holds the cells before it.
+// RunOrder is the order in which the cells of a plan run, as indexes
+// into cells: trial by trial, every cell's first trial, then every
+// cell's second, and so on. Run back to back, a cell's trials would all
+// meet the same few seconds of the machine, and a slow spell would shift
+// them together: a change between two runs would then look significant
+// when it is drift. Interleaved, each cell's trials sample the whole run.
+func RunOrder(cells []runner.Spec) []int {
+	maxTrial := 0
+	for _, c := range cells {
+		maxTrial = max(maxTrial, c.Trial)
+	}
+	out := make([]int, 0, len(cells))
+	for t := 0; t <= maxTrial; t++ {
+		for i, c := range cells {
+			if c.Trial == t {
+				out = append(out, i)
+			}
+		}
+	}
+	return out
+}
+
+// Run runs every cell of the plan, trials interleaved (RunOrder), and
+// returns the results file, cells in plan order (also when it stops
+// early: then with the cells measured so far). A cancelled ctx stops the
+// current cell, which keeps what it measured, and marks the file
+// interrupted. The error is a cell that could not run at all (setup,
+// audit): the file still holds the cells that ran before it.
 func Run(ctx context.Context, p *Plan, st *Stores, o RunOptions) (*results.File, error) {
 	now := o.Now
 	if now == nil {
@@ -41,17 +64,26 @@ func Run(ctx context.Context, p *Plan, st *Stores, o RunOptions) (*results.File,
 	}
 	cfg := runner.Config{Scenario: sc, Store: st.Data, DriverName: sc.Driver, Leaser: st.Leaser, Observer: o.Observer}
 	var runErr error
-	for i, spec := range p.Cells {
+	done := make([]*results.Cell, len(p.Cells))
+	for n, i := range RunOrder(p.Cells) {
 		if ctx.Err() != nil {
 			break
 		}
-		cell, err := runner.RunCell(ctx, cfg, spec, i, len(p.Cells))
+		spec := p.Cells[i]
+		cell, err := runner.RunCell(ctx, cfg, spec, n, len(p.Cells))
 		if err != nil {
 			runErr = fmt.Errorf("cell %s: %w", spec, err)
 			break
 		}
 		cell.Thresholds = threshold.Evaluate(thresholds, &cell)
-		file.Cells = append(file.Cells, cell)
+		done[i] = &cell
+	}
+	// The file lists the cells in plan order (trials of a cell side by
+	// side), whatever order they ran in.
+	for _, c := range done {
+		if c != nil {
+			file.Cells = append(file.Cells, *c)
+		}
 	}
 	file.FinishedAt = now().UTC()
 	file.Interrupted = ctx.Err() != nil
