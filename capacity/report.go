@@ -142,7 +142,11 @@ func (r *Report) table() ([]string, [][]string) {
 	cols := r.columns()
 	head := []string{"pair", "probe", "phase", load}
 	for _, c := range cols {
-		head = append(head, columnTitle[c])
+		t, ok := columnTitle[c]
+		if !ok {
+			t = c // every metric of the SLO grammar has a column: its name
+		}
+		head = append(head, t)
 	}
 	head = append(head, "verdict")
 	var rows [][]string
