@@ -25,6 +25,8 @@ type capacityFlags struct {
 	plot        string
 	probeTrials int
 	rateStart   float64
+	confirm     int
+	noConfirm   bool
 }
 
 // capacityCmd searches, per strategy × backoff, for the largest load that
@@ -41,6 +43,8 @@ func capacityCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (
 	fs.DurationVar(&cf.budget, "budget-time", capacity.DefaultBudget, "time bound of the whole search; when it runs out the answers are lower bounds (0 = none)")
 	fs.StringVar(&cf.plot, "plot", "", "write one PNG per strategy × backoff (throughput and latency vs load, probes, SLO) into this directory")
 	fs.IntVar(&cf.probeTrials, "probe-trials", 0, "run each probe N times and judge the medians (default: the scenario's trials)")
+	fs.IntVar(&cf.confirm, "confirm-trials", capacity.DefaultConfirmTrials, "re-probe the best answer's load this many times, with the pairs closest to it, to tell which pairs are within noise of the best")
+	fs.BoolVar(&cf.noConfirm, "no-confirm", false, "skip the re-probes: within noise of the best means within one bisection step")
 	fs.Float64Var(&cf.rateStart, "rate-start", 0, fmt.Sprintf("--vary rate: first rate probed, ops/s (default the scenario's rate, or %d)", capacity.DefaultRateStart))
 	fs.Usage = func() {
 		printGroupedUsage(fs.Output(), fs, `usage: occbench capacity [SCENARIO] --slo 'p99_ms<=50,success_rate>=0.999' [--vary writers|rate] [--max N] [--budget-time 5m] [--plot DIR] [run flags]
@@ -78,14 +82,21 @@ per strategy × backoff and the table of probes; --out gets every probe cell.`)
 	if err != nil {
 		return exitBadInput, err
 	}
+	if cf.confirm < 1 || cf.confirm > 1000 {
+		return exitBadInput, badInput("--confirm-trials: must be 1 … 1000, got %d", cf.confirm)
+	}
+	opts.ConfirmTrials, opts.NoConfirm = cf.confirm, cf.noConfirm
 	pairs := capacityPairs(sc)
-	total := maxProbes(opts) * len(pairs) * opts.Trials
+	total, err := capacity.MaxCells(len(pairs), opts)
+	if err != nil {
+		return exitBadInput, badInput("%w", err)
+	}
 	per := sc.Warmup.D() + sc.Duration.D() + 100*time.Millisecond
-	planLine := fmt.Sprintf("plan: capacity search of %s on %s for %s, %d strategy × backoff pairs, at most %d probes of %s (at most %s, bounded by --budget-time %s)",
+	planLine := fmt.Sprintf("plan: capacity search of %s on %s for %s, %d strategy × backoff pairs, at most %d probe cells of %s (at most %s, bounded by --budget-time %s)",
 		sc.Name, sc.Driver, slo, len(pairs), total, sc.Duration, harness.FormatWall(time.Duration(total)*per), cf.budget)
 	if rf.dryRun {
 		fmt.Fprintln(stdout, planLine)
-		return exitOK, p.Write(stdout)
+		return exitOK, p.WriteDimensions(stdout)
 	}
 
 	// Size connection pools for the largest probe.
@@ -100,6 +111,7 @@ per strategy × backoff and the table of probes; --out gets every probe cell.`)
 	defer st.Close()
 	if !rf.quiet {
 		fmt.Fprintln(stderr, planLine)
+		_ = p.WriteDimensions(stderr)
 	}
 
 	started := time.Now().UTC()
@@ -239,20 +251,4 @@ func capacityPairs(sc scenarios.Scenario) []capacity.Pair {
 		}
 	}
 	return out
-}
-
-// maxProbes bounds the probes of one pair's search, for the progress
-// counter: the doubling steps (plus a clamped last one) and the bisection
-// steps.
-func maxProbes(o capacity.Options) int {
-	start := o.Start
-	if start == 0 {
-		start = 1
-	}
-	doubling := int(math.Floor(math.Log2(o.Max/start))) + 2
-	bisect := int(math.Ceil(math.Log2(max(o.Max, 2))))
-	if o.Vary == capacity.Rate {
-		bisect = int(math.Ceil(math.Log2(1 / capacity.RateTolerance)))
-	}
-	return max(doubling+bisect, 1)
 }

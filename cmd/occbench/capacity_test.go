@@ -154,19 +154,3 @@ func TestCapacityProbeTrials(t *testing.T) {
 		t.Errorf("writers·10+trial %v, want %v", got, want)
 	}
 }
-
-func TestMaxProbes(t *testing.T) {
-	t.Parallel()
-	for _, tt := range []struct {
-		o    capacity.Options
-		want int
-	}{
-		{capacity.Options{Vary: capacity.Writers, Max: 1024}, 12 + 10},
-		{capacity.Options{Vary: capacity.Writers, Max: 1}, 2 + 1},
-		{capacity.Options{Vary: capacity.Rate, Start: 100, Max: 1600}, 6 + 5},
-	} {
-		if got := maxProbes(tt.o); got != tt.want {
-			t.Errorf("%+v: %d, want %d", tt.o, got, tt.want)
-		}
-	}
-}

@@ -19,6 +19,7 @@ import (
 
 type tuneFlags struct {
 	policies, bases, caps, objective, plot string
+	alpha, margin                          float64
 }
 
 // tuneCmd runs a backoff grid and recommends a policy, base and cap.
@@ -33,6 +34,8 @@ func tuneCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (int,
 	fs.StringVar(&tf.caps, "cap", "100ms,1s", "backoff caps to try, comma list of durations (combinations with cap < base are skipped)")
 	fs.StringVar(&tf.objective, "objective", "p99", "rank by: p99 (lowest committed p99), goodput (highest ops/s), attempts (lowest attempts/op)")
 	fs.StringVar(&tf.plot, "plot", "", "write one base × cap heatmap PNG per strategy × policy into this directory")
+	fs.Float64Var(&tf.alpha, "alpha", tune.DefaultAlpha, "family-wise significance level of the comparisons with the best (Bonferroni over the grid)")
+	fs.Float64Var(&tf.margin, "margin", tune.DefaultMargin, "a combination whose median is at most this fraction worse than the best's is within noise of it")
 	fs.Usage = func() {
 		printGroupedUsage(fs.Output(), fs, `usage: occbench tune-backoff [SCENARIO] --writers N [--policies P,…] [--base D,…] [--cap D,…] [--objective p99|goodput|attempts] [--trials N] [--plot DIR] [run flags]
 
@@ -82,14 +85,27 @@ policy(base,cap).`)
 	if err := grid.Validate(); err != nil {
 		return exitBadInput, badInput("--%s", err)
 	}
+	if !(tf.alpha > 0 && tf.alpha < 1) {
+		return exitBadInput, badInput("--alpha: must be in (0, 1), got %v", tf.alpha)
+	}
+	if !(tf.margin >= 0 && tf.margin < 1) {
+		return exitBadInput, badInput("--margin: must be in [0, 1), got %v", tf.margin)
+	}
+	topts := tune.Options{Objective: obj, Trials: sc.Trials, Alpha: tf.alpha, Margin: tf.margin}
+	if !p.FlagSet("trials") {
+		topts.Trials = 0 // the package's default: enough to tell combinations apart
+	}
+	total, err := tune.MaxCells(grid, topts)
+	if err != nil {
+		return exitBadInput, badInput("%w", err)
+	}
 	combos, _ := grid.Combos()
-	total := len(combos) * max(sc.Trials, 1)
 	per := sc.Warmup.D() + sc.Duration.D() + 100*time.Millisecond
-	planLine := fmt.Sprintf("plan: tune-backoff of %s on %s at %d writers: %d combinations × %d trials = %d cells of %s, about %s",
-		sc.Name, sc.Driver, sc.Writers[0], len(combos), max(sc.Trials, 1), total, sc.Duration, harness.FormatWall(time.Duration(total)*per))
+	planLine := fmt.Sprintf("plan: tune-backoff of %s on %s at %d writers: %d combinations, %d cells of %s in interleaved rounds, about %s",
+		sc.Name, sc.Driver, sc.Writers[0], len(combos), total, sc.Duration, harness.FormatWall(time.Duration(total)*per))
 	if rf.dryRun {
 		fmt.Fprintln(stdout, planLine)
-		return exitOK, p.Write(stdout)
+		return exitOK, p.WriteDimensions(stdout)
 	}
 
 	st, err := rf.open(ctx, p, 0, stderr)
@@ -99,6 +115,7 @@ policy(base,cap).`)
 	defer st.Close()
 	if !rf.quiet {
 		fmt.Fprintln(stderr, planLine)
+		_ = p.WriteDimensions(stderr)
 	}
 
 	started := time.Now().UTC()
@@ -118,7 +135,7 @@ policy(base,cap).`)
 		n++
 		return runner.RunCell(ctx, cc, runner.Spec{Strategy: c.Strategy, Backoff: c.Policy, Writers: sc.Writers[0], Trial: trial}, n-1, max(total, n))
 	}
-	rep, runErr := tune.Run(ctx, grid, tune.Options{Objective: obj, Trials: sc.Trials}, run)
+	rep, runErr := tune.Run(ctx, grid, topts, run)
 	if prog != nil {
 		_ = prog.Close()
 	}

@@ -215,6 +215,15 @@ func (p *Plan) Write(w io.Writer) error {
 	if _, err := fmt.Fprintf(w, "plan: %d cells of %s on %s, %s\n", len(p.Cells), sc.Name, where, est); err != nil {
 		return err
 	}
+	return p.WriteDimensions(w)
+}
+
+// WriteDimensions prints the plan's dimensions, one a line, with their
+// values and origins, then the other fields flags changed (Write without
+// its first line: for capacity and tune-backoff, whose cells are not the
+// cross product).
+func (p *Plan) WriteDimensions(w io.Writer) error {
+	sc := p.Scenario
 	dur := sc.Duration.String()
 	if sc.OpsPerWriter > 0 {
 		dur = fmt.Sprintf("until %d ops per writer", sc.OpsPerWriter)

@@ -126,6 +126,9 @@ func (p *Plan) Preflight(ctx context.Context, st *Stores) error {
 	sc := p.Scenario
 	spec := drivers.Spec{Keys: sc.Keys, FieldGroups: sc.FieldGroups, PayloadBytes: sc.PayloadBytes, Seed: sc.Seed}
 	if err := st.Data.Setup(ctx, spec); err != nil {
+		if ctx.Err() != nil {
+			return nil // interrupted: the run stops at once and says so
+		}
 		invalid := errors.Is(err, drivers.ErrInvalidOption)
 		err = fmt.Errorf("--driver %s: %s", sc.Driver, redact.DSN(err.Error()))
 		if invalid {
