@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"time"
 )
@@ -169,6 +170,21 @@ func policies() [6]policyInfo {
 			func(b, c time.Duration) Policy { return DecorrelatedJitter{Base: b, Cap: c} }},
 	}
 }
+
+// Simplicity is a policy's place in the simplicity order that tie-breaks
+// of tune-backoff and capacity use, the order of Names(): none < constant
+// < expo < full-jitter < equal-jitter < decorrelated-jitter. An unknown
+// name comes after every known one.
+func Simplicity(policy string) int {
+	names := Names()
+	if i := slices.Index(names, policy); i >= 0 {
+		return i
+	}
+	return len(names)
+}
+
+// SimplicityOrder describes the simplicity order: "none < constant < …".
+func SimplicityOrder() string { return strings.Join(Names(), " < ") }
 
 // Names returns the policy names New accepts, in a fixed order.
 func Names() []string {

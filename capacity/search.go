@@ -791,18 +791,6 @@ func cmpBool(a, b bool) int {
 	return 1
 }
 
-// Simplicity is a backoff policy's place in the simplicity order of the
-// tie-break, the order of backoff.Names(): none < constant < expo <
-// full-jitter < equal-jitter < decorrelated-jitter. An unknown name
-// comes after every known one.
-func Simplicity(policy string) int {
-	names := backoff.Names()
-	if i := slices.Index(names, policy); i >= 0 {
-		return i
-	}
-	return len(names)
-}
-
 // pickMember applies the tie-break to the equivalent members (ms in the
 // order of Recommendation.Members): the fewest attempts/op, every member
 // at most margin above the fewest counting as tied; then the simplest
@@ -829,7 +817,7 @@ func pickMember(ms []Member, margin float64) (int, string) {
 	}
 	pick := tied[0]
 	for _, i := range tied[1:] {
-		if a, b := Simplicity(ms[i].Pair.Backoff), Simplicity(ms[pick].Pair.Backoff); a < b || a == b && ms[i].Load > ms[pick].Load {
+		if a, b := backoff.Simplicity(ms[i].Pair.Backoff), backoff.Simplicity(ms[pick].Pair.Backoff); a < b || a == b && ms[i].Load > ms[pick].Load {
 			pick = i
 		}
 	}
@@ -849,7 +837,7 @@ func pickMember(ms []Member, margin float64) (int, string) {
 	how := fmt.Sprintf("fewest attempts/op (%d of the %d equivalent within %.0f%% of %s), then simplest policy", len(tied), pool, 100*margin, amp)
 	same := 0
 	for _, i := range tied {
-		if Simplicity(ms[i].Pair.Backoff) == Simplicity(ms[pick].Pair.Backoff) {
+		if backoff.Simplicity(ms[i].Pair.Backoff) == backoff.Simplicity(ms[pick].Pair.Backoff) {
 			same++
 		}
 	}

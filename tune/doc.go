@@ -92,7 +92,7 @@
 //     trial to trial than latency;
 //  2. the simplest policy, in the order of backoff.Names(): none <
 //     constant < expo < full-jitter < equal-jitter < decorrelated-jitter
-//     (Simplicity);
+//     (backoff.Simplicity);
 //  3. the smaller cap, then the smaller base.
 //
 // WriteText prints the recommendation, the set on one line ("within

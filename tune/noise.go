@@ -85,26 +85,11 @@ func WithinNoise(rs []Result, o Objective, perTest, margin float64) []Candidate 
 	return out
 }
 
-// Simplicity is a policy's place in the simplicity order of the
-// tie-break, the order of backoff.Names(): none < constant < expo <
-// full-jitter < equal-jitter < decorrelated-jitter. An unknown name
-// comes after every known one.
-func Simplicity(policy string) int {
-	names := backoff.Names()
-	if i := slices.Index(names, policy); i >= 0 {
-		return i
-	}
-	return len(names)
-}
-
-// SimplicityOrder describes the simplicity order: "none < constant < …".
-func SimplicityOrder() string { return strings.Join(backoff.Names(), " < ") }
-
 // Pick chooses the recommendation among the equivalent candidates (the
 // best and those within the margin of it; cs in the order of
 // WithinNoise) by the tie-break: the fewest median attempts/op, counting
 // every candidate at most attemptsMargin above the fewest as tied; among
-// those the simplest policy (Simplicity); then the smaller cap; then the
+// those the simplest policy (backoff.Simplicity); then the smaller cap; then the
 // smaller base. The objective has no further say: within the margin it
 // cannot tell the candidates apart. Pick returns the index of the pick
 // in cs, -1 when none is equivalent, and how the tie-break went.
@@ -129,7 +114,7 @@ func Pick(cs []Candidate, attemptsMargin float64) (int, string) {
 		return -1, ""
 	}
 	key := func(i int) []int64 {
-		return []int64{int64(Simplicity(cs[i].Policy)), int64(cs[i].Cap), int64(cs[i].Base)}
+		return []int64{int64(backoff.Simplicity(cs[i].Policy)), int64(cs[i].Cap), int64(cs[i].Base)}
 	}
 	pick := tied[0]
 	for _, i := range tied[1:] {

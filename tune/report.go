@@ -8,6 +8,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/occbench/occbench/backoff"
 	"github.com/occbench/occbench/results"
 )
 
@@ -33,7 +34,7 @@ func (r *Report) WriteText(w io.Writer) error {
 	ew.printf("within noise of the best: median at most %s worse, or not told apart by a Mann-Whitney U test (alpha %g over all comparisons, Bonferroni)\n",
 		formatPct(r.Margin), r.Alpha)
 	ew.printf("tie-break among the best and those within the margin of it: fewest attempts/op (within %s of the fewest counts as tied), then simplest policy (%s), then smaller cap, then smaller base\n",
-		formatPct(r.AttemptsMargin), SimplicityOrder())
+		formatPct(r.AttemptsMargin), backoff.SimplicityOrder())
 	if r.Interrupted {
 		ew.printf("interrupted: the ranking covers only what was measured\n")
 	}

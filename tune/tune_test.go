@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/occbench/occbench/backoff"
 	"github.com/occbench/occbench/results"
 )
 
@@ -504,11 +505,11 @@ func TestSimplicity(t *testing.T) {
 	t.Parallel()
 	order := []string{"none", "constant", "expo", "full-jitter", "equal-jitter", "decorrelated-jitter", "fibonacci"}
 	for i := 1; i < len(order); i++ {
-		if Simplicity(order[i-1]) >= Simplicity(order[i]) {
+		if backoff.Simplicity(order[i-1]) >= backoff.Simplicity(order[i]) {
 			t.Errorf("%s is not simpler than %s", order[i-1], order[i])
 		}
 	}
-	if got := SimplicityOrder(); got != "none < constant < expo < full-jitter < equal-jitter < decorrelated-jitter" {
+	if got := backoff.SimplicityOrder(); got != "none < constant < expo < full-jitter < equal-jitter < decorrelated-jitter" {
 		t.Errorf("order %q", got)
 	}
 }
