@@ -91,9 +91,8 @@ per strategy × backoff and the table of probes; --out gets every probe cell.`)
 	if err != nil {
 		return exitBadInput, badInput("%w", err)
 	}
-	per := sc.Warmup.D() + sc.Duration.D() + 100*time.Millisecond
 	planLine := fmt.Sprintf("plan: capacity search of %s on %s for %s, %d strategy × backoff pairs, at most %d probe cells of %s (at most %s, bounded by --budget-time %s)",
-		sc.Name, sc.Driver, slo, len(pairs), total, sc.Duration, harness.FormatWall(time.Duration(total)*per), cf.budget)
+		sc.Name, sc.Driver, slo, len(pairs), total, sc.Duration, harness.FormatWall(time.Duration(total)*p.CellTime()), cf.budget)
 	if rf.dryRun {
 		fmt.Fprintln(stdout, planLine)
 		return exitOK, p.WriteDimensions(stdout)

@@ -121,7 +121,7 @@ func (rf *runFlags) progress(stderr io.Writer) *progress.Progress {
 func (rf *runFlags) writeResults(f *results.File, defaultName string, stderr io.Writer) (path string, err error) {
 	out := rf.out
 	if out == "" {
-		out = harness.DefaultResultsPath(f.StartedAt, defaultName)
+		out = results.DefaultPath(f.StartedAt, defaultName)
 	}
 	path, err = harness.WriteResults(out, f)
 	if err == nil && !rf.quiet {

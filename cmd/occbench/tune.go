@@ -100,9 +100,8 @@ policy(base,cap).`)
 		return exitBadInput, badInput("%w", err)
 	}
 	combos, _ := grid.Combos()
-	per := sc.Warmup.D() + sc.Duration.D() + 100*time.Millisecond
 	planLine := fmt.Sprintf("plan: tune-backoff of %s on %s at %d writers: %d combinations, %d cells of %s in interleaved rounds, about %s",
-		sc.Name, sc.Driver, sc.Writers[0], len(combos), total, sc.Duration, harness.FormatWall(time.Duration(total)*per))
+		sc.Name, sc.Driver, sc.Writers[0], len(combos), total, sc.Duration, harness.FormatWall(time.Duration(total)*p.CellTime()))
 	if rf.dryRun {
 		fmt.Fprintln(stdout, planLine)
 		return exitOK, p.WriteDimensions(stdout)

@@ -12,6 +12,7 @@ import (
 	_ "github.com/occbench/occbench/drivers/memory"
 	_ "github.com/occbench/occbench/drivers/sqlite"
 	"github.com/occbench/occbench/results"
+	"github.com/occbench/occbench/threshold"
 )
 
 func TestJudge(t *testing.T) {
@@ -72,7 +73,7 @@ func TestErrorRatio(t *testing.T) {
 		{0, nil, 0}, {10, nil, 0}, {0, map[string]int64{"x": 1}, 1}, {4, map[string]int64{"a": 1, "b": 1}, 0.5},
 	} {
 		c := results.Cell{Attempts: tt.attempts, Errors: tt.errs}
-		if got := ErrorRatio(&c); got != tt.want {
+		if got := threshold.ErrorRatio(&c); got != tt.want {
 			t.Errorf("ErrorRatio(attempts %d, errors %v) = %v, want %v", tt.attempts, tt.errs, got, tt.want)
 		}
 	}

@@ -117,7 +117,7 @@ func (p *Plan) checkDriver() error {
 			return fmt.Errorf("%s: unknown key %q for driver %s (allowed: %s)", p.name("params"), k, d.Name, allowed)
 		}
 	}
-	if !latencyOf(sc).IsZero() && !d.Latency {
+	if !sc.Latency.IsZero() && !d.Latency {
 		return fmt.Errorf("%s: driver %s does not inject latency (only: %s); its latency is the store's own", p.name("latency"), d.Name, strings.Join(latencyDrivers(), ", "))
 	}
 	if sc.Image != "" && !d.Server {
@@ -185,8 +185,13 @@ func (p *Plan) Estimate() (d time.Duration, ok bool) {
 	if sc.OpsPerWriter > 0 {
 		return 0, false
 	}
-	per := sc.Warmup.D() + sc.Duration.D() + cellOverhead
-	return time.Duration(len(p.Cells)) * per, true
+	return time.Duration(len(p.Cells)) * p.CellTime(), true
+}
+
+// CellTime is the expected wall time of one cell: warmup, duration and a
+// fixed overhead (seeding, the audit).
+func (p *Plan) CellTime() time.Duration {
+	return p.Scenario.Warmup.D() + p.Scenario.Duration.D() + cellOverhead
 }
 
 // ResultsName is the name the default results file carries: the

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"strings"
 	"time"
 
 	"github.com/occbench/occbench/drivers"
@@ -88,7 +89,7 @@ func Open(ctx context.Context, sc scenarios.Scenario, o OpenOptions) (*Stores, e
 				st.Image = inst.Image
 			}
 		}
-		s, err := d.Open(ctx, drivers.Options{DSN: dsn, Writers: writers, Latency: latencyOf(sc), Params: params})
+		s, err := d.Open(ctx, drivers.Options{DSN: dsn, Writers: writers, Latency: sc.Latency, Params: params})
 		if err != nil {
 			return nil, fmt.Errorf("--driver %s: %s", driver, redact.DSN(err.Error()))
 		}
@@ -151,18 +152,7 @@ func (p *Plan) CheckRunnable(st *Stores) error {
 		}
 		reasons = append(reasons, err.Error())
 	}
-	return BadInputf("no cell can run: %s", joinSemi(reasons))
-}
-
-func joinSemi(xs []string) string {
-	out := ""
-	for i, x := range xs {
-		if i > 0 {
-			out += "; "
-		}
-		out += x
-	}
-	return out
+	return BadInputf("no cell can run: %s", strings.Join(reasons, "; "))
 }
 
 // Version is occbench's module version and VCS revision, from the build

@@ -1,7 +1,6 @@
 package harness
 
 import (
-	"errors"
 	"fmt"
 	"sort"
 
@@ -54,10 +53,6 @@ func Judge(f *results.File, runErr error) Verdict {
 	return v
 }
 
-// ErrorRatio is a cell's errors ÷ attempts (threshold.ErrorRatio: the
-// error_ratio metric).
-func ErrorRatio(c *results.Cell) float64 { return threshold.ErrorRatio(c) }
-
 // errorDominated names the cells that ran and whose error ratio exceeds
 // MaxErrorRatio (or that only errored), with the dominant error class,
 // unless a threshold on error_ratio judges the cell.
@@ -68,7 +63,7 @@ func errorDominated(f *results.File) []string {
 		if c.Skipped != "" || hasThreshold(c, "error_ratio") {
 			continue
 		}
-		r := ErrorRatio(c)
+		r := threshold.ErrorRatio(c)
 		onlyErrors := r > 0 && c.Ops == 0 && c.Audit.Expected == 0
 		if r <= MaxErrorRatio && !onlyErrors {
 			continue
@@ -132,6 +127,3 @@ func unexpectedLoss(f *results.File) bool {
 	}
 	return false
 }
-
-// ErrNothingRan is a run whose cells were all skipped.
-var ErrNothingRan = errors.New("no cell ran")

@@ -4,15 +4,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"time"
 
 	"github.com/occbench/occbench/results"
 )
-
-// DefaultResultsPath is where a results file goes without --out.
-func DefaultResultsPath(started time.Time, name string) string {
-	return results.DefaultPath(started, name)
-}
 
 // WriteResults writes f to path (atomically: a temporary file renamed
 // into place). When that fails (a missing directory, permissions, a full
