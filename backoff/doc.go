@@ -5,7 +5,7 @@
 // injected *rand.Rand (math/rand/v2): it never sleeps and never reads a
 // clock, so the runner owns time and tests need no sleeps. The formulas, with
 // attempt n = 0, 1, 2, … the index of the retry, base b and cap c, are those
-// of METRICS.md:
+// of docs/METRICS.md:
 //
 //	none                 0
 //	constant             b

@@ -15,7 +15,7 @@
 //     the lost-update audit, a per-second time series and the raw HDR
 //     histograms.
 //
-// The definition of every number is in METRICS.md; the JSON field names are
+// The definition of every number is in docs/METRICS.md; the JSON field names are
 // the struct tags in schema.go and are a contract: new fields may be added
 // to occbench/v1, none renamed or removed.
 //

@@ -4,7 +4,7 @@
 // and recommends one of them by a fixed tie-break, so that a second run
 // recommends a member of the first run's set.
 //
-// Objectives (METRICS.md defines each number):
+// Objectives (docs/METRICS.md defines each number):
 //
 //   - p99: lowest committed-op p99 latency;
 //   - goodput: highest throughput_ops_s (committed ops per second);

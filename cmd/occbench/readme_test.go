@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -86,4 +87,27 @@ func sameValue(readme, want string) bool {
 		}
 	}
 	return false
+}
+
+// TestDocsStayInTheRepository: users get the repository, nothing beside
+// it, so no document may link outside it.
+func TestDocsStayInTheRepository(t *testing.T) {
+	files, _ := filepath.Glob("../../*.md")
+	more, _ := filepath.Glob("../../docs/*.md")
+	bench, _ := filepath.Glob("../../bench/*.md")
+	files = append(append(files, more...), bench...)
+	if len(files) < 3 {
+		t.Fatalf("found only %v", files)
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, line := range strings.Split(string(b), "\n") {
+			if strings.Contains(line, "](../") || strings.Contains(line, "../shared") {
+				t.Errorf("%s:%d links outside the repository: %s", f, i+1, line)
+			}
+		}
+	}
 }
