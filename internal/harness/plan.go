@@ -217,7 +217,11 @@ func (p *Plan) Write(w io.Writer) error {
 	if p.Driver.Server && sc.DSN == "" {
 		where += " (a container occbench starts)"
 	}
-	if _, err := fmt.Fprintf(w, "plan: %d cells of %s on %s, %s\n", len(p.Cells), sc.Name, where, est); err != nil {
+	cells := "cells"
+	if len(p.Cells) == 1 {
+		cells = "cell"
+	}
+	if _, err := fmt.Fprintf(w, "plan: %d %s of %s on %s, %s\n", len(p.Cells), cells, sc.Name, where, est); err != nil {
 		return err
 	}
 	return p.WriteDimensions(w)
