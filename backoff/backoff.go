@@ -228,3 +228,63 @@ func New(name string, base, cap time.Duration) (Policy, error) {
 	}
 	return nil, fmt.Errorf("--backoff: %w %q (allowed: %s)", ErrUnknownPolicy, name, strings.Join(Names(), ", "))
 }
+
+// Spec is a policy with its base and cap, as one value: the error
+// backoff is given this way, e.g. "equal-jitter:10ms,1s".
+type Spec struct {
+	Name      string
+	Base, Cap time.Duration
+}
+
+// DefaultErrorSpec is the error backoff when none is given: exponential
+// from 10 ms to 1 s with equal jitter, so that an outage costs each
+// writer about one attempt a second once the backoff has grown.
+const DefaultErrorSpec = "equal-jitter:10ms,1s"
+
+// String returns the spelling ParseSpec reads.
+func (s Spec) String() string {
+	if s.Name == "none" {
+		return s.Name
+	}
+	return s.Name + ":" + s.Base.String() + "," + s.Cap.String()
+}
+
+// ParseSpec reads POLICY[:BASE[,CAP]], e.g. "equal-jitter:10ms,1s" or
+// "constant:100ms"; a missing base is 10ms and a missing cap is 1s (the
+// cap is the base for constant). field names the setting in errors.
+func ParseSpec(field, v string) (Spec, error) {
+	name, rest, _ := strings.Cut(strings.TrimSpace(v), ":")
+	s := Spec{Name: name, Base: 10 * time.Millisecond, Cap: time.Second}
+	if rest != "" {
+		b, c, hasCap := strings.Cut(rest, ",")
+		var err error
+		if s.Base, err = time.ParseDuration(strings.TrimSpace(b)); err != nil {
+			return Spec{}, fmt.Errorf("%s: want POLICY[:BASE[,CAP]] like %s, got %q", field, DefaultErrorSpec, v)
+		}
+		if hasCap {
+			if s.Cap, err = time.ParseDuration(strings.TrimSpace(c)); err != nil {
+				return Spec{}, fmt.Errorf("%s: want POLICY[:BASE[,CAP]] like %s, got %q", field, DefaultErrorSpec, v)
+			}
+		} else if name == "constant" {
+			s.Cap = s.Base
+		}
+	}
+	if _, err := s.Policy(); err != nil {
+		return Spec{}, fmt.Errorf("%s: %q: %w", field, v, err)
+	}
+	return s, nil
+}
+
+// Policy builds the policy the spec names.
+func (s Spec) Policy() (Policy, error) {
+	if !slices.Contains(Names(), s.Name) {
+		return nil, fmt.Errorf("%w %q (allowed: %s)", ErrUnknownPolicy, s.Name, strings.Join(Names(), ", "))
+	}
+	if s.Name != "none" && (s.Base <= 0 || s.Cap < s.Base) {
+		return nil, fmt.Errorf("want 0 < base ≤ cap, got base %v, cap %v", s.Base, s.Cap)
+	}
+	if s.Cap > time.Hour {
+		return nil, fmt.Errorf("cap must be ≤ 1h, got %v", s.Cap)
+	}
+	return New(s.Name, s.Base, s.Cap)
+}

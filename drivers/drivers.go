@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"sort"
 	"strings"
 	"time"
@@ -156,7 +157,25 @@ type Options struct {
 	Latency delay.Dist        // injected latency per round trip (memory driver); zero = none
 	Clock   Clock             // time source for lease expiry; nil = wall clock
 	Params  map[string]string // driver-specific settings, e.g. "lock_wait": "nowait"
+
+	// ConnectTimeout bounds each attempt to connect (dial, handshake,
+	// authentication), at Open, for a session and when the driver
+	// reconnects; 0 = 10s. Operations are bounded by their ctx: the
+	// runner gives every attempt a deadline of its own.
+	ConnectTimeout time.Duration
+	// Dial, when not nil, makes every connection the driver opens to its
+	// server (data and lease connections alike), in place of a plain
+	// net.Dialer: occbench routes them through a fault-injecting proxy
+	// this way. Drivers without a network connection ignore it.
+	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
+	// Log receives the client library's log lines, which a driver must
+	// never let reach stderr: one call per line, from any goroutine.
+	// nil = drop them.
+	Log func(line string)
 }
+
+// DefaultConnectTimeout is Options.ConnectTimeout's zero value meaning.
+const DefaultConnectTimeout = 10 * time.Second
 
 // Clock is the time source drivers use for lease expiry.
 type Clock interface {

@@ -172,6 +172,11 @@ type OpError struct {
 	Key    int
 	Class  ErrorClass
 	Err    error
+	// NotSent is set when the driver knows that no write of the call
+	// reached the server (the dial failed, the pool had no connection,
+	// the failing statement was a read before any write): the call
+	// cannot have committed. The zero value means it may have.
+	NotSent bool
 }
 
 func (e *OpError) Error() string {
@@ -186,3 +191,44 @@ func (e *OpError) Unwrap() error { return e.Err }
 
 // ErrorClass implements Classifier.
 func (e *OpError) ErrorClass() ErrorClass { return e.Class }
+
+// ErrNotSent is matched, under errors.Is, by errors of calls that cannot
+// have committed anything because no write reached the server. Wrap an
+// error with NotSent to mark it so.
+var ErrNotSent = errors.New("not sent")
+
+type notSentError struct{ err error }
+
+func (e *notSentError) Error() string   { return e.err.Error() }
+func (e *notSentError) Unwrap() error   { return e.err }
+func (e *notSentError) Is(t error) bool { return t == ErrNotSent }
+
+// NotSent marks err as the error of a call whose write never reached the
+// server. It returns nil for nil.
+func NotSent(err error) error {
+	if err == nil || !MayHaveCommitted(err) {
+		return err
+	}
+	return &notSentError{err: err}
+}
+
+// MayHaveCommitted reports whether a failed call's write may have reached
+// the server, so that the op it belongs to is indeterminate: it may or
+// may not have committed. It is false for conflicts (the store refused
+// the write), for errors marked NotSent (an *OpError with NotSent, or
+// wrapped by NotSent), and for failures to dial: a connection refused,
+// or a dial that timed out, sent nothing. Any other error may have.
+func MayHaveCommitted(err error) bool {
+	if err == nil || KindOf(err) != NotConflict || errors.Is(err, ErrNotSent) {
+		return false
+	}
+	var oe *OpError
+	if errors.As(err, &oe) && oe.NotSent {
+		return false
+	}
+	var ne *net.OpError
+	if errors.As(err, &ne) && ne.Op == "dial" {
+		return false
+	}
+	return true
+}

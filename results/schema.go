@@ -110,6 +110,9 @@ type Cell struct {
 
 	Audit Audit `json:"audit"`
 
+	// Faults injected into the cell, in the order they were injected.
+	Faults []Fault `json:"faults,omitempty"`
+
 	Histograms map[string]string `json:"histograms"` // outcome → base64 V2 compressed HDR
 	Timeseries []Point           `json:"timeseries"`
 
@@ -158,6 +161,48 @@ type Audit struct {
 	OK            bool   `json:"ok"`            // no unexpected loss
 	LossExpected  bool   `json:"loss_expected"` // the strategy promises no safety (lww, unfenced lease)
 	Verdict       string `json:"verdict"`       // one human line
+
+	// StoreReset is set when the store lost documents the cell seeded
+	// (a server restarted without its data): the missing updates are the
+	// store's, not the strategy's, and OK is false with a verdict that
+	// starts "STORE RESET".
+	StoreReset bool `json:"store_reset,omitempty"`
+	// Unavailable, when not empty, says why the store could not be read
+	// back (it was down, or the run was stopped while it hung): the
+	// cell keeps what was measured and the audit proves nothing. OK is
+	// false and Verdict starts "AUDIT UNAVAILABLE".
+	Unavailable string `json:"unavailable,omitempty"`
+}
+
+// Fault is one fault injected into a cell and what it did to the
+// measurements. Times are seconds from the start of measurement, as the
+// time series' t_s.
+type Fault struct {
+	Kind      string  `json:"kind"`       // pause, restart, kill, partition, latency, stall-holder
+	Spec      string  `json:"spec"`       // as given, e.g. "pause@3s:4s"
+	AtS       float64 `json:"at_s"`       // when it was injected
+	DurationS float64 `json:"duration_s"` // how long until it was healed (0: instantaneous)
+	// DetectS is the time from the injection to the first errored
+	// attempt after it; -1 when no attempt errored.
+	DetectS float64 `json:"detect_s"`
+	// RecoverS (MTTR) is the time from the fault's end until the
+	// throughput is back at 90% of its mean before the fault, measured
+	// in 100 ms steps over a 1 s sliding window; -1 when it never got
+	// back before the cell ended.
+	RecoverS float64 `json:"recover_s"`
+	// Ops that ended between the injection and the next fault (or the
+	// end of the cell): given up on an error, committed after at least
+	// one errored attempt, and given up on an error that may have
+	// reached the store.
+	OpsFailed     int64 `json:"ops_failed"`
+	OpsRetried    int64 `json:"ops_retried"`
+	Indeterminate int64 `json:"indeterminate"`
+	// ThroughputDrop is 1 − (throughput from the injection to the
+	// recovery ÷ the mean before the fault): 1 when nothing committed.
+	ThroughputDrop float64 `json:"throughput_drop"`
+	// Error, when not empty, says why the fault could not be injected
+	// or healed.
+	Error string `json:"error,omitempty"`
 }
 
 // Point is one second of a cell's time series.

@@ -8,7 +8,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/occbench/occbench/backoff"
 	"github.com/occbench/occbench/delay"
+	"github.com/occbench/occbench/faults"
 )
 
 // field binds a YAML name to its flag and a setter from flag text.
@@ -158,6 +160,25 @@ var fields = []field{
 		return nil
 	}},
 	intField("trials", "repeat every cell N times", func(s *Scenario) *int { return &s.Trials }),
+	{yaml: "error_backoff", flag: "error-backoff", usage: "wait after an errored attempt (not a conflict): POLICY[:BASE[,CAP]], e.g. " + backoff.DefaultErrorSpec, set: func(s *Scenario, v string) error {
+		if _, err := backoff.ParseSpec("--error-backoff", v); err != nil {
+			return err
+		}
+		s.ErrorBackoff = v
+		return nil
+	}},
+	durField("op_timeout", "bound on each attempt's store calls; a timed-out call is a timeout error", func(s *Scenario) *Duration { return &s.OpTimeout }),
+	durField("connect_timeout", "bound on each connection attempt (open, session, reconnect)", func(s *Scenario) *Duration { return &s.ConnectTimeout }),
+	{yaml: "faults", flag: "faults", alias: "fault", usage: "inject a fault into every cell, repeatable or a comma list: " + faults.Syntax + "; kinds: pause, restart, kill, partition, latency, stall-holder", set: func(s *Scenario, v string) (err error) {
+		s.Faults, err = parseList("faults", v)
+		if err != nil {
+			return err
+		}
+		if _, err := faults.ParseList(s.Faults); err != nil {
+			return fmt.Errorf("--faults: %w", err)
+		}
+		return nil
+	}},
 	{yaml: "thresholds", flag: "thresholds", alias: "threshold", usage: "pass/fail checks, comma list, e.g. 'p99_ms<50,lost_updates==0'", set: func(s *Scenario, v string) (err error) {
 		s.Thresholds, err = parseList("thresholds", v)
 		return err

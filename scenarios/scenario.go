@@ -16,6 +16,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/occbench/occbench/backoff"
 	"github.com/occbench/occbench/delay"
 )
 
@@ -107,6 +108,17 @@ type Scenario struct {
 	Trials       int        `yaml:"trials" json:"trials"`
 
 	Thresholds []string `yaml:"thresholds,omitempty" json:"thresholds,omitempty"`
+
+	// Faults are injected into every cell: KIND@OFFSET[:DURATION], the
+	// offset from the start of measurement (package faults).
+	Faults []string `yaml:"faults,omitempty" json:"faults,omitempty"`
+	// ErrorBackoff is how long a writer waits after an errored attempt
+	// (not a conflict): POLICY[:BASE[,CAP]].
+	ErrorBackoff string `yaml:"error_backoff" json:"error_backoff"`
+	// OpTimeout bounds each attempt's store calls; ConnectTimeout each
+	// connection attempt.
+	OpTimeout      Duration `yaml:"op_timeout" json:"op_timeout"`
+	ConnectTimeout Duration `yaml:"connect_timeout" json:"connect_timeout"`
 }
 
 // Default returns a scenario with every field at its default.
@@ -137,6 +149,10 @@ func Default() Scenario {
 
 		BudgetRetryCost: 5,
 		BudgetRefund:    1,
+
+		ErrorBackoff:   backoff.DefaultErrorSpec,
+		OpTimeout:      Duration(10 * time.Second),
+		ConnectTimeout: Duration(10 * time.Second),
 	}
 }
 

@@ -4,6 +4,10 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
+
+	"github.com/occbench/occbench/backoff"
+	"github.com/occbench/occbench/faults"
 )
 
 // Allowed lists the names the caller knows, for validating enum fields.
@@ -112,6 +116,20 @@ func (s *Scenario) Validate(a Allowed) error {
 	}
 	if err := positive("lease_stall", s.LeaseStall.Duration); err != nil {
 		return err
+	}
+	if _, err := backoff.ParseSpec("error_backoff", s.ErrorBackoff); err != nil {
+		return err
+	}
+	for _, d := range []struct {
+		name string
+		v    Duration
+	}{{"op_timeout", s.OpTimeout}, {"connect_timeout", s.ConnectTimeout}} {
+		if d.v <= 0 || d.v.D() > time.Hour {
+			return bad(d.name, "must be > 0 and ≤ 1h, got %s", d.v)
+		}
+	}
+	if _, err := faults.ParseList(s.Faults); err != nil {
+		return bad("faults", "%v", err)
 	}
 	if len(s.Writers) == 0 {
 		return bad("writers", "must list at least one writer count")

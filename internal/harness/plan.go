@@ -66,7 +66,12 @@ func NewPlan(arg string, settings []Setting) (*Plan, error) {
 		return nil, BadInput(err)
 	}
 	p := &Plan{Provenance: prov, flags: map[string]string{}}
+	var faultList []string // --fault is repeatable: each adds to the list
 	for _, s := range settings {
+		if scenarios.FieldOf(s.Flag) == "faults" {
+			faultList = append(faultList, s.Value)
+			s.Value = strings.Join(faultList, ",")
+		}
 		if err := sc.Set(s.Flag, s.Value); err != nil {
 			return nil, BadInput(err)
 		}
