@@ -26,6 +26,10 @@ func TestJudge(t *testing.T) {
 	lost.Audit = results.Audit{OK: false, LostUpdates: 3}
 	thrFail := ok
 	thrFail.Thresholds = []results.ThresholdResult{{Metric: "p99_ms", Pass: false}}
+	reset := ok
+	reset.Audit = results.Audit{OK: false, LostUpdates: 40422, StoreReset: true, Verdict: "STORE RESET: documents missing after a restart"}
+	unavailable := ok
+	unavailable.Audit = results.Audit{OK: false, Unavailable: "connection refused", Verdict: "AUDIT UNAVAILABLE: connection refused"}
 	judged := errored
 	judged.Thresholds = []results.ThresholdResult{{Metric: "error_ratio", Value: 0.83, Pass: true}}
 	for _, tt := range []struct {
@@ -47,6 +51,9 @@ func TestJudge(t *testing.T) {
 		{"interrupted", []results.Cell{ok}, true, nil, ExitInterrupted, ""},
 		{"lost updates", []results.Cell{ok, lost}, false, nil, ExitFailed, "unexpected lost updates"},
 		{"threshold failed", []results.Cell{thrFail}, false, nil, ExitThreshold, "thresholds failed"},
+		{"a store reset is not a lost update", []results.Cell{ok, reset}, false, nil, ExitFailed, "cell optimistic/none/w2: STORE RESET: documents missing"},
+		{"an unavailable audit fails the run", []results.Cell{unavailable}, false, nil, ExitFailed, "AUDIT UNAVAILABLE"},
+		{"an interrupt keeps an unavailable audit", []results.Cell{unavailable}, true, nil, ExitInterrupted, ""},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			v := Judge(&results.File{Cells: tt.cells, Interrupted: tt.interrupted}, tt.runErr)

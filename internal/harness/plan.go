@@ -10,6 +10,8 @@ import (
 
 	"github.com/occbench/occbench/backoff"
 	"github.com/occbench/occbench/drivers"
+	"github.com/occbench/occbench/faults"
+	"github.com/occbench/occbench/internal/provision"
 	"github.com/occbench/occbench/keydist"
 	"github.com/occbench/occbench/runner"
 	"github.com/occbench/occbench/scenarios"
@@ -136,6 +138,32 @@ func (p *Plan) checkDriver() error {
 	}
 	if sc.LeaseStore != "" && sc.LeaseStore != sc.Driver && !slices.Contains(sc.Strategies, strategy.Lease) {
 		return fmt.Errorf("%s: only the lease strategy uses a lease store, and strategies are %s", p.name("lease_store"), strings.Join(sc.Strategies, ", "))
+	}
+	return p.checkFaults()
+}
+
+// checkFaults refuses faults the store cannot take and faults that
+// would never be injected.
+func (p *Plan) checkFaults() error {
+	sc, d := p.Scenario, p.Driver
+	fs, err := faults.ParseList(sc.Faults)
+	if err != nil {
+		return fmt.Errorf("%s: %w", p.name("faults"), err)
+	}
+	_, kindErr := provision.ParseKind(d.Name)
+	for _, f := range fs {
+		switch {
+		case f.Kind.NeedsContainer() && !d.Server:
+			return fmt.Errorf("%s: %s needs a server in a container occbench starts; driver %s runs in-process (use postgres, redis or mongo)", p.name("faults"), f.Spec, d.Name)
+		case f.Kind.NeedsContainer() && (sc.DSN != "" || kindErr != nil):
+			return fmt.Errorf("%s: %s needs a container occbench starts, and the store is --dsn %s: only partition and latency work on a server occbench did not start", p.name("faults"), f.Spec, d.Name)
+		case f.Kind.NeedsProxy() && !d.Server:
+			return fmt.Errorf("%s: %s acts on the network connection; driver %s runs in-process and has none", p.name("faults"), f.Spec, d.Name)
+		case f.Kind == faults.StallHolder && !slices.Contains(sc.Strategies, strategy.Lease):
+			return fmt.Errorf("%s: %s stalls lease holders, and strategies are %s (add lease)", p.name("faults"), f.Spec, strings.Join(sc.Strategies, ", "))
+		case sc.OpsPerWriter == 0 && f.At >= sc.Duration.D():
+			return fmt.Errorf("%s: %s starts at %v, at or after the end of each cell's measured window (--duration %v): it would never be injected", p.name("faults"), f.Spec, f.At, sc.Duration.D())
+		}
 	}
 	return nil
 }

@@ -23,8 +23,8 @@ type Verdict struct {
 
 // Judge turns a results file and the run's error into the exit code and
 // the lines that explain it, in this order: a failed cell (runErr), cells
-// dominated by errors, an interrupt, unexpected lost updates, failed
-// thresholds.
+// dominated by errors, an interrupt, a store that reset or could not be
+// audited, unexpected lost updates, failed thresholds.
 func Judge(f *results.File, runErr error) Verdict {
 	var v Verdict
 	if runErr != nil {
@@ -43,6 +43,11 @@ func Judge(f *results.File, runErr error) Verdict {
 	switch {
 	case f.Interrupted:
 		v.Code = ExitInterrupted
+	case len(auditProblems(f)) > 0:
+		// Not lost updates: the store lost its data or could not be
+		// read back, so the audit proves nothing about the strategy.
+		v.Code = ExitFailed
+		v.Lines = auditProblems(f)
 	case unexpectedLoss(f):
 		v.Code = ExitFailed
 		v.Lines = []string{"the audit found unexpected lost updates (see above)"}
@@ -121,9 +126,23 @@ func thresholdFailed(f *results.File) bool {
 
 func unexpectedLoss(f *results.File) bool {
 	for _, c := range f.Cells {
-		if c.Skipped == "" && !c.Audit.OK {
+		if c.Skipped == "" && !c.Audit.OK && !c.Audit.StoreReset && c.Audit.Unavailable == "" {
 			return true
 		}
 	}
 	return false
+}
+
+// auditProblems names the cells whose audit could not judge the
+// strategy: the store reset (lost documents the cell seeded) or could
+// not be read back.
+func auditProblems(f *results.File) []string {
+	var out []string
+	for i := range f.Cells {
+		c := &f.Cells[i]
+		if c.Skipped == "" && (c.Audit.StoreReset || c.Audit.Unavailable != "") {
+			out = append(out, fmt.Sprintf("cell %s: %s", cellName(c), c.Audit.Verdict))
+		}
+	}
+	return out
 }
