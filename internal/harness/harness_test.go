@@ -222,3 +222,25 @@ func TestRunKeepsPlanOrder(t *testing.T) {
 		t.Errorf("file order %v, want %s", got, want)
 	}
 }
+
+func TestLibLogShowsOnceAndCounts(t *testing.T) {
+	var b strings.Builder
+	l := &libLog{driver: "redis", w: &b}
+	if got := l.summary(); got != "" {
+		t.Errorf("summary with no line = %q, want none", got)
+	}
+	l.line("redis: 2026/12/02 pool.go:770: connection pool: failed to dial after 5 attempts: dial tcp redis://u:secret@127.0.0.1:1: connect: connection refused\n")
+	for range 4 {
+		l.line("redis: pool.go:770: again")
+	}
+	out := b.String()
+	if strings.Count(out, "\n") != 1 || !strings.Contains(out, "occbench: redis: the client library reports") {
+		t.Errorf("shown %q, want one line in occbench's words", out)
+	}
+	if strings.Contains(out, "secret") {
+		t.Errorf("shown %q: the password leaked", out)
+	}
+	if got := l.summary(); !strings.Contains(got, "reported 5 problems in all") {
+		t.Errorf("summary = %q, want the count of 5", got)
+	}
+}

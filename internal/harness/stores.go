@@ -89,11 +89,20 @@ func Open(ctx context.Context, sc scenarios.Scenario, o OpenOptions) (*Stores, e
 				st.Image = inst.Image
 			}
 		}
-		s, err := d.Open(ctx, drivers.Options{DSN: dsn, Writers: writers, Latency: sc.Latency, Params: params})
+		ll := &libLog{driver: driver, w: stderr}
+		s, err := d.Open(ctx, drivers.Options{
+			DSN: dsn, Writers: writers, Latency: sc.Latency, Params: params,
+			ConnectTimeout: sc.ConnectTimeout.D(), Log: ll.line,
+		})
 		if err != nil {
 			return nil, fmt.Errorf("--driver %s: %s", driver, redact.DSN(err.Error()))
 		}
-		st.close = append(st.close, func() { _ = s.Close() })
+		st.close = append(st.close, func() {
+			_ = s.Close()
+			if line := ll.summary(); line != "" {
+				fmt.Fprintln(stderr, line)
+			}
+		})
 		return s, nil
 	}
 	data, err := open(sc.Driver, sc.DSN, sc.Params)
