@@ -167,6 +167,7 @@ var fields = []field{
 		s.ErrorBackoff = v
 		return nil
 	}},
+	strField("persistence", "redis container occbench starts: none (a restart loses everything), aof (append-only, fsync every write); empty = the image's default", func(s *Scenario) *string { return &s.Persistence }),
 	durField("op_timeout", "bound on each attempt's store calls; a timed-out call is a timeout error", func(s *Scenario) *Duration { return &s.OpTimeout }),
 	durField("connect_timeout", "bound on each connection attempt (open, session, reconnect)", func(s *Scenario) *Duration { return &s.ConnectTimeout }),
 	{yaml: "faults", flag: "faults", alias: "fault", usage: "inject a fault into every cell, repeatable or a comma list: " + faults.Syntax + "; kinds: pause, restart, kill, partition, latency, stall-holder", set: func(s *Scenario, v string) (err error) {

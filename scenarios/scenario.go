@@ -115,6 +115,10 @@ type Scenario struct {
 	// ErrorBackoff is how long a writer waits after an errored attempt
 	// (not a conflict): POLICY[:BASE[,CAP]].
 	ErrorBackoff string `yaml:"error_backoff" json:"error_backoff"`
+	// Persistence is how a Redis container occbench starts keeps its
+	// data: "" (the image's default), "none" (a restart loses
+	// everything) or "aof" (append-only file, fsync on every write).
+	Persistence string `yaml:"persistence,omitempty" json:"persistence,omitempty"`
 	// OpTimeout bounds each attempt's store calls; ConnectTimeout each
 	// connection attempt.
 	OpTimeout      Duration `yaml:"op_timeout" json:"op_timeout"`

@@ -19,6 +19,8 @@ type Allowed struct {
 var (
 	OnConflictValues = []string{"retry", "fail", "merge"}
 	ScopeValues      = []string{"document", "field-group"}
+	// PersistenceValues are the settings of persistence besides "".
+	PersistenceValues = []string{"none", "aof"}
 )
 
 // MaxFieldGroups matches drivers.MaxFieldGroups.
@@ -126,6 +128,11 @@ func (s *Scenario) Validate(a Allowed) error {
 	}{{"op_timeout", s.OpTimeout}, {"connect_timeout", s.ConnectTimeout}} {
 		if d.v <= 0 || d.v.D() > time.Hour {
 			return bad(d.name, "must be > 0 and ≤ 1h, got %s", d.v)
+		}
+	}
+	if s.Persistence != "" {
+		if err := oneOf("persistence", s.Persistence, PersistenceValues); err != nil {
+			return err
 		}
 	}
 	if _, err := faults.ParseList(s.Faults); err != nil {

@@ -139,6 +139,9 @@ func (p *Plan) checkDriver() error {
 	if sc.LeaseStore != "" && sc.LeaseStore != sc.Driver && !slices.Contains(sc.Strategies, strategy.Lease) {
 		return fmt.Errorf("%s: only the lease strategy uses a lease store, and strategies are %s", p.name("lease_store"), strings.Join(sc.Strategies, ", "))
 	}
+	if sc.Persistence != "" && (d.Name != "redis" || sc.DSN != "") {
+		return fmt.Errorf("%s: applies to a redis container occbench starts, not to driver %s%s", p.name("persistence"), d.Name, map[bool]string{true: " with --dsn"}[sc.DSN != ""])
+	}
 	return p.checkFaults()
 }
 
