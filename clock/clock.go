@@ -4,6 +4,7 @@ package clock
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"time"
 )
@@ -15,10 +16,35 @@ type Clock interface {
 	Sleep(ctx context.Context, d time.Duration) error
 }
 
+// Timer is a timer made by AfterFunc. Stop and Reset behave as
+// time.Timer's: Stop reports whether it stopped the timer before it
+// fired; Reset re-arms it to fire d from now, whether or not it had fired.
+type Timer interface {
+	Stop() bool
+	Reset(d time.Duration) bool
+}
+
+// AfterFuncer is a Clock that makes timers. It is an interface apart so
+// that the Clock interface, which other packages implement, is unchanged.
+type AfterFuncer interface {
+	Clock
+	// AfterFunc calls f once d has passed on this clock.
+	AfterFunc(d time.Duration, f func()) Timer
+}
+
+// AfterFunc calls f after d on c when c makes timers (Real and Fake do),
+// and after d of wall time otherwise.
+func AfterFunc(c Clock, d time.Duration, f func()) Timer {
+	if a, ok := c.(AfterFuncer); ok {
+		return a.AfterFunc(d, f)
+	}
+	return time.AfterFunc(d, f)
+}
+
 // Real is the wall clock.
 type Real struct{}
 
-var _ Clock = Real{}
+var _ AfterFuncer = Real{}
 
 func (Real) Now() time.Time { return time.Now() }
 
@@ -36,14 +62,19 @@ func (Real) Sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
+// AfterFunc is time.AfterFunc: f runs in its own goroutine.
+func (Real) AfterFunc(d time.Duration, f func()) Timer { return time.AfterFunc(d, f) }
+
 // Fake is a manual clock: Sleep advances it instead of waiting, so code
-// under test runs at full speed and deterministically.
+// under test runs at full speed and deterministically. Its timers fire
+// when the clock is moved to or past their time.
 type Fake struct {
-	mu  sync.Mutex
-	now time.Time
+	mu     sync.Mutex
+	now    time.Time
+	timers []*fakeTimer // armed timers, unordered
 }
 
-var _ Clock = (*Fake)(nil)
+var _ AfterFuncer = (*Fake)(nil)
 
 // NewFake returns a fake clock set to t.
 func NewFake(t time.Time) *Fake { return &Fake{now: t} }
@@ -63,12 +94,73 @@ func (f *Fake) Sleep(ctx context.Context, d time.Duration) error {
 	return nil
 }
 
-// Advance moves the clock forward by d.
+// Advance moves the clock forward by d and fires the timers whose time
+// has come, in the order of their times, in the calling goroutine once
+// the clock has moved: a timer's function must not call Advance or
+// Sleep on the clock.
 func (f *Fake) Advance(d time.Duration) {
 	if d <= 0 {
 		return
 	}
 	f.mu.Lock()
 	f.now = f.now.Add(d)
+	var due []*fakeTimer
+	for i := 0; i < len(f.timers); {
+		if t := f.timers[i]; !t.when.After(f.now) {
+			due = append(due, t)
+			t.armed = false
+			f.timers[i] = f.timers[len(f.timers)-1]
+			f.timers = f.timers[:len(f.timers)-1]
+			continue
+		}
+		i++
+	}
 	f.mu.Unlock()
+	slices.SortStableFunc(due, func(a, b *fakeTimer) int { return a.when.Compare(b.when) })
+	for _, t := range due {
+		t.f()
+	}
+}
+
+// AfterFunc calls f when the clock reaches now+d; d ≤ 0 fires it at the
+// next Advance. f runs in the goroutine that moves the clock.
+func (f *Fake) AfterFunc(d time.Duration, fn func()) Timer {
+	t := &fakeTimer{clk: f, f: fn}
+	t.Reset(d)
+	return t
+}
+
+type fakeTimer struct {
+	clk   *Fake
+	f     func()
+	when  time.Time // guarded by clk.mu
+	armed bool      // guarded by clk.mu
+}
+
+func (t *fakeTimer) Stop() bool {
+	c := t.clk
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !t.armed {
+		return false
+	}
+	t.armed = false
+	if i := slices.Index(c.timers, t); i >= 0 {
+		c.timers[i] = c.timers[len(c.timers)-1]
+		c.timers = c.timers[:len(c.timers)-1]
+	}
+	return true
+}
+
+func (t *fakeTimer) Reset(d time.Duration) bool {
+	c := t.clk
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	was := t.armed
+	t.when = c.now.Add(d)
+	if !t.armed {
+		t.armed = true
+		c.timers = append(c.timers, t)
+	}
+	return was
 }

@@ -33,3 +33,101 @@ func TestRealSleepHonoursContext(t *testing.T) {
 		t.Fatalf("zero sleep: %v", err)
 	}
 }
+
+func TestFakeAfterFunc(t *testing.T) {
+	start := time.Unix(100, 0)
+	for _, tt := range []struct {
+		name  string
+		steps []time.Duration // Advance calls
+		arm   time.Duration
+		stop  bool // Stop right after arming
+		reset time.Duration
+		want  []time.Duration // clock offsets at which f ran
+	}{
+		{name: "fires when passed", arm: 3 * time.Second, steps: []time.Duration{time.Second, time.Second, 2 * time.Second}, want: []time.Duration{4 * time.Second}},
+		{name: "fires at its exact time", arm: 2 * time.Second, steps: []time.Duration{2 * time.Second}, want: []time.Duration{2 * time.Second}},
+		{name: "fires once", arm: time.Second, steps: []time.Duration{2 * time.Second, 2 * time.Second}, want: []time.Duration{2 * time.Second}},
+		{name: "stopped", arm: time.Second, stop: true, steps: []time.Duration{5 * time.Second}},
+		{name: "not yet", arm: 10 * time.Second, steps: []time.Duration{9 * time.Second}},
+		{name: "reset pushes it later", arm: time.Second, reset: 5 * time.Second, steps: []time.Duration{2 * time.Second, 3 * time.Second}, want: []time.Duration{5 * time.Second}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f := NewFake(start)
+			var got []time.Duration
+			tm := f.AfterFunc(tt.arm, func() { got = append(got, f.Now().Sub(start)) })
+			if tt.stop && !tm.Stop() {
+				t.Error("Stop of an armed timer returned false")
+			}
+			if tt.reset > 0 && !tm.Reset(tt.reset) {
+				t.Error("Reset of an armed timer returned false")
+			}
+			for _, d := range tt.steps {
+				f.Advance(d)
+			}
+			if len(got) != len(tt.want) {
+				t.Fatalf("fired at %v, want %v", got, tt.want)
+			}
+			for i := range got {
+				if got[i] != tt.want[i] {
+					t.Errorf("fired at %v, want %v", got, tt.want)
+				}
+			}
+		})
+	}
+}
+
+// TestFakeAfterFuncOrderAndRearm: timers due in one Advance fire in the
+// order of their times; a fired timer can be re-armed; Sleep fires them
+// too.
+func TestFakeAfterFuncOrderAndRearm(t *testing.T) {
+	f := NewFake(time.Unix(0, 0))
+	var order []int
+	a := f.AfterFunc(2*time.Second, func() { order = append(order, 2) })
+	f.AfterFunc(time.Second, func() { order = append(order, 1) })
+	if err := f.Sleep(context.Background(), 3*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if len(order) != 2 || order[0] != 1 || order[1] != 2 {
+		t.Fatalf("order %v, want [1 2]", order)
+	}
+	if a.Stop() {
+		t.Error("Stop after firing returned true")
+	}
+	if a.Reset(time.Second) {
+		t.Error("Reset after firing returned true")
+	}
+	f.Advance(time.Second)
+	if len(order) != 3 {
+		t.Fatalf("re-armed timer did not fire: %v", order)
+	}
+}
+
+func TestRealAfterFunc(t *testing.T) {
+	done := make(chan struct{})
+	tm := AfterFunc(Real{}, time.Millisecond, func() { close(done) })
+	<-done
+	if tm.Stop() {
+		t.Error("Stop after firing returned true")
+	}
+	stopped := AfterFunc(Real{}, time.Hour, func() { t.Error("a stopped timer fired") })
+	if !stopped.Stop() {
+		t.Error("Stop of an armed timer returned false")
+	}
+}
+
+// frozen is a Clock without AfterFunc whose time never moves: a timer
+// on it fires only because AfterFunc falls back to wall time.
+type frozen struct{ now time.Time }
+
+func (c frozen) Now() time.Time                                   { return c.now }
+func (c frozen) Sleep(ctx context.Context, _ time.Duration) error { return ctx.Err() }
+
+func TestAfterFuncFallsBackToWallTime(t *testing.T) {
+	done := make(chan struct{})
+	AfterFunc(frozen{time.Unix(0, 0)}, time.Millisecond, func() { close(done) })
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("fallback timer never fired")
+	}
+}
