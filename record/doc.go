@@ -4,10 +4,17 @@
 // Each writer owns a Recorder: HDR histograms per outcome (committed op
 // latency, single-attempt latency, gave-up op latency, attempts per op,
 // schedule lag), counters (ops, attempts, conflicts by kind, give-ups by
-// reason, cut-offs, errors by class) and its share of the per-second time
-// series. A measured op ends committed, given up or cut off by the end of
-// the cell; a cut-off is neither a success nor a failure, so it is not a
-// give-up and success_rate leaves it out.
+// reason, cut-offs, errors by class, indeterminate attempts) and its
+// share of the per-second time series. A measured op ends committed,
+// given up or cut off by the end of the cell; a cut-off is neither a
+// success nor a failure, so it is not a give-up and success_rate leaves
+// it out.
+//
+// A cell with faults also keeps, per writer, a fine time series (100 ms
+// steps of ops, attempts and errored attempts, flushed to a shared
+// FineSeries when the step changes) and one Window of counters per fault
+// (TrackFaults); they cost nothing when the cell has no faults.
+//
 // Recorders are merged when the cell ends; Summarize turns the merged
 // recorder into a results.Cell.
 package record

@@ -64,15 +64,26 @@ type Recorder struct {
 
 	// UnmeasuredOps committed outside the measured window: during the
 	// warmup, or after the cell's end (those are cut off too). The audit
-	// still counts them. Indeterminate ops' last attempt errored: they may
-	// have committed.
+	// still counts them. Indeterminate counts errored attempts, measured
+	// or not, that may have committed (drivers.MayHaveCommitted): an op
+	// can have several, and the store can hold at most the committed ops
+	// plus these. NotFound counts attempts, measured or not, that found
+	// a seeded document missing.
 	UnmeasuredOps int64
 	Indeterminate int64
+	NotFound      int64
 	StaleRejected int64
+
+	// Windows are the fault windows (TrackFaults); nil without faults.
+	Windows []Window
 
 	series *Series
 	sec    int // second index of cur; -1 = none
 	cur    bucket
+
+	fine    *FineSeries // nil without faults
+	step    int         // step index of stepCur; -1 = none
+	stepCur Step
 }
 
 // New returns a recorder that feeds series (which may be nil).
@@ -82,7 +93,7 @@ func New(series *Series) *Recorder {
 	}
 	return &Recorder{
 		Committed: h(), Attempt: h(), GaveUp: h(), AttemptsPer: h(), Lag: h(),
-		series: series, sec: -1,
+		series: series, sec: -1, step: -1,
 	}
 }
 
@@ -104,6 +115,9 @@ func (r *Recorder) AttemptDone(t, d time.Duration, kind drivers.ConflictKind) {
 	r.value(r.Attempt, micros(d))
 	b := r.bucketAt(t)
 	b.attempts++
+	if r.fine != nil {
+		r.stepAt(t).Attempts++
+	}
 	if kind != drivers.NotConflict {
 		r.Conflicts++
 		r.ConflictsByKind[kind]++
@@ -123,6 +137,9 @@ func (r *Recorder) Commit(t, latency time.Duration, attempts int, backoff, inAtt
 	b := r.bucketAt(t)
 	b.ops++
 	b.lat.record(us)
+	if r.fine != nil {
+		r.stepAt(t).Ops++
+	}
 }
 
 // GiveUp records an op that ended without committing.
@@ -136,7 +153,8 @@ func (r *Recorder) GiveUp(latency time.Duration, why GiveUp) {
 // or past the end, is recorded nowhere.
 func (r *Recorder) CutOff() { r.CutOffs++ }
 
-// Error records an attempt error of class c.
+// Error records an attempt error of class c. AttemptErrored records
+// everything an errored attempt feeds.
 func (r *Recorder) Error(c drivers.ErrorClass) { r.Errors[c]++ }
 
 // ScheduleLag records how late an open-loop op started.
@@ -151,13 +169,15 @@ func (r *Recorder) bucketAt(t time.Duration) *bucket {
 	return &r.cur
 }
 
-// Flush hands the current second to the shared series.
+// Flush hands the current second, and step of the fine series, to the
+// shared series.
 func (r *Recorder) Flush() {
 	if r.sec >= 0 && r.series != nil && !r.cur.empty() {
 		r.series.add(r.sec, &r.cur)
 	}
 	r.cur.reset()
 	r.sec = -1
+	r.flushStep()
 }
 
 // Merge adds o into r. Histograms merge exactly: same settings everywhere.
@@ -188,7 +208,9 @@ func (r *Recorder) Merge(o *Recorder) error {
 	r.AttemptNanos += o.AttemptNanos
 	r.UnmeasuredOps += o.UnmeasuredOps
 	r.Indeterminate += o.Indeterminate
+	r.NotFound += o.NotFound
 	r.StaleRejected += o.StaleRejected
+	r.mergeWindows(o)
 	return nil
 }
 
