@@ -41,7 +41,7 @@ func TestAnalyze(t *testing.T) {
 		{
 			// Half the throughput during the fault, full at once after.
 			name: "partial drop, instant recovery", f: Fault{Kind: Latency, At: 3 * time.Second, Duration: time.Second, Spec: "latency@3s:1s"},
-			m:    Measured{Ops: steps(30, 10, 10, 5, 40, 10), Step: step, End: 8 * time.Second, FirstError: -1},
+			m: Measured{Ops: steps(30, 10, 10, 5, 40, 10), Step: step, End: 8 * time.Second, FirstError: -1},
 			want: results.Fault{Kind: "latency", Spec: "latency@3s:1s", AtS: 3, DurationS: 1, DetectS: -1,
 				RecoverS: 0, ThroughputDrop: 0.5},
 		},
@@ -63,7 +63,7 @@ func TestAnalyze(t *testing.T) {
 			// ops/s; a window needs ≥ 83.6 ops: steps 15…23 (90) from
 			// 1.4 s.
 			name: "fault at t=0", f: Fault{Kind: Pause, At: 0, Duration: time.Second, Spec: "pause@0s:1s"},
-			m:    Measured{Ops: steps(15, 0, 65, 10), Step: step, End: 8 * time.Second, FirstError: ms(5)},
+			m: Measured{Ops: steps(15, 0, 65, 10), Step: step, End: 8 * time.Second, FirstError: ms(5)},
 			want: results.Fault{Kind: "pause", Spec: "pause@0s:1s", AtS: 0, DurationS: 1, DetectS: 0.005,
 				RecoverS: 0.4, ThroughputDrop: 1},
 		},
@@ -71,7 +71,7 @@ func TestAnalyze(t *testing.T) {
 			// The baseline is the last 10 s before the fault (100 ops/s),
 			// not the 20 s (55 ops/s).
 			name: "baseline over at most 10 s", f: Fault{Kind: Latency, At: 20 * time.Second, Duration: time.Second, Spec: "latency@20s:1s"},
-			m:    Measured{Ops: steps(100, 1, 100, 10, 10, 5, 50, 10), Step: step, End: 26 * time.Second, FirstError: -1},
+			m: Measured{Ops: steps(100, 1, 100, 10, 10, 5, 50, 10), Step: step, End: 26 * time.Second, FirstError: -1},
 			want: results.Fault{Kind: "latency", Spec: "latency@20s:1s", AtS: 20, DurationS: 1, DetectS: -1,
 				RecoverS: 0, ThroughputDrop: 0.5},
 		},
@@ -86,7 +86,7 @@ func TestAnalyze(t *testing.T) {
 		{
 			// The end at 4.05 s: the first whole step after it is 4.1 s.
 			name: "end between steps", f: Fault{Kind: Restart, At: 3050 * time.Millisecond, Duration: time.Second, Spec: "restart@3.05s:1s"},
-			m:    Measured{Ops: steps(30, 10, 11, 0, 39, 10), Step: step, End: 8 * time.Second, FirstError: ms(3060)},
+			m: Measured{Ops: steps(30, 10, 11, 0, 39, 10), Step: step, End: 8 * time.Second, FirstError: ms(3060)},
 			want: results.Fault{Kind: "restart", Spec: "restart@3.05s:1s", AtS: 3.05, DurationS: 1, DetectS: 0.01,
 				RecoverS: 0.05, ThroughputDrop: 1},
 		},
@@ -112,7 +112,7 @@ func TestAnalyze(t *testing.T) {
 		},
 		{
 			name: "times rounded to ms", f: Fault{Kind: StallHolder, At: 3000400 * time.Microsecond, Duration: 999600 * time.Microsecond, Spec: "stall-holder@3.0004s:999.6ms"},
-			m:    Measured{Ops: steps(80, 10), Step: step, End: 8 * time.Second, FirstError: 3000900 * time.Microsecond},
+			m: Measured{Ops: steps(80, 10), Step: step, End: 8 * time.Second, FirstError: 3000900 * time.Microsecond},
 			want: results.Fault{Kind: "stall-holder", Spec: "stall-holder@3.0004s:999.6ms", AtS: 3, DurationS: 1, DetectS: 0.001,
 				RecoverS: 0, ThroughputDrop: 0},
 		},
