@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/occbench/occbench/clock"
@@ -75,6 +76,11 @@ type Config struct {
 	Leaser   Leaser        // lease: nil = the data store's own leases
 	Merge    bool          // on-conflict=merge: re-apply own field group at once
 	Clock    clock.Clock   // nil = wall clock
+	// StallNow, while true, makes every lease holder stall: it stops
+	// heartbeating and pauses mid-operation for Stall.Duration (1.5 ×
+	// the TTL when that is 0), as Stall with probability 1 does. The
+	// runner sets it during a stall-holder fault; nil = never.
+	StallNow *atomic.Bool
 }
 
 // DefaultLeaseTTL is the lease time to live when none is given.
@@ -211,7 +217,11 @@ func New(name string, store drivers.Store, driverName string, c Config) (Strateg
 		if c.Stall.Prob < 0 || c.Stall.Prob > 1 {
 			return nil, fmt.Errorf("--lease-stall: probability must be in [0, 1], got %v", c.Stall.Prob)
 		}
-		return &lease{data: p, fenced: fr, leaser: l, ttl: ttl, stall: c.Stall, clock: c.Clock}, nil
+		stall := c.Stall
+		if stall.Duration <= 0 && c.StallNow != nil {
+			stall.Duration = ttl + ttl/2
+		}
+		return &lease{data: p, fenced: fr, leaser: l, ttl: ttl, stall: stall, stallNow: c.StallNow, clock: c.Clock}, nil
 	}
 	return nil, fmt.Errorf("--strategy: unknown strategy %q (allowed: %s)", name, strings.Join(Names(), ", "))
 }
@@ -296,12 +306,13 @@ func setFromRead(w *drivers.Write, d *drivers.Doc, group int) {
 }
 
 type lease struct {
-	data   Putter
-	fenced FencedReader // nil = fencing off
-	leaser Leaser
-	ttl    time.Duration
-	stall  Stall
-	clock  clock.Clock
+	data     Putter
+	fenced   FencedReader // nil = fencing off
+	leaser   Leaser
+	ttl      time.Duration
+	stall    Stall
+	stallNow *atomic.Bool // nil = no stall-holder fault
+	clock    clock.Clock
 }
 
 func (s *lease) Name() string       { return Lease }
@@ -314,7 +325,7 @@ func (s *lease) Attempt(ctx context.Context, op *Op) error {
 		return err
 	}
 	if op.hb == nil {
-		op.hb = newHeartbeat(s.leaser, s.ttl)
+		op.hb = newHeartbeat(s.leaser, s.ttl, s.stallNow)
 	}
 	op.hb.hold(op.Key, holder, fence)
 	err = s.underLease(ctx, op, fence)
@@ -338,7 +349,7 @@ func (s *lease) underLease(ctx context.Context, op *Op, fence int64) error {
 	if err != nil {
 		return err
 	}
-	if s.stall.Prob > 0 && op.Rand != nil && op.Rand.Float64() < s.stall.Prob {
+	if s.stalling() || (s.stall.Prob > 0 && op.Rand != nil && op.Rand.Float64() < s.stall.Prob) {
 		// A process pause stops the heartbeat too.
 		op.hb.pause(true)
 		serr := s.clock.Sleep(ctx, s.stall.Duration)
@@ -360,12 +371,16 @@ func (s *lease) underLease(ctx context.Context, op *Op, fence int64) error {
 	return err
 }
 
+// stalling reports whether a stall-holder fault is on.
+func (s *lease) stalling() bool { return s.stallNow != nil && s.stallNow.Load() }
+
 // heartbeat extends a writer's lease at TTL/2 while an attempt holds it.
 // It runs in its own goroutine so that a slow store call does not let the
 // lease lapse; a stall pauses it, as a GC pause would.
 type heartbeat struct {
-	leaser Leaser
-	ttl    time.Duration
+	leaser   Leaser
+	ttl      time.Duration
+	stallNow *atomic.Bool // a stall-holder fault stops every heartbeat; nil = none
 
 	mu     sync.Mutex
 	held   bool
@@ -379,8 +394,8 @@ type heartbeat struct {
 	done chan struct{}
 }
 
-func newHeartbeat(l Leaser, ttl time.Duration) *heartbeat {
-	h := &heartbeat{leaser: l, ttl: ttl, quit: make(chan struct{}), done: make(chan struct{})}
+func newHeartbeat(l Leaser, ttl time.Duration, stallNow *atomic.Bool) *heartbeat {
+	h := &heartbeat{leaser: l, ttl: ttl, stallNow: stallNow, quit: make(chan struct{}), done: make(chan struct{})}
 	go h.loop()
 	return h
 }
@@ -419,7 +434,7 @@ func (h *heartbeat) loop() {
 			return
 		case now := <-tick.C:
 			h.mu.Lock()
-			due := h.held && !h.paused && now.Sub(h.since) >= h.ttl/2
+			due := h.held && !h.paused && now.Sub(h.since) >= h.ttl/2 && (h.stallNow == nil || !h.stallNow.Load())
 			key, holder, fence := h.key, h.holder, h.fence
 			h.mu.Unlock()
 			if !due {

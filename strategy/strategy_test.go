@@ -2,9 +2,13 @@ package strategy_test
 
 import (
 	"context"
+	"math/rand/v2"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
+	"github.com/occbench/occbench/clock"
 	"github.com/occbench/occbench/drivers"
 	"github.com/occbench/occbench/drivers/memory"
 	"github.com/occbench/occbench/strategy"
@@ -148,4 +152,114 @@ func (r *racing) CompareAndSwap(ctx context.Context, w *drivers.Write) error {
 		r.before()
 	}
 	return r.Store.CompareAndSwap(ctx, w)
+}
+
+// TestStallNow: while StallNow is set every lease holder stalls for
+// Stall.Duration (1.5 × TTL when 0) in the middle of its attempt; when it
+// is clear none does.
+func TestStallNow(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		on    bool
+		stall time.Duration
+		want  time.Duration // fake time one attempt took
+	}{
+		{"off", false, 0, 0},
+		{"on", true, 300 * time.Millisecond, 300 * time.Millisecond},
+		{"on, default duration", true, 0, 150 * time.Millisecond}, // TTL 100 ms
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			clk := clock.NewFake(time.Unix(0, 0))
+			mem, err := memory.New(drivers.Options{Clock: clk})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx := context.Background()
+			if err := mem.Setup(ctx, drivers.Spec{Keys: 1, FieldGroups: 1, PayloadBytes: 8}); err != nil {
+				t.Fatal(err)
+			}
+			var now atomic.Bool
+			now.Store(tt.on)
+			s, err := strategy.New(strategy.Lease, mem, "memory", strategy.Config{
+				Fencing: true, LeaseTTL: 100 * time.Millisecond, Clock: clk,
+				Stall: strategy.Stall{Duration: tt.stall}, StallNow: &now,
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			op := &strategy.Op{Payload: make([]byte, 8), Rand: rand.New(rand.NewPCG(1, 1))}
+			defer op.Close()
+			op.Reset(0)
+			start := clk.Now()
+			err = s.Attempt(ctx, op)
+			if got := clk.Now().Sub(start); got != tt.want {
+				t.Errorf("attempt took %v, want a stall of %v", got, tt.want)
+			}
+			// A stall past the TTL: fenced off when another holder took
+			// the lease meanwhile; here no one did, so the write commits.
+			if err != nil {
+				t.Errorf("attempt: %v", err)
+			}
+		})
+	}
+}
+
+// slowPut grants every lease and counts extensions; its Put takes hold
+// of wall time, switching a stall-holder fault on first when on is set:
+// after the holder's stall check, so only the heartbeat can notice.
+type slowPut struct {
+	*memory.Store
+	extends  atomic.Int64
+	stallNow *atomic.Bool
+	on       bool
+	hold     time.Duration
+}
+
+func (s *slowPut) Acquire(context.Context, int, int64, time.Duration) (int64, error) { return 1, nil }
+func (s *slowPut) Release(context.Context, int, int64, int64) error                  { return nil }
+
+func (s *slowPut) Extend(context.Context, int, int64, int64, time.Duration) error {
+	s.extends.Add(1)
+	return nil
+}
+
+func (s *slowPut) Put(ctx context.Context, w *drivers.Write) error {
+	if s.on {
+		s.stallNow.Store(true)
+	}
+	time.Sleep(s.hold)
+	return s.Store.Put(ctx, w)
+}
+
+// TestStallNowStopsHeartbeat: a holder whose write takes 5 TTLs is kept
+// alive by its heartbeat, unless a stall-holder fault is on.
+func TestStallNowStopsHeartbeat(t *testing.T) {
+	if testing.Short() {
+		t.Skip("real-time heartbeat")
+	}
+	for _, on := range []bool{false, true} {
+		mem, err := memory.New(drivers.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx := context.Background()
+		if err := mem.Setup(ctx, drivers.Spec{Keys: 1, FieldGroups: 1, PayloadBytes: 8}); err != nil {
+			t.Fatal(err)
+		}
+		var now atomic.Bool
+		st := &slowPut{Store: mem, stallNow: &now, on: on, hold: 100 * time.Millisecond}
+		s, err := strategy.New(strategy.Lease, st, "memory", strategy.Config{LeaseTTL: 20 * time.Millisecond, Leaser: st, StallNow: &now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		op := &strategy.Op{Payload: make([]byte, 8)}
+		op.Reset(0)
+		if err := s.Attempt(ctx, op); err != nil {
+			t.Fatal(err)
+		}
+		op.Close()
+		if n := st.extends.Load(); (n == 0) != on {
+			t.Errorf("stall-holder on=%v: %d heartbeats during a write of 5 TTLs", on, n)
+		}
+	}
 }
