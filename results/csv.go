@@ -107,17 +107,64 @@ func mapColumns(f *File, prefix string, get func(c *Cell) map[string]int64, skip
 	return cols
 }
 
+// faultCSVColumns are the audit states and a summary of the faults of a
+// cell, the last columns of a row (added after the others, so that every
+// earlier column keeps its place): audit_store_reset, audit_unavailable
+// (the reason, empty when the audit read the store), faults (how many
+// were injected), faults_ops_failed, faults_ops_retried and
+// faults_indeterminate (sums over the faults), faults_recover_max_s (the
+// worst recovery: −1 when one never recovered) and
+// faults_throughput_drop_max (the largest drop, a ratio); the last two
+// are empty for a cell without faults.
+func faultCSVColumns() []csvColumn {
+	sum := func(get func(fl *Fault) int64) func(c *Cell) string {
+		return func(c *Cell) string {
+			var n int64
+			for i := range c.Faults {
+				n += get(&c.Faults[i])
+			}
+			return fmtI(n)
+		}
+	}
+	return []csvColumn{
+		{"audit_store_reset", func(c *Cell) string { return fmtB(c.Audit.StoreReset) }},
+		{"audit_unavailable", func(c *Cell) string { return c.Audit.Unavailable }},
+		{"faults", func(c *Cell) string { return strconv.Itoa(len(c.Faults)) }},
+		{"faults_ops_failed", sum(func(fl *Fault) int64 { return fl.OpsFailed })},
+		{"faults_ops_retried", sum(func(fl *Fault) int64 { return fl.OpsRetried })},
+		{"faults_indeterminate", sum(func(fl *Fault) int64 { return fl.Indeterminate })},
+		{"faults_recover_max_s", func(c *Cell) string {
+			if s, ok := WorstRecover(c); ok {
+				return fmtF(s)
+			}
+			return ""
+		}},
+		{"faults_throughput_drop_max", func(c *Cell) string {
+			if len(c.Faults) == 0 {
+				return ""
+			}
+			worst := c.Faults[0].ThroughputDrop
+			for _, fl := range c.Faults[1:] {
+				worst = max(worst, fl.ThroughputDrop)
+			}
+			return fmtF(worst)
+		}},
+	}
+}
+
 // renderCSV writes a header row and one row per cell: every fixed summary
 // column, then conflicts.<kind>, give_ups.<reason> and errors.<class> for
-// the union of keys across cells. give_ups_total and the give_ups.*
-// columns leave out a legacy give_ups["interrupted"], which cut_off
-// counts. Numbers use the shortest exact decimal
-// form; an absent schedule lag (closed loop) is an empty field.
+// the union of keys across cells, then the audit states and fault
+// summary (faultCSVColumns). give_ups_total and the give_ups.* columns
+// leave out a legacy give_ups["interrupted"], which cut_off counts.
+// Numbers use the shortest exact decimal form; an absent schedule lag
+// (closed loop) is an empty field.
 func renderCSV(w io.Writer, f *File) error {
 	cols := csvColumns()
 	cols = append(cols, mapColumns(f, "conflicts", func(c *Cell) map[string]int64 { return c.ConflictsByKind }, "")...)
 	cols = append(cols, mapColumns(f, "give_ups", func(c *Cell) map[string]int64 { return c.GiveUps }, LegacyCutOffReason)...)
 	cols = append(cols, mapColumns(f, "errors", func(c *Cell) map[string]int64 { return c.Errors }, "")...)
+	cols = append(cols, faultCSVColumns()...)
 
 	cw := csv.NewWriter(w)
 	rec := make([]string, len(cols))

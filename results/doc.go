@@ -48,4 +48,26 @@
 // benchstat-like tooling) or JSON. Every report lists each cell's audit;
 // lost updates under a strategy that promises safety are printed loudly,
 // those under lww or an unfenced lease are labelled as expected.
+//
+// An audit may also have no verdict (NoVerdict): the store was reset under
+// the cell (Audit.StoreReset) or could not be read back
+// (Audit.Unavailable). Reports word these "STORE RESET" and "AUDIT
+// UNAVAILABLE" (AuditText, AuditStateLines), apart from the losses: the
+// updates missing then are not lost updates, and are never reported as
+// such.
+//
+// # Faults
+//
+// A cell into which faults were injected (Cell.Faults) gets, in the text
+// and markdown reports, one row per fault (FaultTable, FaultColumns,
+// FaultRow): kind and spec, when it was injected and how long it lasted,
+// the time to detect it and to recover from it (MTTR, "not recovered"
+// when the throughput never came back), the ops that failed, were retried
+// or are indeterminate, the throughput drop as a percentage, and the
+// fault's error. The summary table then has a faults column (how many),
+// and CSV rows end with the audit states and a summary of the cell's
+// faults (count, sums, worst recovery and drop), after every column a
+// file without faults has. testdata/faults.json is a results file with
+// faults and both audit states, which the tests of the packages that read
+// results files share.
 package results

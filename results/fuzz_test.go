@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"hash/adler32"
+	"io"
 	"math"
 	"strings"
 	"testing"
@@ -22,7 +23,8 @@ func checkReadError(t *testing.T, name string, err error) {
 // FuzzRead reads arbitrary bytes as a results file: it must never panic,
 // must fail with one line naming the file, and what it accepts must be an
 // occbench/v1 file that encodes and reads again, whose histograms decode
-// or fail without panicking.
+// or fail without panicking, and that renders as text, markdown and CSV.
+// The seeds have files with and without faults and audit states.
 func FuzzRead(f *testing.F) {
 	var buf bytes.Buffer
 	if err := Encode(&buf, testFile(f)); err != nil {
@@ -31,6 +33,13 @@ func FuzzRead(f *testing.F) {
 	full := buf.Bytes()
 	f.Add(full)
 	f.Add(full[:len(full)/2])
+	withFaults := mustRead(f, FaultsFixture)
+	f.Add(withFaults)
+	f.Add(withFaults[:len(withFaults)/3])
+	f.Add([]byte(`{"schema": "occbench/v1", "cells": [{"writers": 2, "faults": [{"kind": "pause", "spec": "pause@1s:1s", "at_s": 1, "duration_s": 1, "detect_s": -1, "recover_s": -1, "throughput_drop": 1}],
+		"audit": {"store_reset": true, "unavailable": "down", "verdict": "AUDIT UNAVAILABLE: down"}}]}`))
+	f.Add([]byte(`{"schema": "occbench/v1", "cells": [{"faults": [{"at_s": "3s"}]}]}`))
+	f.Add([]byte(`{"schema": "occbench/v1", "cells": [{"faults": {}, "audit": {"store_reset": 1}}]}`))
 	f.Add([]byte(`{"schema": "occbench/v1"}`))
 	f.Add([]byte(`{"schema": "occbench/v1", "cells": [{"writers": 8, "histograms": {"committed": "HISTFAAAAB94nJNpmSzMwMDAwwABzFAaxmdkYmIAAGbJAjs="}}]}`))
 	f.Add([]byte(`{"schema": "occbench/v1", "environment": {"dsn": "postgres://u:secret@h/db"}, "scenario": {"writers": [1, 8]}}`))
@@ -53,6 +62,11 @@ func FuzzRead(f *testing.F) {
 				if _, err := DecodeHistogram(s); err != nil && strings.ContainsAny(err.Error(), "\n\r") {
 					t.Fatalf("histogram error %q is not one line", err)
 				}
+			}
+		}
+		for _, format := range []string{"text", "markdown", "csv"} {
+			if err := Render(io.Discard, file, format); err != nil {
+				t.Fatalf("rendering a file Read accepted as %s: %v", format, err)
 			}
 		}
 		var out bytes.Buffer

@@ -72,11 +72,13 @@ type Column struct {
 // strategy, backoff, writers, rate and trial (only when some cell sets
 // them; "-" in the others), then ops/s, attempts/s, conflict%,
 // retries/op, p50 ms, p99 ms, p99.9 ms, give-ups (GaveUp), cut-off
-// (CutOffOf; only when some cell has cut-offs) and errors ("-" for a
-// skipped cell). The audit column is left to the caller, which words it
+// (CutOffOf; only when some cell has cut-offs), errors and faults (the
+// number of faults injected; only when some cell has one), "-" for a
+// skipped cell. The audit column is left to the caller, which words it
 // with AuditText and may style it.
 func SummaryTable(f *File) (cols []Column, rows [][]string) {
 	multiDriver := len(drivers(f)) > 1
+	withFaults := hasFaults(f)
 	hasRate, hasTrial, hasCutOff := false, false, false
 	for i := range f.Cells {
 		hasRate = hasRate || f.Cells[i].Rate > 0
@@ -101,6 +103,9 @@ func SummaryTable(f *File) (cols []Column, rows [][]string) {
 		measures = append(measures, "cut-off")
 	}
 	measures = append(measures, "errors")
+	if withFaults {
+		measures = append(measures, "faults")
+	}
 	for _, name := range measures {
 		col(name, true)
 	}
@@ -137,6 +142,9 @@ func SummaryTable(f *File) (cols []Column, rows [][]string) {
 				row = append(row, strconv.FormatInt(CutOffOf(c), 10))
 			}
 			row = append(row, strconv.FormatInt(Sum(c.Errors), 10))
+			if withFaults {
+				row = append(row, strconv.Itoa(len(c.Faults)))
+			}
 		}
 		rows = append(rows, row)
 	}
@@ -179,8 +187,10 @@ func drivers(f *File) []string {
 // AuditText words c's audit for the reports' audit column: "ok",
 // "LOST 123 (expected: lww)" for a loss its strategy allows, "LOST 5 !!"
 // for one it promises not to have, "EXTRA 2 !! (harness bug)",
-// "FAILED !!", or "skipped: reason"; ", N indeterminate" and
-// ", interrupted" are appended when they apply.
+// "FAILED !!", "STORE RESET: no verdict" or "AUDIT UNAVAILABLE: no
+// verdict" (NoVerdict: whatever is missing is not a lost update), or
+// "skipped: reason"; ", N indeterminate" and ", interrupted" are appended
+// when they apply.
 func AuditText(c *Cell) string {
 	if c.Skipped != "" {
 		return "skipped: " + c.Skipped
@@ -188,6 +198,8 @@ func AuditText(c *Cell) string {
 	a := c.Audit
 	var s string
 	switch {
+	case NoVerdict(c):
+		s = noVerdictText(&a)
 	case unexpected(c) && a.LostUpdates > 0:
 		s = fmt.Sprintf("LOST %d !!", a.LostUpdates)
 	case unexpected(c) && a.LostUpdates < 0:
@@ -209,15 +221,16 @@ func AuditText(c *Cell) string {
 }
 
 // unexpected reports whether c's audit found a loss its strategy promises
-// not to have (or any other audit failure).
+// not to have (or any other audit failure). An audit without a verdict
+// (NoVerdict) found nothing of the kind.
 func unexpected(c *Cell) bool {
-	return c.Skipped == "" && !c.Audit.OK && !c.Audit.LossExpected
+	return c.Skipped == "" && !NoVerdict(c) && !c.Audit.OK && !c.Audit.LossExpected
 }
 
 // expectedLoss reports whether c lost updates under a strategy that
 // promises no safety.
 func expectedLoss(c *Cell) bool {
-	return c.Skipped == "" && !unexpected(c) && c.Audit.LossExpected && c.Audit.LostUpdates > 0
+	return c.Skipped == "" && !NoVerdict(c) && !unexpected(c) && c.Audit.LossExpected && c.Audit.LostUpdates > 0
 }
 
 // LossReason says in a few words why strategy may lose updates:
@@ -248,16 +261,20 @@ func cellLabel(c *Cell, multiDriver bool) string {
 	return strings.Join(parts, ", ")
 }
 
-// auditLines returns the loud lines (unexpected losses and failures) and
-// the quiet ones (expected losses), in cell order. code wraps names
-// (backticks in markdown); strong wraps the alarm words.
-func auditLines(f *File, code, strong func(string) string) (loud, quiet []string) {
+// auditLines returns the loud lines (unexpected losses and failures),
+// the lines of audits without a verdict (AuditStateLines: store reset,
+// audit unavailable) and the quiet ones (expected losses), in cell
+// order. code wraps names (backticks in markdown); strong wraps the alarm
+// words.
+func auditLines(f *File, code, strong func(string) string) (loud, noVerdict, quiet []string) {
 	multi := len(drivers(f)) > 1
 	for i := range f.Cells {
 		c := &f.Cells[i]
 		a := c.Audit
 		label := cellLabel(c, multi)
 		switch {
+		case NoVerdict(c):
+			noVerdict = append(noVerdict, auditStateLines(c, "strategy "+code(c.Strategy)+" ("+label+")", strong)...)
 		case unexpected(c):
 			var line string
 			switch {
@@ -280,17 +297,74 @@ func auditLines(f *File, code, strong func(string) string) (loud, quiet []string
 				code(c.Strategy), label, a.LostUpdates, a.Expected, LossReason(c.Strategy)))
 		}
 	}
-	return loud, quiet
+	return loud, noVerdict, quiet
 }
 
-func ranCells(f *File) int {
-	n := 0
+// ranCells counts the cells that ran and, among them, those whose audit
+// has no verdict (NoVerdict).
+func ranCells(f *File) (ran, noVerdict int) {
 	for i := range f.Cells {
 		if f.Cells[i].Skipped == "" {
-			n++
+			ran++
+		}
+		if NoVerdict(&f.Cells[i]) {
+			noVerdict++
 		}
 	}
-	return n
+	return ran, noVerdict
+}
+
+// cleanAuditLine is the closing line of an audit without unexpected
+// losses: "no unexpected lost updates in N cells that ran", or, when some
+// had no verdict, "no unexpected lost updates in the N cells audited; M
+// of the K cells that ran have no audit verdict (store reset or audit
+// unavailable)".
+func cleanAuditLine(f *File) string {
+	ran, none := ranCells(f)
+	if none == 0 {
+		return fmt.Sprintf("no unexpected lost updates in %d cells that ran", ran)
+	}
+	return fmt.Sprintf("no unexpected lost updates in the %d cells audited; %d of the %d cells that ran have no audit verdict (store reset or audit unavailable)",
+		ran-none, none, ran)
+}
+
+// printTable writes cols and rows as a tab-aligned table, indented by
+// indent.
+func printTable(ew *errWriter, indent string, cols []Column, rows [][]string) error {
+	tw := tabwriter.NewWriter(ew, 0, 8, 2, ' ', 0)
+	names := make([]string, len(cols))
+	for i, c := range cols {
+		names[i] = c.Name
+	}
+	fmt.Fprintln(tw, indent+strings.Join(names, "\t"))
+	for _, row := range rows {
+		fmt.Fprintln(tw, indent+strings.Join(row, "\t"))
+	}
+	return tw.Flush()
+}
+
+// markdownTable writes cols and rows as a GitHub table.
+func markdownTable(ew *errWriter, cols []Column, rows [][]string) {
+	ew.printf("|")
+	for _, c := range cols {
+		ew.printf(" %s |", mdEscape(c.Name))
+	}
+	ew.printf("\n|")
+	for _, c := range cols {
+		if c.Numeric {
+			ew.printf("---:|")
+		} else {
+			ew.printf("---|")
+		}
+	}
+	ew.printf("\n")
+	for _, row := range rows {
+		ew.printf("|")
+		for _, v := range row {
+			ew.printf(" %s |", mdEscape(v))
+		}
+		ew.printf("\n")
+	}
 }
 
 // header is the run description shared by text and markdown.
@@ -347,17 +421,20 @@ func renderText(w io.Writer, f *File) error {
 	ew.printf("\n")
 
 	t := cellTable(f)
-	tw = tabwriter.NewWriter(ew, 0, 8, 2, ' ', 0)
-	names := make([]string, len(t.cols))
-	for i, c := range t.cols {
-		names[i] = c.Name
-	}
-	fmt.Fprintln(tw, strings.Join(names, "\t"))
-	for _, row := range t.rows {
-		fmt.Fprintln(tw, strings.Join(row, "\t"))
-	}
-	if err := tw.Flush(); err != nil {
+	if err := printTable(ew, "", t.cols, t.rows); err != nil {
 		return err
+	}
+
+	if cols, rows := FaultTable(f); len(rows) > 0 {
+		ew.printf("\nfaults:\n")
+		for _, row := range rows {
+			for j := range row {
+				row[j] = oneLine(row[j])
+			}
+		}
+		if err := printTable(ew, "  ", cols, rows); err != nil {
+			return err
+		}
 	}
 
 	if failed, total := thresholdFailures(f); total > 0 {
@@ -373,7 +450,7 @@ func renderText(w io.Writer, f *File) error {
 	}
 
 	id := func(s string) string { return s }
-	loud, quiet := auditLines(f, id, id)
+	loud, noVerdict, quiet := auditLines(f, id, id)
 	ew.printf("\n")
 	if len(loud) > 0 {
 		bar := strings.Repeat("!", 72)
@@ -382,15 +459,18 @@ func renderText(w io.Writer, f *File) error {
 			ew.printf("!! %s\n", l)
 		}
 		ew.printf("%s\n", bar)
-		if len(quiet) > 0 {
+		if len(noVerdict)+len(quiet) > 0 {
 			ew.printf("\n")
 		}
+	}
+	for _, l := range noVerdict {
+		ew.printf("%s\n", oneLine(l))
 	}
 	for _, l := range quiet {
 		ew.printf("%s\n", l)
 	}
 	if len(loud) == 0 {
-		ew.printf("audit: no unexpected lost updates in %d cells that ran\n", ranCells(f))
+		ew.printf("audit: %s\n", cleanAuditLine(f))
 	}
 	return ew.err
 }
@@ -410,25 +490,11 @@ func renderMarkdown(w io.Writer, f *File) error {
 	ew.printf("\n")
 
 	t := cellTable(f)
-	ew.printf("|")
-	for _, c := range t.cols {
-		ew.printf(" %s |", mdEscape(c.Name))
-	}
-	ew.printf("\n|")
-	for _, c := range t.cols {
-		if c.Numeric {
-			ew.printf("---:|")
-		} else {
-			ew.printf("---|")
-		}
-	}
-	ew.printf("\n")
-	for _, row := range t.rows {
-		ew.printf("|")
-		for _, v := range row {
-			ew.printf(" %s |", mdEscape(v))
-		}
-		ew.printf("\n")
+	markdownTable(ew, t.cols, t.rows)
+
+	if cols, rows := FaultTable(f); len(rows) > 0 {
+		ew.printf("\n#### Faults\n\n")
+		markdownTable(ew, cols, rows)
 	}
 
 	if failed, total := thresholdFailures(f); total > 0 {
@@ -443,11 +509,17 @@ func renderMarkdown(w io.Writer, f *File) error {
 		}
 	}
 
-	loud, quiet := auditLines(f, code, func(s string) string { return "**" + s + "**" })
+	loud, noVerdict, quiet := auditLines(f, code, func(s string) string { return "**" + s + "**" })
 	ew.printf("\n#### Audit\n\n")
-	if len(loud) > 0 {
-		ew.printf("> [!CAUTION]\n")
-		for i, l := range loud {
+	for _, block := range []struct {
+		kind  string
+		lines []string
+	}{{"CAUTION", loud}, {"WARNING", noVerdict}} {
+		if len(block.lines) == 0 {
+			continue
+		}
+		ew.printf("> [!%s]\n", block.kind)
+		for i, l := range block.lines {
 			if i > 0 {
 				ew.printf(">\n")
 			}
@@ -459,7 +531,8 @@ func renderMarkdown(w io.Writer, f *File) error {
 		ew.printf("- %s\n", mdEscape(l))
 	}
 	if len(loud) == 0 {
-		ew.printf("No unexpected lost updates in %d cells that ran.\n", ranCells(f))
+		l := cleanAuditLine(f)
+		ew.printf("%s.\n", strings.ToUpper(l[:1])+l[1:])
 	}
 	return ew.err
 }
@@ -481,25 +554,32 @@ func thresholdFailures(f *File) (failed []thresholdFailure, total int) {
 			if r.Pass {
 				continue
 			}
-			var parts []string
-			if multi {
-				parts = append(parts, c.Driver)
-			}
-			parts = append(parts, c.Strategy, c.Backoff, "w"+strconv.Itoa(c.Writers))
-			if c.Rate > 0 {
-				parts = append(parts, "r"+Sig3(c.Rate))
-			}
-			if c.Trial > 0 {
-				parts = append(parts, "t"+strconv.Itoa(c.Trial))
-			}
 			expr := r.Expr
 			if _, after, ok := strings.Cut(expr, ":"); ok {
 				expr = strings.TrimSpace(after)
 			}
-			failed = append(failed, thresholdFailure{cell: strings.Join(parts, "/"), expr: expr, got: Sig6(r.Value)})
+			failed = append(failed, thresholdFailure{cell: shortName(c, multi), expr: expr, got: Sig6(r.Value)})
 		}
 	}
 	return failed, total
+}
+
+// shortName names c in one word: strategy/backoff/wN, with the driver
+// first when the file has several (multi), then rN and tN when c has a
+// rate and a trial.
+func shortName(c *Cell, multi bool) string {
+	var parts []string
+	if multi {
+		parts = append(parts, c.Driver)
+	}
+	parts = append(parts, c.Strategy, c.Backoff, "w"+strconv.Itoa(c.Writers))
+	if c.Rate > 0 {
+		parts = append(parts, "r"+Sig3(c.Rate))
+	}
+	if c.Trial > 0 {
+		parts = append(parts, "t"+strconv.Itoa(c.Trial))
+	}
+	return strings.Join(parts, "/")
 }
 
 // mdEscape keeps s on one line and inside its table cell.
