@@ -54,6 +54,13 @@
 // cells overlapped in time (the processes were started together) and that
 // no input's setup reset the store while another was still writing.
 //
+// An audit without a verdict stays without one: when any input's audit
+// found the store reset (Audit.StoreReset) or could not read it back
+// (Audit.Unavailable), the merged audit is so too, never OK, whatever
+// the merged totals say; Unavailable joins the inputs' reasons ("input
+// 2: …"), and the verdict starts "AUDIT UNAVAILABLE" or "STORE RESET"
+// and names the inputs.
+//
 // When the inputs did not share a store (Options.SeparateStores; always
 // for the memory driver, whose store lives inside the process), each audit
 // saw only its own writes, so observed and versions are summed instead.
@@ -68,6 +75,13 @@
 // Per second, ops, attempts and conflicts are summed; the p99 is the
 // largest of the inputs' p99s, an upper bound on the p99 of the merged
 // second (exact per-second histograms are not kept).
+//
+// # Faults
+//
+// Each runner records the faults injected while it ran, so a merged
+// cell's faults are the inputs' concatenated, in input order, each moved
+// by its input's offset as the time series is (at_s + offset), so that a
+// fault window still falls on the seconds it hit.
 //
 // Environment holds the fields on which all inputs agree (others are
 // left empty); File.Parts keeps each input's environment in input order

@@ -337,6 +337,7 @@ func mergeCell(cells []*results.Cell, offsets []int, o Options) (results.Cell, e
 		out.Rate += c.Rate
 		out.Interrupted = out.Interrupted || c.Interrupted
 	}
+	out.Faults = mergeFaults(cells, offsets)
 	if first.Skipped != "" {
 		out.GiveUps, out.Errors = map[string]int64{}, map[string]int64{}
 		return out, nil
@@ -418,7 +419,61 @@ func mergeCell(cells []*results.Cell, offsets []int, o Options) (results.Cell, e
 	out.Timeseries = mergeSeries(cells, offsets)
 	out.Audit = runner.Audit(out.Audit.Expected, out.Audit.Indeterminate,
 		drivers.Totals{Counter: observed, Versions: versions}, out.Strategy, out.Audit.LossExpected)
+	keepAuditStates(&out.Audit, cells)
 	return out, nil
+}
+
+// mergeFaults concatenates the inputs' faults, in input order: each
+// runner records the faults it saw. Their times move with the input's
+// time series (see mergeSeries), so that they stay on the merged series'
+// clock. It is nil when no input had a fault.
+func mergeFaults(cells []*results.Cell, offsets []int) []results.Fault {
+	var out []results.Fault
+	for i, c := range cells {
+		for _, fl := range c.Faults {
+			fl.AtS += float64(offsets[i])
+			out = append(out, fl)
+		}
+	}
+	return out
+}
+
+// keepAuditStates carries the inputs' audit states into the merged audit
+// a: a store reset or an unavailable audit in any input leaves the merge
+// without a verdict (never OK), whatever the merged totals say. The
+// verdict starts "AUDIT UNAVAILABLE" or "STORE RESET" and names the
+// inputs.
+func keepAuditStates(a *results.Audit, cells []*results.Cell) {
+	var resets, downs []string
+	for i, c := range cells {
+		in := "input " + strconv.Itoa(i+1)
+		if c.Audit.StoreReset {
+			r := in
+			if d, ok := strings.CutPrefix(c.Audit.Verdict, results.StoreResetWord); ok {
+				if d = strings.TrimSpace(strings.TrimLeft(d, ":;,—- ")); d != "" {
+					r += " (" + d + ")"
+				}
+			}
+			resets = append(resets, r)
+		}
+		if c.Audit.Unavailable != "" {
+			downs = append(downs, in+": "+c.Audit.Unavailable)
+		}
+	}
+	if len(resets)+len(downs) == 0 {
+		return
+	}
+	a.OK = false
+	a.StoreReset = len(resets) > 0
+	a.Unavailable = strings.Join(downs, "; ")
+	var parts []string
+	if len(downs) > 0 {
+		parts = append(parts, results.UnavailableWord+": "+a.Unavailable)
+	}
+	if len(resets) > 0 {
+		parts = append(parts, results.StoreResetWord+": the store lost documents the cell seeded, seen by "+strings.Join(resets, ", "))
+	}
+	a.Verdict = strings.Join(parts, "; ")
 }
 
 func addAll(dst, src map[string]int64) {

@@ -2,6 +2,7 @@ package merge
 
 import (
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"reflect"
 	"strings"
@@ -382,5 +383,136 @@ func BenchmarkMerge(b *testing.B) {
 		if _, err := Files(parts); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// faultsInputs reads the faults fixture twice, as two runners' files:
+// the second started 2 s after the first, and change adjusts it.
+func faultsInputs(t *testing.T, change func(b *results.File)) (a, b *results.File) {
+	t.Helper()
+	var err error
+	if a, err = results.ReadFile("../results/testdata/faults.json"); err != nil {
+		t.Fatal(err)
+	}
+	if b, err = results.ReadFile("../results/testdata/faults.json"); err != nil {
+		t.Fatal(err)
+	}
+	b.StartedAt = b.StartedAt.Add(2 * time.Second)
+	b.Scenario["seed"] = 8.0
+	b.Environment.Hostname = "runner-b"
+	change(b)
+	return a, b
+}
+
+// clean makes c's audit an ordinary one, without faults.
+func clean(c *results.Cell) {
+	c.Faults = nil
+	c.Audit = results.Audit{Expected: c.Ops, Observed: c.Ops, Versions: c.Ops, OK: true, LossExpected: c.Strategy == "lww", Verdict: "ok"}
+}
+
+// TestMergeFaults: fault records of concurrent runners are concatenated
+// (moved to the merged clock), and a store reset or an unavailable audit
+// in any input stays so in the merge, in whichever order the inputs come.
+func TestMergeFaults(t *testing.T) {
+	t.Parallel()
+	a, b := faultsInputs(t, func(b *results.File) {
+		b.Cells[0].Faults = b.Cells[0].Faults[:1] // one pause
+		clean(&b.Cells[1])                        // no reset seen by runner b
+		clean(&b.Cells[2])                        // runner b read its store
+	})
+	for _, tt := range []struct {
+		name   string
+		inputs []*results.File
+		first  int // 1-based input of a (the one with the states)
+	}{
+		{"states in input 1", []*results.File{a, b}, 1},
+		{"states in input 2", []*results.File{b, a}, 2},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			// Each runner had its own store (as each fixture's audit says).
+			m, err := Merge(tt.inputs, Options{SeparateStores: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Faults: input order, b's moved by its 2 s offset.
+			var got []string
+			for _, fl := range m.Cells[0].Faults {
+				got = append(got, fmt.Sprintf("%s@%g", fl.Spec, fl.AtS))
+			}
+			want := []string{"pause@3s:4s@3", "restart@12s:2s@12", "pause@3s:4s@5"}
+			if tt.first == 2 {
+				want = []string{"pause@3s:4s@5", "pause@3s:4s@3", "restart@12s:2s@12"}
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("faults of the first cell %v, want %v", got, want)
+			}
+			if n := len(m.Cells[2].Faults); n != 2 {
+				t.Errorf("lww cell: %d faults, want a's 2", n)
+			}
+			if m.Cells[3].Faults != nil {
+				t.Errorf("a cell without faults got %v", m.Cells[3].Faults)
+			}
+
+			in := fmt.Sprintf("input %d", tt.first)
+			reset := m.Cells[1].Audit
+			if !reset.StoreReset || reset.OK || reset.Unavailable != "" ||
+				reset.Verdict != "STORE RESET: the store lost documents the cell seeded, seen by "+in+" (12 of the 16 documents the cell seeded were gone after it)" {
+				t.Errorf("store reset cell: audit %+v", reset)
+			}
+			down := m.Cells[2].Audit
+			wantDown := in + ": read totals: dial tcp 127.0.0.1:56379: connect: connection refused"
+			if down.StoreReset || down.OK || down.Unavailable != wantDown || down.Verdict != "AUDIT UNAVAILABLE: "+wantDown {
+				t.Errorf("unavailable cell: audit %+v", down)
+			}
+			if ok := m.Cells[0].Audit; ok.StoreReset || ok.Unavailable != "" || !ok.OK {
+				t.Errorf("clean cell: audit %+v", ok)
+			}
+			for i, want := range []string{"ok, 20 indeterminate", "STORE RESET: no verdict, 5 indeterminate", "AUDIT UNAVAILABLE: no verdict, 230 indeterminate", "ok"} {
+				if got := results.AuditText(&m.Cells[i]); got != want {
+					t.Errorf("cell %d: audit %q, want %q", i, got, want)
+				}
+			}
+			// Merged again (with itself), the states and faults hold.
+			mm, err := Merge([]*results.File{m, m}, Options{SeparateStores: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c := mm.Cells[1].Audit; !c.StoreReset || c.OK {
+				t.Errorf("merged twice: store reset lost: %+v", c)
+			}
+			if c := mm.Cells[2].Audit; c.Unavailable == "" || c.OK {
+				t.Errorf("merged twice: unavailable lost: %+v", c)
+			}
+			if n := len(mm.Cells[0].Faults); n != 6 {
+				t.Errorf("merged twice: %d faults, want 6", n)
+			}
+		})
+	}
+}
+
+// TestMergeAuditStatesBoth: a reset in one input and an unavailable audit
+// in the other leave both states; separate stores change nothing.
+func TestMergeAuditStatesBoth(t *testing.T) {
+	t.Parallel()
+	a, b := faultsInputs(t, func(b *results.File) {
+		b.Cells[1].Audit.StoreReset = false
+		b.Cells[1].Audit.Unavailable = "timeout"
+		b.Cells[1].Audit.Verdict = "AUDIT UNAVAILABLE: timeout"
+	})
+	for _, separate := range []bool{false, true} {
+		m, err := Merge([]*results.File{a, b}, Options{SeparateStores: separate})
+		if err != nil {
+			t.Fatal(err)
+		}
+		au := m.Cells[1].Audit
+		if !au.StoreReset || au.Unavailable != "input 2: timeout" || au.OK || !strings.HasPrefix(au.Verdict, "AUDIT UNAVAILABLE: input 2: timeout; STORE RESET: ") {
+			t.Errorf("separate %v: audit %+v", separate, au)
+		}
+	}
+	if _, err := Files([]*results.File{a, b}); err != nil {
+		t.Fatal(err)
+	}
+	if a.Cells[1].Audit.Unavailable != "" || len(a.Cells[0].Faults) != 2 {
+		t.Error("merge modified its input")
 	}
 }
