@@ -49,6 +49,44 @@
 // not interrupted by ctx (so that no half-created container escapes
 // removal); pulling an image and waiting for the server are.
 //
+// # Controls
+//
+// An Instance controls its container for fault injection: Pause and
+// Unpause (docker pause), Stop (the image's stop signal, then SIGKILL
+// after StopGrace), Kill (SIGKILL) and Start, which starts the container
+// again and, like WaitReady, waits at most ReadyTimeout until the server
+// serves requests. Readiness is a protocol probe over TCP on the DSN's
+// address, with no client library and no password: a Postgres startup
+// message answered by an authentication request (not "the database
+// system is starting up"), a Redis PING answered by PONG (not LOADING),
+// a MongoDB hello that says isWritablePrimary. The modules' startup
+// wait strategies cannot be reused: they read the container's log, which
+// keeps the previous run's "ready" lines.
+//
+// The engine publishes a container that starts again on a new host
+// port unless the port was fixed. Options.FixedPort fixes it (a free
+// loopback port chosen before the container is created, chosen again if
+// something takes it before the engine binds it), and Stop, Kill and
+// Start refuse, with ErrNoFixedPort, an Instance started without it.
+//
+// Options.Persistence chooses what a Redis server keeps across a
+// restart: the image's default (RDB snapshots, also written on a clean
+// stop), "none" (--save '' --appendonly no: a restart loses everything)
+// or "aof" (--appendonly yes --appendfsync always: a restart or a kill
+// keeps every acknowledged write).
+//
+// Containers are named occbench-<kind>-<run>, run being the value of
+// their org.occbench.provision.run label.
+//
+// # Second interrupt
+//
+// A Reaper, made with NewReaper and passed in Options.Reaper, removes on
+// RemoveAll every container of the Starts it was given, by label,
+// synchronously: for a second Ctrl-C, when waiting for each Terminate is
+// too slow. Start registers with it before it creates a container, and
+// RemoveAll waits for creations in progress, so that none escapes; after
+// RemoveAll, Start fails with ErrReaped.
+//
 // DSNs hold a fresh random password per Postgres instance: log them only
 // through internal/redact.
 package provision

@@ -5,9 +5,11 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"net"
 	"net/netip"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -91,9 +93,17 @@ type Instance struct {
 	DSN string
 	// Image is the image the container runs.
 	Image string
+	// FixedPort reports whether the server's host port was chosen before
+	// the container was created (Options.FixedPort), so that it stays the
+	// same when the container is stopped or killed and started again.
+	FixedPort bool
 	// Terminate stops and removes the container. Calling it again after
 	// it succeeded does nothing.
 	Terminate func(context.Context) error
+
+	// ctl controls the container (control.go); nil for an Instance that
+	// Start did not make.
+	ctl *control
 }
 
 // Options configure Start.
@@ -104,9 +114,65 @@ type Options struct {
 	// redacted.
 	Logf func(format string, args ...any)
 
+	// FixedPort publishes the server's port on a host port chosen before
+	// the container is created (a free port of the loopback address),
+	// instead of one the engine picks when the container starts, so that
+	// the port, and the DSN, stay valid across Stop/Start, Kill/Start and
+	// docker restart. It needs a container engine whose ports are
+	// published on this host's loopback address.
+	FixedPort bool
+	// Persistence sets what a Redis server keeps across a restart:
+	// "" (the image's default), PersistenceNone (no snapshots, no
+	// append-only file: a restart loses every key) or PersistenceAOF
+	// (append-only file fsynced on every write: a restart or a kill keeps
+	// every acknowledged write). Other kinds take only "".
+	Persistence string
+	// Reaper, when not nil, records the container so that
+	// Reaper.RemoveAll removes it (see Reaper).
+	Reaper *Reaper
+
 	// created, when not nil, is called with the container's ID once it
 	// has been created and before it is started (for tests).
 	created func(id string)
+	// beforeCreate and afterCreate, when not nil, run just before and
+	// just after each attempt to create the container (Start sets them
+	// to report to Reaper); an error from either fails Start.
+	beforeCreate func() error
+	afterCreate  func() error
+}
+
+// The values of Options.Persistence.
+const (
+	PersistenceNone = "none"
+	PersistenceAOF  = "aof"
+)
+
+// checkPersistence refuses a Persistence value kind does not take.
+func checkPersistence(kind Kind, p string) error {
+	switch p {
+	case "":
+		return nil
+	case PersistenceNone, PersistenceAOF:
+		if kind != Redis {
+			return fmt.Errorf("provision %s: Options.Persistence %q: only redis takes a persistence setting (leave it empty)", kind, p)
+		}
+		return nil
+	}
+	return fmt.Errorf("provision %s: Options.Persistence %q: allowed values are \"\" (image default), %q and %q", kind, p, PersistenceNone, PersistenceAOF)
+}
+
+// redisCmd returns the command a Redis container runs for persistence
+// p, or nil for the image's default. The program name comes first, so
+// that the local image's entrypoint and the official one both run
+// redis-server with the options that follow.
+func redisCmd(p string) []string {
+	switch p {
+	case PersistenceNone:
+		return []string{"redis-server", "--save", "", "--appendonly", "no"}
+	case PersistenceAOF:
+		return []string{"redis-server", "--appendonly", "yes", "--appendfsync", "always"}
+	}
+	return nil
 }
 
 // DefaultImage returns the official image Start runs for kind when
@@ -173,6 +239,9 @@ func Start(ctx context.Context, kind Kind, o Options) (*Instance, error) {
 	if _, err := ParseKind(string(kind)); err != nil {
 		return nil, err
 	}
+	if err := checkPersistence(kind, o.Persistence); err != nil {
+		return nil, err
+	}
 	image := o.Image
 	if image == "" {
 		image = ImageFor(kind, "")
@@ -189,7 +258,12 @@ func Start(ctx context.Context, kind Kind, o Options) (*Instance, error) {
 	if err != nil {
 		return nil, fmt.Errorf("provision %s: %w", kind, err)
 	}
-	defer p.Close()
+	keep := false // the Instance keeps p for its controls
+	defer func() {
+		if !keep {
+			_ = p.Close()
+		}
+	}()
 	if err := ensureImage(ctx, p, kind, image, logger); err != nil {
 		return nil, fmt.Errorf("provision %s: %w", kind, err)
 	}
@@ -197,35 +271,99 @@ func Start(ctx context.Context, kind Kind, o Options) (*Instance, error) {
 	if err != nil {
 		return nil, fmt.Errorf("provision %s: docker host: %w", kind, err)
 	}
+	bindIP, local := loopback(host)
+	if o.FixedPort && !local {
+		return nil, fmt.Errorf("provision %s: Options.FixedPort needs a container engine that publishes ports on this host's loopback address; this one is at %q", kind, host)
+	}
 
 	run := rand.Text()
-	common := []testcontainers.ContainerCustomizer{
-		testcontainers.WithLogger(logger),
-		testcontainers.WithLabels(map[string]string{RunLabel: run, kindLabel: string(kind)}),
-		publishOn(host, portOf(kind)),
-		created(), // last: the modules' Run would start the container
+	if o.Reaper != nil {
+		o.beforeCreate = func() error { return o.Reaper.enter(run) }
+		o.afterCreate = o.Reaper.leave
 	}
 	var c testcontainers.Container
 	var dsn string
-	switch kind {
-	case Postgres:
-		c, dsn, err = startPostgres(ctx, image, common, o)
-	case Redis:
-		c, dsn, err = startRedis(ctx, image, common, o)
-	case Mongo:
-		c, dsn, err = startMongo(ctx, image, common, o)
-	}
-	if err == nil {
-		err = ctx.Err()
-	}
-	if err != nil {
-		if rerr := removeRun(p, run); rerr != nil {
+	for attempt := 1; ; attempt++ {
+		hostPort := ""
+		if o.FixedPort {
+			if hostPort, err = freePort(bindIP); err != nil {
+				return nil, fmt.Errorf("provision %s: Options.FixedPort: %w", kind, err)
+			}
+		}
+		common := []testcontainers.ContainerCustomizer{
+			testcontainers.WithLogger(logger),
+			testcontainers.WithName(containerName(kind, run)),
+			testcontainers.WithLabels(map[string]string{RunLabel: run, kindLabel: string(kind)}),
+			publishOn(bindIP, local, portOf(kind), hostPort),
+			created(), // last: the modules' Run would start the container
+		}
+		switch kind {
+		case Postgres:
+			c, dsn, err = startPostgres(ctx, image, common, o)
+		case Redis:
+			c, dsn, err = startRedis(ctx, image, common, o)
+		case Mongo:
+			c, dsn, err = startMongo(ctx, image, common, o)
+		}
+		if err == nil {
+			err = ctx.Err()
+		}
+		if err == nil {
+			break
+		}
+		rerr := removeRun(p, run)
+		if o.FixedPort && portTaken(err) && attempt < fixedPortAttempts && rerr == nil && ctx.Err() == nil {
+			// Something took the free port between our check and the
+			// engine's bind: choose another.
+			continue
+		}
+		if o.Reaper != nil && o.Reaper.reapingNow() && !errors.Is(err, ErrReaped) {
+			// RemoveAll removed the container under Start's feet.
+			err = fmt.Errorf("%w: %w", ErrReaped, err)
+		}
+		if rerr != nil {
 			err = errors.Join(err, rerr)
 		}
 		return nil, fmt.Errorf("provision %s (image %s): %w", kind, image, err)
 	}
-	t := &terminator{kind: kind, c: c}
-	return &Instance{Kind: kind, DSN: dsn, Image: image, Terminate: t.terminate}, nil
+	u, err := url.Parse(dsn)
+	if err != nil || u.Host == "" {
+		rerr := removeRun(p, run)
+		return nil, errors.Join(fmt.Errorf("provision %s: the DSN made for the container has no host: %v", kind, err), rerr)
+	}
+	ct := &control{kind: kind, run: run, id: c.GetContainerID(), addr: u.Host, fixed: o.FixedPort, c: c, p: p, reaper: o.Reaper}
+	keep = true
+	return &Instance{Kind: kind, DSN: dsn, Image: image, FixedPort: o.FixedPort, Terminate: ct.terminate, ctl: ct}, nil
+}
+
+// fixedPortAttempts bounds how often Start chooses another fixed port
+// when the one it chose was taken before the engine could bind it.
+const fixedPortAttempts = 3
+
+// portTaken reports whether err says a host port was already in use.
+func portTaken(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "port is already allocated") || strings.Contains(msg, "address already in use")
+}
+
+// freePort returns a port of addr that is free now: the kernel picks it
+// for a listener, which is closed at once.
+func freePort(addr netip.Addr) (string, error) {
+	ln, err := net.Listen("tcp", netip.AddrPortFrom(addr, 0).String())
+	if err != nil {
+		return "", fmt.Errorf("find a free port on %s: %w", addr, err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	if err := ln.Close(); err != nil {
+		return "", fmt.Errorf("find a free port on %s: %w", addr, err)
+	}
+	return strconv.Itoa(port), nil
+}
+
+// containerName names a container after its kind and run, so that
+// docker ps shows whose it is: occbench-redis-<run>.
+func containerName(kind Kind, run string) string {
+	return "occbench-" + string(kind) + "-" + strings.ToLower(run)
 }
 
 func portOf(kind Kind) string {
@@ -252,14 +390,25 @@ func created() testcontainers.CustomizeRequestOption {
 // the engine has created is always returned to Start, which removes it on
 // error; starting and waiting honour ctx.
 func launch(ctx context.Context, o Options, create func(context.Context) (testcontainers.Container, error)) (testcontainers.Container, error) {
+	if o.beforeCreate != nil {
+		if err := o.beforeCreate(); err != nil {
+			return nil, err
+		}
+	}
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), createTimeout)
 	c, err := create(cctx)
 	cancel()
+	if err == nil && o.created != nil {
+		o.created(c.GetContainerID())
+	}
+	if o.afterCreate != nil {
+		// Start removes the container, found by its label, on error.
+		if aerr := o.afterCreate(); aerr != nil {
+			return nil, errors.Join(aerr, err)
+		}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("create container: %w", err)
-	}
-	if o.created != nil {
-		o.created(c.GetContainerID())
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -303,6 +452,9 @@ func startPostgres(ctx context.Context, image string, common []testcontainers.Co
 }
 
 func startRedis(ctx context.Context, image string, common []testcontainers.ContainerCustomizer, o Options) (testcontainers.Container, string, error) {
+	if cmd := redisCmd(o.Persistence); cmd != nil {
+		common = append([]testcontainers.ContainerCustomizer{testcontainers.WithCmd(cmd...)}, common...)
+	}
 	c, err := launch(ctx, o, func(ctx context.Context) (testcontainers.Container, error) {
 		rc, err := redis.Run(ctx, image, common...)
 		if err != nil || rc == nil {
@@ -380,12 +532,12 @@ func errNilContainer(isNil bool) error {
 	return nil
 }
 
-// publishOn publishes port on the loopback address host, when host is
-// one, instead of on every address.
-func publishOn(host, port string) testcontainers.CustomizeRequestOption {
+// publishOn publishes port on the loopback address addr when local (the
+// engine runs on this host), instead of on every address; on hostPort
+// when it is not "", instead of on one the engine picks.
+func publishOn(addr netip.Addr, local bool, port, hostPort string) testcontainers.CustomizeRequestOption {
 	return testcontainers.WithHostConfigModifier(func(hc *container.HostConfig) {
-		addr, ok := loopback(host)
-		if !ok {
+		if !local {
 			return
 		}
 		p, err := network.ParsePort(port)
@@ -395,7 +547,7 @@ func publishOn(host, port string) testcontainers.CustomizeRequestOption {
 		if hc.PortBindings == nil {
 			hc.PortBindings = network.PortMap{}
 		}
-		hc.PortBindings[p] = []network.PortBinding{{HostIP: addr}}
+		hc.PortBindings[p] = []network.PortBinding{{HostIP: addr, HostPort: hostPort}}
 	})
 }
 
@@ -431,10 +583,15 @@ func ensureImage(ctx context.Context, p *testcontainers.DockerProvider, kind Kin
 }
 
 // removeRun removes every container of one Start call, found by its
-// label, whatever state it is in.
+// label, whatever state it is in, within cleanupTimeout.
 func removeRun(p *testcontainers.DockerProvider, run string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), cleanupTimeout)
 	defer cancel()
+	return removeRunCtx(ctx, p, run)
+}
+
+// removeRunCtx is removeRun bounded by ctx.
+func removeRunCtx(ctx context.Context, p *testcontainers.DockerProvider, run string) error {
 	cli := p.Client()
 	list, err := cli.ContainerList(ctx, client.ContainerListOptions{
 		All:     true,
@@ -446,36 +603,17 @@ func removeRun(p *testcontainers.DockerProvider, run string) error {
 	var errs []error
 	for _, s := range list.Items {
 		_, err := cli.ContainerRemove(ctx, s.ID, client.ContainerRemoveOptions{Force: true, RemoveVolumes: true})
-		if err != nil && !cerrdefs.IsNotFound(err) {
+		if err != nil && !cerrdefs.IsNotFound(err) && !removing(err) {
 			errs = append(errs, fmt.Errorf("cleanup: remove container %.12s: %w", s.ID, err))
 		}
 	}
 	return errors.Join(errs...)
 }
 
-// terminator removes an instance's container once.
-type terminator struct {
-	kind Kind
-	c    testcontainers.Container
-
-	mu   sync.Mutex
-	done bool
-}
-
-func (t *terminator) terminate(ctx context.Context) error {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.done {
-		return nil
-	}
-	id := t.c.GetContainerID()
-	// The server's data is thrown away: no grace period.
-	err := t.c.Terminate(ctx, testcontainers.StopTimeout(0))
-	if err != nil && !cerrdefs.IsNotFound(err) {
-		return fmt.Errorf("provision %s: terminate container %.12s: %w", t.kind, id, err)
-	}
-	t.done = true
-	return nil
+// removing reports whether err says that someone else (a Reaper, a
+// Terminate) is already removing the container.
+func removing(err error) bool {
+	return strings.Contains(err.Error(), "already in progress")
 }
 
 // silenceDefaultLogger replaces testcontainers' process-wide default

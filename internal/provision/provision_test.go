@@ -177,16 +177,21 @@ func TestStartBadInput(t *testing.T) {
 		name    string
 		ctx     context.Context
 		kind    Kind
+		o       Options
 		wantErr error
 		wantMsg string
 	}{
 		{name: "unknown kind", ctx: context.Background(), kind: "cassandra", wantMsg: `unknown kind "cassandra"`},
 		{name: "cancelled", ctx: cancelled, kind: Redis, wantErr: context.Canceled},
+		{name: "persistence of postgres", ctx: context.Background(), kind: Postgres, o: Options{Persistence: "aof"},
+			wantMsg: `provision postgres: Options.Persistence "aof": only redis takes`},
+		{name: "unknown persistence", ctx: context.Background(), kind: Redis, o: Options{Persistence: "rdb"},
+			wantMsg: `Options.Persistence "rdb": allowed values are "" (image default), "none" and "aof"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			inst, err := Start(tt.ctx, tt.kind, Options{})
+			inst, err := Start(tt.ctx, tt.kind, tt.o)
 			if inst != nil || err == nil {
 				t.Fatalf("Start = %v, %v; want an error", inst, err)
 			}
@@ -388,6 +393,9 @@ func TestStart(t *testing.T) {
 				t.Errorf("Instance kind %q image %q, want %q %q", inst.Kind, inst.Image, tt.kind, img)
 			}
 			assertLoopback(ctx, t, cli, rec.get())
+			if err := inst.WaitReady(ctx); err != nil {
+				t.Errorf("WaitReady on a server Start found ready: %v", err)
+			}
 			tt.use(ctx, t, inst.DSN)
 
 			if err := inst.Terminate(ctx); err != nil {
