@@ -71,7 +71,7 @@
 //
 // Options.Persistence chooses what a Redis server keeps across a
 // restart: the image's default (RDB snapshots, also written on a clean
-// stop), "none" (--save '' --appendonly no: a restart loses everything)
+// stop), "none" (--save "" --appendonly no: a restart loses everything)
 // or "aof" (--appendonly yes --appendfsync always: a restart or a kill
 // keeps every acknowledged write).
 //
