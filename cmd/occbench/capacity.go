@@ -32,8 +32,8 @@ type capacityFlags struct {
 // capacityCmd searches, per strategy × backoff, for the largest load that
 // meets an SLO. Exit codes as run: 0 done (whatever the answers), 1 a
 // failure or unexpected lost updates, 2 bad input, 130 interrupted.
-func capacityCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (int, error) {
-	var rf runFlags
+func capacityCmd(ctx context.Context, td *harness.Teardown, args []string, stdout, stderr io.Writer) (int, error) {
+	rf := runFlags{teardown: td}
 	var cf capacityFlags
 	fs := newRunFlagSet("occbench capacity", &rf)
 	fs.SetOutput(stdout)

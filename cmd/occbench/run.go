@@ -10,6 +10,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/occbench/occbench/internal/harness"
 )
@@ -41,6 +42,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return runWithSignals(ctx, args, stdout, stderr, sig)
 }
 
+// teardownTimeout bounds the second Ctrl-C's cleanup: removing a
+// container takes well under a second when the engine answers.
+const teardownTimeout = 10 * time.Second
+
 // runWithSignals runs a command; the first signal on sig stops the work
 // and keeps what was measured, the second returns at once.
 func runWithSignals(ctx context.Context, args []string, stdout, stderr io.Writer, sig <-chan os.Signal) int {
@@ -51,10 +56,11 @@ func runWithSignals(ctx context.Context, args []string, stdout, stderr io.Writer
 	cmd, rest := args[0], args[1:]
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	td := harness.NewTeardown()
 	type outcome struct{ code int }
 	done := make(chan outcome, 1)
 	go func() {
-		code, err := dispatch(ctx, cmd, rest, stdout, stderr)
+		code, err := dispatch(ctx, td, cmd, rest, stdout, stderr)
 		if err != nil {
 			code = report(stderr, err, code)
 		}
@@ -72,7 +78,12 @@ func runWithSignals(ctx context.Context, args []string, stdout, stderr io.Writer
 				cancel()
 				continue
 			}
-			fmt.Fprintln(stderr, "occbench: interrupted twice: quitting now")
+			fmt.Fprintln(stderr, "occbench: interrupted twice: removing what occbench started and quitting")
+			tctx, tcancel := context.WithTimeout(context.WithoutCancel(ctx), teardownTimeout)
+			if err := td.Now(tctx); err != nil {
+				fmt.Fprintf(stderr, "occbench: %v\n", err)
+			}
+			tcancel()
 			return exitInterrupted
 		}
 	}
@@ -123,10 +134,10 @@ input, 3 a threshold failed, 130 interrupted.
 // commands lists the subcommands, for errors and suggestions.
 var commands = []string{"run", "list", "report", "plot", "compare", "merge", "capacity", "tune-backoff", "version", "help"}
 
-func dispatch(ctx context.Context, cmd string, args []string, stdout, stderr io.Writer) (int, error) {
+func dispatch(ctx context.Context, td *harness.Teardown, cmd string, args []string, stdout, stderr io.Writer) (int, error) {
 	switch cmd {
 	case "run":
-		return runCmd(ctx, args, stdout, stderr)
+		return runCmd(ctx, td, args, stdout, stderr)
 	case "list":
 		return exitOK, listCmd(args, stdout, stderr)
 	case "report":
@@ -138,9 +149,9 @@ func dispatch(ctx context.Context, cmd string, args []string, stdout, stderr io.
 	case "merge":
 		return mergeCmd(args, stdout, stderr)
 	case "capacity":
-		return capacityCmd(ctx, args, stdout, stderr)
+		return capacityCmd(ctx, td, args, stdout, stderr)
 	case "tune-backoff":
-		return tuneCmd(ctx, args, stdout, stderr)
+		return tuneCmd(ctx, td, args, stdout, stderr)
 	case "version", "-version", "--version":
 		if len(args) > 0 {
 			return exitBadInput, badInput("version: takes no arguments, got %q", args)
@@ -155,7 +166,7 @@ func dispatch(ctx context.Context, cmd string, args []string, stdout, stderr io.
 		case len(args) > 1 || args[0] == "help" || args[0] == "version":
 			return exitBadInput, badInput("help: want one command (allowed: %s)", strings.Join(commands[:len(commands)-2], ", "))
 		}
-		return dispatch(ctx, args[0], []string{"-h"}, stdout, stderr)
+		return dispatch(ctx, td, args[0], []string{"-h"}, stdout, stderr)
 	}
 	msg := fmt.Sprintf("unknown command %q (allowed: %s)", cmd, strings.Join(commands, ", "))
 	best, bestD := "", 1<<30

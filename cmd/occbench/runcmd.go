@@ -34,6 +34,7 @@ type runFlags struct {
 	dryRun      bool
 	force       bool
 	settings    []harness.Setting
+	teardown    *harness.Teardown // what the second Ctrl-C undoes
 }
 
 func newRunFlagSet(name string, rf *runFlags) *flag.FlagSet {
@@ -77,6 +78,9 @@ func (rf *runFlags) plan(cmd string, pos []string) (*harness.Plan, error) {
 	if err := p.CheckSize(rf.force); err != nil {
 		return nil, err
 	}
+	if cmd != "run" && len(p.Scenario.Faults) > 0 {
+		return nil, harness.BadInputf("faults: %s measures the store at its best and injects no faults; use occbench run --fault", cmd)
+	}
 	return p, nil
 }
 
@@ -93,7 +97,7 @@ func (rf *runFlags) open(ctx context.Context, p *harness.Plan, writers int, stde
 	if !rf.quiet {
 		logf = func(format string, args ...any) { fmt.Fprintf(stderr, "occbench: "+format+"\n", args...) }
 	}
-	st, err := harness.Open(ctx, p.Scenario, harness.OpenOptions{Writers: writers, Logf: logf, Stderr: stderr})
+	st, err := harness.Open(ctx, p.Scenario, harness.OpenOptions{Writers: writers, Logf: logf, Stderr: stderr, Teardown: rf.teardown})
 	if err != nil {
 		return nil, err
 	}
@@ -123,15 +127,17 @@ func (rf *runFlags) writeResults(f *results.File, defaultName string, stderr io.
 	if out == "" {
 		out = results.DefaultPath(f.StartedAt, defaultName)
 	}
+	done := rf.teardown.Writing()
 	path, err = harness.WriteResults(out, f)
+	done()
 	if err == nil && !rf.quiet {
 		fmt.Fprintf(stderr, "occbench: results written to %s\n", path)
 	}
 	return path, err
 }
 
-func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (int, error) {
-	var rf runFlags
+func runCmd(ctx context.Context, td *harness.Teardown, args []string, stdout, stderr io.Writer) (int, error) {
+	rf := runFlags{teardown: td}
 	fs := newRunFlagSet("occbench run", &rf)
 	fs.SetOutput(stdout)
 	fs.Usage = func() {

@@ -24,8 +24,8 @@ type tuneFlags struct {
 
 // tuneCmd runs a backoff grid and recommends a policy, base and cap.
 // Exit codes as run.
-func tuneCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (int, error) {
-	var rf runFlags
+func tuneCmd(ctx context.Context, td *harness.Teardown, args []string, stdout, stderr io.Writer) (int, error) {
+	rf := runFlags{teardown: td}
 	var tf tuneFlags
 	fs := newRunFlagSet("occbench tune-backoff", &rf)
 	fs.SetOutput(stdout)

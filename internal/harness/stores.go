@@ -41,6 +41,9 @@ type OpenOptions struct {
 	Writers int                  // the largest writer count, for pool sizing
 	Logf    func(string, ...any) // container progress; nil = quiet
 	Stderr  io.Writer            // where a failed container removal is reported; nil = os.Stderr
+	// Teardown, when not nil, is told about every container Open
+	// starts, so that it can remove them while the command still runs.
+	Teardown *Teardown
 }
 
 // Open connects to the scenario's data store (and lease store), starting
@@ -73,7 +76,7 @@ func Open(ctx context.Context, sc scenarios.Scenario, o OpenOptions) (*Stores, e
 			if logf == nil {
 				logf = func(string, ...any) {}
 			}
-			inst, err := provision.Start(ctx, kind, provision.Options{Image: image, Logf: logf})
+			inst, err := provision.Start(ctx, kind, provision.Options{Image: image, Logf: logf, Reaper: o.Teardown.provisionReaper()})
 			if err != nil {
 				return nil, fmt.Errorf("--driver %s: starting a container: %s", driver, redact.DSN(err.Error()))
 			}
