@@ -277,13 +277,18 @@ func (b *bars) Thumbnail(c *draw.Canvas) {
 	c.Fill(r.Path())
 }
 
-// cellRates draws ops/s, attempts/s and conflicts/s per second.
+// cellRates draws ops/s, attempts/s and conflicts/s per second, over the
+// shaded windows of the cell's faults.
 func cellRates(m *model, k cellKey, title string, ts []second) *plot.Plot {
 	if len(ts) == 0 {
 		return nil
 	}
 	c := m.colourOf(k.seriesKey)
 	p := newPlot(title, "time (s)", "per second")
+	shade := newFaultShade(m.faultWindows(k))
+	if shade != nil {
+		p.Add(shade)
+	}
 	series := []struct {
 		label  string
 		colour color.Color
@@ -309,17 +314,26 @@ func cellRates(m *model, k cellKey, title string, ts []second) *plot.Plot {
 	}
 	setTime(p, ts)
 	p.Y.Min, p.Y.Max = 0, max(1, hi*1.08)
+	if shade != nil {
+		p.Legend.Add(faultLegend, shade)
+		p.Y.Max = max(1, hi*faultHeadroom)
+	}
 	p.Y.Tick.Marker = tickFunc(formatSI)
 	return p
 }
 
-// cellP99 draws the p99 op latency of each second.
+// cellP99 draws the p99 op latency of each second, over the shaded
+// windows of the cell's faults.
 func cellP99(m *model, k cellKey, title string, ts []second) *plot.Plot {
 	if len(ts) == 0 {
 		return nil
 	}
 	c := m.colourOf(k.seriesKey)
 	p := newPlot(title, "time (s)", "p99 op latency (ms)")
+	shade := newFaultShade(m.faultWindows(k))
+	if shade != nil {
+		p.Add(shade)
+	}
 	// A second without a committed op has no p99.
 	var pts plotter.XYs
 	hi := 0.0
@@ -338,6 +352,10 @@ func cellP99(m *model, k cellKey, title string, ts []second) *plot.Plot {
 	p.Legend.Add("p99 of the ops committed in each second", l, sc)
 	setTime(p, ts)
 	p.Y.Min, p.Y.Max = 0, hi*1.08
+	if shade != nil {
+		p.Legend.Add(faultLegend, shade)
+		p.Y.Max = hi * faultHeadroom
+	}
 	if hi <= 0 {
 		p.Y.Max = 1
 	}

@@ -38,6 +38,14 @@
 //     the cell.
 //   - "timeseries-p99-…": the p99 op latency of each second.
 //
+// Both time series charts shade the window [at_s, at_s + duration_s] of
+// every fault injected into the cell (Cell.Faults; the trials' windows
+// together, each once) in translucent amber over the full height, with
+// the fault's kind written at its top ("kind (error)" when the fault
+// could not be injected or healed); a fault without duration is a narrow
+// opaque bar. Labels that would overlap go a line lower, and the y axis
+// leaves room above the data for them.
+//
 // Each (strategy, backoff) pair keeps its colour in every chart of a file:
 // colours come from a fixed ten-colour palette, indexed by the pair's rank
 // among the file's pairs in sorted order; marker shapes tell backoffs (or,
