@@ -62,7 +62,7 @@ func Run(ctx context.Context, p *Plan, st *Stores, o RunOptions) (*results.File,
 	if err != nil {
 		return file, BadInputf("thresholds: %w", err)
 	}
-	cfg := runner.Config{Scenario: sc, Store: st.Data, DriverName: sc.Driver, Leaser: st.Leaser, Observer: o.Observer}
+	cfg := runner.Config{Scenario: sc, Store: st.Data, DriverName: sc.Driver, Leaser: st.Leaser, Observer: o.Observer, Faults: st.Faults, Injector: st.Injector}
 	var runErr error
 	done := make([]*results.Cell, len(p.Cells))
 	for n, i := range RunOrder(p.Cells) {

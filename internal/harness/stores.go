@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/occbench/occbench/drivers"
+	"github.com/occbench/occbench/faults"
+	"github.com/occbench/occbench/internal/chaos"
 	"github.com/occbench/occbench/internal/provision"
 	"github.com/occbench/occbench/internal/redact"
 	"github.com/occbench/occbench/results"
@@ -25,7 +27,11 @@ type Stores struct {
 	Data   drivers.Store
 	Leaser strategy.Leaser // nil = the data store's own
 	Image  string          // the data store's container image, when occbench started one
-	close  []func()
+	// Faults are the scenario's faults, parsed; Injector carries them
+	// out on the data store (nil when there are none).
+	Faults   []faults.Fault
+	Injector faults.Injector
+	close    []func()
 }
 
 // Close closes the stores and removes the containers, in reverse order.
@@ -59,7 +65,26 @@ func Open(ctx context.Context, sc scenarios.Scenario, o OpenOptions) (*Stores, e
 	for _, w := range sc.Writers {
 		writers = max(writers, w)
 	}
+	fs, err := faults.ParseList(sc.Faults)
+	if err != nil {
+		return nil, BadInputf("faults: %w", err)
+	}
+	var needProxy, needContainer, needFixedPort bool
+	for _, f := range fs {
+		needProxy = needProxy || f.Kind.NeedsProxy()
+		needContainer = needContainer || f.Kind.NeedsContainer()
+		needFixedPort = needFixedPort || f.Kind == faults.Restart || f.Kind == faults.Kill
+	}
+	// Faults on the network go through an embedded proxy that every
+	// connection of the data store dials.
+	var proxy *chaos.Proxy
+	if needProxy {
+		proxy = chaos.NewProxy()
+		st.close = append(st.close, func() { _ = proxy.Close() })
+	}
+	var dataInst *provision.Instance
 	open := func(driver, dsn string, params map[string]string) (drivers.Store, error) {
+		data := driver == sc.Driver && dsn == sc.DSN
 		d, err := drivers.Lookup(driver)
 		if err != nil {
 			return nil, BadInput(err)
@@ -76,7 +101,12 @@ func Open(ctx context.Context, sc scenarios.Scenario, o OpenOptions) (*Stores, e
 			if logf == nil {
 				logf = func(string, ...any) {}
 			}
-			inst, err := provision.Start(ctx, kind, provision.Options{Image: image, Logf: logf, Reaper: o.Teardown.provisionReaper()})
+			po := provision.Options{Image: image, Logf: logf, Reaper: o.Teardown.provisionReaper()}
+			if data {
+				po.FixedPort = needFixedPort
+				po.Persistence = sc.Persistence
+			}
+			inst, err := provision.Start(ctx, kind, po)
 			if err != nil {
 				return nil, fmt.Errorf("--driver %s: starting a container: %s", driver, redact.DSN(err.Error()))
 			}
@@ -88,15 +118,20 @@ func Open(ctx context.Context, sc scenarios.Scenario, o OpenOptions) (*Stores, e
 				}
 			})
 			dsn = inst.DSN
-			if driver == sc.Driver {
+			if data {
 				st.Image = inst.Image
+				dataInst = inst
 			}
 		}
 		ll := &libLog{driver: driver, w: stderr}
-		s, err := d.Open(ctx, drivers.Options{
+		do := drivers.Options{
 			DSN: dsn, Writers: writers, Latency: sc.Latency, Params: params,
 			ConnectTimeout: sc.ConnectTimeout.D(), Log: ll.line,
-		})
+		}
+		if data && proxy != nil {
+			do.Dial = proxy.Dial
+		}
+		s, err := d.Open(ctx, do)
 		if err != nil {
 			return nil, fmt.Errorf("--driver %s: %s", driver, redact.DSN(err.Error()))
 		}
@@ -114,6 +149,14 @@ func Open(ctx context.Context, sc scenarios.Scenario, o OpenOptions) (*Stores, e
 		return nil, err
 	}
 	st.Data = data
+	if len(fs) > 0 {
+		if needContainer && dataInst == nil {
+			st.Close()
+			return nil, BadInputf("faults: %s needs a container occbench starts", sc.Faults[0])
+		}
+		st.Faults = fs
+		st.Injector = chaos.New(dataInst, proxy)
+	}
 	if sc.LeaseStore != "" && sc.LeaseStore != sc.Driver {
 		ls, err := open(sc.LeaseStore, sc.LeaseDSN, nil)
 		if err != nil {
