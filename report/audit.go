@@ -14,21 +14,36 @@ import (
 type verdict int
 
 const (
-	verdictOK         verdict = iota // no loss, or none that counts
-	verdictExpected                  // lost updates under lww or an unfenced lease
-	verdictUnexpected                // loss (or another audit failure) under a strategy that promises safety
-	verdictSkipped                   // the cell did not run
+	verdictOK          verdict = iota // no loss, or none that counts
+	verdictExpected                   // lost updates under lww or an unfenced lease
+	verdictUnexpected                 // loss (or another audit failure) under a strategy that promises safety
+	verdictSkipped                    // the cell did not run
+	verdictStoreReset                 // no verdict: the store was reset under the cell
+	verdictUnavailable                // no verdict: the store could not be read back
 )
 
 // class is the CSS class of a verdict.
 func (v verdict) class() string {
-	return [...]string{"ok", "expected", "unexpected", "skipped"}[v]
+	return [...]string{"ok", "expected", "unexpected", "skipped", "reset", "unavailable"}[v]
 }
 
+// rank orders verdicts for a section of several trials, which takes the
+// class of its worst: unexpected, then without a verdict, then expected.
+func (v verdict) rank() int {
+	return [...]int{0, 1, 3, 0, 2, 2}[v]
+}
+
+// verdictOf classifies c's audit. An audit without a verdict
+// (results.NoVerdict) is neither a loss nor ok, whatever its counts:
+// unavailable when the store could not be read back, else store reset.
 func verdictOf(c *results.Cell) verdict {
 	switch {
 	case c.Skipped != "":
 		return verdictSkipped
+	case c.Audit.Unavailable != "":
+		return verdictUnavailable
+	case c.Audit.StoreReset:
+		return verdictStoreReset
 	case !c.Audit.OK && !c.Audit.LossExpected:
 		return verdictUnexpected
 	case c.Audit.LossExpected && c.Audit.LostUpdates > 0:

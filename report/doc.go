@@ -6,14 +6,22 @@
 // outside the file. It holds, in order: a verdict banner (red, naming the
 // cells, when a strategy that promises safety lost updates; green
 // otherwise; a second banner lists failed thresholds, another says when
-// the run was interrupted), the environment (with each part of a merged
-// file) and the scenario, the summary table (the columns of the text
-// report, with each cell's audit coloured: green ok, amber loss expected
-// from lww or an unfenced lease, red unexpected loss, grey skipped), the
-// thresholds (declared checks and each cell's results, Cell.Thresholds),
-// the sweep charts, and one collapsible section per cell with its counts
-// (side by side for trials) and charts; sections of cells with an
-// unexpected loss start open.
+// the run was interrupted, another lists the audits without a verdict),
+// the environment (with each part of a merged file) and the scenario, the
+// summary table (the columns of the text report, with each cell's audit
+// coloured: green ok, amber loss expected from lww or an unfenced lease,
+// red unexpected loss, purple STORE RESET or AUDIT UNAVAILABLE, grey
+// skipped), the thresholds (declared checks and each cell's results,
+// Cell.Thresholds), the sweep charts, and one collapsible section per
+// cell with its counts (side by side for trials), its faults (a row
+// each: results.FaultRow, with the trial when there are several) and
+// charts, whose time series shade the faults' windows; sections of cells
+// with an unexpected loss start open.
+//
+// An audit without a verdict (the store was reset under the cell, or
+// could not be read back) is never reported as lost updates: its banner,
+// badge and counts say which state it is and call the difference
+// missing.
 //
 // HTML draws and writes one chart at a time, so its memory stays a
 // fraction of the results file's size whatever the number of cells (some

@@ -215,9 +215,18 @@ type cellSection struct {
 	Open    bool
 	Facts   []kv       // one trial
 	Trials  *factTable // several trials, side by side
+	Faults  *faultTable
 	Charted bool
 	Figures []figure
 	Limit   int // MaxChartedCells, for the note of an uncharted section
+}
+
+// faultTable lists the faults injected into a section's cells, one row
+// per fault (results.FaultRow), with the trial first when the section
+// has several.
+type faultTable struct {
+	Header []results.Column
+	Rows   [][]string
 }
 
 // factTable shows the facts of several trials of a cell, one column each.
@@ -312,10 +321,12 @@ func orDash(s string) string {
 	return s
 }
 
-// banners returns the verdict banner and, for an interrupted run, a
-// warning.
+// banners returns the verdict banner, a banner for the audits without a
+// verdict (store reset, audit unavailable: never called lost updates)
+// and, for an interrupted run, a warning.
 func banners(f *results.File, multiDriver bool, ran int) []banner {
-	var bad, expected []string
+	var bad, expected, none []string
+	noVerdict := 0
 	for i := range f.Cells {
 		c := &f.Cells[i]
 		switch verdictOf(c) {
@@ -323,6 +334,9 @@ func banners(f *results.File, multiDriver bool, ran int) []banner {
 			bad = append(bad, lossLine(c, cellName(c, multiDriver)))
 		case verdictExpected:
 			expected = append(expected, cellName(c, multiDriver))
+		case verdictStoreReset, verdictUnavailable:
+			noVerdict++
+			none = append(none, results.AuditStateLines(c, cellName(c, multiDriver))...)
 		}
 	}
 	var out []banner
@@ -339,8 +353,13 @@ func banners(f *results.File, multiDriver bool, ran int) []banner {
 		})
 	case ran == 0:
 		out = append(out, banner{Class: "warn", Head: "No cell ran: nothing was measured or audited"})
+	case noVerdict == ran:
+		// Nothing was audited: the banner below says why.
 	default:
 		b := banner{Class: "good", Head: fmt.Sprintf("No unexpected lost updates in the %d cells that ran", ran)}
+		if noVerdict > 0 {
+			b.Head = fmt.Sprintf("No unexpected lost updates in the %d cells audited (%d of the %d that ran have no audit verdict)", ran-noVerdict, noVerdict, ran)
+		}
 		if len(expected) > 0 {
 			line := fmt.Sprintf("%d cells lost updates as their strategy allows (lww, unfenced lease): see the notes under the summary.", len(expected))
 			if len(expected) == 1 {
@@ -349,6 +368,17 @@ func banners(f *results.File, multiDriver bool, ran int) []banner {
 			b.Lines = []string{line}
 		}
 		out = append(out, b)
+	}
+	if noVerdict > 0 {
+		cells := "cells"
+		if noVerdict == 1 {
+			cells = "cell"
+		}
+		out = append(out, banner{
+			Class: "warn",
+			Head:  fmt.Sprintf("No audit verdict in %d %s: STORE RESET or AUDIT UNAVAILABLE (not lost updates: the audit proves nothing either way)", noVerdict, cells),
+			Lines: none,
+		})
 	}
 	if failed := thresholdFailures(f, multiDriver); len(failed) > 0 {
 		total := 0
@@ -524,17 +554,13 @@ func sectionOf(f *results.File, multiDriver bool, g *group, maxCharted int) cell
 	s := cellSection{ID: sectionID(g.id), Name: name, Class: "ok", Charted: g.charted, Limit: maxCharted}
 	var trials [][]kv
 	var labels []string
+	worst := verdictOK
 	for _, i := range g.cells {
 		c := &f.Cells[i]
-		switch v := verdictOf(c); v {
-		case verdictUnexpected:
-			s.Class = v.class()
-			s.Open = true
-		case verdictExpected:
-			if s.Class != verdictUnexpected.class() {
-				s.Class = v.class()
-			}
+		if v := verdictOf(c); v.rank() > worst.rank() {
+			worst = v
 		}
+		s.Open = s.Open || verdictOf(c) == verdictUnexpected
 		prefix := ""
 		if c.Trial > 0 {
 			prefix = "trial " + strconv.Itoa(c.Trial) + ": "
@@ -553,6 +579,8 @@ func sectionOf(f *results.File, multiDriver bool, g *group, maxCharted int) cell
 		}
 		labels = append(labels, label)
 	}
+	s.Class = worst.class()
+	s.Faults = sectionFaults(f, g, labels)
 	if len(trials) == 1 {
 		s.Facts = trials[0]
 		return s
@@ -567,6 +595,31 @@ func sectionOf(f *results.File, multiDriver bool, g *group, maxCharted int) cell
 	}
 	s.Trials = t
 	return s
+}
+
+// sectionFaults returns the faults of a group's cells, labels naming its
+// cells (trials) in a first column when there are several; nil when no
+// cell had a fault.
+func sectionFaults(f *results.File, g *group, labels []string) *faultTable {
+	t := &faultTable{Header: results.FaultColumns()}
+	several := len(g.cells) > 1
+	if several {
+		t.Header = append([]results.Column{{Name: "trial"}}, t.Header...)
+	}
+	for j, i := range g.cells {
+		c := &f.Cells[i]
+		for k := range c.Faults {
+			row := results.FaultRow(&c.Faults[k])
+			if several {
+				row = append([]string{labels[j]}, row...)
+			}
+			t.Rows = append(t.Rows, row)
+		}
+	}
+	if len(t.Rows) == 0 {
+		return nil
+	}
+	return t
 }
 
 // giveUps are c's give-ups by reason, without the legacy "interrupted"
@@ -600,13 +653,12 @@ func cellFacts(c *results.Cell) []kv {
 	if c.ScheduleLagMS != nil {
 		lag = latencyText(*c.ScheduleLagMS)
 	}
-	a := c.Audit
 	facts = append(facts,
 		kv{"schedule lag ms (open loop)", lag},
 		kv{"stale writes rejected", strconv.FormatInt(c.StaleWritesRejected, 10)},
 		kv{"samples beyond 1 h", strconv.FormatInt(c.OutOfRange, 10)},
-		kv{"audit", fmt.Sprintf("expected %d, observed %d, versions %d, lost %d, indeterminate %d — %s",
-			a.Expected, a.Observed, a.Versions, a.LostUpdates, a.Indeterminate, orDash(a.Verdict))},
+		kv{"audit", auditFact(c)},
+		kv{"faults injected", faultsFact(c)},
 	)
 	th := "-"
 	if len(c.Thresholds) > 0 {
@@ -621,6 +673,44 @@ func cellFacts(c *results.Cell) []kv {
 		th = strings.Join(parts, "; ")
 	}
 	return append(facts, kv{"thresholds", th})
+}
+
+// auditFact words c's audit counts. An audit without a verdict says
+// why it proves nothing, and calls the difference "missing", not lost;
+// one that could not read the store at all shows no store counts.
+func auditFact(c *results.Cell) string {
+	a := c.Audit
+	if !results.NoVerdict(c) {
+		return fmt.Sprintf("expected %d, observed %d, versions %d, lost %d, indeterminate %d — %s",
+			a.Expected, a.Observed, a.Versions, a.LostUpdates, a.Indeterminate, orDash(a.Verdict))
+	}
+	var states []string
+	if a.Unavailable != "" {
+		states = append(states, results.UnavailableWord+" ("+a.Unavailable+")")
+	}
+	if !a.StoreReset {
+		return fmt.Sprintf("no verdict: %s; the store was not read: expected %d, indeterminate %d",
+			strings.Join(states, ", "), a.Expected, a.Indeterminate)
+	}
+	states = append(states, results.StoreResetWord+" (missing updates are the store's loss, not lost updates)")
+	return fmt.Sprintf("no verdict: %s; expected %d, observed %d, versions %d, missing %d, indeterminate %d",
+		strings.Join(states, ", "), a.Expected, a.Observed, a.Versions, a.LostUpdates, a.Indeterminate)
+}
+
+// faultsFact names c's faults by spec ("-" when none); their rows are
+// in the section's fault table.
+func faultsFact(c *results.Cell) string {
+	if len(c.Faults) == 0 {
+		return "-"
+	}
+	specs := make([]string, len(c.Faults))
+	for i, fl := range c.Faults {
+		specs[i] = fl.Spec
+		if specs[i] == "" {
+			specs[i] = orDash(fl.Kind)
+		}
+	}
+	return strconv.Itoa(len(c.Faults)) + ": " + strings.Join(specs, ", ")
 }
 
 func latencyText(l results.Latency) string {

@@ -22,6 +22,7 @@ var pageTemplate = template.Must(template.New("report").Parse(`{{define "top"}}<
   --amber: #7a4b00; --amber-bg: #fef3d6; --amber-line: #f2cf74;
   --red: #b3261e; --red-bg: #fce8e6;
   --grey: #5f6368; --grey-bg: #eceff1;
+  --void: #5b2c83; --void-bg: #f1e9f8; --void-line: #c9aee3;
 }
 * { box-sizing: border-box; }
 html { background: #f6f7f9; }
@@ -30,6 +31,7 @@ main { max-width: 1380px; margin: 0 auto; padding: 20px 24px 48px; }
 h1 { font-size: 26px; margin: 0; letter-spacing: -0.01em; }
 h2 { font-size: 19px; margin: 0 0 12px; }
 h3 { font-size: 16px; margin: 0; }
+h4 { font-size: 14px; margin: 0 0 6px; }
 p { margin: 0 0 10px; }
 .meta { color: var(--muted); margin: 2px 0 10px; }
 nav { font-size: 14px; margin-bottom: 8px; }
@@ -66,11 +68,13 @@ tbody tr:hover td { background: #f8fafd; }
 tr.unexpected td { background: var(--red-bg); }
 tr.unexpected:hover td { background: #f9d9d6; }
 tr.skipped td { color: var(--grey); }
+tr.reset td, tr.unavailable td { background: var(--void-bg); }
 .badge { display: inline-block; padding: 1px 9px; border-radius: 10px; font-weight: 600; font-size: 12.5px; white-space: nowrap; }
 .badge.ok { background: var(--ok-bg); color: var(--ok); }
 .badge.expected { background: var(--amber-bg); color: var(--amber); border: 1px solid var(--amber-line); }
 .badge.unexpected { background: var(--red); color: #fff; }
 .badge.skipped { background: var(--grey-bg); color: var(--grey); font-weight: 500; }
+.badge.reset, .badge.unavailable { background: var(--void-bg); color: var(--void); border: 1px solid var(--void-line); }
 .badge.pass { background: var(--ok-bg); color: var(--ok); font-weight: 500; }
 .badge.fail { background: var(--red); color: #fff; }
 td.audit { white-space: normal; min-width: 16em; }
@@ -82,6 +86,9 @@ figure svg { display: block; width: 100%; height: auto; }
 svg text { font-family: "Liberation Sans", Arial, Helvetica, sans-serif !important; }
 details.cell { border: 1px solid var(--line); border-left: 5px solid var(--ok-line); border-radius: 8px; margin: 10px 0; background: #fff; }
 details.cell.expected { border-left-color: var(--amber-line); }
+details.cell.reset, details.cell.unavailable { border-left-color: var(--void-line); }
+table.faults { margin-bottom: 14px; }
+table.faults td.error { white-space: normal; color: var(--red); }
 details.cell.unexpected { border-color: var(--red); border-left-color: var(--red); }
 details.cell > summary { cursor: pointer; padding: 10px 14px; display: flex; flex-wrap: wrap; gap: 6px 14px; align-items: baseline; }
 details.cell > summary .stats { color: var(--muted); font-size: 14px; }
@@ -162,7 +169,7 @@ footer { color: var(--muted); font-size: 13px; margin-top: 24px; }
 
 {{- define "cells"}}<section id="cells">
 <h2>Per cell</h2>
-<p class="hint">Open a cell for its counts, latency spectrum, attempts per op and time series. Cells with unexpected lost updates are open.</p>
+<p class="hint">Open a cell for its counts, faults, latency spectrum, attempts per op and time series (fault windows shaded). Cells with unexpected lost updates are open.</p>
 {{if lt .Charted .Cells}}<p class="hint limit">Charts are drawn for {{.Charted}} of the {{.Cells}} cells, the most an HTML report draws (report.MaxChartedCells, {{.MaxCharted}}): cells with unexpected lost updates first, then in file order. The other sections show their counts only; the sweep charts above cover every cell, and <code>occbench plot</code> writes every chart as files.</p>
 {{end}}{{end}}
 
@@ -173,6 +180,11 @@ footer { color: var(--muted); font-size: 13px; margin-top: 24px; }
 {{with .Trials}}<div class="scroll"><table class="facts">
 <thead><tr><th></th>{{range .Header}}<th>{{.}}</th>{{end}}</tr></thead>
 <tbody>{{range .Rows}}<tr><th>{{.K}}</th>{{range .V}}<td>{{.}}</td>{{end}}</tr>
+{{end}}</tbody></table></div>{{end}}
+{{with .Faults}}{{$h := .Header}}<h4>Faults injected</h4>
+<div class="scroll"><table class="faults">
+<thead><tr>{{range .Header}}<th{{if .Numeric}} class="num"{{end}}>{{.Name}}</th>{{end}}</tr></thead>
+<tbody>{{range .Rows}}<tr>{{range $i, $v := .}}{{$c := index $h $i}}<td{{if $c.Numeric}} class="num"{{else if eq $c.Name "error"}} class="error"{{end}}>{{$v}}</td>{{end}}</tr>
 {{end}}</tbody></table></div>{{end}}
 {{if .Charted}}<div class="charts">
 {{range .Figures}}<figure id="chart-{{.Name}}">{{.SVG}}</figure>
