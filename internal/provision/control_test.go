@@ -362,3 +362,37 @@ func TestControls(t *testing.T) {
 		}
 	}
 }
+
+// TestFixedPortTaken gives Start, as its first fixed port, one that is
+// taken: Start must choose another and succeed.
+func TestFixedPortTaken(t *testing.T) {
+	cli := engine(t)
+	img := image(t, cli, Redis)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	_, taken, _ := net.SplitHostPort(ln.Addr().String())
+	var chosen []string
+	choose := func(addr netip.Addr) (string, error) {
+		if len(chosen) == 0 {
+			chosen = append(chosen, taken)
+			return taken, nil
+		}
+		p, err := freePort(addr)
+		chosen = append(chosen, p)
+		return p, err
+	}
+	inst := startForTest(t, Redis, Options{Image: img, FixedPort: true, choosePort: choose})
+	u, err := url.Parse(inst.DSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(chosen) != 2 || u.Port() != chosen[1] {
+		t.Errorf("ports chosen %v, DSN port %s; want the taken one, then the DSN's", chosen, u.Port())
+	}
+	if n := len(runContainers(t, cli, inst.ctl.run)); n != 1 {
+		t.Errorf("%d containers of the run, want 1 (the first attempt's removed)", n)
+	}
+}

@@ -139,6 +139,8 @@ type Options struct {
 	// to report to Reaper); an error from either fails Start.
 	beforeCreate func() error
 	afterCreate  func() error
+	// choosePort, when not nil, replaces freePort (for tests).
+	choosePort func(netip.Addr) (string, error)
 }
 
 // The values of Options.Persistence.
@@ -286,7 +288,11 @@ func Start(ctx context.Context, kind Kind, o Options) (*Instance, error) {
 	for attempt := 1; ; attempt++ {
 		hostPort := ""
 		if o.FixedPort {
-			if hostPort, err = freePort(bindIP); err != nil {
+			choose := o.choosePort
+			if choose == nil {
+				choose = freePort
+			}
+			if hostPort, err = choose(bindIP); err != nil {
 				return nil, fmt.Errorf("provision %s: Options.FixedPort: %w", kind, err)
 			}
 		}
@@ -312,6 +318,9 @@ func Start(ctx context.Context, kind Kind, o Options) (*Instance, error) {
 			break
 		}
 		rerr := removeRun(p, run)
+		if rerr == nil && o.Reaper != nil {
+			o.Reaper.forget(run) // nothing of it is left
+		}
 		if o.FixedPort && portTaken(err) && attempt < fixedPortAttempts && rerr == nil && ctx.Err() == nil {
 			// Something took the free port between our check and the
 			// engine's bind: choose another.
