@@ -13,6 +13,7 @@ import (
 	"github.com/occbench/occbench/backoff"
 	"github.com/occbench/occbench/clock"
 	"github.com/occbench/occbench/drivers"
+	"github.com/occbench/occbench/faults"
 	"github.com/occbench/occbench/keydist"
 	"github.com/occbench/occbench/record"
 	"github.com/occbench/occbench/results"
@@ -68,7 +69,29 @@ type Config struct {
 	// Grace bounds how long in-flight attempts may run after a stop
 	// before their context is cancelled too. 0 = 10s.
 	Grace time.Duration
+	// Faults are injected into the cell, in order, at their offsets from
+	// the start of measurement (they must not overlap). Injector carries
+	// them out; it may be nil when every fault is a stall-holder, which
+	// the runner applies itself through strategy.Config.StallNow.
+	Faults   []faults.Fault
+	Injector faults.Injector
 }
+
+// Bounds of the calls that end a cell.
+const (
+	// DefaultOpTimeout bounds an attempt when the scenario sets no
+	// op_timeout.
+	DefaultOpTimeout = 10 * time.Second
+	// auditTimeout bounds the audit's read of the store, and closing the
+	// writers' sessions before it; the op timeout bounds them too when
+	// shorter.
+	auditTimeout = 30 * time.Second
+	// interruptedTimeout replaces them when the run was interrupted, so
+	// that Ctrl-C against a hung store exits within the grace + 2 s.
+	interruptedTimeout = time.Second
+	// healTimeout bounds injecting and healing one fault.
+	healTimeout = 60 * time.Second
+)
 
 // Live is a cell's shared progress, readable while it runs.
 type Live struct {
@@ -79,7 +102,9 @@ type Live struct {
 
 // RunCell runs one cell and returns its results. A cancelled ctx stops it
 // early: the cell comes back with Interrupted set and what was measured.
-// The error is for failures that leave no result (setup, audit).
+// The error is for failures that leave no result (configuration, setup);
+// a store that cannot be audited leaves the measurements with an audit
+// that says so (results.Audit.Unavailable).
 func RunCell(ctx context.Context, cfg Config, spec Spec, index, total int) (results.Cell, error) {
 	sc := cfg.Scenario
 	cell := results.Cell{
@@ -94,6 +119,9 @@ func RunCell(ctx context.Context, cfg Config, spec Spec, index, total int) (resu
 	if clk == nil {
 		clk = clock.Real{}
 	}
+	if err := checkFaults(cfg.Faults, cfg.Injector); err != nil {
+		return cell, err
+	}
 	scfg := strategy.Config{
 		Fencing:  sc.Fencing,
 		LeaseTTL: sc.LeaseTTL.D(),
@@ -101,6 +129,12 @@ func RunCell(ctx context.Context, cfg Config, spec Spec, index, total int) (resu
 		Leaser:   cfg.Leaser,
 		Merge:    sc.OnConflict == "merge",
 		Clock:    clk,
+	}
+	for _, f := range cfg.Faults {
+		if f.Kind == faults.StallHolder {
+			scfg.StallNow = new(atomic.Bool)
+			break
+		}
 	}
 	strat, err := strategy.New(spec.Strategy, cfg.Store, cfg.DriverName, scfg)
 	if err != nil {
@@ -113,6 +147,14 @@ func RunCell(ctx context.Context, cfg Config, spec Spec, index, total int) (resu
 	policy, err := backoff.New(spec.Backoff, sc.BackoffBase.D(), sc.BackoffCap.D())
 	if err != nil {
 		return cell, err
+	}
+	errPolicy, err := errorPolicy(sc.ErrorBackoff)
+	if err != nil {
+		return cell, err
+	}
+	opTimeout := sc.OpTimeout.D()
+	if opTimeout <= 0 {
+		opTimeout = DefaultOpTimeout
 	}
 	var budget *backoff.Budget
 	if sc.Budget > 0 {
@@ -168,7 +210,19 @@ func RunCell(ctx context.Context, cfg Config, spec Spec, index, total int) (resu
 	if err != nil {
 		return cell, err
 	}
-	defer closeSessions()
+	// Closing may hang on a dead store: it runs on its own, and the cell
+	// waits for it only so long (waitClosed).
+	var closeOnce sync.Once
+	sessionsClosed := make(chan struct{})
+	startClose := func() {
+		closeOnce.Do(func() {
+			go func() {
+				defer close(sessionsClosed)
+				closeSessions()
+			}()
+		})
+	}
+	defer startClose()
 
 	series := &record.Series{}
 	start := clk.Now()
@@ -177,9 +231,9 @@ func RunCell(ctx context.Context, cfg Config, spec Spec, index, total int) (resu
 		live.Length = sc.Duration.D()
 	}
 	p := plan{
-		sc: sc, spec: spec, policy: policy, budget: budget, chooser: chooser,
-		clk: clk, stop: &stop.Bool, ctx: ctx, storeCtx: storeCtx, groupBytes: dspec.GroupBytes(),
-		measureStart: live.Start, live: live,
+		sc: sc, spec: spec, policy: policy, errPolicy: errPolicy, budget: budget, chooser: chooser,
+		clk: clk, stop: &stop.Bool, ctx: ctx, storeCtx: storeCtx, opTimeout: opTimeout,
+		groupBytes: dspec.GroupBytes(), measureStart: live.Start, live: live,
 	}
 	if sc.OpsPerWriter == 0 {
 		p.measureEnd = live.Start.Add(sc.Duration.D())
@@ -187,21 +241,46 @@ func RunCell(ctx context.Context, cfg Config, spec Spec, index, total int) (resu
 	if cfg.Observer != nil {
 		cfg.Observer.CellStarted(spec, index, total, live)
 	}
+	var fine *record.FineSeries
+	var starts []time.Duration
+	if len(cfg.Faults) > 0 {
+		fine = &record.FineSeries{}
+		for _, f := range cfg.Faults {
+			starts = append(starts, f.At)
+		}
+	}
 	recs := make([]*record.Recorder, spec.Writers)
 	var wg sync.WaitGroup
 	for w := range spec.Writers {
 		recs[w] = record.New(series)
+		if fine != nil {
+			recs[w].TrackFaults(fine, starts)
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			p.writer(w, recs[w], strats[w])
 		}()
 	}
+	writersDone := make(chan struct{})
+	var injected []injected
+	faultsDone := make(chan struct{})
+	go func() {
+		defer close(faultsDone)
+		injected = runFaults(ctx, clk, cfg.Faults, cfg.Injector, scfg.StallNow, p.measureStart, p.measureEnd, writersDone)
+	}()
 	wg.Wait()
 	end := clk.Now()
-	// The audit may need the connections the sessions held.
-	closeSessions()
+	close(writersDone)
+	<-faultsDone // every fault injected is healed
 	cell.Interrupted = ctx.Err() != nil
+	bound := min(auditTimeout, opTimeout)
+	if cell.Interrupted {
+		bound = interruptedTimeout
+	}
+	// The audit may need the connections the sessions held.
+	startClose()
+	waitClosed(sessionsClosed, bound)
 
 	merged := recs[0]
 	for _, r := range recs[1:] {
@@ -229,18 +308,73 @@ func RunCell(ctx context.Context, cfg Config, spec Spec, index, total int) (resu
 	if n := int(math.Ceil(measured.Seconds())); len(cell.Timeseries) > n {
 		cell.Timeseries = cell.Timeseries[:n]
 	}
-
-	auditCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-	defer cancel()
-	totals, err := cfg.Store.Totals(auditCtx)
-	if err != nil {
-		return cell, fmt.Errorf("%s: audit: %w", cfg.DriverName, err)
+	if fine != nil {
+		cell.Faults = faultRecords(injected, fine.Steps(), merged.Windows, measured)
 	}
-	cell.Audit = Audit(merged.Ops+merged.UnmeasuredOps, merged.Indeterminate, totals, spec.Strategy, strat.LossExpected())
+
+	expected := merged.Ops + merged.UnmeasuredOps
+	totals, err := readTotals(ctx, cfg.Store, bound)
+	switch {
+	case err != nil:
+		cell.Audit = Unavailable(expected, merged.Indeterminate, fmt.Sprintf("%s: %v", cfg.DriverName, err))
+	case totals.Docs < int64(sc.Keys) || merged.NotFound > 0:
+		cell.Audit = StoreReset(expected, merged.Indeterminate, totals, sc.Keys, merged.NotFound)
+	default:
+		cell.Audit = Audit(expected, merged.Indeterminate, totals, spec.Strategy, strat.LossExpected())
+	}
 	if cfg.Observer != nil {
 		cfg.Observer.CellFinished(spec, &cell)
 	}
 	return cell, nil
+}
+
+// errorPolicy builds the error backoff of a scenario's error_backoff
+// (default backoff.DefaultErrorSpec).
+func errorPolicy(v string) (backoff.Policy, error) {
+	if v == "" {
+		v = backoff.DefaultErrorSpec
+	}
+	s, err := backoff.ParseSpec("error_backoff", v)
+	if err != nil {
+		return nil, err
+	}
+	return s.Policy()
+}
+
+// waitClosed waits for closed, at most bound.
+func waitClosed(closed <-chan struct{}, bound time.Duration) {
+	t := time.NewTimer(bound)
+	defer t.Stop()
+	select {
+	case <-closed:
+	case <-t.C:
+	}
+}
+
+// readTotals reads the store's totals for the audit, within bound: a
+// store that ignores its context does not hold the cell (the read is
+// abandoned, and ends on its own).
+func readTotals(ctx context.Context, st drivers.Store, bound time.Duration) (drivers.Totals, error) {
+	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), bound)
+	defer cancel()
+	type answer struct {
+		t   drivers.Totals
+		err error
+	}
+	ch := make(chan answer, 1)
+	go func() {
+		t, err := st.Totals(actx)
+		ch <- answer{t, err}
+	}()
+	select {
+	case a := <-ch:
+		if a.err != nil {
+			return a.t, fmt.Errorf("audit: %w", a.err)
+		}
+		return a.t, nil
+	case <-actx.Done():
+		return drivers.Totals{}, fmt.Errorf("audit: no answer within %v: %w", bound, actx.Err())
+	}
 }
 
 // StoreSeed is the drivers.Spec.Seed of a cell: a mix of the scenario's
@@ -258,7 +392,7 @@ func StoreSeed(seed uint64, trial int) uint64 {
 // writerStrategies returns one strategy per writer: over a session of
 // the writer's own when cfg.Store is a drivers.Sessioner that offers
 // them, else shared over the store. closeSessions closes the sessions;
-// calling it again does nothing. A close error does not void what was
+// calling it again does nothing (it is not safe for concurrent use). A close error does not void what was
 // measured: the session's connection is discarded and the audit reads
 // through the store.
 func writerStrategies(ctx context.Context, cfg Config, spec Spec, shared strategy.Strategy, scfg strategy.Config) (strats []strategy.Strategy, closeSessions func(), err error) {
@@ -298,7 +432,9 @@ func writerStrategies(ctx context.Context, cfg Config, spec Spec, shared strateg
 	return strats, closeSessions, nil
 }
 
-// Audit compares committed ops with the store's totals.
+// Audit compares committed ops with the store's totals. indeterminate
+// counts the errored attempts that may have committed: the store can
+// hold up to expected + indeterminate.
 func Audit(expected, indeterminate int64, t drivers.Totals, strategyName string, lossExpected bool) results.Audit {
 	a := results.Audit{
 		Expected: expected, Observed: t.Counter, Versions: t.Versions,
@@ -315,11 +451,34 @@ func Audit(expected, indeterminate int64, t drivers.Totals, strategyName string,
 		a.Verdict = fmt.Sprintf("LOST UPDATES: %d of %d committed updates are missing from the store; %s promises none", a.LostUpdates, expected, strategyName)
 	case -a.LostUpdates <= indeterminate:
 		a.OK = true
-		a.Verdict = fmt.Sprintf("ok: %d committed, %d in the store; %d ops whose outcome the store did not confirm did commit", expected, t.Counter, -a.LostUpdates)
+		a.Verdict = fmt.Sprintf("ok: %d committed, %d in the store; %d of %d errored attempts whose outcome the store did not confirm did commit", expected, t.Counter, -a.LostUpdates, indeterminate)
 	default:
 		a.Verdict = fmt.Sprintf("HARNESS BUG: the store holds %d more updates than occbench counted (%d committed, %d indeterminate)", -a.LostUpdates, expected, indeterminate)
 	}
 	return a
+}
+
+// StoreReset is the audit of a store that lost documents the cell
+// seeded (keys of them, of which t.Docs are left) or whose attempts found
+// one missing (notFound of them): a server restarted without its data.
+// The missing updates are the store's, not the strategy's: it is not OK,
+// and never reads as lost updates.
+func StoreReset(expected, indeterminate int64, t drivers.Totals, keys int, notFound int64) results.Audit {
+	missing := max(int64(keys)-t.Docs, 0)
+	return results.Audit{
+		Expected: expected, Observed: t.Counter, Versions: t.Versions,
+		LostUpdates: expected - t.Counter, Indeterminate: indeterminate, StoreReset: true,
+		Verdict: fmt.Sprintf("STORE RESET: documents missing after a restart (%d of %d missing; %d attempts found no document): the store lost data, not the strategy", missing, keys, notFound),
+	}
+}
+
+// Unavailable is the audit of a cell whose store could not be read back,
+// for reason: the measurements stand, the audit proves nothing.
+func Unavailable(expected, indeterminate int64, reason string) results.Audit {
+	return results.Audit{
+		Expected: expected, Indeterminate: indeterminate, Unavailable: reason,
+		Verdict: "AUDIT UNAVAILABLE: " + reason,
+	}
 }
 
 func whyExpected(strategyName string) string {
@@ -338,13 +497,15 @@ type paddedBool struct {
 type plan struct {
 	sc         scenarios.Scenario
 	spec       Spec
-	policy     backoff.Policy
+	policy     backoff.Policy // conflicts
+	errPolicy  backoff.Policy // errored attempts
 	budget     *backoff.Budget
 	chooser    keydist.Chooser
 	clk        clock.Clock
 	stop       *atomic.Bool
 	ctx        context.Context // cancelled on stop: backoff and think sleeps
 	storeCtx   context.Context // attempts
+	opTimeout  time.Duration   // bounds each attempt
 	groupBytes int
 	live       *Live
 
@@ -357,6 +518,17 @@ type plan struct {
 // mode no sleep (think, backoff, open-loop schedule) runs past the end
 // of the measured window: an op whose next attempt would start after it
 // is cut off, and a writer whose next op would start after it stops.
+//
+// An attempt that fails on a conflict is retried after a sleep of the
+// cell's backoff policy, the n-th conflict of the op sleeping its n-th
+// delay. One that fails on an error is retried too, after a sleep of the
+// error backoff, whose n counts the writer's consecutive errored attempts
+// across its ops: an outage costs each writer a few attempts a second,
+// not a spin. An attempt that reaches a verdict (commit or conflict)
+// resets it. The attempt and time limits and the retry budget end an op
+// whatever failed; its give-up reason is "error" when its last attempt
+// errored, and the writer waits the error backoff before its next op.
+// Each attempt runs under the op timeout.
 func (p *plan) writer(id int, rec *record.Recorder, strat strategy.Strategy) {
 	defer rec.Flush()
 	sc := &p.sc
@@ -375,6 +547,8 @@ func (p *plan) writer(id int, rec *record.Recorder, strat strategy.Strategy) {
 		op.Scope = drivers.ScopeFieldGroup
 	}
 	defer op.Close()
+	actx := newAttemptCtx(p.storeCtx, p.clk, p.opTimeout)
+	defer func() { actx.release() }()
 
 	var (
 		maxAttempts = sc.MaxAttempts
@@ -382,6 +556,10 @@ func (p *plan) writer(id int, rec *record.Recorder, strat strategy.Strategy) {
 		think       = sc.Think.D()
 		failPolicy  = sc.OnConflict == "fail"
 		opsLimit    = int64(sc.OpsPerWriter)
+		// consecutive errored attempts of this writer, and the last
+		// error backoff (decorrelated jitter grows from it)
+		errStreak    int
+		prevErrDelay time.Duration
 	)
 	// Open loop: this writer owns slots id, id+W, id+2W, … of a schedule
 	// with one slot every 1/rate seconds from the start of the cell.
@@ -420,19 +598,23 @@ func (p *plan) writer(id int, rec *record.Recorder, strat strategy.Strategy) {
 		op.Reset(p.chooser.Next(rng))
 		op.ID = k
 		var (
-			attempts               int
+			attempts, conflicts    int
+			errored                bool // an attempt of the op errored
 			backoffSum, inAttempts time.Duration
 			prevDelay              time.Duration
 			attemptStart           = now
 		)
 		for {
 			op.Now = attemptStart.UnixNano()
-			err := strat.Attempt(p.storeCtx, op)
+			actx = actx.next(attemptStart)
+			err := strat.Attempt(actx, op)
+			actx.disarm()
 			end := p.clk.Now()
 			attempts++
 			took := end.Sub(attemptStart)
 			inAttempts += took
 			kind := drivers.KindOf(err)
+			failed := err != nil && kind == drivers.NotConflict
 			if measuring {
 				rec.AttemptDone(end.Sub(p.measureStart), took, kind)
 			}
@@ -441,7 +623,15 @@ func (p *plan) writer(id int, rec *record.Recorder, strat strategy.Strategy) {
 				op.StaleRejected = 0
 			}
 			now = end
+			if failed && p.stoppedBy(err) {
+				// The stop cancelled it: a cut-off, not an error.
+				if measuring {
+					rec.CutOff()
+				}
+				return
+			}
 			if err == nil {
+				errStreak, prevErrDelay = 0, 0
 				p.budget.Refund()
 				switch {
 				case !measuring:
@@ -451,15 +641,33 @@ func (p *plan) writer(id int, rec *record.Recorder, strat strategy.Strategy) {
 					rec.CutOff()
 				default:
 					rec.Commit(end.Sub(p.measureStart), end.Sub(intended), attempts, backoffSum, inAttempts)
+					if errored {
+						rec.OpRetried(end.Sub(p.measureStart))
+					}
 				}
 				break
 			}
-			why, ends := p.retry(err, kind, attempts, end.Sub(intended), maxAttempts, maxElapsed, failPolicy, end)
-			if ends == retrying && !op.MergeNow {
-				delay := p.policy.Delay(attempts-1, prevDelay, rng)
-				prevDelay = delay
+			if failed {
+				errored = true
+				errStreak++
+				rec.AttemptErrored(end.Sub(p.measureStart), drivers.ClassOf(err), drivers.MayHaveCommitted(err), measuring)
+			} else {
+				conflicts++
+				errStreak, prevErrDelay = 0, 0
+			}
+			why, ends := p.retry(err, failed, attempts, end.Sub(intended), maxAttempts, maxElapsed, failPolicy, end)
+			if ends == retrying {
+				var delay time.Duration
 				switch {
-				case p.pastEnd(now.Add(delay)):
+				case failed:
+					delay = p.errPolicy.Delay(errStreak-1, prevErrDelay, rng)
+					prevErrDelay = delay
+				case !op.MergeNow:
+					delay = p.policy.Delay(conflicts-1, prevDelay, rng)
+					prevDelay = delay
+				}
+				switch {
+				case delay > 0 && p.pastEnd(now.Add(delay)):
 					ends = cutOff // the retry would start after the end
 				case delay > 0:
 					if p.clk.Sleep(p.ctx, delay) != nil {
@@ -470,12 +678,11 @@ func (p *plan) writer(id int, rec *record.Recorder, strat strategy.Strategy) {
 				}
 			}
 			if ends == gaveUp {
-				if why == record.Errored {
-					rec.Error(drivers.ClassOf(err))
-					rec.Indeterminate++
-				}
 				if measuring {
 					rec.GiveUp(now.Sub(intended), why)
+					if why == record.Errored {
+						rec.OpFailed(now.Sub(p.measureStart))
+					}
 				}
 				break
 			}
@@ -490,6 +697,20 @@ func (p *plan) writer(id int, rec *record.Recorder, strat strategy.Strategy) {
 		if measuring {
 			done++
 		}
+		if errStreak > 0 {
+			// The op gave up on an error: the writer waits the error
+			// backoff before its next op, as before a retry, so that ops
+			// that give up at once do not spin against a failing store.
+			delay := p.errPolicy.Delay(errStreak-1, prevErrDelay, rng)
+			prevErrDelay = delay
+			if p.pastEnd(now.Add(delay)) {
+				return
+			}
+			if p.clk.Sleep(p.ctx, delay) != nil {
+				return
+			}
+			now = p.clk.Now()
+		}
 		if think > 0 {
 			if p.pastEnd(now.Add(think)) {
 				return // the next op would start after the end: no think past it
@@ -500,6 +721,13 @@ func (p *plan) writer(id int, rec *record.Recorder, strat strategy.Strategy) {
 			now = p.clk.Now()
 		}
 	}
+}
+
+// stoppedBy reports whether err, an attempt's error, is the cell's stop
+// cancelling it: a cancelled context, or any error once the grace period
+// has cancelled the store context.
+func (p *plan) stoppedBy(err error) bool {
+	return errors.Is(err, context.Canceled) || (p.stop.Load() && p.storeCtx.Err() != nil)
 }
 
 // pastEnd reports whether t is at or after the end of the measured
@@ -517,22 +745,28 @@ const (
 	cutOff                 // stop: the cell ended (its duration, or a stop)
 )
 
-// retry decides whether an op whose attempt failed retries, gives up
-// (and why) or is cut off by the end of the cell.
-func (p *plan) retry(err error, kind drivers.ConflictKind, attempts int, elapsed time.Duration, maxAttempts int, maxElapsed time.Duration, failPolicy bool, now time.Time) (record.GiveUp, ending) {
+// retry decides whether an op whose attempt failed — on an error when
+// errored, else on a conflict — retries, gives up (and why) or is cut
+// off by the end of the cell. on-conflict=fail gives up on conflicts
+// only; a give-up after an errored attempt is an "error" give-up.
+func (p *plan) retry(err error, errored bool, attempts int, elapsed time.Duration, maxAttempts int, maxElapsed time.Duration, failPolicy bool, now time.Time) (record.GiveUp, ending) {
+	why := func(g record.GiveUp) record.GiveUp {
+		if errored {
+			return record.Errored
+		}
+		return g
+	}
 	switch {
-	case kind == drivers.NotConflict:
-		return record.Errored, gaveUp
-	case failPolicy:
+	case failPolicy && !errored:
 		return record.FailPolicy, gaveUp
 	case maxAttempts > 0 && attempts >= maxAttempts:
-		return record.MaxAttempts, gaveUp
+		return why(record.MaxAttempts), gaveUp
 	case maxElapsed > 0 && elapsed >= maxElapsed:
-		return record.MaxElapsed, gaveUp
+		return why(record.MaxElapsed), gaveUp
 	case p.stop.Load() || errors.Is(err, context.Canceled) || p.pastEnd(now):
 		return 0, cutOff
 	case !p.budget.Withdraw():
-		return record.Budget, gaveUp
+		return why(record.Budget), gaveUp
 	}
 	return 0, retrying
 }

@@ -145,15 +145,20 @@ func TestRetryPolicies(t *testing.T) {
 
 func round6(v float64) float64 { return float64(int64(v*1e6+0.5)) / 1e6 }
 
+// TestErrorsAreNotConflicts: errored attempts are retried under the
+// error backoff, every one is recorded by class, and an op whose last
+// attempt errored gives up for "error"; each may have committed.
 func TestErrorsAreNotConflicts(t *testing.T) {
 	clk := clock.NewFake(time.Unix(0, 0))
 	st := &scriptStore{clk: clk, took: time.Millisecond, err: context.DeadlineExceeded}
-	c := runOne(t, st, clk, baseScenario())
-	if c.Ops != 0 || c.Conflicts != 0 || c.Errors["timeout"] != 10 || c.GiveUps["error"] != 10 {
-		t.Fatalf("ops %d conflicts %d errors %v give-ups %v", c.Ops, c.Conflicts, c.Errors, c.GiveUps)
+	sc := baseScenario()
+	sc.MaxAttempts = 3
+	c := runOne(t, st, clk, sc)
+	if c.Ops != 0 || c.Conflicts != 0 || c.Attempts != 30 || c.Errors["timeout"] != 30 || c.GiveUps["error"] != 10 || len(c.GiveUps) != 1 {
+		t.Fatalf("ops %d conflicts %d attempts %d errors %v give-ups %v", c.Ops, c.Conflicts, c.Attempts, c.Errors, c.GiveUps)
 	}
-	if c.Audit.Indeterminate != 10 {
-		t.Errorf("indeterminate = %d, want 10", c.Audit.Indeterminate)
+	if c.Audit.Indeterminate != 30 {
+		t.Errorf("indeterminate = %d, want 30 (attempts)", c.Audit.Indeterminate)
 	}
 }
 
