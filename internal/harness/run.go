@@ -15,6 +15,9 @@ import (
 type RunOptions struct {
 	Observer runner.Observer  // progress, metrics; nil = none
 	Now      func() time.Time // the results file's timestamps; nil = time.Now
+	// Grace bounds how long attempts in flight may go on after a stop
+	// before their context is cancelled; 0 = the runner's 10s.
+	Grace time.Duration
 }
 
 // RunOrder is the order in which the cells of a plan run, as indexes
@@ -62,7 +65,7 @@ func Run(ctx context.Context, p *Plan, st *Stores, o RunOptions) (*results.File,
 	if err != nil {
 		return file, BadInputf("thresholds: %w", err)
 	}
-	cfg := runner.Config{Scenario: sc, Store: st.Data, DriverName: sc.Driver, Leaser: st.Leaser, Observer: o.Observer, Faults: st.Faults, Injector: st.Injector}
+	cfg := runner.Config{Scenario: sc, Store: st.Data, DriverName: sc.Driver, Leaser: st.Leaser, Observer: o.Observer, Faults: st.Faults, Injector: st.Injector, Grace: o.Grace}
 	var runErr error
 	done := make([]*results.Cell, len(p.Cells))
 	for n, i := range RunOrder(p.Cells) {
