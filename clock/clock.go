@@ -94,32 +94,43 @@ func (f *Fake) Sleep(ctx context.Context, d time.Duration) error {
 	return nil
 }
 
-// Advance moves the clock forward by d and fires the timers whose time
-// has come, in the order of their times, in the calling goroutine once
-// the clock has moved: a timer's function must not call Advance or
-// Sleep on the clock.
+// Advance moves the clock forward by d. Timers due on the way fire in
+// the order of their times, each with the clock at its time, in the
+// calling goroutine: a timer's function sees the time it was set for,
+// as a sleeper's wall-clock timer would, and must not call Advance or
+// Sleep on the clock. Timers it arms that fall due before now+d fire in
+// the same call.
 func (f *Fake) Advance(d time.Duration) {
 	if d <= 0 {
 		return
 	}
 	f.mu.Lock()
-	f.now = f.now.Add(d)
-	var due []*fakeTimer
-	for i := 0; i < len(f.timers); {
-		if t := f.timers[i]; !t.when.After(f.now) {
-			due = append(due, t)
-			t.armed = false
-			f.timers[i] = f.timers[len(f.timers)-1]
-			f.timers = f.timers[:len(f.timers)-1]
-			continue
+	target := f.now.Add(d)
+	for {
+		i := -1
+		for j, t := range f.timers {
+			if !t.when.After(target) && (i < 0 || t.when.Before(f.timers[i].when)) {
+				i = j
+			}
 		}
-		i++
+		if i < 0 {
+			break
+		}
+		t := f.timers[i]
+		f.timers[i] = f.timers[len(f.timers)-1]
+		f.timers = f.timers[:len(f.timers)-1]
+		t.armed = false
+		if t.when.After(f.now) {
+			f.now = t.when
+		}
+		f.mu.Unlock()
+		t.f()
+		f.mu.Lock()
+	}
+	if target.After(f.now) {
+		f.now = target
 	}
 	f.mu.Unlock()
-	slices.SortStableFunc(due, func(a, b *fakeTimer) int { return a.when.Compare(b.when) })
-	for _, t := range due {
-		t.f()
-	}
 }
 
 // AfterFunc calls f when the clock reaches now+d; d ≤ 0 fires it at the

@@ -44,9 +44,10 @@ func TestFakeAfterFunc(t *testing.T) {
 		reset time.Duration
 		want  []time.Duration // clock offsets at which f ran
 	}{
-		{name: "fires when passed", arm: 3 * time.Second, steps: []time.Duration{time.Second, time.Second, 2 * time.Second}, want: []time.Duration{4 * time.Second}},
+		// It fires with the clock at its time, not at the end of the step.
+		{name: "fires when passed", arm: 3 * time.Second, steps: []time.Duration{time.Second, time.Second, 2 * time.Second}, want: []time.Duration{3 * time.Second}},
 		{name: "fires at its exact time", arm: 2 * time.Second, steps: []time.Duration{2 * time.Second}, want: []time.Duration{2 * time.Second}},
-		{name: "fires once", arm: time.Second, steps: []time.Duration{2 * time.Second, 2 * time.Second}, want: []time.Duration{2 * time.Second}},
+		{name: "fires once", arm: time.Second, steps: []time.Duration{2 * time.Second, 2 * time.Second}, want: []time.Duration{time.Second}},
 		{name: "stopped", arm: time.Second, stop: true, steps: []time.Duration{5 * time.Second}},
 		{name: "not yet", arm: 10 * time.Second, steps: []time.Duration{9 * time.Second}},
 		{name: "reset pushes it later", arm: time.Second, reset: 5 * time.Second, steps: []time.Duration{2 * time.Second, 3 * time.Second}, want: []time.Duration{5 * time.Second}},
@@ -77,18 +78,28 @@ func TestFakeAfterFunc(t *testing.T) {
 }
 
 // TestFakeAfterFuncOrderAndRearm: timers due in one Advance fire in the
-// order of their times; a fired timer can be re-armed; Sleep fires them
-// too.
+// order of their times, each at its time, also one armed by another's
+// function; the clock ends at the target; a fired timer can be re-armed;
+// Sleep fires them too.
 func TestFakeAfterFuncOrderAndRearm(t *testing.T) {
-	f := NewFake(time.Unix(0, 0))
-	var order []int
-	a := f.AfterFunc(2*time.Second, func() { order = append(order, 2) })
-	f.AfterFunc(time.Second, func() { order = append(order, 1) })
+	start := time.Unix(0, 0)
+	f := NewFake(start)
+	var order []time.Duration
+	at := func() { order = append(order, f.Now().Sub(start)) }
+	a := f.AfterFunc(2*time.Second, at)
+	f.AfterFunc(time.Second, func() {
+		at()
+		f.AfterFunc(500*time.Millisecond, at) // due at 1.5 s, within this Advance
+	})
 	if err := f.Sleep(context.Background(), 3*time.Second); err != nil {
 		t.Fatal(err)
 	}
-	if len(order) != 2 || order[0] != 1 || order[1] != 2 {
-		t.Fatalf("order %v, want [1 2]", order)
+	want := []time.Duration{time.Second, 1500 * time.Millisecond, 2 * time.Second}
+	if len(order) != 3 || order[0] != want[0] || order[1] != want[1] || order[2] != want[2] {
+		t.Fatalf("fired at %v, want %v", order, want)
+	}
+	if got := f.Now().Sub(start); got != 3*time.Second {
+		t.Fatalf("clock at %v after the sleep, want 3s", got)
 	}
 	if a.Stop() {
 		t.Error("Stop after firing returned true")
@@ -97,7 +108,7 @@ func TestFakeAfterFuncOrderAndRearm(t *testing.T) {
 		t.Error("Reset after firing returned true")
 	}
 	f.Advance(time.Second)
-	if len(order) != 3 {
+	if len(order) != 4 {
 		t.Fatalf("re-armed timer did not fire: %v", order)
 	}
 }

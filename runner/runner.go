@@ -249,6 +249,9 @@ func RunCell(ctx context.Context, cfg Config, spec Spec, index, total int) (resu
 			starts = append(starts, f.At)
 		}
 	}
+	// The first fault's alarm is armed before the writers move the clock.
+	writersDone := make(chan struct{})
+	sched := newFaultSchedule(ctx, clk, cfg.Faults, cfg.Injector, scfg.StallNow, p.measureStart, p.measureEnd, writersDone)
 	recs := make([]*record.Recorder, spec.Writers)
 	var wg sync.WaitGroup
 	for w := range spec.Writers {
@@ -262,12 +265,11 @@ func RunCell(ctx context.Context, cfg Config, spec Spec, index, total int) (resu
 			p.writer(w, recs[w], strats[w])
 		}()
 	}
-	writersDone := make(chan struct{})
 	var injected []injected
 	faultsDone := make(chan struct{})
 	go func() {
 		defer close(faultsDone)
-		injected = runFaults(ctx, clk, cfg.Faults, cfg.Injector, scfg.StallNow, p.measureStart, p.measureEnd, writersDone)
+		injected = sched.run()
 	}()
 	wg.Wait()
 	end := clk.Now()

@@ -6,6 +6,7 @@ import (
 
 	"github.com/occbench/occbench/drivers"
 	"github.com/occbench/occbench/drivers/memory"
+	"github.com/occbench/occbench/faults"
 	"github.com/occbench/occbench/runner"
 	"github.com/occbench/occbench/scenarios"
 )
@@ -36,6 +37,40 @@ func BenchmarkOptimisticUncontended(b *testing.B) {
 	b.StopTimer()
 	if !c.Audit.OK {
 		b.Fatalf("audit: %s", c.Audit.Verdict)
+	}
+	b.ReportMetric(c.ThroughputOpsS, "ops/s")
+}
+
+// BenchmarkOptimisticWithFaults is BenchmarkOptimisticUncontended in a
+// cell with a fault scheduled (after the end): the fine series and the
+// fault windows are kept, and an op still allocates nothing.
+func BenchmarkOptimisticWithFaults(b *testing.B) {
+	st, err := memory.New(drivers.Options{Writers: 2})
+	if err != nil {
+		b.Fatal(err)
+	}
+	sc := scenarios.Default()
+	sc.Driver = "memory"
+	sc.Strategies = []string{"optimistic"}
+	sc.Backoffs = []string{"none"}
+	sc.Keys = 100_000
+	sc.Distribution = "uniform"
+	sc.OpsPerWriter = max(b.N/2, 1)
+	sc.Writers = []int{2}
+	fs, err := faults.ParseList([]string{"stall-holder@0s:1ms", "stall-holder@1h:1s"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	c, err := runner.RunCell(context.Background(), runner.Config{Scenario: sc, Store: st, DriverName: "memory", Faults: fs},
+		runner.Spec{Strategy: "optimistic", Backoff: "none", Writers: 2, Trial: 1}, 0, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.StopTimer()
+	if !c.Audit.OK || len(c.Faults) != 2 {
+		b.Fatalf("audit: %s, %d fault records", c.Audit.Verdict, len(c.Faults))
 	}
 	b.ReportMetric(c.ThroughputOpsS, "ops/s")
 }
