@@ -41,7 +41,8 @@ type Measured struct {
 
 // Analyze turns a fault and what the cell measured around it into its
 // record. f.Duration is how long the fault lasted: the runner passes the
-// time until it began to heal when the fault was cut short.
+// time from its offset until it was healed (the heal returned), so that
+// RecoverS counts from the moment the store was back.
 //
 //   - DetectS is FirstError − At; -1 when no attempt errored.
 //   - The baseline is the mean throughput of the whole steps before At,

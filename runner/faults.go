@@ -31,8 +31,9 @@ func checkFaults(fs []faults.Fault, inj faults.Injector) error {
 }
 
 // injected is what became of one fault: f as it was in effect (Duration
-// from its offset until it began to heal; 0 when it never was) and why
-// it failed, if it did.
+// from its offset until its heal returned — the server answers again, a
+// restart's start included; 0 when it never took effect) and why it
+// failed, if it did.
 type injected struct {
 	f   faults.Fault
 	err string
@@ -113,12 +114,12 @@ func (s *faultSchedule) run() []injected {
 		h := setAlarm(s.clk, healAt)
 		a.release()
 		over := !h.wait(s.ctx, s.done)
-		out[i].f.Duration = max(s.clk.Now().Sub(at), 0)
 		hctx, cancel := context.WithTimeout(context.WithoutCancel(s.ctx), healTimeout)
 		if err := heal(hctx); err != nil {
 			out[i].err = "heal: " + err.Error()
 		}
 		cancel()
+		out[i].f.Duration = max(s.clk.Now().Sub(at), 0)
 		if !over && i+1 < len(s.fs) {
 			next = s.injectAlarm(i + 1)
 		}
