@@ -394,9 +394,9 @@ func StoreSeed(seed uint64, trial int) uint64 {
 // writerStrategies returns one strategy per writer: over a session of
 // the writer's own when cfg.Store is a drivers.Sessioner that offers
 // them, else shared over the store. closeSessions closes the sessions;
-// calling it again does nothing (it is not safe for concurrent use). A close error does not void what was
-// measured: the session's connection is discarded and the audit reads
-// through the store.
+// calling it again does nothing (it is not safe for concurrent use). A
+// close error does not void what was measured: the session's connection
+// is discarded and the audit reads through the store.
 func writerStrategies(ctx context.Context, cfg Config, spec Spec, shared strategy.Strategy, scfg strategy.Config) (strats []strategy.Strategy, closeSessions func(), err error) {
 	strats = make([]strategy.Strategy, spec.Writers)
 	for w := range strats {
