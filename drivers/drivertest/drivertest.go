@@ -85,6 +85,7 @@ func Run(t *testing.T, open Opener, opts ...Option) {
 	t.Run("BadWrites", s.badWrites)
 	t.Run("Leases", s.leases)
 	t.Run("ExpiredLeaseFenced", s.expiredLease)
+	t.Run("EndedContext", s.canceled)
 	// Concurrent writers calling one method directly …
 	t.Run("CompareAndSwapConcurrent", s.casConcurrent)
 	t.Run("LockedUpdateConcurrent", s.lockedUpdateConcurrent)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/occbench/occbench/delay"
+	"github.com/occbench/occbench/drivers"
 )
 
 // roundTrips charges the injected latency: one draw from dist per round
@@ -48,12 +49,35 @@ func (rt *roundTrips) next() time.Duration {
 
 // wait spends one round trip, honouring ctx: the caller then takes the
 // step the round trip carries to the server. With no latency it only
-// checks ctx, and allocates nothing.
+// checks ctx, and allocates nothing. Its error is ctx's, marked not
+// sent (see ended).
 func (rt *roundTrips) wait(ctx context.Context) error {
 	if rt.dist.IsZero() {
-		return ctx.Err()
+		return ended(ctx.Err())
 	}
-	return sleep(ctx, rt.next())
+	return ended(sleep(ctx, rt.next()))
+}
+
+// The context errors a call returns, marked not sent: a call takes
+// effect only after its last round trip, all at once, so a call that
+// ctx ended committed nothing. Preallocated, so that an ended call
+// allocates nothing either; never modified.
+var (
+	errCanceled = drivers.NotSent(context.Canceled)
+	errDeadline = drivers.NotSent(context.DeadlineExceeded)
+)
+
+// ended marks a context's error as not sent.
+func ended(err error) error {
+	switch err {
+	case nil:
+		return nil
+	case context.Canceled:
+		return errCanceled
+	case context.DeadlineExceeded:
+		return errDeadline
+	}
+	return drivers.NotSent(err)
 }
 
 // spinBelow is the stretch of an injected latency waited out by yielding

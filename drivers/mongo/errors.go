@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"strings"
 
 	mgo "go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/x/mongo/driver/topology"
@@ -43,6 +44,51 @@ var connectionCodes = [...]int{
 // opErr is a failed call that is not a conflict, with its class.
 func opErr(op string, key int, class drivers.ErrorClass, err error) error {
 	return &drivers.OpError{Driver: "mongo", Op: op, Key: key, Class: class, Err: err}
+}
+
+// notSentErr is opErr for a call that sent no write: it cannot have
+// committed.
+func notSentErr(op string, key int, class drivers.ErrorClass, err error) error {
+	return &drivers.OpError{Driver: "mongo", Op: op, Key: key, Class: class, Err: err, NotSent: true}
+}
+
+// ended is the error of a call whose context had ended before it
+// started: nothing was sent.
+func ended(ctx context.Context, op string, key int) error {
+	if err := ctx.Err(); err != nil {
+		return notSentErr(op, key, classify(err), err)
+	}
+	return nil
+}
+
+// wrapRead is wrap for a call that writes nothing: never indeterminate.
+func wrapRead(op string, key int, err error) error {
+	return markNotSent(wrap(op, key, err), true)
+}
+
+// wrapWrite is wrap for a call that writes: not sent when the driver
+// found no server to send it to, indeterminate otherwise.
+func wrapWrite(op string, key int, err error) error {
+	return markNotSent(wrap(op, key, err), sentNothing(err))
+}
+
+// markNotSent sets NotSent on werr when it is an *drivers.OpError and
+// notSent.
+func markNotSent(werr error, notSent bool) error {
+	if oe, ok := werr.(*drivers.OpError); ok && notSent {
+		oe.NotSent = true
+	}
+	return werr
+}
+
+// sentNothing reports whether the driver's error says the operation was
+// never sent: no server could be selected (it is down, or unreachable
+// within the server selection timeout), the client is disconnected, or
+// the connection pool is closed.
+func sentNothing(err error) bool {
+	return errors.As(err, new(topology.ServerSelectionError)) ||
+		errors.Is(err, mgo.ErrClientDisconnected) ||
+		errors.Is(err, topology.ErrPoolClosed)
 }
 
 // wrap turns an error from the mongo driver into a WriteConflict conflict
@@ -133,4 +179,41 @@ func hideDSN(err error) error {
 		return nil
 	}
 	return redactedError{err}
+}
+
+// dialFunc is drivers.Options.Dial as the driver's ContextDialer.
+type dialFunc func(ctx context.Context, network, addr string) (net.Conn, error)
+
+func (f dialFunc) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
+	return f(ctx, network, addr)
+}
+
+// logSink hands the driver's log lines to Options.Log, or drops them.
+type logSink struct{ log func(string) }
+
+func (l logSink) Info(_ int, msg string, kv ...any) {
+	if l.log != nil {
+		l.log(logLine(msg, nil, kv))
+	}
+}
+
+func (l logSink) Error(err error, msg string, kv ...any) {
+	if l.log != nil {
+		l.log(logLine(msg, err, kv))
+	}
+}
+
+// logLine formats one line: "mongo: msg: err k=v …", passwords hidden.
+func logLine(msg string, err error, kv []any) string {
+	var b strings.Builder
+	b.WriteString("mongo: ")
+	b.WriteString(msg)
+	if err != nil {
+		b.WriteString(": ")
+		b.WriteString(err.Error())
+	}
+	for i := 0; i+1 < len(kv); i += 2 {
+		fmt.Fprintf(&b, " %v=%v", kv[i], kv[i+1])
+	}
+	return redact.DSN(b.String())
 }

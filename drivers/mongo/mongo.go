@@ -249,6 +249,9 @@ func OpenConfig(ctx context.Context, o drivers.Options, c Config) (*Store, error
 	if o.Writers < 0 {
 		return nil, fmt.Errorf("mongo: writers: must be ≥ 0, got %d", o.Writers)
 	}
+	if o.ConnectTimeout < 0 {
+		return nil, fmt.Errorf("mongo: connect_timeout: must be ≥ 0, got %v: %w", o.ConnectTimeout, drivers.ErrInvalidOption)
+	}
 	cs, err := connstring.ParseAndValidate(o.DSN)
 	if err != nil {
 		return nil, fmt.Errorf("mongo: --dsn %q: %w", redact.DSN(o.DSN), hideDSN(err))
@@ -264,14 +267,37 @@ func OpenConfig(ctx context.Context, o drivers.Options, c Config) (*Store, error
 	if cs.AppName == "" {
 		opts.SetAppName("occbench")
 	}
+	// Every connect is bounded: the dial and handshake by connectTimeout,
+	// and the wait for a server to send an operation to (server
+	// selection, which is where a call waits while the server is down) by
+	// the same. Options.ConnectTimeout wins over the URI's settings,
+	// which win over the default.
+	ct := o.ConnectTimeout
+	if ct == 0 {
+		ct = drivers.DefaultConnectTimeout
+	}
+	if o.ConnectTimeout > 0 || !cs.ConnectTimeoutSet {
+		opts.SetConnectTimeout(ct)
+	}
+	if o.ConnectTimeout > 0 || !cs.ServerSelectionTimeoutSet {
+		opts.SetServerSelectionTimeout(ct)
+	}
+	if o.Dial != nil {
+		opts.SetDialer(dialFunc(o.Dial))
+	}
+	// The driver logs only when MONGODB_LOG_* asks it to, to stderr by
+	// default: its lines go to Options.Log instead, or nowhere.
+	opts.SetLoggerOptions(options.Logger().SetSink(logSink{o.Log}))
 	client, err := mgo.Connect(opts)
 	if err != nil {
 		return nil, fmt.Errorf("mongo: --dsn %q: %w", redact.DSN(o.DSN), hideDSN(err))
 	}
 	sv, err := probe(ctx, client)
 	if err != nil {
-		_ = client.Disconnect(context.WithoutCancel(ctx))
-		return nil, fmt.Errorf("mongo: connect %q: %w", redact.DSN(o.DSN), hideDSN(err))
+		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), closeTimeout)
+		_ = client.Disconnect(dctx)
+		cancel()
+		return nil, fmt.Errorf("mongo: connect %q: %w", redact.DSN(o.DSN), opErr("connect", -1, classify(err), hideDSN(err)))
 	}
 	db := client.Database(dbName, options.Database().SetWriteConcern(wc).SetReadConcern(rc))
 	s := &Store{
@@ -365,6 +391,9 @@ func (s *Store) Setup(ctx context.Context, spec drivers.Spec) error {
 	if err := spec.Validate(); err != nil {
 		return fmt.Errorf("mongo: setup: %w", err)
 	}
+	if err := ctx.Err(); err != nil {
+		return notSentErr("setup", -1, classify(err), err)
+	}
 	for _, c := range []*mgo.Collection{s.docs, s.leases} {
 		if err := c.Drop(ctx); err != nil {
 			return wrap("setup: drop "+c.Name(), -1, err)
@@ -425,12 +454,15 @@ func seedDoc(k int, groups []group, zero []byte) bson.D {
 // client. (A $group with $sum would ship less, but FerretDB v1.24.2 sums
 // 64-bit integers to 0: the audit must not trust it.)
 func (s *Store) Totals(ctx context.Context) (drivers.Totals, error) {
+	if err := ended(ctx, "totals", -1); err != nil {
+		return drivers.Totals{}, err
+	}
 	opts := options.Find().
 		SetProjection(bson.D{{Key: "_id", Value: 0}, {Key: "counter", Value: 1}, {Key: "version", Value: 1}}).
 		SetBatchSize(10_000)
 	cur, err := s.docs.Find(ctx, bson.D{}, opts)
 	if err != nil {
-		return drivers.Totals{}, wrap("totals", -1, err)
+		return drivers.Totals{}, wrapRead("totals", -1, err)
 	}
 	defer cur.Close(context.WithoutCancel(ctx))
 	var t drivers.Totals
@@ -445,14 +477,19 @@ func (s *Store) Totals(ctx context.Context) (drivers.Totals, error) {
 		t.Versions += v
 	}
 	if err := cur.Err(); err != nil {
-		return drivers.Totals{}, wrap("totals", -1, err)
+		return drivers.Totals{}, wrapRead("totals", -1, err)
 	}
 	return t, nil
 }
 
-// Close disconnects. It drops nothing.
+// closeTimeout bounds Disconnect, which ends the client's sessions on
+// the server first: a hung server never answers, and the connections
+// are closed anyway.
+const closeTimeout = 1500 * time.Millisecond
+
+// Close disconnects, within closeTimeout. It drops nothing.
 func (s *Store) Close() error {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), closeTimeout)
 	defer cancel()
 	if err := s.client.Disconnect(ctx); err != nil {
 		return wrap("close", -1, err)

@@ -40,7 +40,7 @@ func newCallOptions(project bool) callOptions {
 // one of the seeded documents.
 func (s *Store) checkKey(op string, key int) error {
 	if key < 0 || key >= s.spec.Keys {
-		return fmt.Errorf("mongo: %s: key %d (keys: %d): %w", op, key, s.spec.Keys, drivers.ErrNotFound)
+		return drivers.NotSent(fmt.Errorf("mongo: %s: key %d (keys: %d): %w", op, key, s.spec.Keys, drivers.ErrNotFound))
 	}
 	return nil
 }
@@ -51,17 +51,17 @@ func (s *Store) checkWrite(op string, w *drivers.Write) error {
 		return err
 	}
 	if w.Group < 0 || w.Group >= s.spec.FieldGroups {
-		return fmt.Errorf("mongo: %s key %d: group: must be 0 … %d, got %d", op, w.Key, s.spec.FieldGroups-1, w.Group)
+		return drivers.NotSent(fmt.Errorf("mongo: %s key %d: group: must be 0 … %d, got %d", op, w.Key, s.spec.FieldGroups-1, w.Group))
 	}
 	if len(w.Payload) != s.gb {
-		return fmt.Errorf("mongo: %s key %d: payload: must be %d bytes (group bytes), got %d", op, w.Key, s.gb, len(w.Payload))
+		return drivers.NotSent(fmt.Errorf("mongo: %s key %d: payload: must be %d bytes (group bytes), got %d", op, w.Key, s.gb, len(w.Payload)))
 	}
 	return nil
 }
 
 // notFound is the error for a seeded document the store did not find.
 func notFound(op string, key int) error {
-	return fmt.Errorf("mongo: %s key %d: %w", op, key, drivers.ErrNotFound)
+	return drivers.NotSent(fmt.Errorf("mongo: %s key %d: %w", op, key, drivers.ErrNotFound))
 }
 
 // decode fills out from a document as stored, reusing out's slices.
@@ -151,12 +151,15 @@ func (s *Store) Read(ctx context.Context, key int, d *drivers.Doc) error {
 	if err := s.checkKey("read", key); err != nil {
 		return err
 	}
+	if err := ended(ctx, "read", key); err != nil {
+		return err
+	}
 	raw, err := s.docs.FindOne(ctx, bson.D{{Key: "_id", Value: int64(key)}}).Raw()
 	if errors.Is(err, mgo.ErrNoDocuments) {
 		return notFound("read", key)
 	}
 	if err != nil {
-		return wrap("read", key, err)
+		return wrapRead("read", key, err)
 	}
 	return s.decode(raw, key, d)
 }
@@ -186,6 +189,9 @@ func (s *Store) CompareAndSwap(ctx context.Context, w *drivers.Write) error {
 	if err := s.checkWrite("cas", w); err != nil {
 		return err
 	}
+	if err := ended(ctx, "cas", w.Key); err != nil {
+		return err
+	}
 	g := s.groups[w.Group]
 	field := "version"
 	if w.Scope == drivers.ScopeFieldGroup {
@@ -203,7 +209,7 @@ func (s *Store) CompareAndSwap(ctx context.Context, w *drivers.Write) error {
 	case errors.Is(err, mgo.ErrNoDocuments):
 		return drivers.ErrVersionMismatch
 	}
-	return wrap("cas", w.Key, err)
+	return wrapWrite("cas", w.Key, err)
 }
 
 // Put sets the client's values unconditionally with one updateOne. With
@@ -211,6 +217,9 @@ func (s *Store) CompareAndSwap(ctx context.Context, w *drivers.Write) error {
 // sets fence = w.Fence; no match is then a StaleFence conflict.
 func (s *Store) Put(ctx context.Context, w *drivers.Write) error {
 	if err := s.checkWrite("put", w); err != nil {
+		return err
+	}
+	if err := ended(ctx, "put", w.Key); err != nil {
 		return err
 	}
 	filter := bson.D{{Key: "_id", Value: int64(w.Key)}}
@@ -225,7 +234,7 @@ func (s *Store) Put(ctx context.Context, w *drivers.Write) error {
 	}
 	res, err := s.docs.UpdateOne(ctx, filter, bson.D{{Key: "$set", Value: set}})
 	if err != nil {
-		return wrap("put", w.Key, err)
+		return wrapWrite("put", w.Key, err)
 	}
 	if res.MatchedCount == 0 {
 		if w.Fence > 0 {
@@ -243,6 +252,9 @@ func (s *Store) ReadFenced(ctx context.Context, key int, fence int64, d *drivers
 	if err := s.checkKey("read fenced", key); err != nil {
 		return err
 	}
+	if err := ended(ctx, "read fenced", key); err != nil {
+		return err
+	}
 	filter := bson.D{{Key: "_id", Value: int64(key)}, {Key: "fence", Value: bson.D{{Key: "$lte", Value: fence}}}}
 	update := bson.D{{Key: "$set", Value: bson.D{{Key: "fence", Value: fence}}}}
 	raw, err := s.docs.FindOneAndUpdate(ctx, filter, update, s.opts.fenced).Raw()
@@ -250,7 +262,7 @@ func (s *Store) ReadFenced(ctx context.Context, key int, fence int64, d *drivers
 	case errors.Is(err, mgo.ErrNoDocuments):
 		return drivers.ErrStaleFence
 	case err != nil:
-		return wrap("read fenced", key, err)
+		return wrapWrite("read fenced", key, err)
 	}
 	return s.decode(raw, key, d)
 }
@@ -273,20 +285,24 @@ func (s *Store) LockedUpdate(ctx context.Context, w *drivers.Write) error {
 	if err := s.checkWrite("locked update", w); err != nil {
 		return err
 	}
+	if err := ended(ctx, "locked update", w.Key); err != nil {
+		return err
+	}
 	if s.noTx != "" {
-		return opErr("locked update", w.Key, drivers.ClassOther, fmt.Errorf("%s: %w", s.noTx, errors.ErrUnsupported))
+		return notSentErr("locked update", w.Key, drivers.ClassOther, fmt.Errorf("%s: %w", s.noTx, errors.ErrUnsupported))
 	}
 	sess, err := s.client.StartSession()
 	if err != nil {
-		return wrap("locked update", w.Key, err)
+		return wrapRead("locked update", w.Key, err)
 	}
 	defer sess.EndSession(context.WithoutCancel(ctx))
 	if err := sess.StartTransaction(options.Transaction().SetReadConcern(s.txRC).SetWriteConcern(s.txWC)); err != nil {
-		return wrap("locked update", w.Key, err)
+		return wrapRead("locked update", w.Key, err)
 	}
 	if err := s.lockedWrite(mgo.NewSessionContext(ctx, sess), w); err != nil {
 		_ = sess.AbortTransaction(context.WithoutCancel(ctx))
-		return err
+		// Nothing is committed before the commit is sent.
+		return drivers.NotSent(err)
 	}
 	// A commit whose outcome is unknown may be retried: the server
 	// applies a transaction's commit once.
@@ -298,7 +314,7 @@ func (s *Store) LockedUpdate(ctx context.Context, w *drivers.Write) error {
 		}
 	}
 	if err != nil {
-		return wrap("locked update: commit", w.Key, err)
+		return wrapWrite("locked update: commit", w.Key, err)
 	}
 	return nil
 }
@@ -343,10 +359,10 @@ func (s *Store) checkLease(op string, key int, holder int64, ttl time.Duration, 
 		return err
 	}
 	if holder == 0 {
-		return fmt.Errorf("mongo: %s key %d: holder: must be ≠ 0 (0 marks a free lease)", op, key)
+		return drivers.NotSent(fmt.Errorf("mongo: %s key %d: holder: must be ≠ 0 (0 marks a free lease)", op, key))
 	}
 	if needTTL && ttl <= 0 {
-		return fmt.Errorf("mongo: %s key %d: ttl: must be > 0, got %v", op, key, ttl)
+		return drivers.NotSent(fmt.Errorf("mongo: %s key %d: ttl: must be > 0, got %v", op, key, ttl))
 	}
 	return nil
 }
@@ -360,6 +376,9 @@ func (s *Store) checkLease(op string, key int, holder int64, ttl time.Duration, 
 // document with fence 1.
 func (s *Store) Acquire(ctx context.Context, key int, holder int64, ttl time.Duration) (int64, error) {
 	if err := s.checkLease("acquire", key, holder, ttl, true); err != nil {
+		return 0, err
+	}
+	if err := ended(ctx, "acquire", key); err != nil {
 		return 0, err
 	}
 	now := s.now()
@@ -382,7 +401,7 @@ func (s *Store) Acquire(ctx context.Context, key int, holder int64, ttl time.Dur
 		// Only possible if the server ignored the upsert.
 		return 0, fmt.Errorf("mongo: acquire key %d: the upsert returned no document", key)
 	case err != nil:
-		return 0, wrap("acquire", key, err)
+		return 0, wrapWrite("acquire", key, err)
 	}
 	fence, ok := raw.Lookup("fence").AsInt64OK()
 	if !ok {
@@ -398,6 +417,9 @@ func (s *Store) Extend(ctx context.Context, key int, holder, fence int64, ttl ti
 	if err := s.checkLease("extend", key, holder, ttl, true); err != nil {
 		return err
 	}
+	if err := ended(ctx, "extend", key); err != nil {
+		return err
+	}
 	now := s.now()
 	filter := bson.D{
 		{Key: "_id", Value: int64(key)},
@@ -408,7 +430,7 @@ func (s *Store) Extend(ctx context.Context, key int, holder, fence int64, ttl ti
 	update := bson.D{{Key: "$set", Value: bson.D{{Key: "expires_at", Value: now + int64(ttl)}}}}
 	res, err := s.leases.UpdateOne(ctx, filter, update)
 	if err != nil {
-		return wrap("extend", key, err)
+		return wrapWrite("extend", key, err)
 	}
 	if res.MatchedCount == 0 {
 		return drivers.ErrLeaseLost
@@ -423,11 +445,14 @@ func (s *Store) Release(ctx context.Context, key int, holder, fence int64) error
 	if err := s.checkLease("release", key, holder, 0, false); err != nil {
 		return err
 	}
+	if err := ended(ctx, "release", key); err != nil {
+		return err
+	}
 	filter := bson.D{{Key: "_id", Value: int64(key)}, {Key: "holder", Value: holder}, {Key: "fence", Value: fence}}
 	update := bson.D{{Key: "$set", Value: bson.D{{Key: "holder", Value: int64(0)}, {Key: "expires_at", Value: int64(0)}}}}
 	res, err := s.leases.UpdateOne(ctx, filter, update)
 	if err != nil {
-		return wrap("release", key, err)
+		return wrapWrite("release", key, err)
 	}
 	if res.MatchedCount == 0 {
 		return drivers.ErrLeaseLost

@@ -27,6 +27,33 @@ func opErr(op string, key int, class drivers.ErrorClass, err error) error {
 	return &drivers.OpError{Driver: "postgres", Op: op, Key: key, Class: class, Err: err}
 }
 
+// notSentErr is opErr for a call that sent no write: it cannot have
+// committed.
+func notSentErr(op string, key int, class drivers.ErrorClass, err error) error {
+	return &drivers.OpError{Driver: "postgres", Op: op, Key: key, Class: class, Err: err, NotSent: true}
+}
+
+// wrapSent is wrap for a failed call, marking the error not sent when
+// notSent (the caller knows no write of the call was sent: it failed at
+// a read, or before COMMIT) or when committedNothing(err).
+func wrapSent(op string, key int, err error, notSent bool) error {
+	werr := wrap(op, key, err)
+	if oe, ok := werr.(*drivers.OpError); ok && (notSent || committedNothing(err)) {
+		oe.NotSent = true
+	}
+	return werr
+}
+
+// committedNothing reports whether pgx's error says that the call
+// committed nothing: pgconn failed before sending anything (SafeToRetry:
+// a context that had already ended, a connection already closed, a
+// write that sent no byte), the connect failed, or COMMIT answered
+// ROLLBACK.
+func committedNothing(err error) bool {
+	var ce *pgconn.ConnectError
+	return pgconn.SafeToRetry(err) || errors.As(err, &ce) || errors.Is(err, pgx.ErrTxCommitRollback)
+}
+
 // wrap turns an error from pgx into a conflict (40001, 40P01, 55P03) or an
 // *drivers.OpError with its class; pgx.ErrNoRows (a seeded row is missing)
 // becomes drivers.ErrNotFound.

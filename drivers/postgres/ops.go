@@ -11,6 +11,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/occbench/occbench/drivers"
 )
@@ -19,7 +20,7 @@ import (
 // no document key.
 func (s *Store) checkKey(op string, key int) error {
 	if key < 0 || key >= s.spec.Keys {
-		return fmt.Errorf("postgres: %s: key %d (keys: %d): %w", op, key, s.spec.Keys, drivers.ErrNotFound)
+		return drivers.NotSent(fmt.Errorf("postgres: %s: key %d (keys: %d): %w", op, key, s.spec.Keys, drivers.ErrNotFound))
 	}
 	return nil
 }
@@ -30,10 +31,10 @@ func (s *Store) checkWrite(op string, w *drivers.Write) error {
 		return err
 	}
 	if w.Group < 0 || w.Group >= s.spec.FieldGroups {
-		return fmt.Errorf("postgres: %s key %d: group: must be 0 … %d, got %d", op, w.Key, s.spec.FieldGroups-1, w.Group)
+		return drivers.NotSent(fmt.Errorf("postgres: %s key %d: group: must be 0 … %d, got %d", op, w.Key, s.spec.FieldGroups-1, w.Group))
 	}
 	if len(w.Payload) != s.gb {
-		return fmt.Errorf("postgres: %s key %d: payload: must be %d bytes (group bytes), got %d", op, w.Key, s.gb, len(w.Payload))
+		return drivers.NotSent(fmt.Errorf("postgres: %s key %d: payload: must be %d bytes (group bytes), got %d", op, w.Key, s.gb, len(w.Payload)))
 	}
 	return nil
 }
@@ -46,9 +47,35 @@ func payload(p []byte) []byte {
 	return p
 }
 
-// notFound is the error for a seeded document that is missing.
+// notFound is the error for a seeded document that is missing. The
+// call that found it missing wrote nothing.
 func notFound(op string, key int) error {
-	return fmt.Errorf("postgres: %s key %d: %w", op, key, drivers.ErrNotFound)
+	return drivers.NotSent(fmt.Errorf("postgres: %s key %d: %w", op, key, drivers.ErrNotFound))
+}
+
+// acquire takes a pool connection for op. A failure (ctx ended, the
+// dial failed) sent nothing.
+func (s *Store) acquire(ctx context.Context, op string, key int) (*pgxpool.Conn, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, notSentErr(op, key, classify(err), err)
+	}
+	c, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return nil, s.fail(op, key, err, true)
+	}
+	return c, nil
+}
+
+// fail wraps err for op (see wrapSent). A connection error may have
+// broken every connection of the pool (the server restarted): the pool
+// is reset, so that the next calls dial afresh instead of each finding
+// a dead idle connection.
+func (s *Store) fail(op string, key int, err error, notSent bool) error {
+	werr := wrapSent(op, key, err, notSent)
+	if drivers.ClassOf(werr) == drivers.ClassConnection {
+		s.pool.Reset()
+	}
+	return werr
 }
 
 // Read reads document key into d, reusing d's slices.
@@ -56,11 +83,16 @@ func (s *Store) Read(ctx context.Context, key int, d *drivers.Doc) error {
 	if err := s.checkKey("read", key); err != nil {
 		return err
 	}
-	rows, err := s.pool.Query(ctx, s.sql.read, int64(key))
+	c, err := s.acquire(ctx, "read", key)
 	if err != nil {
-		return wrap("read", key, err)
+		return err
 	}
-	return s.scanDoc("read", key, rows, d, nil)
+	defer c.Release()
+	rows, err := c.Query(ctx, s.sql.read, int64(key))
+	if err != nil {
+		return s.fail("read", key, err, true)
+	}
+	return s.scanDoc("read", key, rows, d, nil, true)
 }
 
 // ReadFenced raises the document's fence to fence and reads it into d in
@@ -70,21 +102,27 @@ func (s *Store) ReadFenced(ctx context.Context, key int, fence int64, d *drivers
 	if err := s.checkKey("read fenced", key); err != nil {
 		return err
 	}
-	rows, err := s.pool.Query(ctx, s.sql.readFenced, int64(key), fence)
+	c, err := s.acquire(ctx, "read fenced", key)
 	if err != nil {
-		return wrap("read fenced", key, err)
+		return err
 	}
-	return s.scanDoc("read fenced", key, rows, d, drivers.ErrStaleFence)
+	defer c.Release()
+	rows, err := c.Query(ctx, s.sql.readFenced, int64(key), fence)
+	if err != nil {
+		return s.fail("read fenced", key, err, false)
+	}
+	return s.scanDoc("read fenced", key, rows, d, drivers.ErrStaleFence, false)
 }
 
 // scanDoc reads the one row of rows into d and closes rows. No row is
-// noRow, or a missing document when noRow is nil.
-func (s *Store) scanDoc(op string, key int, rows pgx.Rows, d *drivers.Doc, noRow error) error {
+// noRow, or a missing document when noRow is nil. read says the
+// statement wrote nothing.
+func (s *Store) scanDoc(op string, key int, rows pgx.Rows, d *drivers.Doc, noRow error, read bool) error {
 	defer rows.Close()
 	if !rows.Next() {
 		rows.Close()
 		if err := rows.Err(); err != nil {
-			return wrap(op, key, err)
+			return s.fail(op, key, err, read)
 		}
 		if noRow == nil {
 			return notFound(op, key)
@@ -96,7 +134,7 @@ func (s *Store) scanDoc(op string, key int, rows pgx.Rows, d *drivers.Doc, noRow
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return wrap(op, key, err)
+		return s.fail(op, key, err, read)
 	}
 	return nil
 }
@@ -183,9 +221,14 @@ func (s *Store) CompareAndSwap(ctx context.Context, w *drivers.Write) error {
 	if w.Scope == drivers.ScopeFieldGroup {
 		sql = q.casGroup
 	}
-	tag, err := s.pool.Exec(ctx, sql, int64(w.Key), w.Expect, payload(w.Payload), w.Writer, w.Op, w.UpdatedAt)
+	c, err := s.acquire(ctx, "cas", w.Key)
 	if err != nil {
-		return wrap("cas", w.Key, err)
+		return err
+	}
+	tag, err := c.Exec(ctx, sql, int64(w.Key), w.Expect, payload(w.Payload), w.Writer, w.Op, w.UpdatedAt)
+	c.Release()
+	if err != nil {
+		return s.fail("cas", w.Key, err, false)
 	}
 	if tag.RowsAffected() == 0 {
 		return drivers.ErrVersionMismatch
@@ -202,16 +245,20 @@ func (s *Store) Put(ctx context.Context, w *drivers.Write) error {
 		return err
 	}
 	q := &s.sql.groups[w.Group]
-	var tag pgconn.CommandTag
-	var err error
-	if w.Fence > 0 {
-		tag, err = s.pool.Exec(ctx, q.putFenced, int64(w.Key), w.Version, w.Counter, w.GroupVersion, payload(w.Payload), w.Writer, w.Op, w.UpdatedAt, w.Fence)
-	} else {
-		tag, err = s.pool.Exec(ctx, q.put, int64(w.Key), w.Version, w.Counter, w.GroupVersion, payload(w.Payload), w.Writer, w.Op, w.UpdatedAt)
+	c, err := s.acquire(ctx, "put", w.Key)
+	if err != nil {
+		return err
 	}
+	var tag pgconn.CommandTag
+	if w.Fence > 0 {
+		tag, err = c.Exec(ctx, q.putFenced, int64(w.Key), w.Version, w.Counter, w.GroupVersion, payload(w.Payload), w.Writer, w.Op, w.UpdatedAt, w.Fence)
+	} else {
+		tag, err = c.Exec(ctx, q.put, int64(w.Key), w.Version, w.Counter, w.GroupVersion, payload(w.Payload), w.Writer, w.Op, w.UpdatedAt)
+	}
+	c.Release()
 	switch {
 	case err != nil:
-		return wrap("put", w.Key, err)
+		return s.fail("put", w.Key, err, false)
 	case tag.RowsAffected() > 0:
 		return nil
 	case w.Fence > 0:
@@ -229,13 +276,7 @@ func (s *Store) LockedUpdate(ctx context.Context, w *drivers.Write) error {
 		return err
 	}
 	q := &s.sql.groups[w.Group]
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		return readModifyWrite(ctx, tx, q.lockRead, q.put, w)
-	})
-	if err != nil {
-		return wrap("locked update", w.Key, err)
-	}
-	return nil
+	return s.txUpdate(ctx, "locked update", pgx.TxOptions{}, q.lockRead, q.put, w)
 }
 
 // SerializableUpdate reads the document and writes version+1, counter+1,
@@ -246,11 +287,28 @@ func (s *Store) SerializableUpdate(ctx context.Context, w *drivers.Write) error 
 		return err
 	}
 	q := &s.sql.groups[w.Group]
-	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.Serializable}, func(tx pgx.Tx) error {
-		return readModifyWrite(ctx, tx, q.plainRead, q.put, w)
-	})
+	return s.txUpdate(ctx, "serializable update", pgx.TxOptions{IsoLevel: pgx.Serializable}, q.plainRead, q.put, w)
+}
+
+// txUpdate runs readModifyWrite in one transaction of opts on a pool
+// connection. Every failure before COMMIT was sent committed nothing;
+// the transaction is rolled back.
+func (s *Store) txUpdate(ctx context.Context, op string, opts pgx.TxOptions, read, put string, w *drivers.Write) error {
+	c, err := s.acquire(ctx, op, w.Key)
 	if err != nil {
-		return wrap("serializable update", w.Key, err)
+		return err
+	}
+	defer c.Release()
+	tx, err := c.BeginTx(ctx, opts)
+	if err != nil {
+		return s.fail(op, w.Key, err, true)
+	}
+	if err := readModifyWrite(ctx, tx, read, put, w); err != nil {
+		_ = tx.Rollback(ctx) // on failure pgx closes the connection, which the pool then drops
+		return s.fail(op, w.Key, err, true)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return s.fail(op, w.Key, err, false)
 	}
 	return nil
 }
@@ -286,10 +344,10 @@ func (s *Store) checkLease(op string, key int, holder int64, ttl time.Duration, 
 		return err
 	}
 	if holder == 0 {
-		return fmt.Errorf("postgres: %s key %d: holder: must be ≠ 0 (0 marks a free lease)", op, key)
+		return drivers.NotSent(fmt.Errorf("postgres: %s key %d: holder: must be ≠ 0 (0 marks a free lease)", op, key))
 	}
 	if needTTL && ttl <= 0 {
-		return fmt.Errorf("postgres: %s key %d: ttl: must be > 0, got %v", op, key, ttl)
+		return drivers.NotSent(fmt.Errorf("postgres: %s key %d: ttl: must be > 0, got %v", op, key, ttl))
 	}
 	return nil
 }
@@ -301,13 +359,18 @@ func (s *Store) Acquire(ctx context.Context, key int, holder int64, ttl time.Dur
 	if err := s.checkLease("acquire", key, holder, ttl, true); err != nil {
 		return 0, err
 	}
+	c, err := s.acquire(ctx, "acquire", key)
+	if err != nil {
+		return 0, err
+	}
 	var fence int64
-	err := s.pool.QueryRow(ctx, acquireSQL, int64(key), holder, micros(ttl)).Scan(&fence)
+	err = c.QueryRow(ctx, acquireSQL, int64(key), holder, micros(ttl)).Scan(&fence)
+	c.Release()
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
 		return 0, drivers.ErrLeaseHeld
 	case err != nil:
-		return 0, wrap("acquire", key, err)
+		return 0, s.fail("acquire", key, err, false)
 	}
 	return fence, nil
 }
@@ -318,9 +381,14 @@ func (s *Store) Extend(ctx context.Context, key int, holder, fence int64, ttl ti
 	if err := s.checkLease("extend", key, holder, ttl, true); err != nil {
 		return err
 	}
-	tag, err := s.pool.Exec(ctx, extendSQL, int64(key), holder, fence, micros(ttl))
+	c, err := s.acquire(ctx, "extend", key)
 	if err != nil {
-		return wrap("extend", key, err)
+		return err
+	}
+	tag, err := c.Exec(ctx, extendSQL, int64(key), holder, fence, micros(ttl))
+	c.Release()
+	if err != nil {
+		return s.fail("extend", key, err, false)
 	}
 	if tag.RowsAffected() == 0 {
 		return drivers.ErrLeaseLost
@@ -335,9 +403,14 @@ func (s *Store) Release(ctx context.Context, key int, holder, fence int64) error
 	if err := s.checkLease("release", key, holder, 0, false); err != nil {
 		return err
 	}
-	tag, err := s.pool.Exec(ctx, releaseSQL, int64(key), holder, fence)
+	c, err := s.acquire(ctx, "release", key)
 	if err != nil {
-		return wrap("release", key, err)
+		return err
+	}
+	tag, err := c.Exec(ctx, releaseSQL, int64(key), holder, fence)
+	c.Release()
+	if err != nil {
+		return s.fail("release", key, err, false)
 	}
 	if tag.RowsAffected() == 0 {
 		return drivers.ErrLeaseLost

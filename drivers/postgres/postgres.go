@@ -7,8 +7,10 @@ import (
 	"sort"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/occbench/occbench/drivers"
@@ -78,12 +80,11 @@ type Config struct {
 // Store is a PostgreSQL store. Setup must not run concurrently with any
 // other method; every other method is safe for concurrent use.
 type Store struct {
-	pool         *pgxpool.Pool
-	nowait       bool
-	sessions     bool         // Session offers connections of writers' own
-	sessionSeq   atomic.Int64 // names sessions' prepared statements
-	maxConns     int32        // the pool's size
-	openSessions atomic.Int64 // sessions not closed yet
+	pool       *pgxpool.Pool
+	connCfg    *pgconn.Config // how sessions dial: the pool's settings
+	nowait     bool
+	sessions   bool         // Session offers connections of writers' own
+	sessionSeq atomic.Int64 // names sessions' prepared statements
 
 	// Set by Setup.
 	spec       drivers.Spec
@@ -148,6 +149,9 @@ func OpenConfig(ctx context.Context, o drivers.Options, c Config) (*Store, error
 	if o.Writers < 0 {
 		return nil, fmt.Errorf("postgres: writers: must be ≥ 0, got %d", o.Writers)
 	}
+	if o.ConnectTimeout < 0 {
+		return nil, fmt.Errorf("postgres: connect_timeout: must be ≥ 0, got %v: %w", o.ConnectTimeout, drivers.ErrInvalidOption)
+	}
 	cfg, err := pgxpool.ParseConfig(o.DSN)
 	if err != nil {
 		// pgx's message masks passwords only on a best-effort basis, and
@@ -155,6 +159,21 @@ func OpenConfig(ctx context.Context, o drivers.Options, c Config) (*Store, error
 		return nil, fmt.Errorf("postgres: --dsn %q: %s", redact.DSN(o.DSN), redact.DSN(err.Error()))
 	}
 	cfg.MaxConns = int32(max(o.Writers+2, MinConns))
+	// Every connect, the pool's and the sessions', is bounded: by
+	// Options.ConnectTimeout, else the DSN's connect_timeout, else the
+	// default. pgx applies it to each address it tries.
+	switch {
+	case o.ConnectTimeout > 0:
+		cfg.ConnConfig.ConnectTimeout = o.ConnectTimeout
+	case cfg.ConnConfig.ConnectTimeout == 0:
+		cfg.ConnConfig.ConnectTimeout = drivers.DefaultConnectTimeout
+	}
+	if o.Dial != nil {
+		cfg.ConnConfig.DialFunc = o.Dial
+	}
+	// The pool pings a connection idle for over a second before handing
+	// it out; on a hung server the ping must end too.
+	cfg.PingTimeout = cfg.ConnConfig.ConnectTimeout
 	if mode := cfg.ConnConfig.DefaultQueryExecMode; mode != pgx.QueryExecModeCacheStatement {
 		// The DSN asked for another exec mode (simple_protocol for a
 		// transaction-pooling proxy, say): no prepared statements of our
@@ -172,7 +191,7 @@ func OpenConfig(ctx context.Context, o drivers.Options, c Config) (*Store, error
 		pool.Close()
 		return nil, fmt.Errorf("postgres: connect %q: %w", redact.DSN(o.DSN), err)
 	}
-	return &Store{pool: pool, nowait: nowait, sessions: sessions, maxConns: cfg.MaxConns}, nil
+	return &Store{pool: pool, connCfg: cfg.ConnConfig.Config.Copy(), nowait: nowait, sessions: sessions}, nil
 }
 
 // Setup drops occbench_docs and occbench_leases if they exist, recreates
@@ -181,13 +200,21 @@ func (s *Store) Setup(ctx context.Context, spec drivers.Spec) error {
 	if err := spec.Validate(); err != nil {
 		return fmt.Errorf("postgres: setup: %w", err)
 	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("postgres: setup: %w", err)
+	}
 	gb := spec.GroupBytes()
 	zero := make([]byte, gb) // never nil: nil would be NULL
 	q := buildSetup(spec.FieldGroups)
 	keys := int64(spec.Keys)
+	c, err := s.fresh(ctx, "setup")
+	if err != nil {
+		return err
+	}
+	defer c.Release()
 	// One-off statements: QueryExecModeExec and the simple protocol keep
 	// them out of the statement cache.
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	err = pgx.BeginFunc(ctx, c, func(tx pgx.Tx) error {
 		for _, ddl := range q.ddl {
 			if _, err := tx.Exec(ctx, ddl, pgx.QueryExecModeSimpleProtocol); err != nil {
 				return err
@@ -202,7 +229,7 @@ func (s *Store) Setup(ctx context.Context, spec drivers.Spec) error {
 	if err != nil {
 		return fmt.Errorf("postgres: setup: %w", err)
 	}
-	if _, err := s.pool.Exec(ctx, "ANALYZE "+docsTable+", "+leasesTable, pgx.QueryExecModeSimpleProtocol); err != nil {
+	if _, err := c.Exec(ctx, "ANALYZE "+docsTable+", "+leasesTable, pgx.QueryExecModeSimpleProtocol); err != nil {
 		return fmt.Errorf("postgres: setup: %w", err)
 	}
 	s.spec = spec
@@ -215,24 +242,74 @@ func (s *Store) Setup(ctx context.Context, spec drivers.Spec) error {
 // Totals counts the documents and sums their counters and versions.
 func (s *Store) Totals(ctx context.Context) (drivers.Totals, error) {
 	var t drivers.Totals
-	err := s.pool.QueryRow(ctx, totalsSQL).Scan(&t.Docs, &t.Counter, &t.Versions)
+	c, err := s.fresh(ctx, "totals")
 	if err != nil {
-		return drivers.Totals{}, wrap("totals", -1, err)
+		return drivers.Totals{}, err
+	}
+	defer c.Release()
+	if err := c.QueryRow(ctx, totalsSQL).Scan(&t.Docs, &t.Counter, &t.Versions); err != nil {
+		return drivers.Totals{}, s.fail("totals", -1, err, true)
 	}
 	return t, nil
 }
 
-// Close closes the pool. It drops nothing.
+// fresh acquires a pool connection that answers a ping, for the calls
+// the harness makes once per cell (Setup, Totals, ServerVersion): they
+// must not fail on a connection the server closed while the pool kept
+// it idle (pgx pings only connections idle for over a second). A
+// connection that does not answer is dropped, with the rest of the
+// pool, and one new connection dialed; nothing else is retried.
+func (s *Store) fresh(ctx context.Context, op string) (*pgxpool.Conn, error) {
+	c, err := s.acquire(ctx, op, -1)
+	if err != nil {
+		return nil, err
+	}
+	perr := c.Ping(ctx)
+	if perr == nil {
+		return c, nil
+	}
+	c.Release()
+	if ctx.Err() != nil {
+		return nil, s.fail(op, -1, perr, true)
+	}
+	s.pool.Reset()
+	return s.acquire(ctx, op, -1)
+}
+
+// CloseWithin bounds Close: the pool waits for the connections that
+// calls still hold, and for pgx to finish closing the broken ones (it
+// sends the server a cancel request first), which a hung server delays.
+const CloseWithin = 1500 * time.Millisecond
+
+// Close closes the pool. It drops nothing. It returns within
+// CloseWithin; connections still busy then are closed in the background
+// when their calls end, and Close says so.
 func (s *Store) Close() error {
-	s.pool.Close()
-	return nil
+	done := make(chan struct{})
+	go func() {
+		s.pool.Close()
+		close(done)
+	}()
+	t := time.NewTimer(CloseWithin)
+	defer t.Stop()
+	select {
+	case <-done:
+		return nil
+	case <-t.C:
+		return fmt.Errorf("postgres: close: connections still busy after %v; closing them in the background", CloseWithin)
+	}
 }
 
 // ServerVersion reports SHOW server_version.
 func (s *Store) ServerVersion(ctx context.Context) (string, error) {
+	c, err := s.fresh(ctx, "server version")
+	if err != nil {
+		return "", err
+	}
+	defer c.Release()
 	var v string
-	if err := s.pool.QueryRow(ctx, "SHOW server_version").Scan(&v); err != nil {
-		return "", wrap("server version", -1, err)
+	if err := c.QueryRow(ctx, "SHOW server_version").Scan(&v); err != nil {
+		return "", s.fail("server version", -1, err, true)
 	}
 	return v, nil
 }

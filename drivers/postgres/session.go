@@ -5,12 +5,11 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/occbench/occbench/drivers"
 )
@@ -70,6 +69,15 @@ const maxParams = 9
 // transactions are the Store's; everything a Session does not override
 // (Setup, Totals) goes through the Store's pool.
 //
+// The connection is the session's own, dialed as the pool dials its
+// connections (Options.Dial, Options.ConnectTimeout). When a call finds
+// it closed (the server went away, killed the backend, or a deadline
+// interrupted a statement) the call dials a new one first, bounded by
+// ConnectTimeout and its context, and prepares its statements again as
+// they are used. A failed dial is a connection error marked not sent,
+// and the next call dials again: the runner's error backoff paces the
+// attempts, the session neither waits nor retries.
+//
 // A Session serialises its methods: a writer and its lease heartbeat
 // share the connection.
 type Session struct {
@@ -79,23 +87,33 @@ type Session struct {
 	stop func() bool     // stops the watch
 
 	mu      sync.Mutex
-	conn    *pgxpool.Conn // nil once closed
-	pc      *pgconn.PgConn
+	pc      *pgconn.PgConn // nil: dial on the next call
 	id      int64
-	stmts   []*pgconn.StatementDescription // prepared so far, by index
+	stmts   []*pgconn.StatementDescription // prepared on pc so far, by index
 	binary  []int16                        // {1}: every parameter and result column in binary
 	ints    [maxParams][8]byte
 	args    [maxParams][]byte
 	results [3]int64 // version, counter, gvG of a transaction's read
+
+	// closing is set by Close; calls then fail at once.
+	closing atomic.Bool
+	// pcMu guards pc and cancelDial for interrupt and Close, which run
+	// without mu; pc changes only with both mu and pcMu held.
+	pcMu       sync.Mutex
+	cancelDial context.CancelFunc // ends a dial in progress
 }
 
-// Session returns a session on a connection of the pool's that it keeps
-// until Close, for the cell Setup prepared last. When ctx is cancelled a
-// statement in flight is interrupted (the connection's deadline is set
-// to the past) and the connection is discarded at Close.
-// drivers.ErrNoSessions when Config.Conns is ConnsPool, or when the DSN
-// chose a query exec mode other than pgx's prepared-statement default
-// (e.g. simple_protocol for a transaction-pooling proxy).
+// closeTimeout bounds closing one connection: a hung server never
+// answers, and the connection is dropped anyway.
+const closeTimeout = time.Second
+
+// Session returns a session on a connection of its own, dialed now and
+// kept until Close, for the cell Setup prepared last. When ctx is
+// cancelled a statement in flight is interrupted (the connection's
+// deadline is set to the past), and every later call fails with ctx's
+// error. drivers.ErrNoSessions when Config.Conns is ConnsPool, or when
+// the DSN chose a query exec mode other than pgx's prepared-statement
+// default (e.g. simple_protocol for a transaction-pooling proxy).
 func (s *Store) Session(ctx context.Context) (drivers.Store, error) {
 	if !s.sessions {
 		return nil, drivers.ErrNoSessions
@@ -103,25 +121,84 @@ func (s *Store) Session(ctx context.Context) (drivers.Store, error) {
 	if s.sql.read == "" {
 		return nil, errors.New("postgres: session: Setup has not run")
 	}
-	// One connection stays for the audit and the heartbeats of a lease
-	// store: more sessions would wait for a connection for ever.
-	if n := s.openSessions.Add(1); n > int64(s.maxConns)-1 {
-		s.openSessions.Add(-1)
-		return nil, fmt.Errorf("postgres: session: %d writers need a connection each and the pool has %d (open the store with Writers ≥ %d)", n, s.maxConns, n)
-	}
-	conn, err := s.pool.Acquire(ctx)
-	if err != nil {
-		s.openSessions.Add(-1)
-		return nil, wrap("session", -1, err)
-	}
-	ss := &Session{Store: s, ctx: ctx, conn: conn, pc: conn.Conn().PgConn(), id: s.sessionSeq.Add(1)}
+	ss := &Session{Store: s, ctx: ctx, id: s.sessionSeq.Add(1), binary: []int16{1}}
 	ss.stmts = make([]*pgconn.StatementDescription, len(s.sessionSQL.sqls))
-	ss.binary = []int16{1}
-	pc := ss.pc
-	ss.stop = context.AfterFunc(ctx, func() {
-		_ = pc.Conn().SetDeadline(time.Unix(1, 0))
-	})
+	if err := ss.connect(ctx); err != nil {
+		return nil, ss.dialFailed(ctx, "session", -1, err)
+	}
+	ss.stop = context.AfterFunc(ctx, ss.interrupt)
 	return ss, nil
+}
+
+// connect dials the session's connection, bounded by ctx and the
+// store's connect timeout; Close ends a dial in progress.
+func (s *Session) connect(ctx context.Context) error {
+	dctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	s.pcMu.Lock()
+	s.cancelDial = cancel
+	s.pcMu.Unlock()
+	if s.closing.Load() {
+		return errSessionClosed
+	}
+	pc, err := pgconn.ConnectConfig(dctx, s.connCfg)
+	s.pcMu.Lock()
+	s.cancelDial = nil
+	if err == nil {
+		s.pc = pc
+	}
+	s.pcMu.Unlock()
+	if err != nil {
+		return err
+	}
+	clear(s.stmts)
+	if s.closing.Load() || s.ctx.Err() != nil {
+		s.interrupt() // they came while we dialed
+	}
+	return nil
+}
+
+// dialFailed is the error of a call whose (re)connect failed: nothing
+// was sent. It is a connection error unless the call's own context
+// ended, and wraps the session's context's error once that ended.
+func (s *Session) dialFailed(ctx context.Context, op string, key int, err error) error {
+	class := drivers.ClassConnection
+	if cerr := ctx.Err(); cerr != nil {
+		class = classify(cerr)
+		if !errors.Is(err, cerr) {
+			err = fmt.Errorf("%w: %w", cerr, err)
+		}
+	}
+	return &drivers.OpError{Driver: "postgres", Op: op, Key: key, Class: class, Err: fmt.Errorf("connect: %w", err), NotSent: true}
+}
+
+// interrupt sets the connection's deadline to the past: a statement in
+// flight fails at once, and pgconn closes the connection.
+func (s *Session) interrupt() {
+	s.pcMu.Lock()
+	if s.pc != nil {
+		_ = s.pc.Conn().SetDeadline(time.Unix(1, 0))
+	}
+	s.pcMu.Unlock()
+}
+
+// drop closes the connection (it is broken, or in a state no call can
+// use) and forgets its statements; the next call dials again. The
+// caller holds mu.
+func (s *Session) drop() {
+	pc := s.pc
+	if pc == nil {
+		return
+	}
+	s.pcMu.Lock()
+	s.pc = nil
+	s.pcMu.Unlock()
+	clear(s.stmts)
+	if !pc.IsClosed() {
+		ctx, cancel := context.WithTimeout(context.Background(), closeTimeout)
+		_ = pc.Close(ctx)
+		cancel()
+	}
 }
 
 // sessionStatements is the SQL and the parameter types of every
@@ -169,50 +246,54 @@ func buildSessionStatements(st statements) sessionStatements {
 	return sessionStatements{sqls, oids}
 }
 
-// Close deallocates the session's statements and gives its connection
-// back to the pool, or discards the connection when the session was
-// interrupted, the connection broke or a transaction is still open.
+// Close closes the session's connection (its prepared statements go
+// with it). It takes at most about closeTimeout even when the server
+// hangs: a call still in flight is interrupted, and so is a dial.
 // Closing twice does nothing.
 func (s *Session) Close() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.conn == nil {
+	if !s.closing.CompareAndSwap(false, true) {
 		return nil
 	}
-	conn := s.conn
-	s.conn = nil
-	defer s.openSessions.Add(-1)
-	interrupted := !s.stop()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if interrupted || s.pc.IsClosed() || s.pc.TxStatus() != 'I' {
-		return conn.Hijack().Close(ctx)
+	s.pcMu.Lock()
+	if s.cancelDial != nil {
+		s.cancelDial()
 	}
-	var names []string
-	for _, sd := range s.stmts {
-		if sd != nil {
-			names = append(names, "DEALLOCATE "+sd.Name)
-		}
+	s.pcMu.Unlock()
+	if !s.mu.TryLock() {
+		s.interrupt() // a call is in flight: end it
+		s.mu.Lock()
 	}
-	if len(names) > 0 {
-		if err := s.pc.Exec(ctx, strings.Join(names, "; ")).Close(); err != nil {
-			_ = conn.Hijack().Close(ctx)
-			return fmt.Errorf("postgres: session: deallocate: %w", err)
-		}
-	}
-	conn.Release()
+	defer s.mu.Unlock()
+	s.stop()
+	s.drop()
 	return nil
 }
 
 var errSessionClosed = errors.New("session closed")
 
-// lock takes the session for one method, or returns op's error once the
-// session is closed.
-func (s *Session) lock(op string, key int) error {
+// begin checks ctx and takes the session for one method: it fails at
+// once, sending nothing, when ctx or the session's context has ended or
+// the session is closed, and dials a new connection first when the last
+// one broke.
+func (s *Session) begin(ctx context.Context, op string, key int) error {
+	if err := ctx.Err(); err != nil {
+		return notSentErr(op, key, classify(err), err)
+	}
 	s.mu.Lock()
-	if s.conn == nil {
+	switch {
+	case s.closing.Load():
 		s.mu.Unlock()
-		return opErr(op, key, drivers.ClassOther, errSessionClosed)
+		return notSentErr(op, key, drivers.ClassOther, errSessionClosed)
+	case s.ctx.Err() != nil:
+		err := s.ctx.Err()
+		s.mu.Unlock()
+		return notSentErr(op, key, classify(err), fmt.Errorf("session: %w", err))
+	case s.pc == nil || s.pc.IsClosed():
+		s.drop()
+		if err := s.connect(ctx); err != nil {
+			s.mu.Unlock()
+			return s.dialFailed(ctx, op, key, err)
+		}
 	}
 	return nil
 }
@@ -228,12 +309,20 @@ func (s *Session) pgCtx(ctx context.Context) context.Context {
 }
 
 // fail wraps err for op, as the Store does, naming the session's
-// cancellation when it interrupted the statement.
-func (s *Session) fail(op string, key int, err error) error {
+// cancellation when it interrupted the statement. notSent says that no
+// write of the call reached the server; pgconn's SafeToRetry adds the
+// failures that happened before anything was sent. A connection that
+// is still open but unusable (a connection error, or a transaction
+// left open) is dropped, so that the next call dials again.
+func (s *Session) fail(op string, key int, err error, notSent bool) error {
 	if cerr := s.ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
 		err = fmt.Errorf("%w: %w", cerr, err)
 	}
-	return wrap(op, key, err)
+	werr := wrapSent(op, key, err, notSent)
+	if s.pc != nil && !s.pc.IsClosed() && (s.pc.TxStatus() != 'I' || drivers.ClassOf(werr) == drivers.ClassConnection) {
+		s.drop()
+	}
+	return werr
 }
 
 // stmt returns statement i, preparing it on first use.
@@ -244,7 +333,7 @@ func (s *Session) stmt(ctx context.Context, i int) (*pgconn.StatementDescription
 	name := fmt.Sprintf("occbench_s%d_%d", s.id, i)
 	sd, err := s.pc.Prepare(s.pgCtx(ctx), name, s.sessionSQL.sqls[i], s.sessionSQL.oids[i])
 	if err != nil {
-		return nil, err
+		return nil, drivers.NotSent(err) // nothing was executed
 	}
 	s.stmts[i] = sd
 	return sd, nil
@@ -321,7 +410,7 @@ func (s *Session) Read(ctx context.Context, key int, d *drivers.Doc) error {
 	if err := s.checkKey("read", key); err != nil {
 		return err
 	}
-	if err := s.lock("read", key); err != nil {
+	if err := s.begin(ctx, "read", key); err != nil {
 		return err
 	}
 	defer s.mu.Unlock()
@@ -329,9 +418,9 @@ func (s *Session) Read(ctx context.Context, key int, d *drivers.Doc) error {
 	found, derr, err := s.queryDoc(ctx, stRead, 1, key, d)
 	switch {
 	case err != nil:
-		return s.fail("read", key, err)
+		return s.fail("read", key, err, true)
 	case derr != nil:
-		return opErr("read", key, drivers.ClassOther, derr)
+		return notSentErr("read", key, drivers.ClassOther, derr)
 	case !found:
 		return notFound("read", key)
 	}
@@ -343,7 +432,7 @@ func (s *Session) ReadFenced(ctx context.Context, key int, fence int64, d *drive
 	if err := s.checkKey("read fenced", key); err != nil {
 		return err
 	}
-	if err := s.lock("read fenced", key); err != nil {
+	if err := s.begin(ctx, "read fenced", key); err != nil {
 		return err
 	}
 	defer s.mu.Unlock()
@@ -352,7 +441,7 @@ func (s *Session) ReadFenced(ctx context.Context, key int, fence int64, d *drive
 	found, derr, err := s.queryDoc(ctx, stReadFenced, 2, key, d)
 	switch {
 	case err != nil:
-		return s.fail("read fenced", key, err)
+		return s.fail("read fenced", key, err, false)
 	case derr != nil:
 		return opErr("read fenced", key, drivers.ClassOther, derr)
 	case !found:
@@ -366,7 +455,7 @@ func (s *Session) CompareAndSwap(ctx context.Context, w *drivers.Write) error {
 	if err := s.checkWrite("cas", w); err != nil {
 		return err
 	}
-	if err := s.lock("cas", w.Key); err != nil {
+	if err := s.begin(ctx, "cas", w.Key); err != nil {
 		return err
 	}
 	defer s.mu.Unlock()
@@ -383,7 +472,7 @@ func (s *Session) CompareAndSwap(ctx context.Context, w *drivers.Write) error {
 	n, err := s.exec(ctx, i, 6)
 	switch {
 	case err != nil:
-		return s.fail("cas", w.Key, err)
+		return s.fail("cas", w.Key, err, false)
 	case n == 0:
 		return drivers.ErrVersionMismatch
 	}
@@ -413,7 +502,7 @@ func (s *Session) Put(ctx context.Context, w *drivers.Write) error {
 	if err := s.checkWrite("put", w); err != nil {
 		return err
 	}
-	if err := s.lock("put", w.Key); err != nil {
+	if err := s.begin(ctx, "put", w.Key); err != nil {
 		return err
 	}
 	defer s.mu.Unlock()
@@ -421,7 +510,7 @@ func (s *Session) Put(ctx context.Context, w *drivers.Write) error {
 	rows, err := s.exec(ctx, i, n)
 	switch {
 	case err != nil:
-		return s.fail("put", w.Key, err)
+		return s.fail("put", w.Key, err, false)
 	case rows > 0:
 		return nil
 	case w.Fence > 0:
@@ -437,7 +526,7 @@ func (s *Session) LockedUpdate(ctx context.Context, w *drivers.Write) error {
 	if err := s.checkWrite("locked update", w); err != nil {
 		return err
 	}
-	if err := s.lock("locked update", w.Key); err != nil {
+	if err := s.begin(ctx, "locked update", w.Key); err != nil {
 		return err
 	}
 	defer s.mu.Unlock()
@@ -450,7 +539,7 @@ func (s *Session) SerializableUpdate(ctx context.Context, w *drivers.Write) erro
 	if err := s.checkWrite("serializable update", w); err != nil {
 		return err
 	}
-	if err := s.lock("serializable update", w.Key); err != nil {
+	if err := s.begin(ctx, "serializable update", w.Key); err != nil {
 		return err
 	}
 	defer s.mu.Unlock()
@@ -458,45 +547,46 @@ func (s *Session) SerializableUpdate(ctx context.Context, w *drivers.Write) erro
 }
 
 // readModifyWrite runs begin; read (version, counter, gvG); put of them
-// +1; COMMIT, and rolls back on any failure.
+// +1; COMMIT, and rolls back on any failure. A failure before COMMIT
+// was sent committed nothing.
 func (s *Session) readModifyWrite(ctx context.Context, op string, begin, read int, w *drivers.Write) error {
 	if _, err := s.exec(ctx, begin, 0); err != nil {
-		return s.rollback(ctx, op, w.Key, err)
+		return s.rollback(ctx, op, w.Key, err, true)
 	}
 	s.setInt(0, int64(w.Key))
 	vals := s.results[:]
 	found, err := s.queryInts(ctx, read, 1, vals)
 	switch {
 	case err != nil:
-		return s.rollback(ctx, op, w.Key, err)
+		return s.rollback(ctx, op, w.Key, err, true)
 	case !found:
-		return s.rollback(ctx, op, w.Key, notFound(op, w.Key))
+		return s.rollback(ctx, op, w.Key, notFound(op, w.Key), true)
 	}
 	n, i := s.setPut(w, vals[0]+1, vals[1]+1, vals[2]+1, 0)
 	rows, err := s.exec(ctx, i, n)
 	switch {
 	case err != nil:
-		return s.rollback(ctx, op, w.Key, err)
+		return s.rollback(ctx, op, w.Key, err, true)
 	case rows != 1:
-		return s.rollback(ctx, op, w.Key, errRowVanished)
+		return s.rollback(ctx, op, w.Key, errRowVanished, true)
 	}
 	if _, err := s.exec(ctx, stCommit, 0); err != nil {
-		return s.rollback(ctx, op, w.Key, err)
+		return s.rollback(ctx, op, w.Key, err, false)
 	}
 	return nil
 }
 
 // rollback ends a failed transaction and returns err wrapped for op.
-// A connection that cannot roll back is closed by pgconn, and Close
-// discards it.
-func (s *Session) rollback(ctx context.Context, op string, key int, err error) error {
+// A connection that cannot roll back is closed by pgconn, or dropped by
+// fail; the next call dials again.
+func (s *Session) rollback(ctx context.Context, op string, key int, err error, notSent bool) error {
 	if s.pc.TxStatus() != 'I' && !s.pc.IsClosed() {
 		_ = s.pc.Exec(s.pgCtx(ctx), "ROLLBACK").Close()
 	}
 	if errors.Is(err, drivers.ErrNotFound) {
 		return err
 	}
-	return s.fail(op, key, err)
+	return s.fail(op, key, err, notSent)
 }
 
 // Acquire is Store.Acquire on the session's connection.
@@ -504,7 +594,7 @@ func (s *Session) Acquire(ctx context.Context, key int, holder int64, ttl time.D
 	if err := s.checkLease("acquire", key, holder, ttl, true); err != nil {
 		return 0, err
 	}
-	if err := s.lock("acquire", key); err != nil {
+	if err := s.begin(ctx, "acquire", key); err != nil {
 		return 0, err
 	}
 	defer s.mu.Unlock()
@@ -515,7 +605,7 @@ func (s *Session) Acquire(ctx context.Context, key int, holder int64, ttl time.D
 	found, err := s.queryInts(ctx, stAcquire, 3, fence)
 	switch {
 	case err != nil:
-		return 0, s.fail("acquire", key, err)
+		return 0, s.fail("acquire", key, err, false)
 	case !found:
 		return 0, drivers.ErrLeaseHeld
 	}
@@ -527,7 +617,7 @@ func (s *Session) Extend(ctx context.Context, key int, holder, fence int64, ttl 
 	if err := s.checkLease("extend", key, holder, ttl, true); err != nil {
 		return err
 	}
-	if err := s.lock("extend", key); err != nil {
+	if err := s.begin(ctx, "extend", key); err != nil {
 		return err
 	}
 	defer s.mu.Unlock()
@@ -538,7 +628,7 @@ func (s *Session) Extend(ctx context.Context, key int, holder, fence int64, ttl 
 	n, err := s.exec(ctx, stExtend, 4)
 	switch {
 	case err != nil:
-		return s.fail("extend", key, err)
+		return s.fail("extend", key, err, false)
 	case n == 0:
 		return drivers.ErrLeaseLost
 	}
@@ -550,7 +640,7 @@ func (s *Session) Release(ctx context.Context, key int, holder, fence int64) err
 	if err := s.checkLease("release", key, holder, 0, false); err != nil {
 		return err
 	}
-	if err := s.lock("release", key); err != nil {
+	if err := s.begin(ctx, "release", key); err != nil {
 		return err
 	}
 	defer s.mu.Unlock()
@@ -560,7 +650,7 @@ func (s *Session) Release(ctx context.Context, key int, holder, fence int64) err
 	n, err := s.exec(ctx, stRelease, 3)
 	switch {
 	case err != nil:
-		return s.fail("release", key, err)
+		return s.fail("release", key, err, false)
 	case n == 0:
 		return drivers.ErrLeaseLost
 	}

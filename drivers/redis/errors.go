@@ -17,9 +17,45 @@ func opErr(op string, key int, class drivers.ErrorClass, err error) error {
 	return &drivers.OpError{Driver: "redis", Op: op, Key: key, Class: class, Err: err}
 }
 
-// notFound is the error for a seeded document that is missing.
+// notSentErr is opErr for a call that sent no write: it cannot have
+// committed.
+func notSentErr(op string, key int, class drivers.ErrorClass, err error) error {
+	return &drivers.OpError{Driver: "redis", Op: op, Key: key, Class: class, Err: err, NotSent: true}
+}
+
+// notFound is the error for a seeded document that is missing. The call
+// that found it missing wrote nothing.
 func notFound(op string, key int) error {
-	return fmt.Errorf("redis: %s key %d: %w", op, key, drivers.ErrNotFound)
+	return drivers.NotSent(fmt.Errorf("redis: %s key %d: %w", op, key, drivers.ErrNotFound))
+}
+
+// wrapRead is wrap for a call that writes nothing: never indeterminate.
+func wrapRead(op string, key int, err error) error {
+	return markNotSent(wrap(op, key, err), true)
+}
+
+// wrapWrite is wrap for a call that writes: not sent when go-redis could
+// not get a connection (see sentNothing), indeterminate otherwise.
+func wrapWrite(op string, key int, err error) error {
+	return markNotSent(wrap(op, key, err), sentNothing(err))
+}
+
+// markNotSent sets NotSent on werr when it is an *drivers.OpError and
+// notSent.
+func markNotSent(werr error, notSent bool) error {
+	if oe, ok := werr.(*drivers.OpError); ok && notSent {
+		oe.NotSent = true
+	}
+	return werr
+}
+
+// ended is the error of a call whose context had ended before it
+// started: nothing was sent.
+func ended(ctx context.Context, op string, key int) error {
+	if err := ctx.Err(); err != nil {
+		return notSentErr(op, key, classify(err), err)
+	}
+	return nil
 }
 
 // wrap classifies an error from go-redis: redis.Nil is a missing document,

@@ -16,7 +16,7 @@ import (
 // no document key.
 func (s *Store) checkKey(op string, key int) error {
 	if key < 0 || key >= len(s.keys) {
-		return fmt.Errorf("redis: %s: key %d (keys: %d): %w", op, key, len(s.keys), drivers.ErrNotFound)
+		return drivers.NotSent(fmt.Errorf("redis: %s: key %d (keys: %d): %w", op, key, len(s.keys), drivers.ErrNotFound))
 	}
 	return nil
 }
@@ -27,10 +27,10 @@ func (s *Store) checkWrite(op string, w *drivers.Write) error {
 		return err
 	}
 	if w.Group < 0 || w.Group >= s.spec.FieldGroups {
-		return fmt.Errorf("redis: %s key %d: group: must be 0 … %d, got %d", op, w.Key, s.spec.FieldGroups-1, w.Group)
+		return drivers.NotSent(fmt.Errorf("redis: %s key %d: group: must be 0 … %d, got %d", op, w.Key, s.spec.FieldGroups-1, w.Group))
 	}
 	if len(w.Payload) != s.gb {
-		return fmt.Errorf("redis: %s key %d: payload: must be %d bytes (group bytes), got %d", op, w.Key, s.gb, len(w.Payload))
+		return drivers.NotSent(fmt.Errorf("redis: %s key %d: payload: must be %d bytes (group bytes), got %d", op, w.Key, s.gb, len(w.Payload)))
 	}
 	return nil
 }
@@ -93,15 +93,18 @@ func (s *Store) Read(ctx context.Context, key int, d *drivers.Doc) error {
 	if err := s.checkKey("read", key); err != nil {
 		return err
 	}
+	if err := ended(ctx, "read", key); err != nil {
+		return err
+	}
 	vals, err := s.rdb.HMGet(ctx, s.keys[key], s.fields...).Result()
 	if err != nil {
-		return wrap("read", key, err)
+		return wrapRead("read", key, err)
 	}
 	if vals[0] == nil {
 		return notFound("read", key)
 	}
 	if err := s.decode(vals, key, d); err != nil {
-		return opErr("read", key, drivers.ClassOther, err)
+		return notSentErr("read", key, drivers.ClassOther, err)
 	}
 	return nil
 }
@@ -113,9 +116,12 @@ func (s *Store) ReadFenced(ctx context.Context, key int, fence int64, d *drivers
 	if err := s.checkKey("read fenced", key); err != nil {
 		return err
 	}
+	if err := ended(ctx, "read fenced", key); err != nil {
+		return err
+	}
 	res, err := s.sc.readFenced.Run(ctx, s.rdb, []string{s.keys[key]}, fence).Result()
 	if err != nil {
-		return wrap("read fenced", key, err)
+		return wrapWrite("read fenced", key, err)
 	}
 	switch res := res.(type) {
 	case []any:
@@ -140,6 +146,9 @@ func (s *Store) CompareAndSwap(ctx context.Context, w *drivers.Write) error {
 	if err := s.checkWrite("cas", w); err != nil {
 		return err
 	}
+	if err := ended(ctx, "cas", w.Key); err != nil {
+		return err
+	}
 	cmp := "version"
 	if w.Scope == drivers.ScopeFieldGroup {
 		cmp = s.gvNames[w.Group]
@@ -151,7 +160,7 @@ func (s *Store) CompareAndSwap(ctx context.Context, w *drivers.Write) error {
 		cmp, w.Expect, s.gvNames[w.Group], s.pNames[w.Group], w.Payload, w.Writer, w.Op, w.UpdatedAt).Int64()
 	switch {
 	case err != nil:
-		return wrap("cas", w.Key, err)
+		return wrapWrite("cas", w.Key, err)
 	case res == 0:
 		return drivers.ErrVersionMismatch
 	case res < 0:
@@ -162,9 +171,11 @@ func (s *Store) CompareAndSwap(ctx context.Context, w *drivers.Write) error {
 
 // casWatch is CompareAndSwap with WATCH key; HGET cmp; MULTI; HINCRBY …;
 // HSET …; EXEC. A mismatch read after WATCH, or an EXEC that fails
-// because another client wrote the key, is a VersionMismatch.
+// because another client wrote the key, is a VersionMismatch. A
+// failure before MULTI … EXEC was sent wrote nothing.
 func (s *Store) casWatch(ctx context.Context, w *drivers.Write, cmp string) error {
 	key := s.keys[w.Key]
+	sent := false
 	err := s.rdb.Watch(ctx, func(tx *goredis.Tx) error {
 		cur, err := tx.HGet(ctx, key, cmp).Int64()
 		if err != nil {
@@ -173,6 +184,7 @@ func (s *Store) casWatch(ctx context.Context, w *drivers.Write, cmp string) erro
 		if cur != w.Expect {
 			return drivers.ErrVersionMismatch
 		}
+		sent = true
 		_, err = tx.TxPipelined(ctx, func(p goredis.Pipeliner) error {
 			p.HIncrBy(ctx, key, "version", 1)
 			p.HIncrBy(ctx, key, "counter", 1)
@@ -187,8 +199,10 @@ func (s *Store) casWatch(ctx context.Context, w *drivers.Write, cmp string) erro
 		return nil
 	case err == drivers.ErrVersionMismatch:
 		return err
+	case !sent:
+		return wrapRead("cas", w.Key, err)
 	}
-	return wrap("cas", w.Key, err)
+	return wrapWrite("cas", w.Key, err)
 }
 
 // Put stores w.Version, w.Counter, w.GroupVersion, the payload and the
@@ -199,12 +213,15 @@ func (s *Store) Put(ctx context.Context, w *drivers.Write) error {
 	if err := s.checkWrite("put", w); err != nil {
 		return err
 	}
+	if err := ended(ctx, "put", w.Key); err != nil {
+		return err
+	}
 	res, err := s.sc.put.Run(ctx, s.rdb, []string{s.keys[w.Key]},
 		max(w.Fence, 0), w.Version, w.Counter, s.gvNames[w.Group], w.GroupVersion,
 		s.pNames[w.Group], w.Payload, w.Writer, w.Op, w.UpdatedAt).Int64()
 	switch {
 	case err != nil:
-		return wrap("put", w.Key, err)
+		return wrapWrite("put", w.Key, err)
 	case res == 0:
 		return drivers.ErrStaleFence
 	case res < 0:
@@ -228,10 +245,10 @@ func (s *Store) checkLease(op string, key int, holder int64, ttl time.Duration, 
 		return err
 	}
 	if holder == 0 {
-		return fmt.Errorf("redis: %s key %d: holder: must be ≠ 0", op, key)
+		return drivers.NotSent(fmt.Errorf("redis: %s key %d: holder: must be ≠ 0", op, key))
 	}
 	if needTTL && ttl <= 0 {
-		return fmt.Errorf("redis: %s key %d: ttl: must be > 0, got %v", op, key, ttl)
+		return drivers.NotSent(fmt.Errorf("redis: %s key %d: ttl: must be > 0, got %v", op, key, ttl))
 	}
 	return nil
 }
@@ -244,10 +261,13 @@ func (s *Store) Acquire(ctx context.Context, key int, holder int64, ttl time.Dur
 	if err := s.checkLease("acquire", key, holder, ttl, true); err != nil {
 		return 0, err
 	}
+	if err := ended(ctx, "acquire", key); err != nil {
+		return 0, err
+	}
 	fence, err := s.sc.acquire.Run(ctx, s.rdb, []string{leaseKey(key), fenceKey(key)}, holder, millis(ttl)).Int64()
 	switch {
 	case err != nil:
-		return 0, wrap("acquire", key, err)
+		return 0, wrapWrite("acquire", key, err)
 	case fence == 0:
 		return 0, drivers.ErrLeaseHeld
 	}
@@ -261,10 +281,13 @@ func (s *Store) Extend(ctx context.Context, key int, holder, fence int64, ttl ti
 	if err := s.checkLease("extend", key, holder, ttl, true); err != nil {
 		return err
 	}
+	if err := ended(ctx, "extend", key); err != nil {
+		return err
+	}
 	ok, err := s.sc.extend.Run(ctx, s.rdb, []string{leaseKey(key)}, token(holder, fence), millis(ttl)).Int64()
 	switch {
 	case err != nil:
-		return wrap("extend", key, err)
+		return wrapWrite("extend", key, err)
 	case ok == 0:
 		return drivers.ErrLeaseLost
 	}
@@ -278,10 +301,13 @@ func (s *Store) Release(ctx context.Context, key int, holder, fence int64) error
 	if err := s.checkLease("release", key, holder, 0, false); err != nil {
 		return err
 	}
+	if err := ended(ctx, "release", key); err != nil {
+		return err
+	}
 	ok, err := s.sc.release.Run(ctx, s.rdb, []string{leaseKey(key)}, token(holder, fence)).Int64()
 	switch {
 	case err != nil:
-		return wrap("release", key, err)
+		return wrapWrite("release", key, err)
 	case ok == 0:
 		return drivers.ErrLeaseLost
 	}

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	goredis "github.com/redis/go-redis/v9"
+	"github.com/redis/go-redis/v9/maintnotifications"
 
 	"github.com/occbench/occbench/drivers"
 	"github.com/occbench/occbench/internal/redact"
@@ -124,6 +125,13 @@ func OpenConfig(ctx context.Context, o drivers.Options, c Config) (*Store, error
 	if o.Writers < 0 {
 		return nil, fmt.Errorf("redis: writers: must be ≥ 0, got %d", o.Writers)
 	}
+	if o.ConnectTimeout < 0 {
+		return nil, fmt.Errorf("redis: connect_timeout: must be ≥ 0, got %v: %w", o.ConnectTimeout, drivers.ErrInvalidOption)
+	}
+	ct := o.ConnectTimeout
+	if ct == 0 {
+		ct = drivers.DefaultConnectTimeout
+	}
 	var opts *goredis.Options
 	if strings.Contains(o.DSN, "://") {
 		var err error
@@ -135,75 +143,124 @@ func OpenConfig(ctx context.Context, o drivers.Options, c Config) (*Store, error
 	}
 	opts.PoolSize = max(o.Writers+2, MinConns)
 	opts.MaxRetries = -1
+	// Timeouts: the dial is bounded by ConnectTimeout, one attempt per
+	// call (go-redis would retry 5 times, sleeping between); every
+	// command by its context's deadline exactly (-1: go-redis then sets
+	// the socket's deadline to ctx's, and none without one), as the
+	// runner gives each attempt a deadline.
+	opts.DialTimeout = ct
+	opts.DialerRetries = 1
+	opts.ReadTimeout, opts.WriteTimeout = -1, -1
 	opts.ContextTimeoutEnabled = true
-	rdb := goredis.NewClient(opts)
-	if err := rdb.Ping(ctx).Err(); err != nil {
-		rdb.Close()
+	opts.Dialer = dialer(o.Dial, ct, opts.TLSConfig)
+	// No CLIENT MAINT_NOTIFICATIONS round trip on every connect.
+	opts.MaintNotificationsConfig = &maintnotifications.Config{Mode: maintnotifications.ModeDisabled}
+	routeLogs()
+	s := &Store{watch: watch}
+	router.join(s, o.Log)
+	s.rdb = goredis.NewClient(opts)
+	// The handshake after the dial is bounded by the call's context:
+	// Open's is ConnectTimeout.
+	pctx, cancel := context.WithTimeout(ctx, ct)
+	defer cancel()
+	if err := s.rdb.Ping(pctx).Err(); err != nil {
+		s.Close()
 		return nil, fmt.Errorf("redis: connect %q: %w", redact.DSN(o.DSN), opErr("ping", -1, classify(err), err))
 	}
-	return &Store{rdb: rdb, watch: watch}, nil
+	return s, nil
 }
 
 // Setup deletes the previous cell's keys and seeds spec.Keys documents at
 // version 0, counter 0, fence 0, with zero group versions and zero
-// payloads.
+// payloads. A cancelled ctx ends it at once (see honour).
 func (s *Store) Setup(ctx context.Context, spec drivers.Spec) error {
 	if err := spec.Validate(); err != nil {
 		return fmt.Errorf("redis: setup: %w", err)
 	}
-	if err := s.dropPrevious(ctx); err != nil {
+	if err := ctx.Err(); err != nil {
 		return opErr("setup", -1, classify(err), err)
+	}
+	var cell setupCell
+	prev := len(s.keys)
+	err := honour(ctx, func(ctx context.Context) error {
+		c, err := seed(ctx, s.rdb, prev, spec)
+		cell = c
+		return err
+	})
+	if err != nil {
+		return opErr("setup", -1, classify(err), err)
+	}
+	s.spec, s.gb, s.keys, s.fields, s.gvNames, s.pNames, s.sc = spec, cell.gb, cell.keys, cell.fields, cell.gvNames, cell.pNames, cell.sc
+	return nil
+}
+
+// setupCell is what Setup leaves in the Store.
+type setupCell struct {
+	gb              int
+	keys, fields    []string
+	gvNames, pNames []string
+	sc              scripts
+}
+
+// seed drops the previous cell (of prev keys, as this Store knows) and
+// seeds spec's, checking ctx before each step.
+func seed(ctx context.Context, rdb *goredis.Client, prev int, spec drivers.Spec) (setupCell, error) {
+	if err := dropPrevious(ctx, rdb, prev); err != nil {
+		return setupCell{}, err
 	}
 	// Recorded before seeding, so that a Setup that fails half way is
 	// still cleaned up by the next one.
-	if err := s.rdb.HSet(ctx, metaKey, metaKeysFld, spec.Keys).Err(); err != nil {
-		return opErr("setup", -1, classify(err), err)
+	if err := rdb.HSet(ctx, metaKey, metaKeysFld, spec.Keys).Err(); err != nil {
+		return setupCell{}, err
 	}
 	n := spec.FieldGroups
 	gb := spec.GroupBytes()
-	seed := make([]any, 0, 2*(len(fixedFields)+2*n))
+	args := make([]any, 0, 2*(len(fixedFields)+2*n))
 	for _, f := range fixedFields {
-		seed = append(seed, f, 0)
+		args = append(args, f, 0)
 	}
 	gvNames, pNames := make([]string, n), make([]string, n)
 	for g := range n {
 		gvNames[g], pNames[g] = gvField(g), pField(g)
-		seed = append(seed, gvNames[g], 0)
+		args = append(args, gvNames[g], 0)
 	}
 	zero := make([]byte, gb)
 	for g := range n {
-		seed = append(seed, pNames[g], zero)
+		args = append(args, pNames[g], zero)
 	}
 	keys := make([]string, spec.Keys)
 	for i := range keys {
 		keys[i] = docKey(i)
 	}
 	for lo := 0; lo < len(keys); lo += batch {
-		p := s.rdb.Pipeline()
+		if err := ctx.Err(); err != nil {
+			return setupCell{}, err
+		}
+		p := rdb.Pipeline()
 		for _, k := range keys[lo:min(lo+batch, len(keys))] {
-			p.HSet(ctx, k, seed...)
+			p.HSet(ctx, k, args...)
 		}
 		if _, err := p.Exec(ctx); err != nil {
-			return opErr("setup", -1, classify(err), err)
+			return setupCell{}, err
 		}
 	}
 	fields := readFields(n)
 	sc := newScripts(fields)
 	for _, script := range sc.all() {
-		if err := script.Load(ctx, s.rdb).Err(); err != nil {
-			return opErr("setup: script load", -1, classify(err), err)
+		if err := script.Load(ctx, rdb).Err(); err != nil {
+			return setupCell{}, fmt.Errorf("script load: %w", err)
 		}
 	}
-	s.spec, s.gb, s.keys, s.fields, s.gvNames, s.pNames, s.sc = spec, gb, keys, fields, gvNames, pNames, sc
-	return nil
+	return setupCell{gb: gb, keys: keys, fields: fields, gvNames: gvNames, pNames: pNames, sc: sc}, nil
 }
 
 // dropPrevious deletes the documents, leases and fence counters of the
-// previous cell: ids 0 … n-1 for the n this Store or occbench:meta
-// remembers, or, when neither does, every key SCAN finds for occbench:*.
-func (s *Store) dropPrevious(ctx context.Context) error {
-	n := len(s.keys)
-	m, err := s.rdb.HGet(ctx, metaKey, metaKeysFld).Int()
+// previous cell: ids 0 … n-1 for the n this Store (prev) or
+// occbench:meta remembers, or, when neither does, every key SCAN finds
+// for occbench:*.
+func dropPrevious(ctx context.Context, rdb *goredis.Client, prev int) error {
+	n := prev
+	m, err := rdb.HGet(ctx, metaKey, metaKeysFld).Int()
 	switch {
 	case err == nil:
 		n = max(n, m)
@@ -211,29 +268,32 @@ func (s *Store) dropPrevious(ctx context.Context) error {
 		return err
 	}
 	if n == 0 {
-		return s.dropScan(ctx)
+		return dropScan(ctx, rdb)
 	}
 	for lo := 0; lo < n; lo += batch {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		hi := min(lo+batch, n)
 		args := make([]string, 0, 3*(hi-lo))
 		for i := lo; i < hi; i++ {
 			args = append(args, docKey(i), leaseKey(i), fenceKey(i))
 		}
-		if err := s.rdb.Unlink(ctx, args...).Err(); err != nil {
+		if err := rdb.Unlink(ctx, args...).Err(); err != nil {
 			return err
 		}
 	}
-	return s.rdb.Unlink(ctx, metaKey).Err()
+	return rdb.Unlink(ctx, metaKey).Err()
 }
 
 // dropScan deletes every key matching occbench:*.
-func (s *Store) dropScan(ctx context.Context) error {
-	it := s.rdb.Scan(ctx, 0, scanPattern, 1000).Iterator()
+func dropScan(ctx context.Context, rdb *goredis.Client) error {
+	it := rdb.Scan(ctx, 0, scanPattern, 1000).Iterator()
 	var found []string
 	for it.Next(ctx) {
 		found = append(found, it.Val())
 		if len(found) == batch {
-			if err := s.rdb.Unlink(ctx, found...).Err(); err != nil {
+			if err := rdb.Unlink(ctx, found...).Err(); err != nil {
 				return err
 			}
 			found = found[:0]
@@ -243,22 +303,48 @@ func (s *Store) dropScan(ctx context.Context) error {
 		return err
 	}
 	if len(found) > 0 {
-		return s.rdb.Unlink(ctx, found...).Err()
+		return rdb.Unlink(ctx, found...).Err()
 	}
 	return nil
 }
 
-// Totals reads counter and version of every document of the cell.
+// Totals reads counter and version of every document of the cell. A
+// cancelled ctx ends it at once (see honour).
 func (s *Store) Totals(ctx context.Context) (drivers.Totals, error) {
+	if err := ctx.Err(); err != nil {
+		return drivers.Totals{}, notSentErr("totals", -1, classify(err), err)
+	}
 	var t drivers.Totals
-	for lo := 0; lo < len(s.keys); lo += batch {
-		p := s.rdb.Pipeline()
+	keys := s.keys
+	err := honour(ctx, func(ctx context.Context) error {
+		var err error
+		t, err = totals(ctx, s.rdb, keys)
+		return err
+	})
+	var oe *drivers.OpError
+	switch {
+	case errors.As(err, &oe):
+		return drivers.Totals{}, err
+	case err != nil:
+		return drivers.Totals{}, wrapRead("totals", -1, err)
+	}
+	return t, nil
+}
+
+// totals sums counter and version over keys, pipelined.
+func totals(ctx context.Context, rdb *goredis.Client, keys []string) (drivers.Totals, error) {
+	var t drivers.Totals
+	for lo := 0; lo < len(keys); lo += batch {
+		if err := ctx.Err(); err != nil {
+			return drivers.Totals{}, err
+		}
+		p := rdb.Pipeline()
 		cmds := make([]*goredis.SliceCmd, 0, batch)
-		for _, k := range s.keys[lo:min(lo+batch, len(s.keys))] {
+		for _, k := range keys[lo:min(lo+batch, len(keys))] {
 			cmds = append(cmds, p.HMGet(ctx, k, "counter", "version"))
 		}
 		if _, err := p.Exec(ctx); err != nil {
-			return drivers.Totals{}, wrap("totals", -1, err)
+			return drivers.Totals{}, err
 		}
 		for i, c := range cmds {
 			v := c.Val()
@@ -278,14 +364,19 @@ func (s *Store) Totals(ctx context.Context) (drivers.Totals, error) {
 	return t, nil
 }
 
-// Close closes the client. It deletes nothing.
-func (s *Store) Close() error { return s.rdb.Close() }
+// Close closes the client. It deletes nothing. go-redis closes its
+// connections without waiting for the server.
+func (s *Store) Close() error {
+	err := s.rdb.Close()
+	router.leave(s)
+	return err
+}
 
 // ServerVersion reports redis_version from INFO server.
 func (s *Store) ServerVersion(ctx context.Context) (string, error) {
 	info, err := s.rdb.Info(ctx, "server").Result()
 	if err != nil {
-		return "", wrap("server version", -1, err)
+		return "", wrapRead("server version", -1, err)
 	}
 	sc := bufio.NewScanner(strings.NewReader(info))
 	for sc.Scan() {

@@ -207,6 +207,9 @@ func (s *Store) Setup(ctx context.Context, spec drivers.Spec) error {
 	if err := spec.Validate(); err != nil {
 		return fmt.Errorf("sqlite: setup: %w", err)
 	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("sqlite: setup: %w", err) // before the statements are closed
+	}
 	if s.st != nil {
 		s.st.close()
 		s.st = nil
@@ -334,9 +337,18 @@ func (s *Store) Totals(ctx context.Context) (drivers.Totals, error) {
 // fail wraps err from op on key: the context's error when ctx ended, a
 // LockNotAvailable conflict for SQLITE_BUSY / SQLITE_LOCKED, otherwise an
 // error.
+//
+// A call that ctx ended committed nothing, and its error is marked not
+// sent: database/sql checks ctx before it starts a statement and before
+// COMMIT, and a statement ctx interrupts (modernc's sqlite3_interrupt,
+// or its busy handler giving up) fails and is rolled back; one that
+// completed returns no error.
 func fail(ctx context.Context, op string, key int, err error) error {
-	if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
-		return fmt.Errorf("sqlite: %s key %d: %w: %w", op, key, cerr, err)
+	if cerr := ctx.Err(); cerr != nil {
+		if !errors.Is(err, cerr) {
+			err = fmt.Errorf("%w: %w", cerr, err)
+		}
+		return drivers.NotSent(fmt.Errorf("sqlite: %s key %d: %w", op, key, err))
 	}
 	if busy(err) {
 		return drivers.Conflict(drivers.LockNotAvailable, fmt.Errorf("sqlite: %s key %d: %w", op, key, err))
@@ -400,7 +412,7 @@ func (s *Store) Read(ctx context.Context, key int, d *drivers.Doc) error {
 		return err
 	}
 	if err := s.scan(ctx, st.read, key, d); err != nil {
-		return fail(ctx, "read", key, err)
+		return drivers.NotSent(fail(ctx, "read", key, err)) // a read writes nothing
 	}
 	return nil
 }
@@ -507,14 +519,14 @@ func (s *Store) ReadFenced(ctx context.Context, key int, fence int64, d *drivers
 	}
 	tx, err := s.lockDB.BeginTx(ctx, nil)
 	if err != nil {
-		return fail(ctx, "read fenced: begin", key, err)
+		return drivers.NotSent(fail(ctx, "read fenced: begin", key, err))
 	}
 	defer tx.Rollback()
 	if err := exec(ctx, "read fenced", key, drivers.ErrStaleFence, tx.StmtContext(ctx, st.raiseFence), fence, key); err != nil {
-		return err
+		return drivers.NotSent(err) // rolled back
 	}
 	if err := s.scan(ctx, tx.StmtContext(ctx, st.fencedRead), key, d); err != nil {
-		return fail(ctx, "read fenced", key, err)
+		return drivers.NotSent(fail(ctx, "read fenced", key, err))
 	}
 	if err := tx.Commit(); err != nil {
 		return fail(ctx, "read fenced: commit", key, err)
@@ -532,7 +544,7 @@ func (s *Store) LockedUpdate(ctx context.Context, w *drivers.Write) error {
 	}
 	tx, err := s.lockDB.BeginTx(ctx, nil)
 	if err != nil {
-		return fail(ctx, "locked update: begin", w.Key, err)
+		return drivers.NotSent(fail(ctx, "locked update: begin", w.Key, err))
 	}
 	defer tx.Rollback()
 	var version, counter, gv int64
@@ -541,12 +553,12 @@ func (s *Store) LockedUpdate(ctx context.Context, w *drivers.Write) error {
 		err = drivers.ErrNotFound
 	}
 	if err != nil {
-		return fail(ctx, "locked update: select", w.Key, err)
+		return drivers.NotSent(fail(ctx, "locked update: select", w.Key, err))
 	}
 	err = exec(ctx, "locked update: update", w.Key, errNoRow, tx.StmtContext(ctx, st.lockWrite[w.Group]),
 		version+1, counter+1, gv+1, blob(w.Payload), w.Writer, w.Op, w.UpdatedAt, w.Key)
 	if err != nil {
-		return err
+		return drivers.NotSent(err) // rolled back
 	}
 	if err := tx.Commit(); err != nil {
 		return fail(ctx, "locked update: commit", w.Key, err)
