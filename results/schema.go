@@ -157,7 +157,7 @@ type Audit struct {
 	Observed      int64  `json:"observed"`      // Σ counter read from the store
 	Versions      int64  `json:"versions"`      // Σ version read from the store
 	LostUpdates   int64  `json:"lost_updates"`  // expected − observed
-	Indeterminate int64  `json:"indeterminate"` // ops whose last attempt errored: may or may not have committed
+	Indeterminate int64  `json:"indeterminate"` // errored attempts whose write may have reached the store: each may or may not have committed
 	OK            bool   `json:"ok"`            // no unexpected loss
 	LossExpected  bool   `json:"loss_expected"` // the strategy promises no safety (lww, unfenced lease)
 	Verdict       string `json:"verdict"`       // one human line
@@ -185,15 +185,16 @@ type Fault struct {
 	// DetectS is the time from the injection to the first errored
 	// attempt after it; -1 when no attempt errored.
 	DetectS float64 `json:"detect_s"`
-	// RecoverS (MTTR) is the time from the fault's end until the
+	// RecoverS (MTTR) is the time from the fault's end (its heal
+	// returned: the store answers again) until the
 	// throughput is back at 90% of its mean before the fault, measured
 	// in 100 ms steps over a 1 s sliding window; -1 when it never got
 	// back before the cell ended.
 	RecoverS float64 `json:"recover_s"`
-	// Ops that ended between the injection and the next fault (or the
-	// end of the cell): given up on an error, committed after at least
-	// one errored attempt, and given up on an error that may have
-	// reached the store.
+	// Between the injection and the next fault (or the end of the
+	// cell): ops that gave up on an error, ops that committed after at
+	// least one errored attempt, and errored attempts whose write may
+	// have reached the store.
 	OpsFailed     int64 `json:"ops_failed"`
 	OpsRetried    int64 `json:"ops_retried"`
 	Indeterminate int64 `json:"indeterminate"`
