@@ -49,6 +49,12 @@ const teardownTimeout = 10 * time.Second
 // runWithSignals runs a command; the first signal on sig stops the work
 // and keeps what was measured, the second returns at once.
 func runWithSignals(ctx context.Context, args []string, stdout, stderr io.Writer, sig <-chan os.Signal) int {
+	return runWithTeardown(ctx, harness.NewTeardown(), args, stdout, stderr, sig)
+}
+
+// runWithTeardown is runWithSignals with the Teardown the second signal
+// calls.
+func runWithTeardown(ctx context.Context, td *harness.Teardown, args []string, stdout, stderr io.Writer, sig <-chan os.Signal) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return exitBadInput
@@ -56,7 +62,6 @@ func runWithSignals(ctx context.Context, args []string, stdout, stderr io.Writer
 	cmd, rest := args[0], args[1:]
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	td := harness.NewTeardown()
 	type outcome struct{ code int }
 	done := make(chan outcome, 1)
 	go func() {

@@ -80,3 +80,12 @@ func (t *Teardown) Now(ctx context.Context) error {
 	}
 	return errors.Join(errs...)
 }
+
+// Runs returns the provision runs (values of provision.RunLabel) of the
+// containers Open started or was starting through this Teardown.
+func (t *Teardown) Runs() []string {
+	if t == nil {
+		return nil
+	}
+	return t.reaper.Runs()
+}

@@ -130,3 +130,16 @@ func (r *Reaper) RemoveAll(ctx context.Context) error {
 	}
 	return errors.Join(errs...)
 }
+
+// Runs returns the RunLabel values of the runs registered so far,
+// sorted: the containers RemoveAll removes carry one of them.
+func (r *Reaper) Runs() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make([]string, 0, len(r.runs))
+	for run := range r.runs {
+		out = append(out, run)
+	}
+	sort.Strings(out)
+	return out
+}
