@@ -363,3 +363,54 @@ func BenchmarkDelay(b *testing.B) {
 		})
 	}
 }
+
+func TestParseSpec(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		want Spec
+		err  string
+	}{
+		{in: DefaultErrorSpec, want: Spec{Name: "equal-jitter", Base: 10 * ms, Cap: s}},
+		{in: "expo", want: Spec{Name: "expo", Base: 10 * ms, Cap: s}},
+		{in: "constant:100ms", want: Spec{Name: "constant", Base: 100 * ms, Cap: 100 * ms}},
+		{in: "full-jitter:5ms,2s", want: Spec{Name: "full-jitter", Base: 5 * ms, Cap: 2 * s}},
+		{in: "none", want: Spec{Name: "none", Base: 10 * ms, Cap: s}},
+		{in: "expon", err: `unknown policy "expon"`},
+		{in: "expo:x", err: "want POLICY[:BASE[,CAP]]"},
+		{in: "expo:1s,10ms", err: "want 0 < base ≤ cap"},
+		{in: "expo:0s,1s", err: "want 0 < base ≤ cap"},
+		{in: "expo:1ms,2h", err: "cap must be ≤ 1h"},
+	} {
+		got, err := ParseSpec("--error-backoff", tt.in)
+		if tt.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.err) || !strings.Contains(err.Error(), "--error-backoff") {
+				t.Errorf("ParseSpec(%q) = %v, %v; want an error naming the flag with %q", tt.in, got, err, tt.err)
+			}
+			continue
+		}
+		if err != nil || got != tt.want {
+			t.Errorf("ParseSpec(%q) = %+v, %v; want %+v", tt.in, got, err, tt.want)
+		}
+	}
+}
+
+// FuzzParseSpec: ParseSpec never panics, and what it accepts prints as
+// a spelling it reads back to the same spec and builds a policy.
+func FuzzParseSpec(f *testing.F) {
+	for _, s := range []string{DefaultErrorSpec, "none", "constant:1ms", "expo:1ms,1s", "x:", ":,", "expo:1ms,"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		sp, err := ParseSpec("f", v)
+		if err != nil {
+			return
+		}
+		if _, err := sp.Policy(); err != nil {
+			t.Fatalf("ParseSpec(%q) accepted %+v, whose Policy fails: %v", v, sp, err)
+		}
+		again, err := ParseSpec("f", sp.String())
+		if err != nil || (sp.Name != "none" && again != sp) {
+			t.Fatalf("round trip of %q: %+v → %q → %+v, %v", v, sp, sp.String(), again, err)
+		}
+	})
+}
