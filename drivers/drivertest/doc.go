@@ -23,4 +23,21 @@
 // atomic (NonAtomicCAS: the suite then asserts that the loss is
 // detected), a separate lease store (Leaser), and the size of the concurrent tests
 // (Writers). Benchmark measures Read and CompareAndSwap on one document.
+//
+// Run also calls every method with a context that has already ended (the
+// EndedContext subtest): each must fail at once with an error wrapping
+// the context's, which drivers.MayHaveCommitted calls not committed, and
+// leave the store as it was. Every driver can know that such a call sent
+// nothing, so the suite requires it of all.
+//
+// RunNetwork is the fault suite of drivers that talk to a server. The
+// store is opened with Options.Dial pointing at a Proxy, which the test
+// can pause (a hung server), take down (refusing connections), cut (the
+// server closed every connection) or blackhole, without touching the
+// server other tests share. It checks that every connection goes
+// through Dial, that calls fail as connection errors not sent while the
+// server is down and succeed within BackWithin once it is back, that a
+// hung server ends calls at their deadline and Close within CloseWithin,
+// and that Open fails within ConnectTimeout. CaptureStderr lets a test
+// check that a client library printed nothing.
 package drivertest

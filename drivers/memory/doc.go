@@ -45,5 +45,10 @@
 // Read followed by CompareAndSwap allocates nothing when Latency is 0,
 // nor through a Session for latencies waited by yielding.
 //
+// A call's context ends its wait at once; the call then returns the
+// context's error, marked not sent (drivers.MayHaveCommitted false): a
+// call takes effect only after its last round trip. Options.Dial is
+// ignored.
+//
 // Registered as driver "memory".
 package memory

@@ -95,6 +95,29 @@
 // connection errors; context deadlines, MaxTimeMSExpired and network
 // timeouts are timeouts; other server errors are server errors.
 //
+// An error is marked not sent (drivers.MayHaveCommitted false) when the
+// call cannot have written: its context had ended before it started, no
+// server could be selected, the client was disconnected, the call only
+// reads, or a LockedUpdate failed before its commit was sent. Any other
+// failure of a write may have been applied.
+//
+// # Faults
+//
+// The driver reconnects by itself: after a network error it marks the
+// server unknown and clears its pool, and the next operation waits in
+// server selection until its monitor sees the server again (the monitor
+// checks at most every 500 ms when an operation waits: measured, the
+// first read 0.4 s after a restarted server accepts connections).
+// Options.ConnectTimeout (0 = drivers.DefaultConnectTimeout) is both the
+// connect timeout (dial and handshake) and the server selection timeout,
+// so Open and every call fail within it while the server is down; it
+// overrides connectTimeoutMS and serverSelectionTimeoutMS in the URI,
+// which apply when it is 0. Options.Dial, when set, makes every
+// connection, the monitor's included. Close gives Disconnect 1.5 s, as
+// a hung server never answers its endSessions. The driver's log lines
+// (only when MONGODB_LOG_* asks for them) go to Options.Log, or nowhere,
+// never to stderr.
+//
 // # Parameters
 //
 // Options.Params (--param key=value) accepts:

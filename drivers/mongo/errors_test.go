@@ -122,3 +122,40 @@ func chainHolds(err, target error) bool {
 	}
 	return false
 }
+
+// TestMayHaveCommitted: an operation the driver had no server for, or
+// that only reads, is not indeterminate; a write whose connection broke
+// may have been applied.
+func TestMayHaveCommitted(t *testing.T) {
+	t.Parallel()
+	selection := topology.ServerSelectionError{Wrapped: context.DeadlineExceeded}
+	tests := []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"no server selected", wrapWrite("cas", 1, selection), false},
+		{"client disconnected", wrapWrite("put", 1, mgo.ErrClientDisconnected), false},
+		{"pool closed", wrapWrite("put", 1, topology.ErrPoolClosed), false},
+		{"connection lost mid-write", wrapWrite("cas", 1, topology.ConnectionError{Wrapped: io.EOF}), true},
+		{"write timed out", wrapWrite("cas", 1, &net.OpError{Op: "read", Err: os.ErrDeadlineExceeded}), true},
+		{"read lost", wrapRead("read", 1, topology.ConnectionError{Wrapped: io.EOF}), false},
+		{"write conflict", wrapWrite("cas", 1, mgo.CommandError{Code: codeWriteConflict}), false},
+		{"missing document", notFound("put", 1), false},
+		{"context ended first", ended(canceledCtx(), "cas", 1), false},
+	}
+	for _, tt := range tests {
+		if got := drivers.MayHaveCommitted(tt.err); got != tt.want {
+			t.Errorf("%s: MayHaveCommitted(%v) = %v, want %v", tt.name, tt.err, got, tt.want)
+		}
+	}
+	if c := drivers.ClassOf(tests[0].err); c != drivers.ClassConnection {
+		t.Errorf("no server selected: class %v, want connection", c)
+	}
+}
+
+func canceledCtx() context.Context {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	return ctx
+}

@@ -65,10 +65,10 @@ func TestNoLibraryOutput(t *testing.T) {
 	t.Logf("%d lines, e.g. %q", len(lines), lines[0])
 }
 
-// TestMayHaveCommitted: an operation the driver found no server for is
+// TestNotSentWithNoServer: an operation the driver found no server for is
 // not indeterminate; one whose connection broke while it was sent is,
 // unless it only reads.
-func TestMayHaveCommitted(t *testing.T) {
+func TestNotSentWithNoServer(t *testing.T) {
 	p := drivertest.NewProxy(t)
 	st := open(t, drivers.Options{Writers: 1, Dial: p.Dial, ConnectTimeout: 500 * time.Millisecond})
 	setup(t, st, drivers.Spec{Keys: 1, FieldGroups: 1, PayloadBytes: 8})

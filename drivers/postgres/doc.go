@@ -10,23 +10,57 @@
 //
 // # Connections
 //
-// By default (conns=writer) each writer of a cell gets a Session: one
-// pool connection of its own for the whole cell, as pgbench gives each
-// client one. A session sends the same statements and transactions as
-// the Store, but through pgconn: each statement is prepared on the
-// connection on first use with fixed parameter types (int8, bytea), then
-// only bound and executed, with binary parameters and results. The
-// runner's context is watched once per session, not once per statement;
-// when it is cancelled (a stop's grace period ran out) the connection's
-// deadline is set to the past, which interrupts the statement in flight,
-// and Close discards that connection. An optimistic attempt (read +
-// conditional UPDATE) then allocates twice (pgconn's command tags) and
-// costs the client about a third less CPU than through pgxpool (see
-// bench/PARITY.md). Close deallocates the session's statements and gives
-// the connection back. With conns=pool every statement borrows a pool
-// connection through pgx instead, as an application on pgxpool does; a
-// DSN with default_query_exec_mode other than cache_statement (e.g.
+// By default (conns=writer) each writer of a cell gets a Session: a
+// connection of its own for the whole cell, dialed with the pool's
+// settings, as pgbench gives each client one. A session sends the same
+// statements and transactions as the Store, but through pgconn: each
+// statement is prepared on the connection on first use with fixed
+// parameter types (int8, bytea), then only bound and executed, with
+// binary parameters and results. The runner's context is watched once
+// per session, not once per statement; when it is cancelled (a stop's
+// grace period ran out) the connection's deadline is set to the past,
+// which interrupts the statement in flight, and every later call fails
+// with the context's error. An optimistic attempt (read + conditional
+// UPDATE) then allocates twice (pgconn's command tags) and costs the
+// client about a third less CPU than through pgxpool (see
+// bench/PARITY.md). Close closes the connection, and its statements with
+// it. With conns=pool every statement borrows a pool connection through
+// pgx instead, as an application on pgxpool does; a DSN with
+// default_query_exec_mode other than cache_statement (e.g.
 // simple_protocol behind a transaction-pooling proxy) implies it.
+//
+// # Faults
+//
+// A session whose connection broke (the server restarted or killed the
+// backend, or a deadline interrupted a statement, which makes pgconn
+// close the connection) dials a new one at its next call, bounded by
+// ConnectTimeout and the call's context, and prepares its statements
+// again as they are used; if the dial fails the call returns a
+// connection error marked not sent, and the next call dials again. The
+// session neither sleeps nor retries: the runner's error backoff paces
+// the attempts, so the first call after the server accepts connections
+// again succeeds (measured: about 0.1 s after a restart, under -race,
+// most of it the SCRAM handshake). In pool mode a connection error
+// resets the pool, so that the next calls dial afresh instead of each
+// finding a dead idle connection; Setup, Totals and ServerVersion ping
+// the connection they get and replace a dead one.
+//
+// Options.ConnectTimeout (0 = drivers.DefaultConnectTimeout, or the
+// DSN's connect_timeout when it sets one) bounds every connect, per
+// address tried, and the pool's liveness pings. Options.Dial, when set,
+// makes every connection: the pool's, the sessions', and pgx's cancel
+// requests (which dial the address the connection is connected to).
+// Session.Close takes at most about a second, interrupting a call still
+// in flight; Store.Close returns within CloseWithin, leaving connections
+// that a hung server keeps busy to close in the background. pgx prints
+// nothing of its own.
+//
+// An error is marked not sent (drivers.MayHaveCommitted false) when the
+// call cannot have committed: its context had ended before it started,
+// the connect failed, pgconn failed before sending anything
+// (SafeToRetry), the failing statement was a read, a transaction failed
+// before its COMMIT was sent, or COMMIT answered ROLLBACK. Any other
+// failure of a write may have committed.
 //
 // # Schema
 //

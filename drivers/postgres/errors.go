@@ -70,7 +70,7 @@ func wrap(op string, key int, err error) error {
 		}
 	}
 	if errors.Is(err, pgx.ErrNoRows) {
-		return fmt.Errorf("postgres: %s key %d: %w", op, key, drivers.ErrNotFound)
+		return notFound(op, key)
 	}
 	return opErr(op, key, classify(err), err)
 }

@@ -181,3 +181,47 @@ func TestDecodeTextFormat(t *testing.T) {
 		t.Error("decode accepted a NULL payload")
 	}
 }
+
+// TestMayHaveCommitted: which failures leave a call indeterminate.
+// Nothing was committed by a call that could not connect, that failed at
+// a read or before COMMIT was sent, whose COMMIT answered ROLLBACK, or
+// that the server refused as a conflict; a write whose connection broke
+// after it was sent may have been.
+func TestMayHaveCommitted(t *testing.T) {
+	t.Parallel()
+	cfg, err := pgconn.ParseConfig("postgres://u@127.0.0.1:1/x?sslmode=disable&connect_timeout=2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, refused := pgconn.ConnectConfig(context.Background(), cfg)
+	if refused == nil {
+		t.Skip("something listens on 127.0.0.1:1")
+	}
+	pg := func(code string) error { return &pgconn.PgError{Severity: "FATAL", Code: code, Message: "m"} }
+	tests := []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"connect refused", wrapSent("cas", 1, refused, false), false},
+		{"backend terminated mid-write", wrapSent("cas", 1, pg("57P01"), false), true},
+		{"connection lost mid-write", wrapSent("put", 1, io.ErrUnexpectedEOF, false), true},
+		{"write timed out", wrapSent("cas", 1, &net.OpError{Op: "read", Err: os.ErrDeadlineExceeded}, false), true},
+		{"read lost", wrapSent("read", 1, io.ErrUnexpectedEOF, true), false},
+		{"lost before COMMIT", wrapSent("locked update", 1, io.ErrUnexpectedEOF, true), false},
+		{"lost at COMMIT", wrapSent("locked update", 1, io.ErrUnexpectedEOF, false), true},
+		{"COMMIT answered ROLLBACK", wrapSent("serializable update", 1, fmt.Errorf("commit: %w", pgx.ErrTxCommitRollback), false), false},
+		{"serialization failure", wrapSent("serializable update", 1, pg("40001"), false), false},
+		{"missing row", wrapSent("locked update", 1, pgx.ErrNoRows, false), false},
+		{"not found", notFound("put", 1), false},
+		{"session reconnect failed", (&Session{ctx: context.Background()}).dialFailed(context.Background(), "cas", 1, refused), false},
+	}
+	for _, tt := range tests {
+		if got := drivers.MayHaveCommitted(tt.err); got != tt.want {
+			t.Errorf("%s: MayHaveCommitted(%v) = %v, want %v", tt.name, tt.err, got, tt.want)
+		}
+	}
+	if c := drivers.ClassOf(tests[len(tests)-1].err); c != drivers.ClassConnection {
+		t.Errorf("a failed reconnect is class %v, want connection", c)
+	}
+}

@@ -95,6 +95,14 @@ type Session struct {
 	args    [maxParams][]byte
 	results [3]int64 // version, counter, gvG of a transaction's read
 
+	// The watcher (watch) interrupts a call whose own context ends:
+	// begin hands it the context, end tells it the call returned.
+	calls    chan context.Context
+	ended    chan struct{}
+	quit     chan struct{} // stops the watcher
+	fired    atomic.Bool   // the watcher interrupted the call in progress
+	watching bool          // the call in progress is watched; under mu
+
 	// closing is set by Close; calls then fail at once.
 	closing atomic.Bool
 	// pcMu guards pc and cancelDial for interrupt and Close, which run
@@ -121,13 +129,38 @@ func (s *Store) Session(ctx context.Context) (drivers.Store, error) {
 	if s.sql.read == "" {
 		return nil, errors.New("postgres: session: Setup has not run")
 	}
-	ss := &Session{Store: s, ctx: ctx, id: s.sessionSeq.Add(1), binary: []int16{1}}
+	ss := &Session{Store: s, ctx: ctx, id: s.sessionSeq.Add(1), binary: []int16{1},
+		calls: make(chan context.Context), ended: make(chan struct{}), quit: make(chan struct{})}
 	ss.stmts = make([]*pgconn.StatementDescription, len(s.sessionSQL.sqls))
 	if err := ss.connect(ctx); err != nil {
 		return nil, ss.dialFailed(ctx, "session", -1, err)
 	}
 	ss.stop = context.AfterFunc(ctx, ss.interrupt)
+	go ss.watch()
 	return ss, nil
+}
+
+// watch interrupts a call whose own context ends while it runs, as
+// pgconn would if it were given the context; but pgconn watches a
+// context with a context.AfterFunc per statement, which allocates, and
+// the runner gives every attempt a context of its own. The session's
+// watcher is one goroutine for the session's life, handed each call's
+// context over a channel: a watched call allocates nothing.
+func (s *Session) watch() {
+	for {
+		select {
+		case ctx := <-s.calls:
+			select {
+			case <-ctx.Done():
+				s.fired.Store(true)
+				s.interrupt()
+				<-s.ended
+			case <-s.ended:
+			}
+		case <-s.quit:
+			return
+		}
+	}
 }
 
 // connect dials the session's connection, bounded by ctx and the
@@ -265,6 +298,7 @@ func (s *Session) Close() error {
 	}
 	defer s.mu.Unlock()
 	s.stop()
+	close(s.quit)
 	s.drop()
 	return nil
 }
@@ -295,27 +329,49 @@ func (s *Session) begin(ctx context.Context, op string, key int) error {
 			return s.dialFailed(ctx, op, key, err)
 		}
 	}
+	// The session's own context is watched already.
+	if s.watching = ctx != s.ctx && ctx.Done() != nil; s.watching {
+		s.calls <- ctx
+	}
 	return nil
 }
 
-// pgCtx is the context a call passes to pgconn: none (no per-call watch,
-// no allocation) for the session's own context, which is watched once;
-// any other context is watched by pgconn as usual.
-func (s *Session) pgCtx(ctx context.Context) context.Context {
-	if ctx == s.ctx || ctx.Done() == nil {
-		return context.Background()
+// end releases the session after a method that began: the watcher stops
+// watching the call's context. When it interrupted the call, pgconn has
+// closed the connection, unless the call had just completed: then the
+// connection is fine, and only its deadline must be cleared.
+func (s *Session) end() {
+	if s.watching {
+		s.ended <- struct{}{}
+		s.watching = false
+		if s.fired.Load() {
+			s.fired.Store(false)
+			if s.pc != nil && !s.pc.IsClosed() && s.ctx.Err() == nil && !s.closing.Load() {
+				_ = s.pc.Conn().SetDeadline(time.Time{})
+			}
+		}
 	}
-	return ctx
+	s.mu.Unlock()
 }
 
-// fail wraps err for op, as the Store does, naming the session's
-// cancellation when it interrupted the statement. notSent says that no
-// write of the call reached the server; pgconn's SafeToRetry adds the
-// failures that happened before anything was sent. A connection that
-// is still open but unusable (a connection error, or a transaction
-// left open) is dropped, so that the next call dials again.
-func (s *Session) fail(op string, key int, err error, notSent bool) error {
-	if cerr := s.ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
+// pgCtx is the context a call passes to pgconn: none, so that pgconn
+// watches nothing per statement. The session's context is watched once,
+// and a call's own by the watcher (see watch).
+func (s *Session) pgCtx(context.Context) context.Context { return context.Background() }
+
+// fail wraps err for op, as the Store does, naming the call's or the
+// session's context when its end interrupted the statement. notSent
+// says that no write of the call reached the server; pgconn's
+// SafeToRetry adds the failures that happened before anything was sent.
+// A connection that is still open but unusable (a connection error, or
+// a transaction left open) is dropped, so that the next call dials
+// again.
+func (s *Session) fail(ctx context.Context, op string, key int, err error, notSent bool) error {
+	cerr := ctx.Err()
+	if cerr == nil {
+		cerr = s.ctx.Err()
+	}
+	if cerr != nil && !errors.Is(err, cerr) {
 		err = fmt.Errorf("%w: %w", cerr, err)
 	}
 	werr := wrapSent(op, key, err, notSent)
@@ -413,12 +469,12 @@ func (s *Session) Read(ctx context.Context, key int, d *drivers.Doc) error {
 	if err := s.begin(ctx, "read", key); err != nil {
 		return err
 	}
-	defer s.mu.Unlock()
+	defer s.end()
 	s.setInt(0, int64(key))
 	found, derr, err := s.queryDoc(ctx, stRead, 1, key, d)
 	switch {
 	case err != nil:
-		return s.fail("read", key, err, true)
+		return s.fail(ctx, "read", key, err, true)
 	case derr != nil:
 		return notSentErr("read", key, drivers.ClassOther, derr)
 	case !found:
@@ -435,13 +491,13 @@ func (s *Session) ReadFenced(ctx context.Context, key int, fence int64, d *drive
 	if err := s.begin(ctx, "read fenced", key); err != nil {
 		return err
 	}
-	defer s.mu.Unlock()
+	defer s.end()
 	s.setInt(0, int64(key))
 	s.setInt(1, fence)
 	found, derr, err := s.queryDoc(ctx, stReadFenced, 2, key, d)
 	switch {
 	case err != nil:
-		return s.fail("read fenced", key, err, false)
+		return s.fail(ctx, "read fenced", key, err, false)
 	case derr != nil:
 		return opErr("read fenced", key, drivers.ClassOther, derr)
 	case !found:
@@ -458,7 +514,7 @@ func (s *Session) CompareAndSwap(ctx context.Context, w *drivers.Write) error {
 	if err := s.begin(ctx, "cas", w.Key); err != nil {
 		return err
 	}
-	defer s.mu.Unlock()
+	defer s.end()
 	i := numFixedStmts + perGroup*w.Group + gsCasDoc
 	if w.Scope == drivers.ScopeFieldGroup {
 		i = numFixedStmts + perGroup*w.Group + gsCasGroup
@@ -472,7 +528,7 @@ func (s *Session) CompareAndSwap(ctx context.Context, w *drivers.Write) error {
 	n, err := s.exec(ctx, i, 6)
 	switch {
 	case err != nil:
-		return s.fail("cas", w.Key, err, false)
+		return s.fail(ctx, "cas", w.Key, err, false)
 	case n == 0:
 		return drivers.ErrVersionMismatch
 	}
@@ -505,12 +561,12 @@ func (s *Session) Put(ctx context.Context, w *drivers.Write) error {
 	if err := s.begin(ctx, "put", w.Key); err != nil {
 		return err
 	}
-	defer s.mu.Unlock()
+	defer s.end()
 	n, i := s.setPut(w, w.Version, w.Counter, w.GroupVersion, w.Fence)
 	rows, err := s.exec(ctx, i, n)
 	switch {
 	case err != nil:
-		return s.fail("put", w.Key, err, false)
+		return s.fail(ctx, "put", w.Key, err, false)
 	case rows > 0:
 		return nil
 	case w.Fence > 0:
@@ -529,7 +585,7 @@ func (s *Session) LockedUpdate(ctx context.Context, w *drivers.Write) error {
 	if err := s.begin(ctx, "locked update", w.Key); err != nil {
 		return err
 	}
-	defer s.mu.Unlock()
+	defer s.end()
 	return s.readModifyWrite(ctx, "locked update", stBegin, numFixedStmts+perGroup*w.Group+gsLockRead, w)
 }
 
@@ -542,7 +598,7 @@ func (s *Session) SerializableUpdate(ctx context.Context, w *drivers.Write) erro
 	if err := s.begin(ctx, "serializable update", w.Key); err != nil {
 		return err
 	}
-	defer s.mu.Unlock()
+	defer s.end()
 	return s.readModifyWrite(ctx, "serializable update", stBeginSerializable, numFixedStmts+perGroup*w.Group+gsPlainRead, w)
 }
 
@@ -586,7 +642,7 @@ func (s *Session) rollback(ctx context.Context, op string, key int, err error, n
 	if errors.Is(err, drivers.ErrNotFound) {
 		return err
 	}
-	return s.fail(op, key, err, notSent)
+	return s.fail(ctx, op, key, err, notSent)
 }
 
 // Acquire is Store.Acquire on the session's connection.
@@ -597,7 +653,7 @@ func (s *Session) Acquire(ctx context.Context, key int, holder int64, ttl time.D
 	if err := s.begin(ctx, "acquire", key); err != nil {
 		return 0, err
 	}
-	defer s.mu.Unlock()
+	defer s.end()
 	s.setInt(0, int64(key))
 	s.setInt(1, holder)
 	s.setInt(2, micros(ttl))
@@ -605,7 +661,7 @@ func (s *Session) Acquire(ctx context.Context, key int, holder int64, ttl time.D
 	found, err := s.queryInts(ctx, stAcquire, 3, fence)
 	switch {
 	case err != nil:
-		return 0, s.fail("acquire", key, err, false)
+		return 0, s.fail(ctx, "acquire", key, err, false)
 	case !found:
 		return 0, drivers.ErrLeaseHeld
 	}
@@ -620,7 +676,7 @@ func (s *Session) Extend(ctx context.Context, key int, holder, fence int64, ttl 
 	if err := s.begin(ctx, "extend", key); err != nil {
 		return err
 	}
-	defer s.mu.Unlock()
+	defer s.end()
 	s.setInt(0, int64(key))
 	s.setInt(1, holder)
 	s.setInt(2, fence)
@@ -628,7 +684,7 @@ func (s *Session) Extend(ctx context.Context, key int, holder, fence int64, ttl 
 	n, err := s.exec(ctx, stExtend, 4)
 	switch {
 	case err != nil:
-		return s.fail("extend", key, err, false)
+		return s.fail(ctx, "extend", key, err, false)
 	case n == 0:
 		return drivers.ErrLeaseLost
 	}
@@ -643,14 +699,14 @@ func (s *Session) Release(ctx context.Context, key int, holder, fence int64) err
 	if err := s.begin(ctx, "release", key); err != nil {
 		return err
 	}
-	defer s.mu.Unlock()
+	defer s.end()
 	s.setInt(0, int64(key))
 	s.setInt(1, holder)
 	s.setInt(2, fence)
 	n, err := s.exec(ctx, stRelease, 3)
 	switch {
 	case err != nil:
-		return s.fail("release", key, err, false)
+		return s.fail(ctx, "release", key, err, false)
 	case n == 0:
 		return drivers.ErrLeaseLost
 	}

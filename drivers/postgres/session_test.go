@@ -205,6 +205,55 @@ func TestSessionAllocs(t *testing.T) {
 	if n := testing.AllocsPerRun(200, attempt); n > 2 {
 		t.Errorf("an optimistic attempt on a session allocates %.1f times, want ≤ 2 (pgconn's command tags)", n)
 	}
+	// The runner gives each attempt a context of its own, with a
+	// deadline: the session's watcher watches it without allocating.
+	actx, cancel := context.WithTimeout(ctx, time.Hour)
+	defer cancel()
+	ctx = actx
+	attempt()
+	if n := testing.AllocsPerRun(200, attempt); n > 2 {
+		t.Errorf("an optimistic attempt with its own context allocates %.1f times, want ≤ 2 (pgconn's command tags)", n)
+	}
+}
+
+// TestSessionCallCanceled: cancelling a call's own context (not the
+// session's) interrupts the statement it waits on; the call fails with
+// a cancellation, and the session's next call succeeds on a new
+// connection.
+func TestSessionCallCanceled(t *testing.T) {
+	s, ctx := openSetup(t, drivers.Options{Writers: 1}, drivers.Spec{Keys: 1, FieldGroups: 1, PayloadBytes: 8})
+	tx := lockRow(t, ctx, testDSN(t), 0)
+	ss := newSession(t, ctx, s)
+	cctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- ss.LockedUpdate(cctx, &drivers.Write{Key: 0, Payload: make([]byte, 8)}) }()
+	poll := time.NewTicker(5 * time.Millisecond)
+	defer poll.Stop()
+	for waiting := 0; waiting == 0; <-poll.C {
+		if err := s.pool.QueryRow(ctx, "SELECT count(*) FROM pg_locks WHERE NOT granted AND pid = $1", int32(sessionPID(ss))).Scan(&waiting); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) || drivers.ClassOf(err) != drivers.ClassCanceled || drivers.MayHaveCommitted(err) {
+			t.Fatalf("LockedUpdate whose context was cancelled: %v (class %v, MayHaveCommitted %v), want canceled, not sent",
+				err, drivers.ClassOf(err), drivers.MayHaveCommitted(err))
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("LockedUpdate still blocked 10 s after its context was cancelled")
+	}
+	if err := tx.Rollback(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := ss.LockedUpdate(ctx, &drivers.Write{Key: 0, Payload: make([]byte, 8)}); err != nil {
+		t.Fatalf("LockedUpdate after the cancelled one: %v", err)
+	}
+	if tot, err := s.Totals(ctx); err != nil || tot.Counter != 1 {
+		t.Fatalf("Totals = %+v, %v; want counter 1", tot, err)
+	}
 }
 
 // TestSessionsBeyondPool: sessions dial connections of their own, so
@@ -221,5 +270,37 @@ func TestSessionsBeyondPool(t *testing.T) {
 	}
 	if _, err := s.Totals(ctx); err != nil {
 		t.Fatalf("Totals with every session open: %v", err)
+	}
+}
+
+// BenchmarkSessionReadCAS measures an optimistic attempt (Read +
+// CompareAndSwap) on a session, with its allocations: pgconn's two
+// command tags, nothing of the driver's.
+func BenchmarkSessionReadCAS(b *testing.B) {
+	s := open(b, drivers.Options{Writers: 1})
+	ctx := testCtx(b)
+	if err := s.Setup(ctx, drivers.Spec{Keys: 1, FieldGroups: 1, PayloadBytes: 64}); err != nil {
+		b.Fatal(err)
+	}
+	ss, err := s.Session(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ss.Close()
+	sess := ss.(*Session)
+	// An attempt's own context, with a deadline, as the runner gives it.
+	actx, cancel := context.WithTimeout(ctx, time.Hour)
+	defer cancel()
+	d := drivers.Doc{Groups: make([]int64, 0, 1), Payload: make([]byte, 0, 64)}
+	w := &drivers.Write{Payload: make([]byte, 64), Writer: 1}
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := sess.Read(actx, 0, &d); err != nil {
+			b.Fatal(err)
+		}
+		w.Expect = d.Version
+		if err := sess.CompareAndSwap(actx, w); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

@@ -4,8 +4,40 @@
 // rediss://…, unix://…, or a bare host:port; provisioning a server is done
 // elsewhere). The pool holds Writers+2 connections, at least 4. go-redis's
 // own command retries are switched off (MaxRetries -1): a write whose
-// reply was lost must surface as an error, never be sent twice; and
-// context deadlines apply to socket reads (ContextTimeoutEnabled).
+// reply was lost must surface as an error, never be sent twice.
+//
+// # Faults
+//
+// Every command is bounded by its context's deadline exactly:
+// ReadTimeout and WriteTimeout are -1 and ContextTimeoutEnabled is set,
+// so go-redis makes the context's deadline the socket's (and sets none
+// without one); the runner gives every attempt a deadline. go-redis does
+// not watch a cancellation once a command is on the wire, so Setup and
+// Totals, which may be cancelled without a deadline, return at once and
+// leave the command they wait for to the background. Each dial is
+// bounded by Options.ConnectTimeout (0 = drivers.DefaultConnectTimeout)
+// and made once per call, through Options.Dial when it is set (TLS
+// included); Open's handshake is bounded by it too.
+//
+// go-redis reconnects by itself: it checks an idle connection before
+// handing it out and drops one the server closed. It would also stop
+// dialing after PoolSize failed dials and probe the server once a second
+// in the background, a cooldown of up to a second after the server is
+// back; the driver's dialer therefore never reports a failed dial to
+// go-redis as such, but as a connection whose handshake fails with the
+// dial's error, so that every call dials (see dialer). The first call
+// after a restart succeeds at once.
+//
+// An error is marked not sent (drivers.MayHaveCommitted false) when the
+// call cannot have written: its context had ended before it started,
+// the dial failed, the pool timed out or was closed, the call only reads
+// (HMGET), or a WATCH transaction failed before MULTI … EXEC was sent.
+// Any other failure of a Lua script or EXEC may have been applied.
+//
+// go-redis logs through one process-wide logger, to stderr by default.
+// The package installs its own once (the package's one piece of global
+// state, forced by go-redis): each line goes to the Options.Log of every
+// open Store that has one, and nowhere when none has.
 //
 // # Keys
 //

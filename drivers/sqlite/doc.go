@@ -17,6 +17,14 @@
 // SQLITE_BUSY or SQLITE_LOCKED that outlasts the busy timeout is a
 // LockNotAvailable conflict; every other failure is an error.
 //
+// A call's context ends it promptly, even while it waits out the busy
+// timeout (modernc's busy handler gives up when the context ends), with
+// an error wrapping the context's and marked not sent: an interrupted
+// statement is rolled back, and database/sql checks the context before
+// each statement and before COMMIT. Failures inside ReadFenced's and
+// LockedUpdate's transactions before COMMIT are marked not sent too.
+// Options.Dial is ignored: there is no network.
+//
 // Options.DSN is a file path or a file: URI. When it is empty the store
 // creates a fresh temporary directory for its file and Close removes it.
 // Close never drops tables.
