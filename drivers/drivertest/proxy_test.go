@@ -121,4 +121,3 @@ func TestProxy(t *testing.T) {
 		t.Errorf("Dials = %d, want 5", n)
 	}
 }
-
