@@ -90,7 +90,8 @@ func sameValue(readme, want string) bool {
 }
 
 // TestDocsStayInTheRepository: users get the repository, nothing beside
-// it, so no document may link outside it.
+// it, so no document may link outside it, and every relative link must
+// name a file that exists.
 func TestDocsStayInTheRepository(t *testing.T) {
 	files, _ := filepath.Glob("../../*.md")
 	more, _ := filepath.Glob("../../docs/*.md")
@@ -99,14 +100,36 @@ func TestDocsStayInTheRepository(t *testing.T) {
 	if len(files) < 3 {
 		t.Fatalf("found only %v", files)
 	}
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	link := regexp.MustCompile(`\]\(([^)\s]+)\)`)
 	for _, f := range files {
 		b, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
 		}
 		for i, line := range strings.Split(string(b), "\n") {
-			if strings.Contains(line, "](../") || strings.Contains(line, "../shared") {
+			if strings.Contains(line, "../shared") {
 				t.Errorf("%s:%d links outside the repository: %s", f, i+1, line)
+			}
+			for _, m := range link.FindAllStringSubmatch(line, -1) {
+				target, _, _ := strings.Cut(m[1], "#")
+				if target == "" || strings.Contains(target, "://") || strings.HasPrefix(target, "mailto:") {
+					continue
+				}
+				abs, err := filepath.Abs(filepath.Join(filepath.Dir(f), target))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if rel, err := filepath.Rel(root, abs); err != nil || strings.HasPrefix(rel, "..") {
+					t.Errorf("%s:%d links outside the repository: %s", f, i+1, m[1])
+					continue
+				}
+				if _, err := os.Stat(abs); err != nil {
+					t.Errorf("%s:%d links to a missing file: %s", f, i+1, m[1])
+				}
 			}
 		}
 	}
