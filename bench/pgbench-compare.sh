@@ -32,6 +32,16 @@
 # UPDATE matched a row: that is one occbench attempt. The ratio is
 # occbench attempts/s ÷ pgbench tps.
 #
+# Client CPU: each tool's process (user + system, from bash's `time`, so
+# children included) over its transactions or attempts, in µs. pgbench's
+# transactions are its "number of transactions actually processed".
+# occbench's process also runs setup, the 1 s warmup and the audit, so its
+# CPU is divided by every attempt it made: the measured attempts scaled by
+# audit.expected ÷ ops (committed ops with the warmup's ÷ measured ones,
+# assuming the warmup's attempts per op). The CPU ratio is occbench µs per
+# attempt ÷ pgbench µs per transaction: above 1, occbench's client spends
+# more CPU on one attempt than pgbench on one transaction.
+#
 # Environment:
 #
 #   T          seconds per run, e.g. 10 or 10s (default 10s)
@@ -247,7 +257,7 @@ jobs() { echo $(($1 < 2 ? $1 : 2)); }
 # cpu_of prints user+sys seconds from a bash `time` output file.
 cpu_of() { awk '{ printf "%.2f", $1 + $2 }' "$1"; }
 
-# run_pgbench workload clients run: prints "tps cpu_seconds".
+# run_pgbench workload clients run: prints "tps cpu_seconds transactions".
 run_pgbench() {
 	local w=$1 c=$2 r=$3 keys=1
 	[ "$w" != occ-uniform ] || keys=1000
@@ -258,15 +268,18 @@ run_pgbench() {
 	{ time "${pin_cmd[@]}" "${nice_cmd[@]}" "$PGBIN/pgbench" -n -M prepared -c "$c" -j "$(jobs "$c")" -T "$T" \
 		-D payload="\\x$payload_hex" -f "$base.sql" "$DSN" >"$base.out" 2>&1; } 2>"$base.time" ||
 		die "pgbench failed ($w, $c clients): $(tail -3 "$base.out")"
-	local tps failed
+	local tps failed txns
 	tps=$(awk '/^tps = / { print $3 }' "$base.out")
 	failed=$(awk '/^number of failed transactions:/ { print $5 }' "$base.out")
+	txns=$(awk -F': ' '/^number of transactions actually processed:/ { split($2, a, "/"); print a[1] }' "$base.out")
 	[ -n "$tps" ] || die "pgbench printed no tps ($w, $c clients): $(tail -3 "$base.out")"
+	[[ ${txns:-} =~ ^[1-9][0-9]*$ ]] || die "pgbench printed no transaction count ($w, $c clients): $(tail -3 "$base.out")"
 	[ "${failed:-0}" = 0 ] || die "pgbench: $failed failed transactions ($w, $c clients), see $base.out"
-	echo "$tps $(cpu_of "$base.time")"
+	echo "$tps $(cpu_of "$base.time") $txns"
 }
 
-# run_occbench workload clients run: prints "attempts_s ops_s cpu_seconds".
+# run_occbench workload clients run: prints "attempts_s ops_s cpu_seconds
+# attempts_made", attempts_made counting the warmup's (see the header).
 run_occbench() {
 	local w=$1 c=$2 r=$3 strat=optimistic keys=1 dist=single
 	case $w in
@@ -280,12 +293,14 @@ run_occbench() {
 		--writers "$c" --keys "$keys" --distribution "$dist" --duration "${T}s" --warmup 1s \
 		--quiet --format json --out "$base.file.json" >"$base.json" 2>"$base.err"; } 2>"$base.time" ||
 		die "occbench failed ($w, $c writers): $(tail -3 "$base.err")"
-	jq -r '.cells[0] | "\(.attempts_s) \(.throughput_ops_s) \(.errors | add // 0) \(.audit.ok)"' "$base.json" >"$base.nums"
-	local att ops errs ok
-	read -r att ops errs ok <"$base.nums"
+	jq -r '.cells[0] | "\(.attempts_s) \(.throughput_ops_s) \(.errors | add // 0) \(.audit.ok) \(.attempts) \(.ops) \(.audit.expected)"' "$base.json" >"$base.nums"
+	local att ops errs ok n nops expected
+	read -r att ops errs ok n nops expected <"$base.nums"
 	[ "$ok" = true ] || die "occbench audit failed ($w, $c writers), see $base.json"
 	[ "$errs" = 0 ] || die "occbench: $errs errors ($w, $c writers), see $base.json"
-	echo "$att $ops $(cpu_of "$base.time")"
+	[[ $n =~ ^[1-9][0-9]*$ && $nops =~ ^[1-9][0-9]*$ && $expected =~ ^[0-9]+$ ]] ||
+		die "occbench: no attempts, ops or audit.expected in $base.json ($w, $c writers)"
+	echo "$att $ops $(cpu_of "$base.time") $(awk -v n="$n" -v o="$nops" -v e="$expected" 'BEGIN { printf "%.0f", n * (e > o ? e : o) / o }')"
 }
 
 load1() { cut -d' ' -f1 /proc/loadavg; }
@@ -310,17 +325,17 @@ for w in $WORKLOADS; do
 				o=$(run_occbench "$w" "$c" "$r")
 				p=$(run_pgbench "$w" "$c" "$r")
 			fi
-			read -r tps pcpu <<<"$p"
-			read -r att ops ocpu <<<"$o"
+			read -r tps pcpu ptx <<<"$p"
+			read -r att ops ocpu oatt <<<"$o"
 			l1=$(load1)
-			# Client CPU per transaction/attempt, µs. occbench's process
-			# also ran setup and the 1 s warmup: its attempts are
-			# estimated as attempts_s × (T + 1).
+			# Client CPU per transaction/attempt, µs, and their ratio
+			# (see the header).
 			awk -v w="$w" -v c="$c" -v r="$r" -v tps="$tps" -v att="$att" -v ops="$ops" \
-				-v pcpu="$pcpu" -v ocpu="$ocpu" -v t="$T" -v l0="$l0" -v l1="$l1" 'BEGIN {
-				printf "%s %s %s %.1f %.1f %.1f %.3f %.1f %.1f %s-%s\n", w, c, r, tps, att, ops, att / tps,
-					pcpu * 1e6 / (tps * t), ocpu * 1e6 / (att * (t + 1)), l0, l1
-			}' | tee -a "$rows" | awk '{ printf "  %-11s %3s clients run %s: pgbench %9s tps, occbench %9s attempts/s, ratio %s (load %s)\n", $1, $2, $3, $4, $5, $7, $10 }' >&2
+				-v pcpu="$pcpu" -v ptx="$ptx" -v ocpu="$ocpu" -v oatt="$oatt" -v l0="$l0" -v l1="$l1" 'BEGIN {
+				pus = pcpu * 1e6 / ptx; ous = ocpu * 1e6 / oatt
+				printf "%s %s %s %.1f %.1f %.1f %.3f %.1f %.1f %.3f %s-%s\n", w, c, r, tps, att, ops, att / tps,
+					pus, ous, (pus > 0 ? ous / pus : 0), l0, l1
+			}' | tee -a "$rows" | awk '{ printf "  %-11s %3s clients run %s: pgbench %9s tps, occbench %9s attempts/s, ratio %s; CPU µs/tx %s, µs/att %s, CPU ratio %s (load %s)\n", $1, $2, $3, $4, $5, $7, $8, $9, $10, $11 }' >&2
 		done
 	done
 done
@@ -328,10 +343,10 @@ done
 echo
 echo "pgbench vs occbench, ${T}s per run, $REPEAT runs per tool and cell, interleaved ($settings)"
 echo
-printf '| %-11s | %7s | %11s | %19s | %14s | %5s | %-11s | %13s | %15s |\n' workload clients "pgbench tps" "occbench attempts/s" "occbench ops/s" ratio "ratio range" "pgbench µs/tx" "occbench µs/att"
-printf '| %-11s | %7s | %11s | %19s | %14s | %5s | %-11s | %13s | %15s |\n' ----------- ------: ----------: ------------------: -------------: ----: ----------- ------------: --------------:
+printf '| %-11s | %7s | %11s | %19s | %14s | %5s | %-11s | %13s | %15s | %9s |\n' workload clients "pgbench tps" "occbench attempts/s" "occbench ops/s" ratio "ratio range" "pgbench µs/tx" "occbench µs/att" "CPU ratio"
+printf '| %-11s | %7s | %11s | %19s | %14s | %5s | %-11s | %13s | %15s | %9s |\n' ----------- ------: ----------: ------------------: -------------: ----: ----------- ------------: --------------: --------:
 # Means over the runs of each cell; ratio range is the lowest and highest
-# per-run ratio.
+# per-run ratio; CPU ratio is the ratio of the mean µs.
 awk '{
 	k = $1 " " $2
 	if (!(k in n)) order[m++] = k
@@ -342,8 +357,9 @@ awk '{
 END {
 	for (i = 0; i < m; i++) {
 		k = order[i]; split(k, f, " ")
-		printf "| %-11s | %7s | %11.0f | %19.0f | %14.0f | %5.2f | %4.2f … %4.2f | %13.1f | %15.1f |\n",
-			f[1], f[2], tps[k] / n[k], att[k] / n[k], ops[k] / n[k], att[k] / tps[k], lo[k], hi[k], pus[k] / n[k], ous[k] / n[k]
+		printf "| %-11s | %7s | %11.0f | %19.0f | %14.0f | %5.2f | %4.2f … %4.2f | %13.1f | %15.1f | %9.2f |\n",
+			f[1], f[2], tps[k] / n[k], att[k] / n[k], ops[k] / n[k], att[k] / tps[k], lo[k], hi[k], pus[k] / n[k], ous[k] / n[k],
+			(pus[k] > 0 ? ous[k] / pus[k] : 0)
 	}
 }' "$rows"
 echo
@@ -351,7 +367,9 @@ echo "ratio = mean occbench attempts/s ÷ mean pgbench tps; ratio range: lowest 
 echo "pgbench counts a transaction per script execution whether or not its UPDATE matched a row,"
 echo "which is one occbench attempt; occbench ops/s counts only committed ops."
 echo "µs/tx, µs/att: client process CPU (user+sys) per transaction or attempt; occbench's"
-echo "includes its setup and 1 s warmup, with attempts estimated as attempts/s × (T + 1)."
+echo "includes its setup, 1 s warmup and audit, over its attempts scaled by audit.expected ÷ ops"
+echo "(the warmup's too). CPU ratio = occbench µs/att ÷ pgbench µs/tx (above 1: occbench's client"
+echo "spends more CPU per attempt)."
 echo
 echo "per run (load average at start-end):"
-awk '{ printf "  %-11s %3s clients run %s: pgbench %9.0f tps, occbench %9.0f attempts/s, %9.0f ops/s, ratio %.3f, load %s\n", $1, $2, $3, $4, $5, $6, $7, $10 }' "$rows"
+awk '{ printf "  %-11s %3s clients run %s: pgbench %9.0f tps, occbench %9.0f attempts/s, %9.0f ops/s, ratio %.3f; CPU µs/tx %.1f, µs/att %.1f, CPU ratio %.2f; load %s\n", $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 }' "$rows"
