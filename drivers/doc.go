@@ -3,7 +3,7 @@
 // --driver name to a constructor.
 //
 // A driver exports a concrete type that implements Store plus any of the
-// capability interfaces that the strategy package declares (conditional
+// capability interfaces of capabilities.go (conditional
 // write, locked update, fenced write, leases). The strategy package finds
 // those capabilities by type assertion; a driver that lacks one simply
 // cannot run that strategy, and the runner says so before a cell starts.

@@ -111,7 +111,7 @@ type Totals struct {
 }
 
 // Store is what every driver implements: lifecycle and audit. The write
-// paths are capabilities declared by the strategy package.
+// paths are the capabilities of capabilities.go.
 type Store interface {
 	// Setup drops what a previous cell left and seeds spec.Keys fresh
 	// documents at version 0, counter 0, fence 0.
@@ -122,21 +122,6 @@ type Store interface {
 	Close() error
 }
 
-// Sessioner is implemented by stores that can give one writer a
-// connection of its own for a whole cell, as pgbench gives each client
-// one. The runner opens one session per writer after Setup, builds that
-// writer's strategy over it and closes it before the audit. A session
-// implements the same capabilities as its store; only one goroutine
-// uses it at a time, except a lease heartbeat, which the session must
-// serialise with the writer. ctx bounds the session: once it is
-// cancelled, a statement in flight is interrupted and fails with an
-// error that wraps ctx's. A store that cannot offer sessions in its
-// current configuration returns ErrNoSessions, and its writers share
-// the store.
-type Sessioner interface {
-	Session(ctx context.Context) (Store, error)
-}
-
 // ErrNoSessions is Sessioner's answer when writers must share the store.
 var ErrNoSessions = errors.New("store offers no per-writer sessions")
 
@@ -144,11 +129,6 @@ var ErrNoSessions = errors.New("store offers no per-writer sessions")
 // option, a scenario field) before anything ran: a usage error, which
 // the CLI reports with exit code 2. Such errors name the field.
 var ErrInvalidOption = errors.New("invalid option")
-
-// Versioner is implemented by stores that can report their server version.
-type Versioner interface {
-	ServerVersion(ctx context.Context) (string, error)
-}
 
 // Options are the settings a driver constructor gets from the run.
 type Options struct {

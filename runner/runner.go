@@ -63,9 +63,9 @@ type Config struct {
 	Scenario   scenarios.Scenario
 	Store      drivers.Store
 	DriverName string
-	Leaser     strategy.Leaser // lease strategy: nil = the store's own
-	Clock      clock.Clock     // nil = wall clock
-	Observer   Observer        // nil = none
+	Leaser     drivers.Leaser // lease strategy: nil = the store's own
+	Clock      clock.Clock    // nil = wall clock
+	Observer   Observer       // nil = none
 	// Grace bounds how long in-flight attempts may run after a stop
 	// before their context is cancelled too. 0 = 10s.
 	Grace time.Duration

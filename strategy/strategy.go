@@ -13,12 +13,6 @@ import (
 	"github.com/occbench/occbench/drivers"
 )
 
-// SerializableUpdater makes one read-modify-write inside a SERIALIZABLE
-// transaction; serialization failures and deadlocks are conflicts.
-type SerializableUpdater interface {
-	SerializableUpdate(ctx context.Context, w *drivers.Write) error
-}
-
 // Limiter is implemented by stores that can run a strategy only on some
 // servers (Mongo transactions need a replica set): a non-empty reason
 // makes New refuse, and the runner skips the cell with that reason.
@@ -70,12 +64,12 @@ type Stall struct {
 
 // Config configures New.
 type Config struct {
-	Fencing  bool          // lease: fenced read and write
-	LeaseTTL time.Duration // lease: time to live
-	Stall    Stall         // lease: injected holder pauses
-	Leaser   Leaser        // lease: nil = the data store's own leases
-	Merge    bool          // on-conflict=merge: re-apply own field group at once
-	Clock    clock.Clock   // nil = wall clock
+	Fencing  bool           // lease: fenced read and write
+	LeaseTTL time.Duration  // lease: time to live
+	Stall    Stall          // lease: injected holder pauses
+	Leaser   drivers.Leaser //  lease: nil = the data store's own leases
+	Merge    bool           // on-conflict=merge: re-apply own field group at once
+	Clock    clock.Clock    // nil = wall clock
 	// StallNow, while true, makes every lease holder stall: it stops
 	// heartbeating and pauses mid-operation for Stall.Duration (1.5 ×
 	// the TTL when that is 0), as Stall with probability 1 does. The
@@ -170,43 +164,43 @@ func New(name string, store drivers.Store, driverName string, c Config) (Strateg
 	}
 	switch name {
 	case Optimistic:
-		s, ok := store.(CompareAndSwapper)
+		s, ok := store.(drivers.CompareAndSwapper)
 		if !ok {
 			return nil, lacks("conditional writes")
 		}
 		return &optimistic{store: s, merge: c.Merge}, nil
 	case Pessimistic:
-		s, ok := store.(LockedUpdater)
+		s, ok := store.(drivers.LockedUpdater)
 		if !ok {
 			return nil, lacks("row locks")
 		}
 		return &pessimistic{store: s}, nil
 	case Serializable:
-		s, ok := store.(SerializableUpdater)
+		s, ok := store.(drivers.SerializableUpdater)
 		if !ok {
 			return nil, lacks("serializable transactions")
 		}
 		return &serializable{store: s}, nil
 	case LWW:
-		s, ok := store.(Putter)
+		s, ok := store.(drivers.Putter)
 		if !ok {
 			return nil, lacks("unconditional writes")
 		}
 		return &lww{store: s}, nil
 	case Lease:
-		p, ok := store.(Putter)
+		p, ok := store.(drivers.Putter)
 		if !ok {
 			return nil, lacks("unconditional writes")
 		}
 		l := c.Leaser
 		if l == nil {
-			if l, ok = store.(Leaser); !ok {
+			if l, ok = store.(drivers.Leaser); !ok {
 				return nil, lacks("leases (use --lease-store)")
 			}
 		}
-		var fr FencedReader
+		var fr drivers.FencedReader
 		if c.Fencing {
-			if fr, ok = store.(FencedReader); !ok {
+			if fr, ok = store.(drivers.FencedReader); !ok {
 				return nil, lacks("fenced writes (use --fencing=false)")
 			}
 		}
@@ -227,7 +221,7 @@ func New(name string, store drivers.Store, driverName string, c Config) (Strateg
 }
 
 type optimistic struct {
-	store CompareAndSwapper
+	store drivers.CompareAndSwapper
 	merge bool
 }
 
@@ -263,7 +257,7 @@ func (s *optimistic) Attempt(ctx context.Context, op *Op) error {
 	return err
 }
 
-type pessimistic struct{ store LockedUpdater }
+type pessimistic struct{ store drivers.LockedUpdater }
 
 func (s *pessimistic) Name() string       { return Pessimistic }
 func (s *pessimistic) LossExpected() bool { return false }
@@ -273,7 +267,7 @@ func (s *pessimistic) Attempt(ctx context.Context, op *Op) error {
 	return s.store.LockedUpdate(ctx, &op.w)
 }
 
-type serializable struct{ store SerializableUpdater }
+type serializable struct{ store drivers.SerializableUpdater }
 
 func (s *serializable) Name() string       { return Serializable }
 func (s *serializable) LossExpected() bool { return false }
@@ -283,7 +277,7 @@ func (s *serializable) Attempt(ctx context.Context, op *Op) error {
 	return s.store.SerializableUpdate(ctx, &op.w)
 }
 
-type lww struct{ store Putter }
+type lww struct{ store drivers.Putter }
 
 func (s *lww) Name() string       { return LWW }
 func (s *lww) LossExpected() bool { return true }
@@ -306,9 +300,9 @@ func setFromRead(w *drivers.Write, d *drivers.Doc, group int) {
 }
 
 type lease struct {
-	data     Putter
-	fenced   FencedReader // nil = fencing off
-	leaser   Leaser
+	data     drivers.Putter
+	fenced   drivers.FencedReader // nil = fencing off
+	leaser   drivers.Leaser
 	ttl      time.Duration
 	stall    Stall
 	stallNow *atomic.Bool // nil = no stall-holder fault
@@ -378,7 +372,7 @@ func (s *lease) stalling() bool { return s.stallNow != nil && s.stallNow.Load() 
 // It runs in its own goroutine so that a slow store call does not let the
 // lease lapse; a stall pauses it, as a GC pause would.
 type heartbeat struct {
-	leaser   Leaser
+	leaser   drivers.Leaser
 	ttl      time.Duration
 	stallNow *atomic.Bool // a stall-holder fault stops every heartbeat; nil = none
 
@@ -394,7 +388,7 @@ type heartbeat struct {
 	done chan struct{}
 }
 
-func newHeartbeat(l Leaser, ttl time.Duration, stallNow *atomic.Bool) *heartbeat {
+func newHeartbeat(l drivers.Leaser, ttl time.Duration, stallNow *atomic.Bool) *heartbeat {
 	h := &heartbeat{leaser: l, ttl: ttl, stallNow: stallNow, quit: make(chan struct{}), done: make(chan struct{})}
 	go h.loop()
 	return h

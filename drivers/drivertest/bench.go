@@ -4,7 +4,6 @@ import (
 	"testing"
 
 	"github.com/occbench/occbench/drivers"
-	"github.com/occbench/occbench/strategy"
 )
 
 // Benchmark measures one goroutine's calls on one document, a store's
@@ -16,7 +15,7 @@ import (
 func Benchmark(b *testing.B, open Opener) {
 	b.Run("Read", func(b *testing.B) {
 		st := open(b, drivers.Options{Writers: 1})
-		r := need[strategy.Reader](b, st, "reads")
+		r := need[drivers.Reader](b, st, "reads")
 		ctx := setup(b, st, drivers.Spec{Keys: 1, FieldGroups: 4, PayloadBytes: 64})
 		d := &drivers.Doc{}
 		b.ReportAllocs()
@@ -28,7 +27,7 @@ func Benchmark(b *testing.B, open Opener) {
 	})
 	b.Run("CompareAndSwap", func(b *testing.B) {
 		st := open(b, drivers.Options{Writers: 1})
-		cas := need[strategy.CompareAndSwapper](b, st, "conditional writes")
+		cas := need[drivers.CompareAndSwapper](b, st, "conditional writes")
 		ctx := setup(b, st, drivers.Spec{Keys: 1, FieldGroups: 1, PayloadBytes: 64})
 		w := &drivers.Write{Key: 0, Writer: 1, Payload: make([]byte, 64)}
 		b.ReportAllocs()

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/occbench/occbench/drivers"
-	"github.com/occbench/occbench/strategy"
 )
 
 // canceled: every call given a context that has already ended returns,
@@ -23,7 +22,7 @@ func (s *suite) canceled(t *testing.T) {
 	spec := drivers.Spec{Keys: 2, FieldGroups: 1, PayloadBytes: 8}
 	live := setup(t, st, spec)
 	var fence int64
-	if l, ok := st.(strategy.Leaser); ok {
+	if l, ok := st.(drivers.Leaser); ok {
 		f, err := l.Acquire(live, 1, 9, time.Minute)
 		if err != nil {
 			t.Fatalf("Acquire: %v", err)
@@ -71,7 +70,7 @@ func (s *suite) canceled(t *testing.T) {
 	if after := totals(t, live, st); after != before {
 		t.Errorf("totals after calls with ended contexts = %+v, want %+v", after, before)
 	}
-	if r, ok := st.(strategy.Reader); ok {
+	if r, ok := st.(drivers.Reader); ok {
 		readDoc(t, live, r, 0)
 	}
 }
@@ -89,25 +88,25 @@ func cancelCalls(st drivers.Store, fence int64) []cancelCall {
 	}
 	var d drivers.Doc
 	var calls []cancelCall
-	if r, ok := st.(strategy.Reader); ok {
+	if r, ok := st.(drivers.Reader); ok {
 		calls = append(calls, cancelCall{"Read", func(ctx context.Context) error { return r.Read(ctx, 0, &d) }})
 	}
-	if c, ok := st.(strategy.CompareAndSwapper); ok {
+	if c, ok := st.(drivers.CompareAndSwapper); ok {
 		calls = append(calls, cancelCall{"CompareAndSwap", func(ctx context.Context) error { return c.CompareAndSwap(ctx, w()) }})
 	}
-	if p, ok := st.(strategy.Putter); ok {
+	if p, ok := st.(drivers.Putter); ok {
 		calls = append(calls, cancelCall{"Put", func(ctx context.Context) error { return p.Put(ctx, w()) }})
 	}
-	if f, ok := st.(strategy.FencedReader); ok {
+	if f, ok := st.(drivers.FencedReader); ok {
 		calls = append(calls, cancelCall{"ReadFenced", func(ctx context.Context) error { return f.ReadFenced(ctx, 0, 100, &d) }})
 	}
-	if l, ok := st.(strategy.LockedUpdater); ok {
+	if l, ok := st.(drivers.LockedUpdater); ok {
 		calls = append(calls, cancelCall{"LockedUpdate", func(ctx context.Context) error { return l.LockedUpdate(ctx, w()) }})
 	}
-	if u, ok := st.(strategy.SerializableUpdater); ok {
+	if u, ok := st.(drivers.SerializableUpdater); ok {
 		calls = append(calls, cancelCall{"SerializableUpdate", func(ctx context.Context) error { return u.SerializableUpdate(ctx, w()) }})
 	}
-	if l, ok := st.(strategy.Leaser); ok {
+	if l, ok := st.(drivers.Leaser); ok {
 		calls = append(calls,
 			cancelCall{"Acquire", func(ctx context.Context) error { _, err := l.Acquire(ctx, 0, 1, time.Minute); return err }},
 			cancelCall{"Extend", func(ctx context.Context) error { return l.Extend(ctx, 1, 9, fence, time.Minute) }},

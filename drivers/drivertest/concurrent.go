@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/occbench/occbench/drivers"
-	"github.com/occbench/occbench/strategy"
 )
 
 // concurrency is the size of the tests that call one method from many
@@ -89,7 +88,7 @@ func (s *suite) casConcurrent(t *testing.T) {
 		t.Run(scope.String(), func(t *testing.T) {
 			writers, ops := s.concurrency()
 			st := s.open(t, drivers.Options{Writers: writers})
-			cas := need[strategy.CompareAndSwapper](t, st, "conditional writes")
+			cas := need[drivers.CompareAndSwapper](t, st, "conditional writes")
 			spec := drivers.Spec{Keys: 2, FieldGroups: 2, PayloadBytes: 8}
 			ctx := setup(t, st, spec)
 			docs := make([]drivers.Doc, writers)
@@ -155,8 +154,8 @@ func (s *suite) casConcurrent(t *testing.T) {
 func (s *suite) lockedUpdateConcurrent(t *testing.T) {
 	writers, ops := s.concurrency()
 	st := s.open(t, drivers.Options{Writers: writers})
-	lu := need[strategy.LockedUpdater](t, st, "locked updates")
-	r := need[strategy.Reader](t, st, "reads")
+	lu := need[drivers.LockedUpdater](t, st, "locked updates")
+	r := need[drivers.Reader](t, st, "reads")
 	spec := drivers.Spec{Keys: 1, FieldGroups: 2, PayloadBytes: 8}
 	ctx := setup(t, st, spec)
 	ws := make([]drivers.Write, writers)

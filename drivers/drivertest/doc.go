@@ -6,7 +6,7 @@
 //		drivertest.Run(t, func(t testing.TB, o drivers.Options) drivers.Store { … })
 //	}
 //
-// Run checks the semantics strategy/store.go promises, one method at a
+// Run checks the semantics drivers/capabilities.go promises, one method at a
 // time: Setup (validation, a fresh cell with nothing left of the last
 // one), Read, CompareAndSwap in both scopes, stale conditional writes,
 // Put with and without fences, ReadFenced, LockedUpdate, the rejection of

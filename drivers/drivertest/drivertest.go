@@ -39,7 +39,7 @@ func Writers(w, opsPerWriter int) Option {
 // ExpiredLeaseFenced too when the store has no leases of its own. open
 // gets the subtest's options, so the lease store can use its Clock. The
 // Leases subtest always checks the store's own leases.
-func Leaser(open func(t testing.TB, o drivers.Options) strategy.Leaser) Option {
+func Leaser(open func(t testing.TB, o drivers.Options) drivers.Leaser) Option {
 	return func(s *suite) { s.leaser = open }
 }
 
@@ -60,7 +60,7 @@ const (
 
 type suite struct {
 	open         Opener
-	leaser       func(t testing.TB, o drivers.Options) strategy.Leaser
+	leaser       func(t testing.TB, o drivers.Options) drivers.Leaser
 	writers, ops int
 
 	nonAtomicCAS, serverClock bool
@@ -73,7 +73,7 @@ func Run(t *testing.T, open Opener, opts ...Option) {
 	for _, o := range opts {
 		o(s)
 	}
-	// One method at a time, one goroutine: the semantics strategy/store.go
+	// One method at a time, one goroutine: the semantics drivers/capabilities.go
 	// promises.
 	t.Run("Setup", s.setup)
 	t.Run("Read", s.read)
@@ -113,18 +113,18 @@ func ctxFor(t testing.TB) context.Context {
 
 // cellLeaser is the lease store of the increment test's lease cell: the
 // Leaser option's, else the store's own.
-func (s *suite) cellLeaser(t testing.TB, st drivers.Store, o drivers.Options) strategy.Leaser {
+func (s *suite) cellLeaser(t testing.TB, st drivers.Store, o drivers.Options) drivers.Leaser {
 	if s.leaser != nil {
 		return s.leaser(t, o)
 	}
-	l, _ := st.(strategy.Leaser)
+	l, _ := st.(drivers.Leaser)
 	return l
 }
 
 // ownLeaser is the lease store of the single-writer lease tests: the
 // store's own, else the Leaser option's.
-func (s *suite) ownLeaser(t testing.TB, st drivers.Store, o drivers.Options) strategy.Leaser {
-	if l, ok := st.(strategy.Leaser); ok {
+func (s *suite) ownLeaser(t testing.TB, st drivers.Store, o drivers.Options) drivers.Leaser {
+	if l, ok := st.(drivers.Leaser); ok {
 		return l
 	}
 	if s.leaser != nil {
@@ -149,7 +149,7 @@ func (s *suite) scenario(strat string, writers, ops int) scenarios.Scenario {
 	return sc
 }
 
-func (s *suite) runCell(t *testing.T, st drivers.Store, sc scenarios.Scenario, leaser strategy.Leaser) runnerCell {
+func (s *suite) runCell(t *testing.T, st drivers.Store, sc scenarios.Scenario, leaser drivers.Leaser) runnerCell {
 	t.Helper()
 	cfg := runner.Config{Scenario: sc, Store: st, DriverName: "under-test", Leaser: leaser}
 	spec := runner.Spec{Strategy: sc.Strategies[0], Backoff: sc.Backoffs[0], Writers: sc.Writers[0], Trial: 1}
@@ -209,7 +209,7 @@ func (s *suite) increments(t *testing.T) {
 // conditional write is a VersionMismatch conflict and changes nothing.
 func (s *suite) staleCAS(t *testing.T) {
 	st := s.open(t, drivers.Options{Writers: 2})
-	cas := need[strategy.CompareAndSwapper](t, st, "conditional writes")
+	cas := need[drivers.CompareAndSwapper](t, st, "conditional writes")
 	ctx := setup(t, st, drivers.Spec{Keys: 2, FieldGroups: 2, PayloadBytes: 16})
 	var a, b drivers.Doc
 	if err := cas.Read(ctx, 1, &a); err != nil {
@@ -252,8 +252,8 @@ func (s *suite) expiredLease(t *testing.T) {
 	o := drivers.Options{Writers: 2, Clock: fake}
 	st := s.open(t, o)
 	l := s.ownLeaser(t, st, o)
-	put, okP := st.(strategy.Putter)
-	fr, okF := st.(strategy.FencedReader)
+	put, okP := st.(drivers.Putter)
+	fr, okF := st.(drivers.FencedReader)
 	if l == nil || !okP || !okF {
 		t.Skip("driver has no leases or fenced writes")
 	}
@@ -307,7 +307,7 @@ func (s *suite) expiredLease(t *testing.T) {
 
 func (s *suite) lwwLoses(t *testing.T) {
 	st := s.open(t, drivers.Options{Writers: 8, Latency: delay.Constant(200 * time.Microsecond)})
-	if _, ok := st.(strategy.Putter); !ok {
+	if _, ok := st.(drivers.Putter); !ok {
 		t.Skip("driver has no unconditional writes")
 	}
 	sc := s.scenario(strategy.LWW, 8, 100)

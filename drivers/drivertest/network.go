@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/occbench/occbench/drivers"
-	"github.com/occbench/occbench/strategy"
 )
 
 // NetOpener opens the store under test on its server with o and
@@ -63,7 +62,7 @@ type netCell struct {
 	st      drivers.Store
 	session drivers.Store // nil when writers share st
 	target  drivers.Store // session, or st
-	r       strategy.Reader
+	r       drivers.Reader
 }
 
 // netSpec is the cell every fault test seeds.
@@ -96,7 +95,7 @@ func openNet(t *testing.T, open NetOpener, o drivers.Options) *netCell {
 			t.Fatalf("Session: %v", err)
 		}
 	}
-	c.r = need[strategy.Reader](t, c.target, "reads")
+	c.r = need[drivers.Reader](t, c.target, "reads")
 	return c
 }
 
@@ -115,7 +114,7 @@ func (c *netCell) read(ctx context.Context) error {
 }
 
 // cas is a conditional write on key 0 from expect.
-func cas(cs strategy.CompareAndSwapper, expect int64) func(ctx context.Context) error {
+func cas(cs drivers.CompareAndSwapper, expect int64) func(ctx context.Context) error {
 	return func(ctx context.Context) error {
 		return cs.CompareAndSwap(ctx, &drivers.Write{Key: 0, Expect: expect, Writer: 1, Op: expect + 1, UpdatedAt: 1, Payload: make([]byte, 8)})
 	}
@@ -152,7 +151,7 @@ func netRestart(t *testing.T, open NetOpener) {
 		}
 		t.Logf("read %d with the server down: %v after %v", i+1, err, took)
 	}
-	cs, hasCAS := c.target.(strategy.CompareAndSwapper)
+	cs, hasCAS := c.target.(drivers.CompareAndSwapper)
 	if hasCAS {
 		// The driver knows its connections are gone: nothing it could not
 		// send may be reported as possibly committed.
@@ -221,7 +220,7 @@ func netKilled(t *testing.T, open NetOpener) {
 		}
 	}
 	t.Logf("read back %v after the connections were closed (%d failed first)", time.Since(start), fails)
-	if cs, ok := c.target.(strategy.CompareAndSwapper); ok {
+	if cs, ok := c.target.(drivers.CompareAndSwapper); ok {
 		if _, err := within(10*time.Second, cas(cs, 0)); err != nil {
 			t.Fatalf("CompareAndSwap after reconnecting: %v", err)
 		}
@@ -248,7 +247,7 @@ func netPaused(t *testing.T, open NetOpener) {
 	case drivers.MayHaveCommitted(err):
 		t.Errorf("Read past its deadline: MayHaveCommitted(%v) = true, want false", err)
 	}
-	if cs, ok := c.target.(strategy.CompareAndSwapper); ok {
+	if cs, ok := c.target.(drivers.CompareAndSwapper); ok {
 		took, err := within(deadline, cas(cs, 0))
 		switch {
 		case err == nil:

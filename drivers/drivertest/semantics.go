@@ -11,7 +11,6 @@ import (
 
 	"github.com/occbench/occbench/clock"
 	"github.com/occbench/occbench/drivers"
-	"github.com/occbench/occbench/strategy"
 )
 
 // newFake returns the suite's fake clock.
@@ -64,7 +63,7 @@ func equalInts(a, b []int64) bool {
 }
 
 // readDoc reads key, failing the test on error.
-func readDoc(t testing.TB, ctx context.Context, r strategy.Reader, key int) drivers.Doc {
+func readDoc(t testing.TB, ctx context.Context, r drivers.Reader, key int) drivers.Doc {
 	t.Helper()
 	var d drivers.Doc
 	if err := r.Read(ctx, key, &d); err != nil {
@@ -119,7 +118,7 @@ func (s *suite) setup(t *testing.T) {
 				}
 				return
 			}
-			r := need[strategy.Reader](t, st, "reads")
+			r := need[drivers.Reader](t, st, "reads")
 			prev := drivers.Spec{Keys: tt.spec.Keys + 3, FieldGroups: 2, PayloadBytes: 8}
 			setup(t, st, prev)
 			s.dirty(t, ctx, st, prev)
@@ -134,7 +133,7 @@ func (s *suite) setup(t *testing.T) {
 			}
 			err := r.Read(ctx, tt.spec.Keys, &drivers.Doc{})
 			wantNotFound(t, "Read of a key the previous cell had", err)
-			if l, ok := st.(strategy.Leaser); ok {
+			if l, ok := st.(drivers.Leaser); ok {
 				if f, err := l.Acquire(ctx, 0, 2, time.Minute); err != nil || f != 1 {
 					t.Errorf("Acquire after Setup = %d, %v; want fence 1 (leases reset)", f, err)
 				}
@@ -149,24 +148,24 @@ func (s *suite) dirty(t *testing.T, ctx context.Context, st drivers.Store, spec 
 	t.Helper()
 	for _, k := range []int{0, spec.Keys - 1} {
 		w := write(k, 1, drivers.ScopeDocument, 0, 9, spec.GroupBytes())
-		if cas, ok := st.(strategy.CompareAndSwapper); ok {
+		if cas, ok := st.(drivers.CompareAndSwapper); ok {
 			if err := cas.CompareAndSwap(ctx, w); err != nil {
 				t.Fatalf("CompareAndSwap: %v", err)
 			}
 		}
-		if put, ok := st.(strategy.Putter); ok {
+		if put, ok := st.(drivers.Putter); ok {
 			w.Version, w.Counter, w.GroupVersion = 5, 5, 5
 			if err := put.Put(ctx, w); err != nil {
 				t.Fatalf("Put: %v", err)
 			}
 		}
-		if fr, ok := st.(strategy.FencedReader); ok {
+		if fr, ok := st.(drivers.FencedReader); ok {
 			if err := fr.ReadFenced(ctx, k, 5, &drivers.Doc{}); err != nil {
 				t.Fatalf("ReadFenced: %v", err)
 			}
 		}
 	}
-	if l, ok := st.(strategy.Leaser); ok {
+	if l, ok := st.(drivers.Leaser); ok {
 		if _, err := l.Acquire(ctx, 0, 1, time.Minute); err != nil {
 			t.Fatalf("Acquire: %v", err)
 		}
@@ -179,17 +178,17 @@ func (s *suite) dirty(t *testing.T, ctx context.Context, st drivers.Store, spec 
 // outside the cell is ErrNotFound.
 func (s *suite) read(t *testing.T) {
 	st := s.open(t, drivers.Options{Writers: 1})
-	r := need[strategy.Reader](t, st, "reads")
+	r := need[drivers.Reader](t, st, "reads")
 	spec := drivers.Spec{Keys: 4, FieldGroups: 3, PayloadBytes: 10} // 3 bytes a group, 1 left over
 	ctx := setup(t, st, spec)
 	w := &drivers.Write{Key: 3, Group: 1, Writer: 5, Op: 6, UpdatedAt: 1234567890123456789, Payload: []byte{0, 0xff, '\n'},
 		Version: 1, Counter: 1, GroupVersion: 1}
 	switch st := st.(type) {
-	case strategy.CompareAndSwapper:
+	case drivers.CompareAndSwapper:
 		if err := st.CompareAndSwap(ctx, w); err != nil {
 			t.Fatal(err)
 		}
-	case strategy.Putter:
+	case drivers.Putter:
 		if err := st.Put(ctx, w); err != nil {
 			t.Fatal(err)
 		}
@@ -223,7 +222,7 @@ func (s *suite) read(t *testing.T) {
 // nothing.
 func (s *suite) compareAndSwap(t *testing.T) {
 	st := s.open(t, drivers.Options{Writers: 1})
-	cas := need[strategy.CompareAndSwapper](t, st, "conditional writes")
+	cas := need[drivers.CompareAndSwapper](t, st, "conditional writes")
 	spec := drivers.Spec{Keys: 2, FieldGroups: 2, PayloadBytes: 8}
 	gb := spec.GroupBytes()
 	unchanged := drivers.Doc{Version: 1, Counter: 1, Writer: 7, Op: 100, UpdatedAt: 1234, Groups: []int64{1, 0}, Payload: []byte{0xaa, 0xaa, 0xaa, 0xaa, 0, 0, 0, 0}}
@@ -274,8 +273,8 @@ func (s *suite) compareAndSwap(t *testing.T) {
 // higher fence, and otherwise records its fence.
 func (s *suite) put(t *testing.T) {
 	st := s.open(t, drivers.Options{Writers: 1})
-	p := need[strategy.Putter](t, st, "unconditional writes")
-	fr, hasFR := st.(strategy.FencedReader)
+	p := need[drivers.Putter](t, st, "unconditional writes")
+	fr, hasFR := st.(drivers.FencedReader)
 	spec := drivers.Spec{Keys: 1, FieldGroups: 2, PayloadBytes: 4}
 	put := func(fence, version int64) *drivers.Write {
 		w := write(0, 1, drivers.ScopeDocument, 0, 0xcc, 2)
@@ -327,7 +326,7 @@ func (s *suite) put(t *testing.T) {
 // nothing; an older holder's fenced write is then stale too.
 func (s *suite) readFenced(t *testing.T) {
 	st := s.open(t, drivers.Options{Writers: 1})
-	fr := need[strategy.FencedReader](t, st, "fenced reads")
+	fr := need[drivers.FencedReader](t, st, "fenced reads")
 	ctx := setup(t, st, drivers.Spec{Keys: 2, FieldGroups: 1, PayloadBytes: 2})
 	var old, cur drivers.Doc
 	if err := fr.ReadFenced(ctx, 0, 1, &old); err != nil {
@@ -350,7 +349,7 @@ func (s *suite) readFenced(t *testing.T) {
 	if stale.Version != -7 {
 		t.Errorf("a stale ReadFenced read into the caller's Doc: %+v", stale)
 	}
-	if p, ok := st.(strategy.Putter); ok {
+	if p, ok := st.(drivers.Putter); ok {
 		w := write(0, 0, drivers.ScopeDocument, 0, 1, 2)
 		w.Fence, w.Version, w.Counter, w.GroupVersion = 1, old.Version+1, old.Counter+1, 1
 		if err := p.Put(ctx, w); drivers.KindOf(err) != drivers.StaleFence {
@@ -383,8 +382,8 @@ func (s *suite) readFenced(t *testing.T) {
 // and the metadata.
 func (s *suite) lockedUpdate(t *testing.T) {
 	st := s.open(t, drivers.Options{Writers: 1})
-	lu := need[strategy.LockedUpdater](t, st, "locked updates")
-	r := need[strategy.Reader](t, st, "reads")
+	lu := need[drivers.LockedUpdater](t, st, "locked updates")
+	r := need[drivers.Reader](t, st, "reads")
 	ctx := setup(t, st, drivers.Spec{Keys: 2, FieldGroups: 2, PayloadBytes: 8})
 	if err := lu.LockedUpdate(ctx, write(0, 1, drivers.ScopeDocument, 0, 0x5a, 4)); err != nil {
 		t.Fatalf("LockedUpdate: %v", err)
@@ -393,7 +392,7 @@ func (s *suite) lockedUpdate(t *testing.T) {
 		Groups: []int64{0, 1}, Payload: []byte{0, 0, 0, 0, 0x5a, 0x5a, 0x5a, 0x5a}})
 	want := drivers.Doc{Version: 2, Counter: 2, Writer: 7, Op: 101, UpdatedAt: 1234, Groups: []int64{1, 1},
 		Payload: []byte{0x6b, 0x6b, 0x6b, 0x6b, 0x5a, 0x5a, 0x5a, 0x5a}}
-	if p, ok := st.(strategy.Putter); ok {
+	if p, ok := st.(drivers.Putter); ok {
 		// Values no counting could reach: the update must read them.
 		w := write(0, 0, drivers.ScopeDocument, 0, 0, 4)
 		w.Version, w.Counter, w.GroupVersion = 10, 20, 30
@@ -414,7 +413,7 @@ func (s *suite) lockedUpdate(t *testing.T) {
 // nothing.
 func (s *suite) badWrites(t *testing.T) {
 	st := s.open(t, drivers.Options{Writers: 1})
-	r := need[strategy.Reader](t, st, "reads")
+	r := need[drivers.Reader](t, st, "reads")
 	spec := drivers.Spec{Keys: 2, FieldGroups: 2, PayloadBytes: 8}
 	ctx := setup(t, st, spec)
 	gb := spec.GroupBytes()
@@ -424,14 +423,14 @@ func (s *suite) badWrites(t *testing.T) {
 	}
 	var paths []path
 	add := func(name string, call func(*drivers.Write) error) { paths = append(paths, path{name, call}) }
-	if cas, ok := st.(strategy.CompareAndSwapper); ok {
+	if cas, ok := st.(drivers.CompareAndSwapper); ok {
 		add("CompareAndSwap", func(w *drivers.Write) error { return cas.CompareAndSwap(ctx, w) })
 	}
-	if p, ok := st.(strategy.Putter); ok {
+	if p, ok := st.(drivers.Putter); ok {
 		add("Put", func(w *drivers.Write) error { return p.Put(ctx, w) })
 		add("fenced Put", func(w *drivers.Write) error { w.Fence = 1; return p.Put(ctx, w) })
 	}
-	if lu, ok := st.(strategy.LockedUpdater); ok {
+	if lu, ok := st.(drivers.LockedUpdater); ok {
 		add("LockedUpdate", func(w *drivers.Write) error { return lu.LockedUpdate(ctx, w) })
 	}
 	if len(paths) == 0 {
@@ -475,7 +474,7 @@ func (s *suite) badWrites(t *testing.T) {
 func (s *suite) leases(t *testing.T) {
 	fake := newFake()
 	st := s.open(t, drivers.Options{Writers: 2, Clock: fake})
-	l := need[strategy.Leaser](t, st, "leases")
+	l := need[drivers.Leaser](t, st, "leases")
 	ctx := setup(t, st, drivers.Spec{Keys: 2, FieldGroups: 1, PayloadBytes: 0})
 	const long = time.Minute
 	acquire := func(key int, h int64) func() (int64, error) {
@@ -582,7 +581,7 @@ func (s *suite) leases(t *testing.T) {
 // shortened to ShortTTL with Extend. On the fake clock it is then free the
 // instant ShortTTL has passed; on a server's clock (ServerClock) Acquire
 // is polled, in real time, for at most ExpiryWait.
-func (s *suite) expireAndAcquire(t *testing.T, ctx context.Context, fake *clock.Fake, l strategy.Leaser, key int, holder, fence, next int64) int64 {
+func (s *suite) expireAndAcquire(t *testing.T, ctx context.Context, fake *clock.Fake, l drivers.Leaser, key int, holder, fence, next int64) int64 {
 	t.Helper()
 	if err := l.Extend(ctx, key, holder, fence, ShortTTL); err != nil {
 		t.Fatalf("shortening the lease with Extend: %v", err)

@@ -9,7 +9,6 @@ import (
 
 	"github.com/occbench/occbench/delay"
 	"github.com/occbench/occbench/drivers"
-	"github.com/occbench/occbench/strategy"
 )
 
 // Name is the --driver name.
@@ -30,15 +29,15 @@ func init() {
 }
 
 var (
-	_ drivers.Store              = (*Store)(nil)
-	_ drivers.Versioner          = (*Store)(nil)
-	_ drivers.Sessioner          = (*Store)(nil)
-	_ strategy.Reader            = (*Store)(nil)
-	_ strategy.CompareAndSwapper = (*Store)(nil)
-	_ strategy.Putter            = (*Store)(nil)
-	_ strategy.FencedReader      = (*Store)(nil)
-	_ strategy.LockedUpdater     = (*Store)(nil)
-	_ strategy.Leaser            = (*Store)(nil)
+	_ drivers.Store             = (*Store)(nil)
+	_ drivers.Versioner         = (*Store)(nil)
+	_ drivers.Sessioner         = (*Store)(nil)
+	_ drivers.Reader            = (*Store)(nil)
+	_ drivers.CompareAndSwapper = (*Store)(nil)
+	_ drivers.Putter            = (*Store)(nil)
+	_ drivers.FencedReader      = (*Store)(nil)
+	_ drivers.LockedUpdater     = (*Store)(nil)
+	_ drivers.Leaser            = (*Store)(nil)
 )
 
 // doc is one document's lock and scalar fields, padded to one cache line.

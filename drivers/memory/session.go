@@ -5,16 +5,15 @@ import (
 	"time"
 
 	"github.com/occbench/occbench/drivers"
-	"github.com/occbench/occbench/strategy"
 )
 
 var (
-	_ drivers.Store              = (*Session)(nil)
-	_ strategy.CompareAndSwapper = (*Session)(nil)
-	_ strategy.Putter            = (*Session)(nil)
-	_ strategy.FencedReader      = (*Session)(nil)
-	_ strategy.LockedUpdater     = (*Session)(nil)
-	_ strategy.Leaser            = (*Session)(nil)
+	_ drivers.Store             = (*Session)(nil)
+	_ drivers.CompareAndSwapper = (*Session)(nil)
+	_ drivers.Putter            = (*Session)(nil)
+	_ drivers.FencedReader      = (*Session)(nil)
+	_ drivers.LockedUpdater     = (*Session)(nil)
+	_ drivers.Leaser            = (*Session)(nil)
 )
 
 // Session is one writer's view of a Store: the same documents and

@@ -34,7 +34,7 @@ func TestConformance(t *testing.T) {
 	if sv.FerretDB != "" {
 		opts = append(opts,
 			drivertest.NonAtomicCAS(),
-			drivertest.Leaser(func(t testing.TB, o drivers.Options) strategy.Leaser {
+			drivertest.Leaser(func(t testing.TB, o drivers.Options) drivers.Leaser {
 				m, err := memory.New(drivers.Options{Clock: o.Clock})
 				if err != nil {
 					t.Fatal(err)
@@ -67,10 +67,10 @@ type withoutLocks struct{ unlocked }
 type unlocked interface {
 	drivers.Store
 	drivers.Versioner
-	strategy.CompareAndSwapper
-	strategy.Putter
-	strategy.FencedReader
-	strategy.Leaser
+	drivers.CompareAndSwapper
+	drivers.Putter
+	drivers.FencedReader
+	drivers.Leaser
 }
 
 var _ unlocked = (*mongo.Store)(nil)

@@ -15,7 +15,6 @@ import (
 
 	"github.com/occbench/occbench/drivers"
 	"github.com/occbench/occbench/internal/redact"
-	"github.com/occbench/occbench/strategy"
 )
 
 // Name is the --driver name.
@@ -47,24 +46,24 @@ func init() {
 }
 
 var (
-	_ drivers.Store                = (*Store)(nil)
-	_ drivers.Versioner            = (*Store)(nil)
-	_ strategy.Reader              = (*Store)(nil)
-	_ strategy.CompareAndSwapper   = (*Store)(nil)
-	_ strategy.Putter              = (*Store)(nil)
-	_ strategy.FencedReader        = (*Store)(nil)
-	_ strategy.LockedUpdater       = (*Store)(nil)
-	_ strategy.SerializableUpdater = (*Store)(nil)
-	_ strategy.Leaser              = (*Store)(nil)
-	_ drivers.Sessioner            = (*Store)(nil)
+	_ drivers.Store               = (*Store)(nil)
+	_ drivers.Versioner           = (*Store)(nil)
+	_ drivers.Reader              = (*Store)(nil)
+	_ drivers.CompareAndSwapper   = (*Store)(nil)
+	_ drivers.Putter              = (*Store)(nil)
+	_ drivers.FencedReader        = (*Store)(nil)
+	_ drivers.LockedUpdater       = (*Store)(nil)
+	_ drivers.SerializableUpdater = (*Store)(nil)
+	_ drivers.Leaser              = (*Store)(nil)
+	_ drivers.Sessioner           = (*Store)(nil)
 
-	_ drivers.Store                = (*Session)(nil)
-	_ strategy.CompareAndSwapper   = (*Session)(nil)
-	_ strategy.Putter              = (*Session)(nil)
-	_ strategy.FencedReader        = (*Session)(nil)
-	_ strategy.LockedUpdater       = (*Session)(nil)
-	_ strategy.SerializableUpdater = (*Session)(nil)
-	_ strategy.Leaser              = (*Session)(nil)
+	_ drivers.Store               = (*Session)(nil)
+	_ drivers.CompareAndSwapper   = (*Session)(nil)
+	_ drivers.Putter              = (*Session)(nil)
+	_ drivers.FencedReader        = (*Session)(nil)
+	_ drivers.LockedUpdater       = (*Session)(nil)
+	_ drivers.SerializableUpdater = (*Session)(nil)
+	_ drivers.Leaser              = (*Session)(nil)
 )
 
 // Config holds the settings specific to this driver.

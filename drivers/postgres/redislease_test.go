@@ -11,7 +11,6 @@ import (
 	"github.com/occbench/occbench/internal/testenv"
 	"github.com/occbench/occbench/runner"
 	"github.com/occbench/occbench/scenarios"
-	"github.com/occbench/occbench/strategy"
 )
 
 // TestConformanceRedisLeases runs the suite on PostgreSQL documents
@@ -30,7 +29,7 @@ func TestConformanceRedisLeases(t *testing.T) {
 	drivertest.Run(t, func(t testing.TB, o drivers.Options) drivers.Store {
 		return open(t, o)
 	}, drivertest.Writers(8, 100), drivertest.ServerClock(),
-		drivertest.Leaser(func(t testing.TB, o drivers.Options) strategy.Leaser {
+		drivertest.Leaser(func(t testing.TB, o drivers.Options) drivers.Leaser {
 			o.DSN = leaseDSN
 			ls, err := redis.Open(testCtx(t), o)
 			if err != nil {

@@ -9,7 +9,6 @@ import (
 
 	"github.com/occbench/occbench/drivers"
 	"github.com/occbench/occbench/drivers/drivertest"
-	"github.com/occbench/occbench/strategy"
 )
 
 // sessionStore runs every method of the conformance suite on one Session
@@ -46,7 +45,7 @@ func (s *sessionStore) Close() error {
 	return s.st.Close()
 }
 
-var _ strategy.CompareAndSwapper = (*sessionStore)(nil)
+var _ drivers.CompareAndSwapper = (*sessionStore)(nil)
 
 // TestConformanceSession: the write paths on a session's own connection
 // (pgconn, prepared statements) keep every promise the pool's do.

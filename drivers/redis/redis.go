@@ -14,7 +14,6 @@ import (
 
 	"github.com/occbench/occbench/drivers"
 	"github.com/occbench/occbench/internal/redact"
-	"github.com/occbench/occbench/strategy"
 )
 
 // Name is the --driver name.
@@ -49,13 +48,13 @@ func init() {
 }
 
 var (
-	_ drivers.Store              = (*Store)(nil)
-	_ drivers.Versioner          = (*Store)(nil)
-	_ strategy.Reader            = (*Store)(nil)
-	_ strategy.CompareAndSwapper = (*Store)(nil)
-	_ strategy.Putter            = (*Store)(nil)
-	_ strategy.FencedReader      = (*Store)(nil)
-	_ strategy.Leaser            = (*Store)(nil)
+	_ drivers.Store             = (*Store)(nil)
+	_ drivers.Versioner         = (*Store)(nil)
+	_ drivers.Reader            = (*Store)(nil)
+	_ drivers.CompareAndSwapper = (*Store)(nil)
+	_ drivers.Putter            = (*Store)(nil)
+	_ drivers.FencedReader      = (*Store)(nil)
+	_ drivers.Leaser            = (*Store)(nil)
 )
 
 // Config holds the settings specific to this driver.

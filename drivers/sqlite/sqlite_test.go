@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/occbench/occbench/drivers"
-	"github.com/occbench/occbench/strategy"
 )
 
 func newStore(t testing.TB, spec drivers.Spec, o drivers.Options) *Store {
@@ -48,8 +47,8 @@ func TestRegistered(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	if _, ok := st.(strategy.Leaser); !ok {
-		t.Errorf("registered opener returns %T, not a strategy.Leaser", st)
+	if _, ok := st.(drivers.Leaser); !ok {
+		t.Errorf("registered opener returns %T, not a drivers.Leaser", st)
 	}
 	v, err := st.(drivers.Versioner).ServerVersion(context.Background())
 	if err != nil || !strings.HasPrefix(v, "3.") {

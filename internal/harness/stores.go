@@ -25,8 +25,8 @@ import (
 // occbench started).
 type Stores struct {
 	Data   drivers.Store
-	Leaser strategy.Leaser // nil = the data store's own
-	Image  string          // the data store's container image, when occbench started one
+	Leaser drivers.Leaser // nil = the data store's own
+	Image  string         // the data store's container image, when occbench started one
 	// Faults are the scenario's faults, parsed; Injector carries them
 	// out on the data store (nil when there are none).
 	Faults   []faults.Fault
@@ -163,7 +163,7 @@ func Open(ctx context.Context, sc scenarios.Scenario, o OpenOptions) (*Stores, e
 			st.Close()
 			return nil, err
 		}
-		l, ok := ls.(strategy.Leaser)
+		l, ok := ls.(drivers.Leaser)
 		if !ok {
 			st.Close()
 			return nil, BadInputf("--lease-store: driver %q does not grant leases", sc.LeaseStore)

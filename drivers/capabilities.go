@@ -1,0 +1,127 @@
+package drivers
+
+import (
+	"context"
+	"time"
+)
+
+// The capabilities a store may offer beyond Store. A driver implements
+// the ones its store supports; the strategy package finds them by type
+// assertion, and a strategy whose capability is missing is refused
+// before a cell starts. This file is the whole write-path contract: what
+// every method must honour.
+//
+// Common rules for every method below:
+//
+//   - Conflicts. A method that fails because another writer won returns
+//     an error for which KindOf reports the conflict kind (wrap the
+//     store's error with Conflict, or return one of the preallocated
+//     ErrVersionMismatch, ErrLeaseHeld, … which allocate nothing). Any
+//     other error is an error, never a conflict, and a conflict is never
+//     reported for a failure of the store itself.
+//   - Commits. A method must not report success for a write that did not
+//     commit. When it fails knowing its request never reached the server
+//     (no connection could be had, ctx ended before the send) it wraps
+//     the error with NotSent, so that MayHaveCommitted(err) is false and
+//     the audit knows the write cannot have landed. Otherwise the write
+//     may have committed, and the audit counts it as in doubt.
+//   - ctx. Every call is bounded by its ctx: once ctx is done, a call in
+//     flight is interrupted and fails with an error that wraps ctx's
+//     (errors.Is(err, context.DeadlineExceeded) or context.Canceled).
+//     The runner gives every attempt a deadline of its own (scenario
+//     op_timeout). A call made with a ctx that is already done touches
+//     nothing and fails at once with an error that wraps ctx's and for
+//     which MayHaveCommitted is false.
+//   - Buffers. A *Doc argument is the caller's: reuse its Groups and
+//     Payload slices and never keep them after the call. A *Write
+//     argument is read during the call only. An in-process store's
+//     method allocates nothing.
+//   - Concurrency. A Store's methods are called from many goroutines at
+//     once; a session's (see Sessioner) from one writer at a time, plus
+//     that writer's lease heartbeat, which the session must serialise.
+
+// Reader reads one document into d, reusing d's slices.
+type Reader interface {
+	Read(ctx context.Context, key int, d *Doc) error
+}
+
+// CompareAndSwapper makes a conditional write: when the version selected by
+// w.Scope (the document's, or field group w.Group's) equals w.Expect, it
+// atomically sets version+1, counter+1, group w.Group's version+1, the
+// group's payload, writer, op and updated_at. Otherwise it changes nothing
+// and returns a VersionMismatch conflict.
+type CompareAndSwapper interface {
+	Reader
+	CompareAndSwap(ctx context.Context, w *Write) error
+}
+
+// Putter writes unconditionally the values the client computed from its
+// read (w.Version, w.Counter, w.GroupVersion, payload, metadata): the naive
+// read-modify-write. When w.Fence > 0 the store rejects the write with a
+// StaleFence conflict if the document has accepted a higher fence, and
+// otherwise records w.Fence as the document's fence.
+type Putter interface {
+	Reader
+	Put(ctx context.Context, w *Write) error
+}
+
+// FencedReader raises the document's fence to fence and reads it, in one
+// atomic step; it returns a StaleFence conflict (and reads nothing) if the
+// document has already accepted a higher fence. A holder that claims the
+// document this way makes every older holder's later write stale.
+type FencedReader interface {
+	ReadFenced(ctx context.Context, key int, fence int64, d *Doc) error
+}
+
+// LockedUpdater makes one pessimistic read-modify-write: it takes the
+// store's row lock (a per-document mutex, BEGIN IMMEDIATE, SELECT … FOR
+// UPDATE), reads the document, writes version+1 and counter+1 computed
+// from that read plus w's group payload and metadata, and commits. When
+// the lock cannot be had (NOWAIT, busy timeout) it returns a
+// LockNotAvailable conflict.
+type LockedUpdater interface {
+	LockedUpdate(ctx context.Context, w *Write) error
+}
+
+// SerializableUpdater makes one read-modify-write inside a SERIALIZABLE
+// transaction, with the same effect as LockedUpdate; serialization
+// failures and deadlocks are Serialization and Deadlock conflicts.
+type SerializableUpdater interface {
+	SerializableUpdate(ctx context.Context, w *Write) error
+}
+
+// Leaser grants leases on document keys. Fences increase monotonically
+// per key across holders. A lease expires by Options.Clock in an
+// in-process store (so tests can drive expiry with a fake clock), or by
+// the server's clock; the driver's doc says which.
+type Leaser interface {
+	// Acquire takes the lease on key for holder if it is free or expired,
+	// returning the new fencing token; a LeaseHeld conflict otherwise.
+	Acquire(ctx context.Context, key int, holder int64, ttl time.Duration) (fence int64, err error)
+	// Extend pushes the expiry to now+ttl if holder still holds the lease
+	// with fence; a LeaseLost conflict otherwise.
+	Extend(ctx context.Context, key int, holder, fence int64, ttl time.Duration) error
+	// Release frees the lease if holder still holds it with fence; a
+	// LeaseLost conflict otherwise.
+	Release(ctx context.Context, key int, holder, fence int64) error
+}
+
+// Sessioner is implemented by stores that can give one writer a
+// connection of its own for a whole cell, as pgbench gives each client
+// one. The runner opens one session per writer after Setup, builds that
+// writer's strategy over it and closes it before the audit. A session
+// implements the same capabilities as its store; only one goroutine
+// uses it at a time, except a lease heartbeat, which the session must
+// serialise with the writer. ctx bounds the session: once it is
+// cancelled, a statement in flight is interrupted and fails with an
+// error that wraps ctx's. A store that cannot offer sessions in its
+// current configuration returns ErrNoSessions, and its writers share
+// the store.
+type Sessioner interface {
+	Session(ctx context.Context) (Store, error)
+}
+
+// Versioner is implemented by stores that can report their server version.
+type Versioner interface {
+	ServerVersion(ctx context.Context) (string, error)
+}
