@@ -125,3 +125,49 @@ type Sessioner interface {
 type Versioner interface {
 	ServerVersion(ctx context.Context) (string, error)
 }
+
+// Capability names one of the interfaces above, for Limiter.
+type Capability uint8
+
+const (
+	CapRead           Capability = iota + 1 // Reader
+	CapCompareAndSwap                       // CompareAndSwapper
+	CapPut                                  // Putter
+	CapReadFenced                           // FencedReader
+	CapLockedUpdate                         // LockedUpdater
+	CapSerializable                         // SerializableUpdater
+	CapLease                                // Leaser
+	CapSession                              // Sessioner
+)
+
+var capNames = [...]string{
+	CapRead:           "reads",
+	CapCompareAndSwap: "conditional writes",
+	CapPut:            "unconditional writes",
+	CapReadFenced:     "fenced writes",
+	CapLockedUpdate:   "row locks",
+	CapSerializable:   "serializable transactions",
+	CapLease:          "leases",
+	CapSession:        "sessions",
+}
+
+// String names the capability in prose, as error messages use it:
+// "conditional writes", "row locks", ….
+func (c Capability) String() string {
+	if int(c) < len(capNames) && capNames[c] != "" {
+		return capNames[c]
+	}
+	return "unknown capability"
+}
+
+// Limiter is implemented by stores that implement a capability's
+// interface but can honour it only on some servers (Mongo's locked
+// updates need multi-document transactions, which need a replica set).
+// Unsupported returns why the store cannot offer c in its current
+// configuration, or "" when it can. A non-empty reason makes
+// strategy.New refuse every strategy that needs c, and the runner skips
+// the cell with that reason. It is asked about capabilities only, never
+// about strategies, so that a driver need not know them.
+type Limiter interface {
+	Unsupported(c Capability) string
+}

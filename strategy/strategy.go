@@ -13,13 +13,6 @@ import (
 	"github.com/occbench/occbench/drivers"
 )
 
-// Limiter is implemented by stores that can run a strategy only on some
-// servers (Mongo transactions need a replica set): a non-empty reason
-// makes New refuse, and the runner skips the cell with that reason.
-type Limiter interface {
-	Unsupported(strategy string) string
-}
-
 // Names of the strategies, in the order `occbench list strategies` shows.
 const (
 	Optimistic   = "optimistic"
@@ -149,59 +142,70 @@ func (op *Op) Close() {
 }
 
 // New builds the named strategy over store, or says which capability the
-// driver lacks.
+// driver lacks. It asks a store that is a drivers.Limiter about each
+// capability the strategy needs (optimistic: CapCompareAndSwap;
+// pessimistic: CapLockedUpdate; serializable: CapSerializable; lww:
+// CapPut; lease: CapPut, CapLease of the lease store, and CapReadFenced
+// when fencing), and refuses with its reason.
 func New(name string, store drivers.Store, driverName string, c Config) (Strategy, error) {
 	if c.Clock == nil {
 		c.Clock = clock.Real{}
 	}
-	lacks := func(what string) error {
-		return fmt.Errorf("--strategy %s: driver %q does not support %s", name, driverName, what)
-	}
-	if l, ok := store.(Limiter); ok {
-		if why := l.Unsupported(name); why != "" {
-			return nil, fmt.Errorf("--strategy %s: %s", name, why)
+	// have checks one capability the strategy needs: that the store
+	// implements it (ok), and that a Limiter does not refuse it.
+	have := func(impl any, c drivers.Capability, ok bool, hint string) error {
+		if !ok {
+			return fmt.Errorf("--strategy %s: driver %q does not support %s%s", name, driverName, c, hint)
 		}
+		if l, ok := impl.(drivers.Limiter); ok {
+			if why := l.Unsupported(c); why != "" {
+				return fmt.Errorf("--strategy %s: %s", name, why)
+			}
+		}
+		return nil
 	}
 	switch name {
 	case Optimistic:
 		s, ok := store.(drivers.CompareAndSwapper)
-		if !ok {
-			return nil, lacks("conditional writes")
+		if err := have(store, drivers.CapCompareAndSwap, ok, ""); err != nil {
+			return nil, err
 		}
 		return &optimistic{store: s, merge: c.Merge}, nil
 	case Pessimistic:
 		s, ok := store.(drivers.LockedUpdater)
-		if !ok {
-			return nil, lacks("row locks")
+		if err := have(store, drivers.CapLockedUpdate, ok, ""); err != nil {
+			return nil, err
 		}
 		return &pessimistic{store: s}, nil
 	case Serializable:
 		s, ok := store.(drivers.SerializableUpdater)
-		if !ok {
-			return nil, lacks("serializable transactions")
+		if err := have(store, drivers.CapSerializable, ok, ""); err != nil {
+			return nil, err
 		}
 		return &serializable{store: s}, nil
 	case LWW:
 		s, ok := store.(drivers.Putter)
-		if !ok {
-			return nil, lacks("unconditional writes")
+		if err := have(store, drivers.CapPut, ok, ""); err != nil {
+			return nil, err
 		}
 		return &lww{store: s}, nil
 	case Lease:
 		p, ok := store.(drivers.Putter)
-		if !ok {
-			return nil, lacks("unconditional writes")
+		if err := have(store, drivers.CapPut, ok, ""); err != nil {
+			return nil, err
 		}
 		l := c.Leaser
 		if l == nil {
-			if l, ok = store.(drivers.Leaser); !ok {
-				return nil, lacks("leases (use --lease-store)")
-			}
+			l, ok = store.(drivers.Leaser)
+		}
+		if err := have(l, drivers.CapLease, ok, " (use --lease-store)"); err != nil {
+			return nil, err
 		}
 		var fr drivers.FencedReader
 		if c.Fencing {
-			if fr, ok = store.(drivers.FencedReader); !ok {
-				return nil, lacks("fenced writes (use --fencing=false)")
+			fr, ok = store.(drivers.FencedReader)
+			if err := have(store, drivers.CapReadFenced, ok, " (use --fencing=false)"); err != nil {
+				return nil, err
 			}
 		}
 		ttl := c.LeaseTTL

@@ -22,9 +22,33 @@ func (bare) Close() error                                   { return nil }
 
 type limited struct{ *memory.Store }
 
-func (limited) Unsupported(s string) string {
-	if s == strategy.Pessimistic {
-		return "pessimistic needs transactions: server is not a replica set"
+func (limited) Unsupported(c drivers.Capability) string {
+	if c == drivers.CapLockedUpdate {
+		return "row locks need transactions: server is not a replica set"
+	}
+	return ""
+}
+
+// putOnly has unconditional writes and nothing else.
+type putOnly struct {
+	bare
+	p drivers.Putter
+}
+
+func (s putOnly) Read(ctx context.Context, key int, d *drivers.Doc) error {
+	return s.p.Read(ctx, key, d)
+}
+func (s putOnly) Put(ctx context.Context, w *drivers.Write) error { return s.p.Put(ctx, w) }
+
+// noLeases has leases it cannot grant, and fences it cannot check.
+type noLeases struct{ *memory.Store }
+
+func (noLeases) Unsupported(c drivers.Capability) string {
+	switch c {
+	case drivers.CapLease:
+		return "leases are off"
+	case drivers.CapReadFenced:
+		return "fences are off"
 	}
 	return ""
 }
@@ -49,8 +73,19 @@ func TestNewCapabilities(t *testing.T) {
 		{"bare lww", bare{}, strategy.LWW, strategy.Config{}, "does not support unconditional writes"},
 		{"unknown", mem, "hopeful", strategy.Config{}, `--strategy: unknown strategy "hopeful" (allowed: optimistic, pessimistic, serializable, lease, lww)`},
 		{"stall prob", mem, strategy.Lease, strategy.Config{Stall: strategy.Stall{Prob: 1.5}}, "--lease-stall: probability must be in [0, 1]"},
-		{"limited", limited{mem}, strategy.Pessimistic, strategy.Config{}, "not a replica set"},
+		{"limited", limited{mem}, strategy.Pessimistic, strategy.Config{}, "--strategy pessimistic: row locks need transactions: server is not a replica set"},
 		{"limited other", limited{mem}, strategy.Optimistic, strategy.Config{}, ""},
+		{"limited lease", limited{mem}, strategy.Lease, strategy.Config{Fencing: true}, ""},
+		{"bare serializable", bare{}, strategy.Serializable, strategy.Config{}, "does not support serializable transactions"},
+		{"bare lease", bare{}, strategy.Lease, strategy.Config{}, "does not support unconditional writes"},
+		{"no leases", noLeases{mem}, strategy.Lease, strategy.Config{}, "--strategy lease: leases are off"},
+		{"no leases, separate lease store", noLeases{mem}, strategy.Lease, strategy.Config{Leaser: mem}, ""},
+		{"separate lease store limited", mem, strategy.Lease, strategy.Config{Leaser: noLeases{mem}}, "leases are off"},
+		{"no fences", noLeases{mem}, strategy.Lease, strategy.Config{Fencing: true, Leaser: mem}, "--strategy lease: fences are off"},
+		{"put only lease", putOnly{p: mem}, strategy.Lease, strategy.Config{}, `driver "d" does not support leases (use --lease-store)`},
+		{"put only lease fenced", putOnly{p: mem}, strategy.Lease, strategy.Config{Leaser: mem, Fencing: true}, `driver "d" does not support fenced writes (use --fencing=false)`},
+		{"put only lease unfenced", putOnly{p: mem}, strategy.Lease, strategy.Config{Leaser: mem}, ""},
+		{"no fences, fencing off", noLeases{mem}, strategy.Lease, strategy.Config{Leaser: mem}, ""},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			s, err := strategy.New(tt.strat, tt.store, "d", tt.cfg)

@@ -9,7 +9,6 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/occbench/occbench/drivers"
-	"github.com/occbench/occbench/strategy"
 )
 
 func TestOpenRejects(t *testing.T) {
@@ -111,13 +110,15 @@ func TestServer(t *testing.T) {
 			}
 			s := &Store{server: tt.sv, wc: "majority", rc: "local"}
 			if !tx {
-				s.noTx = "pessimistic needs transactions: " + why
+				s.noTx = NoTransactions + why
 			}
-			if got := s.Unsupported(strategy.Pessimistic); got != s.noTx {
-				t.Errorf("Unsupported(pessimistic) = %q, want %q", got, s.noTx)
+			if got := s.Unsupported(drivers.CapLockedUpdate); got != s.noTx {
+				t.Errorf("Unsupported(row locks) = %q, want %q", got, s.noTx)
 			}
-			if got := s.Unsupported(strategy.Optimistic); got != "" {
-				t.Errorf("Unsupported(optimistic) = %q", got)
+			for _, c := range []drivers.Capability{drivers.CapRead, drivers.CapCompareAndSwap, drivers.CapPut, drivers.CapReadFenced, drivers.CapLease} {
+				if got := s.Unsupported(c); got != "" {
+					t.Errorf("Unsupported(%s) = %q", c, got)
+				}
 			}
 			v, err := s.ServerVersion(context.Background())
 			if err != nil || v != tt.str+"; writeConcern=majority readConcern=local" {

@@ -8,7 +8,6 @@ import (
 	"github.com/occbench/occbench/drivers/drivertest"
 	"github.com/occbench/occbench/drivers/memory"
 	"github.com/occbench/occbench/drivers/mongo"
-	"github.com/occbench/occbench/strategy"
 )
 
 // TestConformance runs the drivers' conformance suite.
@@ -47,7 +46,7 @@ func TestConformance(t *testing.T) {
 			}),
 		)
 	}
-	why := probe.Unsupported(strategy.Pessimistic)
+	why := probe.Unsupported(drivers.CapLockedUpdate)
 	t.Logf("server: %s; %s", sv, cmp.Or(why, "pessimistic supported"))
 	drivertest.Run(t, func(t testing.TB, o drivers.Options) drivers.Store {
 		st := open(t, o)

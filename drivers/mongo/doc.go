@@ -67,9 +67,11 @@
 //
 // On a standalone server or FerretDB, LockedUpdate cannot be pessimistic:
 // it returns an error wrapping errors.ErrUnsupported and writes nothing,
-// and Unsupported(strategy.Pessimistic) returns the reason, e.g.
-// "pessimistic needs transactions: server is not a replica set", so the
-// cell can be skipped with that reason before it starts.
+// and the store, a drivers.Limiter, answers Unsupported(drivers.CapLockedUpdate)
+// with the reason, e.g. "row locks need multi-document transactions,
+// which need a replica set: server is not a replica set", so that
+// strategy.New refuses the pessimistic strategy and the cell is skipped
+// with that reason before it starts.
 //
 // # FerretDB
 //

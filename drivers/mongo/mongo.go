@@ -19,7 +19,6 @@ import (
 
 	"github.com/occbench/occbench/drivers"
 	"github.com/occbench/occbench/internal/redact"
-	"github.com/occbench/occbench/strategy"
 )
 
 // Name is the --driver name.
@@ -80,6 +79,7 @@ var (
 	_ drivers.FencedReader      = (*Store)(nil)
 	_ drivers.LockedUpdater     = (*Store)(nil)
 	_ drivers.Leaser            = (*Store)(nil)
+	_ drivers.Limiter           = (*Store)(nil)
 )
 
 // Config holds the settings specific to this driver, as read from
@@ -109,6 +109,10 @@ func (sv Server) Transactions() (ok bool, why string) {
 	}
 	return true, ""
 }
+
+// NoTransactions begins Unsupported(drivers.CapLockedUpdate)'s answer
+// on a server without transactions; Server.Transactions's reason follows.
+const NoTransactions = "row locks need multi-document transactions, which need a replica set: "
 
 // Topology names the deployment: "replica set rs0", "sharded (mongos)"
 // or "standalone".
@@ -318,7 +322,7 @@ func OpenConfig(ctx context.Context, o drivers.Options, c Config) (*Store, error
 		s.txRC = readconcern.Majority() // the strongest level a transaction takes short of snapshot
 	}
 	if ok, why := sv.Transactions(); !ok {
-		s.noTx = "pessimistic needs transactions: " + why
+		s.noTx = NoTransactions + why
 	}
 	return s, nil
 }
@@ -373,12 +377,12 @@ func (s *Store) Settings() map[string]string {
 	}
 }
 
-// Unsupported returns why the store cannot run the named strategy, or ""
-// when it can (as far as the server goes; strategy.New still checks the
-// capability interfaces). Only pessimistic can be unsupported: it needs
-// multi-document transactions, which standalone servers and FerretDB lack.
-func (s *Store) Unsupported(strategyName string) string {
-	if strategyName == strategy.Pessimistic {
+// Unsupported implements drivers.Limiter: it returns why the server
+// cannot give capability c, or "" when it can. Only row locks
+// (drivers.CapLockedUpdate) can be unsupported: they need multi-document
+// transactions, which standalone servers and FerretDB lack.
+func (s *Store) Unsupported(c drivers.Capability) string {
+	if c == drivers.CapLockedUpdate {
 		return s.noTx
 	}
 	return ""

@@ -9,7 +9,6 @@ import (
 
 	"github.com/occbench/occbench/drivers"
 	"github.com/occbench/occbench/drivers/mongo"
-	"github.com/occbench/occbench/strategy"
 )
 
 func write(key, group int, scope drivers.Scope, expect int64, payload byte, gb int) *drivers.Write {
@@ -78,7 +77,7 @@ func TestSetupLarge(t *testing.T) {
 	t.Logf("seeded 100k documents (4 groups, 256 B) in %v, Totals in %v (%s)", took, tookTotals, st.Server())
 }
 
-// TestLockedUpdate: Unsupported(pessimistic) agrees with the server's
+// TestLockedUpdate: Unsupported(CapLockedUpdate) agrees with the server's
 // transactions, and without them LockedUpdate fails with the reason,
 // wrapping errors.ErrUnsupported, and writes nothing. (With transactions,
 // LockedUpdate's semantics are checked by drivertest, in TestConformance.)
@@ -87,15 +86,15 @@ func TestLockedUpdate(t *testing.T) {
 	ctx := testCtx(t)
 	const gb = 4
 	setup(t, st, drivers.Spec{Keys: 1, FieldGroups: 2, PayloadBytes: 2 * gb})
-	why := st.Unsupported(strategy.Pessimistic)
-	for _, other := range []string{strategy.Optimistic, strategy.Lease, strategy.LWW} {
+	why := st.Unsupported(drivers.CapLockedUpdate)
+	for _, other := range []drivers.Capability{drivers.CapCompareAndSwap, drivers.CapLease, drivers.CapPut, drivers.CapReadFenced} {
 		if r := st.Unsupported(other); r != "" {
 			t.Errorf("Unsupported(%s) = %q, want \"\"", other, r)
 		}
 	}
 	ok, reason := st.Server().Transactions()
-	if ok != (why == "") || (!ok && why != "pessimistic needs transactions: "+reason) {
-		t.Fatalf("Unsupported(pessimistic) = %q, but Server().Transactions() = %v, %q", why, ok, reason)
+	if ok != (why == "") || (!ok && why != mongo.NoTransactions+reason) {
+		t.Fatalf("Unsupported(row locks) = %q, but Server().Transactions() = %v, %q", why, ok, reason)
 	}
 	if why == "" {
 		t.Skip("server has transactions: drivertest checks LockedUpdate")
