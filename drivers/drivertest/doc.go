@@ -6,16 +6,18 @@
 //		drivertest.Run(t, func(t testing.TB, o drivers.Options) drivers.Store { … })
 //	}
 //
+// A driver's test calls runnertest.Conformance (package runner/runnertest)
+// instead, which runs Run and then the strategy cells; drivertest itself
+// imports nothing above drivers, so that it knows no strategy.
+//
 // Run checks the semantics drivers/capabilities.go promises, one method at a
 // time: Setup (validation, a fresh cell with nothing left of the last
 // one), Read, CompareAndSwap in both scopes, stale conditional writes,
 // Put with and without fences, ReadFenced, LockedUpdate, the rejection of
 // writes outside the cell, and leases (grants, fences, Extend, Release,
 // expiry). Then concurrent writers call CompareAndSwap and LockedUpdate
-// directly, and, through the real strategies, runner and audit, increment
-// one document with each safe strategy the driver supports (the exact
-// count and a clean audit) and with lww (the audit reports the loss).
-// A subtest skips, with one line, when the store lacks its capability.
+// directly. (Incrementing one document through the real strategies,
+// runner and audit is runner/runnertest's.) A subtest skips, with one line, when the store lacks its capability.
 //
 // Options declare what a store is known to do differently: leases that
 // expire by the server's clock (ServerClock; the others must use

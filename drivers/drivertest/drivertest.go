@@ -6,11 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/occbench/occbench/delay"
 	"github.com/occbench/occbench/drivers"
-	"github.com/occbench/occbench/runner"
-	"github.com/occbench/occbench/scenarios"
-	"github.com/occbench/occbench/strategy"
 )
 
 // Opener opens a fresh store for one subtest. o carries the writer count,
@@ -27,14 +23,14 @@ type Option func(*suite)
 // Totals against the commits counted) instead of asserting none.
 func NonAtomicCAS() Option { return func(s *suite) { s.nonAtomicCAS = true } }
 
-// Writers sizes the increment test: w writers × opsPerWriter ops (default
+// Writers sizes runner/runnertest's increment test: w writers × opsPerWriter ops (default
 // 8 × 200). The concurrent per-method tests use at most 8 × 200, and
 // fewer when w or opsPerWriter is smaller.
 func Writers(w, opsPerWriter int) Option {
 	return func(s *suite) { s.writers, s.ops = w, opsPerWriter }
 }
 
-// Leaser runs the lease cell of the increment test against a separate
+// Leaser runs the lease cell of runnertest's increment test against a separate
 // lease store (a Redis lease guarding another store's documents), and
 // ExpiredLeaseFenced too when the store has no leases of its own. open
 // gets the subtest's options, so the lease store can use its Clock. The
@@ -69,10 +65,7 @@ type suite struct {
 // Run runs the conformance suite. Each subtest opens its own store and
 // skips, with one line, when the store lacks the capability it checks.
 func Run(t *testing.T, open Opener, opts ...Option) {
-	s := &suite{open: open, writers: 8, ops: 200}
-	for _, o := range opts {
-		o(s)
-	}
+	s := newSuite(open, opts)
 	// One method at a time, one goroutine: the semantics drivers/capabilities.go
 	// promises.
 	t.Run("Setup", s.setup)
@@ -89,9 +82,32 @@ func Run(t *testing.T, open Opener, opts ...Option) {
 	// Concurrent writers calling one method directly …
 	t.Run("CompareAndSwapConcurrent", s.casConcurrent)
 	t.Run("LockedUpdateConcurrent", s.lockedUpdateConcurrent)
-	// … and through the real strategies, runner and audit.
-	t.Run("Increments", s.increments)
-	t.Run("LWWLosesUpdates", s.lwwLoses)
+	// The same writers through the real strategies, runner and audit are
+	// runner/runnertest's: drivers know nothing of strategies.
+}
+
+// Settings is what a suite's options set, for the suites above drivers
+// that take the same options (runner/runnertest).
+type Settings struct {
+	Writers, Ops int // the increment test's writers × ops per writer
+	NonAtomicCAS bool
+	ServerClock  bool
+	// Leaser opens the separate lease store; nil = the store's own.
+	Leaser func(t testing.TB, o drivers.Options) drivers.Leaser
+}
+
+// Apply returns the Settings opts make, from the defaults Run uses.
+func Apply(opts ...Option) Settings {
+	s := newSuite(nil, opts)
+	return Settings{Writers: s.writers, Ops: s.ops, NonAtomicCAS: s.nonAtomicCAS, ServerClock: s.serverClock, Leaser: s.leaser}
+}
+
+func newSuite(open Opener, opts []Option) *suite {
+	s := &suite{open: open, writers: 8, ops: 200}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
 }
 
 // need returns st's capability T, or skips the test: "driver has no
@@ -111,16 +127,6 @@ func ctxFor(t testing.TB) context.Context {
 	return ctx
 }
 
-// cellLeaser is the lease store of the increment test's lease cell: the
-// Leaser option's, else the store's own.
-func (s *suite) cellLeaser(t testing.TB, st drivers.Store, o drivers.Options) drivers.Leaser {
-	if s.leaser != nil {
-		return s.leaser(t, o)
-	}
-	l, _ := st.(drivers.Leaser)
-	return l
-}
-
 // ownLeaser is the lease store of the single-writer lease tests: the
 // store's own, else the Leaser option's.
 func (s *suite) ownLeaser(t testing.TB, st drivers.Store, o drivers.Options) drivers.Leaser {
@@ -131,78 +137,6 @@ func (s *suite) ownLeaser(t testing.TB, st drivers.Store, o drivers.Options) dri
 		return s.leaser(t, o)
 	}
 	return nil
-}
-
-// scenario is a bounded, ops-counted scenario for one strategy.
-func (s *suite) scenario(strat string, writers, ops int) scenarios.Scenario {
-	sc := scenarios.Default()
-	sc.Name = "conformance"
-	sc.Strategies = []string{strat}
-	sc.Backoffs = []string{"full-jitter"}
-	sc.BackoffBase = scenarios.Duration(50 * time.Microsecond)
-	sc.BackoffCap = scenarios.Duration(5 * time.Millisecond)
-	sc.Writers = []int{writers}
-	sc.Keys = 1
-	sc.OpsPerWriter = ops
-	sc.Duration = 0
-	sc.LeaseTTL = scenarios.Duration(5 * time.Second)
-	return sc
-}
-
-func (s *suite) runCell(t *testing.T, st drivers.Store, sc scenarios.Scenario, leaser drivers.Leaser) runnerCell {
-	t.Helper()
-	cfg := runner.Config{Scenario: sc, Store: st, DriverName: "under-test", Leaser: leaser}
-	spec := runner.Spec{Strategy: sc.Strategies[0], Backoff: sc.Backoffs[0], Writers: sc.Writers[0], Trial: 1}
-	c, err := runner.RunCell(ctxFor(t), cfg, spec, 0, 1)
-	if err != nil {
-		t.Fatalf("RunCell(%s): %v", spec, err)
-	}
-	return runnerCell{c.Skipped, c.Ops, c.Audit.Expected, c.Audit.Observed, c.Audit.LostUpdates, c.Audit.OK, c.Audit.LossExpected, c.Audit.Verdict, c.Errors}
-}
-
-type runnerCell struct {
-	skipped                 string
-	ops, expected, observed int64
-	lost                    int64
-	ok, lossExpected        bool
-	verdict                 string
-	errors                  map[string]int64
-}
-
-func (s *suite) increments(t *testing.T) {
-	for _, strat := range []string{strategy.Optimistic, strategy.Pessimistic, strategy.Lease, strategy.Serializable} {
-		t.Run(strat, func(t *testing.T) {
-			o := drivers.Options{Writers: s.writers}
-			st := s.open(t, o)
-			sc := s.scenario(strat, s.writers, s.ops)
-			c := s.runCell(t, st, sc, s.cellLeaser(t, st, o))
-			if c.skipped != "" {
-				if strat == strategy.Serializable || (strat == strategy.Pessimistic) {
-					t.Skipf("driver does not support %s: %s", strat, c.skipped)
-				}
-				t.Fatalf("%s skipped: %s", strat, c.skipped)
-			}
-			want := int64(s.writers * s.ops)
-			if len(c.errors) != 0 {
-				t.Errorf("errors during the cell: %v", c.errors)
-			}
-			if c.expected != want {
-				t.Errorf("committed %d ops, want %d (every op retries until it commits)", c.expected, want)
-			}
-			if s.nonAtomicCAS && strat == strategy.Optimistic {
-				if c.lost <= 0 || c.ok {
-					t.Errorf("store declared non-atomic: want the audit to report lost updates, got lost=%d ok=%v (%s)", c.lost, c.ok, c.verdict)
-				}
-				if c.lost != c.expected-c.observed {
-					t.Errorf("lost_updates = %d, want expected-observed = %d", c.lost, c.expected-c.observed)
-				}
-				return
-			}
-			if c.observed != want || c.lost != 0 || !c.ok {
-				t.Errorf("store counter = %d, want %d; audit: %s", c.observed, want, c.verdict)
-			}
-		})
-	}
 }
 
 // staleCAS: of two writers that read the same version, the second
@@ -302,26 +236,5 @@ func (s *suite) expiredLease(t *testing.T) {
 	}
 	if tot.Counter != 1 {
 		t.Errorf("counter = %d, want 1 (only the new holder's write)", tot.Counter)
-	}
-}
-
-func (s *suite) lwwLoses(t *testing.T) {
-	st := s.open(t, drivers.Options{Writers: 8, Latency: delay.Constant(200 * time.Microsecond)})
-	if _, ok := st.(drivers.Putter); !ok {
-		t.Skip("driver has no unconditional writes")
-	}
-	sc := s.scenario(strategy.LWW, 8, 100)
-	c := s.runCell(t, st, sc, nil)
-	if c.skipped != "" {
-		t.Fatalf("lww skipped: %s", c.skipped)
-	}
-	if c.lost <= 0 {
-		t.Fatalf("lww with 8 writers on one document lost nothing (expected %d, observed %d): the audit should see lost updates", c.expected, c.observed)
-	}
-	if c.lost != c.expected-c.observed {
-		t.Errorf("lost_updates = %d, want expected-observed = %d", c.lost, c.expected-c.observed)
-	}
-	if !c.lossExpected || !c.ok {
-		t.Errorf("lww's loss must be reported as expected, got loss_expected=%v ok=%v (%s)", c.lossExpected, c.ok, c.verdict)
 	}
 }

@@ -4,12 +4,12 @@ import (
 	"testing"
 
 	"github.com/occbench/occbench/drivers"
-	"github.com/occbench/occbench/drivers/drivertest"
 	"github.com/occbench/occbench/drivers/memory"
+	"github.com/occbench/occbench/runner/runnertest"
 )
 
 func TestConformance(t *testing.T) {
-	drivertest.Run(t, func(t testing.TB, o drivers.Options) drivers.Store {
+	runnertest.Conformance(t, func(t testing.TB, o drivers.Options) drivers.Store {
 		st, err := memory.New(o)
 		if err != nil {
 			t.Fatal(err)

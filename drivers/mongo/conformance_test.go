@@ -8,6 +8,7 @@ import (
 	"github.com/occbench/occbench/drivers/drivertest"
 	"github.com/occbench/occbench/drivers/memory"
 	"github.com/occbench/occbench/drivers/mongo"
+	"github.com/occbench/occbench/runner/runnertest"
 )
 
 // TestConformance runs the drivers' conformance suite.
@@ -48,7 +49,7 @@ func TestConformance(t *testing.T) {
 	}
 	why := probe.Unsupported(drivers.CapLockedUpdate)
 	t.Logf("server: %s; %s", sv, cmp.Or(why, "pessimistic supported"))
-	drivertest.Run(t, func(t testing.TB, o drivers.Options) drivers.Store {
+	runnertest.Conformance(t, func(t testing.TB, o drivers.Options) drivers.Store {
 		st := open(t, o)
 		if why != "" {
 			return withoutLocks{st}

@@ -10,6 +10,7 @@ import (
 	"github.com/occbench/occbench/drivers/redis"
 	"github.com/occbench/occbench/internal/testenv"
 	"github.com/occbench/occbench/runner"
+	"github.com/occbench/occbench/runner/runnertest"
 	"github.com/occbench/occbench/scenarios"
 )
 
@@ -26,7 +27,7 @@ func TestConformanceRedisLeases(t *testing.T) {
 	}
 	u.Path = "/10"
 	leaseDSN := u.String()
-	drivertest.Run(t, func(t testing.TB, o drivers.Options) drivers.Store {
+	runnertest.Conformance(t, func(t testing.TB, o drivers.Options) drivers.Store {
 		return open(t, o)
 	}, drivertest.Writers(8, 100), drivertest.ServerClock(),
 		drivertest.Leaser(func(t testing.TB, o drivers.Options) drivers.Leaser {

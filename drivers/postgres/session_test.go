@@ -9,6 +9,7 @@ import (
 
 	"github.com/occbench/occbench/drivers"
 	"github.com/occbench/occbench/drivers/drivertest"
+	"github.com/occbench/occbench/runner/runnertest"
 )
 
 // sessionStore runs every method of the conformance suite on one Session
@@ -50,7 +51,7 @@ var _ drivers.CompareAndSwapper = (*sessionStore)(nil)
 // TestConformanceSession: the write paths on a session's own connection
 // (pgconn, prepared statements) keep every promise the pool's do.
 func TestConformanceSession(t *testing.T) {
-	drivertest.Run(t, func(t testing.TB, o drivers.Options) drivers.Store {
+	runnertest.Conformance(t, func(t testing.TB, o drivers.Options) drivers.Store {
 		ss := &sessionStore{st: open(t, o)}
 		// Before open's cleanup closes the pool, which waits for the
 		// session's connection.
@@ -66,7 +67,7 @@ func TestConformanceSession(t *testing.T) {
 // TestConformancePool: with conns=pool the runner's writers share the
 // pool, as an application on pgxpool does.
 func TestConformancePool(t *testing.T) {
-	drivertest.Run(t, func(t testing.TB, o drivers.Options) drivers.Store {
+	runnertest.Conformance(t, func(t testing.TB, o drivers.Options) drivers.Store {
 		o.Params = map[string]string{ParamConns: ConnsPool}
 		st := open(t, o)
 		if _, err := st.Session(context.Background()); !errors.Is(err, drivers.ErrNoSessions) {

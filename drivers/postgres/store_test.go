@@ -13,6 +13,7 @@ import (
 	"github.com/occbench/occbench/drivers"
 	"github.com/occbench/occbench/drivers/drivertest"
 	"github.com/occbench/occbench/internal/testenv"
+	"github.com/occbench/occbench/runner/runnertest"
 )
 
 // testSchema keeps this package's tables apart from other packages'
@@ -77,7 +78,7 @@ func openSetup(t testing.TB, o drivers.Options, spec drivers.Spec) (*Store, cont
 }
 
 func TestConformance(t *testing.T) {
-	drivertest.Run(t, func(t testing.TB, o drivers.Options) drivers.Store {
+	runnertest.Conformance(t, func(t testing.TB, o drivers.Options) drivers.Store {
 		return open(t, o)
 	}, drivertest.Writers(8, 100), drivertest.ServerClock())
 }

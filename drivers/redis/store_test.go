@@ -12,6 +12,7 @@ import (
 	"github.com/occbench/occbench/drivers"
 	"github.com/occbench/occbench/drivers/drivertest"
 	"github.com/occbench/occbench/internal/testenv"
+	"github.com/occbench/occbench/runner/runnertest"
 )
 
 // testDB is the database this package's tests use, apart from other
@@ -71,7 +72,7 @@ func withMode(o drivers.Options, mode string) drivers.Options {
 func TestConformance(t *testing.T) {
 	for _, mode := range modes {
 		t.Run(mode, func(t *testing.T) {
-			drivertest.Run(t, func(t testing.TB, o drivers.Options) drivers.Store {
+			runnertest.Conformance(t, func(t testing.TB, o drivers.Options) drivers.Store {
 				return open(t, withMode(o, mode))
 			}, drivertest.Writers(8, 100), drivertest.ServerClock())
 		})

@@ -5,12 +5,12 @@ import (
 	"testing"
 
 	"github.com/occbench/occbench/drivers"
-	"github.com/occbench/occbench/drivers/drivertest"
 	"github.com/occbench/occbench/drivers/sqlite"
+	"github.com/occbench/occbench/runner/runnertest"
 )
 
 func TestConformance(t *testing.T) {
-	drivertest.Run(t, func(t testing.TB, o drivers.Options) drivers.Store {
+	runnertest.Conformance(t, func(t testing.TB, o drivers.Options) drivers.Store {
 		st, err := sqlite.Open(context.Background(), o)
 		if err != nil {
 			t.Fatal(err)

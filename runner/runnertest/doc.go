@@ -1,0 +1,20 @@
+// Package runnertest is the strategy half of the driver conformance
+// suite: concurrent writers increment one document through the real
+// strategies, runner and audit. drivers/drivertest checks each
+// capability directly and knows nothing of strategies, so that no
+// package under drivers imports strategy; a driver's conformance test
+// calls both, with the same options, which Conformance does:
+//
+//	func TestConformance(t *testing.T) {
+//		runnertest.Conformance(t, func(t testing.TB, o drivers.Options) drivers.Store { … },
+//			drivertest.ServerClock())
+//	}
+//
+// Run's Increments subtest runs optimistic, pessimistic, lease and
+// serializable with drivertest.Writers writers on one document and
+// requires the exact count and a clean audit (for a store declared
+// drivertest.NonAtomicCAS, that the optimistic loss is detected); a
+// strategy the store cannot run skips, except optimistic and lease,
+// which every driver must support. LWWLosesUpdates requires the audit
+// to see, and excuse, lww's lost updates.
+package runnertest

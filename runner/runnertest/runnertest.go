@@ -1,0 +1,144 @@
+package runnertest
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/occbench/occbench/delay"
+	"github.com/occbench/occbench/drivers"
+	"github.com/occbench/occbench/drivers/drivertest"
+	"github.com/occbench/occbench/runner"
+	"github.com/occbench/occbench/scenarios"
+	"github.com/occbench/occbench/strategy"
+)
+
+type suite struct {
+	open drivertest.Opener
+	drivertest.Settings
+}
+
+// Run runs the strategy cells (Increments, LWWLosesUpdates) on the
+// stores open returns, with the drivertest options the driver's
+// drivertest.Run takes.
+func Run(t *testing.T, open drivertest.Opener, opts ...drivertest.Option) {
+	s := &suite{open: open, Settings: drivertest.Apply(opts...)}
+	t.Run("Increments", s.increments)
+	t.Run("LWWLosesUpdates", s.lwwLoses)
+}
+
+// Conformance is a driver's whole conformance suite: drivertest.Run,
+// the capability checks, then Run, the strategy cells.
+func Conformance(t *testing.T, open drivertest.Opener, opts ...drivertest.Option) {
+	drivertest.Run(t, open, opts...)
+	Run(t, open, opts...)
+}
+
+func ctxFor(t testing.TB) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// cellLeaser is the lease store of the increment test's lease cell: the
+// Leaser option's, else the store's own.
+func (s *suite) cellLeaser(t testing.TB, st drivers.Store, o drivers.Options) drivers.Leaser {
+	if s.Leaser != nil {
+		return s.Leaser(t, o)
+	}
+	l, _ := st.(drivers.Leaser)
+	return l
+}
+
+// scenario is a bounded, ops-counted scenario for one strategy.
+func (s *suite) scenario(strat string, writers, ops int) scenarios.Scenario {
+	sc := scenarios.Default()
+	sc.Name = "conformance"
+	sc.Strategies = []string{strat}
+	sc.Backoffs = []string{"full-jitter"}
+	sc.BackoffBase = scenarios.Duration(50 * time.Microsecond)
+	sc.BackoffCap = scenarios.Duration(5 * time.Millisecond)
+	sc.Writers = []int{writers}
+	sc.Keys = 1
+	sc.OpsPerWriter = ops
+	sc.Duration = 0
+	sc.LeaseTTL = scenarios.Duration(5 * time.Second)
+	return sc
+}
+
+func (s *suite) runCell(t *testing.T, st drivers.Store, sc scenarios.Scenario, leaser drivers.Leaser) runnerCell {
+	t.Helper()
+	cfg := runner.Config{Scenario: sc, Store: st, DriverName: "under-test", Leaser: leaser}
+	spec := runner.Spec{Strategy: sc.Strategies[0], Backoff: sc.Backoffs[0], Writers: sc.Writers[0], Trial: 1}
+	c, err := runner.RunCell(ctxFor(t), cfg, spec, 0, 1)
+	if err != nil {
+		t.Fatalf("RunCell(%s): %v", spec, err)
+	}
+	return runnerCell{c.Skipped, c.Ops, c.Audit.Expected, c.Audit.Observed, c.Audit.LostUpdates, c.Audit.OK, c.Audit.LossExpected, c.Audit.Verdict, c.Errors}
+}
+
+type runnerCell struct {
+	skipped                 string
+	ops, expected, observed int64
+	lost                    int64
+	ok, lossExpected        bool
+	verdict                 string
+	errors                  map[string]int64
+}
+
+func (s *suite) increments(t *testing.T) {
+	for _, strat := range []string{strategy.Optimistic, strategy.Pessimistic, strategy.Lease, strategy.Serializable} {
+		t.Run(strat, func(t *testing.T) {
+			o := drivers.Options{Writers: s.Writers}
+			st := s.open(t, o)
+			sc := s.scenario(strat, s.Writers, s.Ops)
+			c := s.runCell(t, st, sc, s.cellLeaser(t, st, o))
+			if c.skipped != "" {
+				if strat == strategy.Serializable || (strat == strategy.Pessimistic) {
+					t.Skipf("driver does not support %s: %s", strat, c.skipped)
+				}
+				t.Fatalf("%s skipped: %s", strat, c.skipped)
+			}
+			want := int64(s.Writers * s.Ops)
+			if len(c.errors) != 0 {
+				t.Errorf("errors during the cell: %v", c.errors)
+			}
+			if c.expected != want {
+				t.Errorf("committed %d ops, want %d (every op retries until it commits)", c.expected, want)
+			}
+			if s.NonAtomicCAS && strat == strategy.Optimistic {
+				if c.lost <= 0 || c.ok {
+					t.Errorf("store declared non-atomic: want the audit to report lost updates, got lost=%d ok=%v (%s)", c.lost, c.ok, c.verdict)
+				}
+				if c.lost != c.expected-c.observed {
+					t.Errorf("lost_updates = %d, want expected-observed = %d", c.lost, c.expected-c.observed)
+				}
+				return
+			}
+			if c.observed != want || c.lost != 0 || !c.ok {
+				t.Errorf("store counter = %d, want %d; audit: %s", c.observed, want, c.verdict)
+			}
+		})
+	}
+}
+
+func (s *suite) lwwLoses(t *testing.T) {
+	st := s.open(t, drivers.Options{Writers: 8, Latency: delay.Constant(200 * time.Microsecond)})
+	if _, ok := st.(drivers.Putter); !ok {
+		t.Skip("driver has no unconditional writes")
+	}
+	sc := s.scenario(strategy.LWW, 8, 100)
+	c := s.runCell(t, st, sc, nil)
+	if c.skipped != "" {
+		t.Fatalf("lww skipped: %s", c.skipped)
+	}
+	if c.lost <= 0 {
+		t.Fatalf("lww with 8 writers on one document lost nothing (expected %d, observed %d): the audit should see lost updates", c.expected, c.observed)
+	}
+	if c.lost != c.expected-c.observed {
+		t.Errorf("lost_updates = %d, want expected-observed = %d", c.lost, c.expected-c.observed)
+	}
+	if !c.lossExpected || !c.ok {
+		t.Errorf("lww's loss must be reported as expected, got loss_expected=%v ok=%v (%s)", c.lossExpected, c.ok, c.verdict)
+	}
+}
