@@ -323,9 +323,9 @@ func (s *lease) Attempt(ctx context.Context, op *Op) error {
 		return err
 	}
 	if op.hb == nil {
-		op.hb = newHeartbeat(s.leaser, s.ttl, s.stallNow)
+		op.hb = newHeartbeat(s.leaser, s.ttl, s.stallNow, s.clock)
 	}
-	op.hb.hold(op.Key, holder, fence)
+	op.hb.hold(ctx, op.Key, holder, fence)
 	err = s.underLease(ctx, op, fence)
 	op.hb.drop()
 	if rerr := s.leaser.Release(ctx, op.Key, holder, fence); rerr != nil && err == nil && drivers.KindOf(rerr) == drivers.NotConflict {
@@ -373,41 +373,60 @@ func (s *lease) underLease(ctx context.Context, op *Op, fence int64) error {
 func (s *lease) stalling() bool { return s.stallNow != nil && s.stallNow.Load() }
 
 // heartbeat extends a writer's lease at TTL/2 while an attempt holds it.
-// It runs in its own goroutine so that a slow store call does not let the
-// lease lapse; a stall pauses it, as a GC pause would.
+// It runs on a timer of the injected clock (clock.AfterFunc), not in the
+// writer's goroutine, so that a slow store call does not let the lease
+// lapse; a stall pauses it, as a GC pause would. Each Extend runs under
+// the holding attempt's context, which derives from the cell's (a cell
+// that ends stops it), and at most TTL/2 of the injected clock. On
+// clock.Fake the timer fires in the goroutine that advances the clock:
+// tests drive the heartbeat without sleeping.
 type heartbeat struct {
 	leaser   drivers.Leaser
 	ttl      time.Duration
 	stallNow *atomic.Bool // a stall-holder fault stops every heartbeat; nil = none
+	clk      clock.Clock
 
-	mu     sync.Mutex
-	held   bool
-	paused bool
-	key    int
-	holder int64
-	fence  int64
-	since  time.Time
-
-	quit chan struct{}
-	done chan struct{}
+	mu      sync.Mutex
+	timer   clock.Timer // made by the first hold
+	held    bool
+	paused  bool
+	running bool // a beat is extending: it re-arms the timer itself
+	stopped bool
+	ctx     context.Context // the holding attempt's
+	key     int
+	holder  int64
+	fence   int64
+	since   time.Time // last grant or extension
+	beats   sync.WaitGroup
 }
 
-func newHeartbeat(l drivers.Leaser, ttl time.Duration, stallNow *atomic.Bool) *heartbeat {
-	h := &heartbeat{leaser: l, ttl: ttl, stallNow: stallNow, quit: make(chan struct{}), done: make(chan struct{})}
-	go h.loop()
-	return h
+func newHeartbeat(l drivers.Leaser, ttl time.Duration, stallNow *atomic.Bool, clk clock.Clock) *heartbeat {
+	return &heartbeat{leaser: l, ttl: ttl, stallNow: stallNow, clk: clk}
 }
 
-func (h *heartbeat) hold(key int, holder, fence int64) {
+// hold starts extending holder's lease on key, granted with fence just
+// now, under ctx.
+func (h *heartbeat) hold(ctx context.Context, key int, holder, fence int64) {
 	h.mu.Lock()
-	h.held, h.key, h.holder, h.fence = true, key, holder, fence
-	h.since = time.Now()
-	h.mu.Unlock()
+	defer h.mu.Unlock()
+	h.held, h.ctx, h.key, h.holder, h.fence = true, ctx, key, holder, fence
+	h.since = h.clk.Now()
+	switch {
+	case h.timer == nil:
+		h.timer = clock.AfterFunc(h.clk, h.ttl/2, h.beat)
+	case !h.running:
+		h.timer.Reset(h.ttl / 2)
+	}
 }
 
+// drop stops extending: the attempt released the lease or gave it up.
 func (h *heartbeat) drop() {
 	h.mu.Lock()
 	h.held = false
+	h.ctx = nil
+	if h.timer != nil && !h.running {
+		h.timer.Stop()
+	}
 	h.mu.Unlock()
 }
 
@@ -417,37 +436,61 @@ func (h *heartbeat) pause(p bool) {
 	h.mu.Unlock()
 }
 
+// stop disarms the timer and waits for a beat in flight.
 func (h *heartbeat) stop() {
-	close(h.quit)
-	<-h.done
+	h.mu.Lock()
+	h.stopped, h.held, h.ctx = true, false, nil
+	if h.timer != nil {
+		h.timer.Stop()
+	}
+	h.mu.Unlock()
+	h.beats.Wait()
 }
 
-func (h *heartbeat) loop() {
-	defer close(h.done)
-	tick := time.NewTicker(h.ttl / 4)
-	defer tick.Stop()
-	for {
-		select {
-		case <-h.quit:
-			return
-		case now := <-tick.C:
-			h.mu.Lock()
-			due := h.held && !h.paused && now.Sub(h.since) >= h.ttl/2 && (h.stallNow == nil || !h.stallNow.Load())
-			key, holder, fence := h.key, h.holder, h.fence
-			h.mu.Unlock()
-			if !due {
-				continue
-			}
-			ctx, cancel := context.WithTimeout(context.Background(), h.ttl/2)
-			err := h.leaser.Extend(ctx, key, holder, fence, h.ttl)
-			cancel()
-			h.mu.Lock()
-			if err == nil && h.held && h.fence == fence {
-				h.since = now
-			} else if err != nil && h.fence == fence {
-				h.held = false // lost: the fence will tell the store
-			}
-			h.mu.Unlock()
+// beat is the timer's function: it extends the lease when it is due and
+// not paused, and re-arms the timer for the next due time.
+func (h *heartbeat) beat() {
+	h.mu.Lock()
+	if h.stopped || !h.held {
+		h.mu.Unlock()
+		return // hold re-arms
+	}
+	now := h.clk.Now()
+	if h.paused || (h.stallNow != nil && h.stallNow.Load()) {
+		h.timer.Reset(h.ttl / 4) // look again, as a paused ticker would
+		h.mu.Unlock()
+		return
+	}
+	if due := h.since.Add(h.ttl / 2); now.Before(due) {
+		h.timer.Reset(due.Sub(now))
+		h.mu.Unlock()
+		return
+	}
+	pctx, key, holder, fence := h.ctx, h.key, h.holder, h.fence
+	h.running = true
+	h.beats.Add(1)
+	h.mu.Unlock()
+	defer h.beats.Done()
+
+	ctx, cancel := context.WithCancel(pctx)
+	bound := clock.AfterFunc(h.clk, h.ttl/2, cancel)
+	err := h.leaser.Extend(ctx, key, holder, fence, h.ttl)
+	bound.Stop()
+	cancel()
+
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.running = false
+	if h.held && h.fence == fence {
+		if err == nil {
+			h.since = now
+		} else {
+			h.held = false // lost: the fence will tell the store
 		}
+	}
+	if h.held && !h.stopped {
+		// The current hold's next due time, whether it is this one's or
+		// a newer one hold could not arm while this beat ran.
+		h.timer.Reset(max(h.since.Add(h.ttl/2).Sub(h.clk.Now()), 0))
 	}
 }

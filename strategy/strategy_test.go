@@ -2,7 +2,10 @@ package strategy_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -239,22 +242,39 @@ func TestStallNow(t *testing.T) {
 	}
 }
 
-// slowPut grants every lease and counts extensions; its Put takes hold
-// of wall time, switching a stall-holder fault on first when on is set:
-// after the holder's stall check, so only the heartbeat can notice.
+// slowPut grants every lease and records extensions; its Put takes
+// hold of fake time (advancing the clock, which fires the heartbeat's
+// timers in this goroutine), switching a stall-holder fault on first
+// when on is set: after the holder's stall check, so only the heartbeat
+// can notice. failAfter > 0 makes extensions after that many fail.
 type slowPut struct {
 	*memory.Store
-	extends  atomic.Int64
-	stallNow *atomic.Bool
-	on       bool
-	hold     time.Duration
+	clk       *clock.Fake
+	stallNow  *atomic.Bool
+	on        bool
+	hold      time.Duration
+	failAfter int
+
+	extends []time.Duration // clock offsets from start of each Extend
+	ctxErrs []error         // the Extend context's Err at the call
+	start   time.Time
 }
 
 func (s *slowPut) Acquire(context.Context, int, int64, time.Duration) (int64, error) { return 1, nil }
 func (s *slowPut) Release(context.Context, int, int64, int64) error                  { return nil }
 
-func (s *slowPut) Extend(context.Context, int, int64, int64, time.Duration) error {
-	s.extends.Add(1)
+func (s *slowPut) Extend(ctx context.Context, _ int, _, fence int64, ttl time.Duration) error {
+	s.extends = append(s.extends, s.clk.Now().Sub(s.start))
+	s.ctxErrs = append(s.ctxErrs, ctx.Err())
+	if err := ctx.Err(); err != nil {
+		return err // a store honours its ctx
+	}
+	if fence != 1 || ttl != 20*time.Millisecond {
+		return fmt.Errorf("extend fence %d ttl %v, want 1 and 20ms", fence, ttl)
+	}
+	if s.failAfter > 0 && len(s.extends) > s.failAfter {
+		return drivers.ErrLeaseLost
+	}
 	return nil
 }
 
@@ -262,39 +282,109 @@ func (s *slowPut) Put(ctx context.Context, w *drivers.Write) error {
 	if s.on {
 		s.stallNow.Store(true)
 	}
-	time.Sleep(s.hold)
+	s.clk.Advance(s.hold)
 	return s.Store.Put(ctx, w)
 }
 
-// TestStallNowStopsHeartbeat: a holder whose write takes 5 TTLs is kept
-// alive by its heartbeat, unless a stall-holder fault is on.
-func TestStallNowStopsHeartbeat(t *testing.T) {
-	if testing.Short() {
-		t.Skip("real-time heartbeat")
+// TestHeartbeat: on the injected clock, a holder whose write takes 5
+// TTLs is kept alive by its heartbeat at every TTL/2, under the
+// attempt's context; a stall-holder fault stops it; a lost lease stops
+// it; and after the attempt no timer is left to extend anything. No
+// real time passes: the fake clock fires the heartbeat.
+func TestHeartbeat(t *testing.T) {
+	const ttl = 20 * time.Millisecond
+	ms := func(n ...int) []time.Duration {
+		out := make([]time.Duration, len(n))
+		for i, v := range n {
+			out[i] = time.Duration(v) * time.Millisecond
+		}
+		return out
 	}
-	for _, on := range []bool{false, true} {
-		mem, err := memory.New(drivers.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		ctx := context.Background()
-		if err := mem.Setup(ctx, drivers.Spec{Keys: 1, FieldGroups: 1, PayloadBytes: 8}); err != nil {
-			t.Fatal(err)
-		}
-		var now atomic.Bool
-		st := &slowPut{Store: mem, stallNow: &now, on: on, hold: 100 * time.Millisecond}
-		s, err := strategy.New(strategy.Lease, st, "memory", strategy.Config{LeaseTTL: 20 * time.Millisecond, Leaser: st, StallNow: &now})
-		if err != nil {
-			t.Fatal(err)
-		}
-		op := &strategy.Op{Payload: make([]byte, 8)}
-		op.Reset(0)
-		if err := s.Attempt(ctx, op); err != nil {
-			t.Fatal(err)
-		}
-		op.Close()
-		if n := st.extends.Load(); (n == 0) != on {
-			t.Errorf("stall-holder on=%v: %d heartbeats during a write of 5 TTLs", on, n)
-		}
+	for _, tt := range []struct {
+		name      string
+		on        bool
+		failAfter int
+		want      []time.Duration
+	}{
+		{"held", false, 0, ms(10, 20, 30, 40, 50, 60, 70, 80, 90, 100)},
+		{"stall-holder fault", true, 0, nil},
+		{"lease lost", false, 3, ms(10, 20, 30, 40)},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			clk := clock.NewFake(time.Unix(0, 0))
+			mem, err := memory.New(drivers.Options{Clock: clk})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			if err := mem.Setup(ctx, drivers.Spec{Keys: 1, FieldGroups: 1, PayloadBytes: 8}); err != nil {
+				t.Fatal(err)
+			}
+			var now atomic.Bool
+			st := &slowPut{Store: mem, clk: clk, stallNow: &now, on: tt.on, hold: 5 * ttl, failAfter: tt.failAfter, start: clk.Now()}
+			s, err := strategy.New(strategy.Lease, st, "memory", strategy.Config{LeaseTTL: ttl, Leaser: st, StallNow: &now, Clock: clk})
+			if err != nil {
+				t.Fatal(err)
+			}
+			op := &strategy.Op{Payload: make([]byte, 8)}
+			op.Reset(0)
+			if err := s.Attempt(ctx, op); err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(st.extends, tt.want) {
+				t.Errorf("extensions at %v, want %v", st.extends, tt.want)
+			}
+			for i, e := range st.ctxErrs {
+				if e != nil {
+					t.Errorf("extension %d ran under an ended context: %v", i, e)
+				}
+			}
+			// Between attempts, and after Close, nothing extends.
+			n := len(st.extends)
+			clk.Advance(10 * ttl)
+			op.Close()
+			clk.Advance(10 * ttl)
+			if len(st.extends) != n {
+				t.Errorf("%d extensions after the attempt ended", len(st.extends)-n)
+			}
+		})
 	}
+}
+
+// TestHeartbeatCellContext: the heartbeat extends under the attempt's
+// context, so once the cell's context is cancelled its Extend sees it.
+func TestHeartbeatCellContext(t *testing.T) {
+	clk := clock.NewFake(time.Unix(0, 0))
+	mem, err := memory.New(drivers.Options{Clock: clk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := mem.Setup(context.Background(), drivers.Spec{Keys: 1, FieldGroups: 1, PayloadBytes: 8}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	st := &cancelPut{slowPut: slowPut{Store: mem, clk: clk, hold: 100 * time.Millisecond, start: clk.Now()}, cancel: cancel}
+	s, err := strategy.New(strategy.Lease, st, "memory", strategy.Config{LeaseTTL: 20 * time.Millisecond, Leaser: st, Clock: clk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	op := &strategy.Op{Payload: make([]byte, 8)}
+	defer op.Close()
+	op.Reset(0)
+	_ = s.Attempt(ctx, op) // the Put sees the cancelled context or not; the heartbeat is what is checked
+	if len(st.ctxErrs) != 1 || !errors.Is(st.ctxErrs[0], context.Canceled) {
+		t.Errorf("extensions' context errors %v, want one, context.Canceled (then the lease counts as lost)", st.ctxErrs)
+	}
+}
+
+// cancelPut cancels the cell's context before its write takes time.
+type cancelPut struct {
+	slowPut
+	cancel func()
+}
+
+func (s *cancelPut) Put(ctx context.Context, w *drivers.Write) error {
+	s.cancel()
+	return s.slowPut.Put(ctx, w)
 }
