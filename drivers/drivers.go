@@ -43,6 +43,17 @@ func (s Scope) String() string {
 	return "document"
 }
 
+// ParseScope reads a --scope spelling; "" is the document.
+func ParseScope(s string) (Scope, error) {
+	switch s {
+	case "", "document":
+		return ScopeDocument, nil
+	case "field-group":
+		return ScopeFieldGroup, nil
+	}
+	return 0, fmt.Errorf("scope: unknown value %q (allowed: document, field-group): %w", s, ErrInvalidOption)
+}
+
 // Write is one write intent. The same value is used for every write
 // method; each method documents which fields it reads.
 type Write struct {

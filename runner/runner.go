@@ -122,12 +122,20 @@ func RunCell(ctx context.Context, cfg Config, spec Spec, index, total int) (resu
 	if err := checkFaults(cfg.Faults, cfg.Injector); err != nil {
 		return cell, err
 	}
+	onConflict, err := scenarios.ParseOnConflict(sc.OnConflict)
+	if err != nil {
+		return cell, err
+	}
+	scope, err := drivers.ParseScope(sc.Scope)
+	if err != nil {
+		return cell, err
+	}
 	scfg := strategy.Config{
 		Fencing:  sc.Fencing,
 		LeaseTTL: sc.LeaseTTL.D(),
 		Stall:    strategy.Stall{Prob: sc.LeaseStall.Prob, Duration: sc.LeaseStall.Duration.D()},
 		Leaser:   cfg.Leaser,
-		Merge:    sc.OnConflict == "merge",
+		Merge:    onConflict == scenarios.Merge,
 		Clock:    clk,
 	}
 	for _, f := range cfg.Faults {
@@ -234,6 +242,7 @@ func RunCell(ctx context.Context, cfg Config, spec Spec, index, total int) (resu
 		sc: sc, spec: spec, policy: policy, errPolicy: errPolicy, budget: budget, chooser: chooser,
 		clk: clk, stop: &stop.Bool, ctx: ctx, storeCtx: storeCtx, opTimeout: opTimeout,
 		groupBytes: dspec.GroupBytes(), measureStart: live.Start, live: live,
+		onConflict: onConflict, scope: scope,
 	}
 	if sc.OpsPerWriter == 0 {
 		p.measureEnd = live.Start.Add(sc.Duration.D())
@@ -510,6 +519,8 @@ type plan struct {
 	opTimeout  time.Duration   // bounds each attempt
 	groupBytes int
 	live       *Live
+	onConflict scenarios.OnConflict // the scenario's on_conflict, parsed once
+	scope      drivers.Scope        // the scenario's scope, parsed once
 
 	measureStart, measureEnd time.Time // measureEnd zero in ops mode
 }
@@ -545,9 +556,7 @@ func (p *plan) writer(id int, rec *record.Recorder, strat strategy.Strategy) {
 		Payload: payload,
 		Rand:    rng,
 	}
-	if sc.Scope == "field-group" {
-		op.Scope = drivers.ScopeFieldGroup
-	}
+	op.Scope = p.scope
 	defer op.Close()
 	actx := newAttemptCtx(p.storeCtx, p.clk, p.opTimeout)
 	defer func() { actx.release() }()
@@ -556,7 +565,7 @@ func (p *plan) writer(id int, rec *record.Recorder, strat strategy.Strategy) {
 		maxAttempts = sc.MaxAttempts
 		maxElapsed  = sc.MaxElapsed.D()
 		think       = sc.Think.D()
-		failPolicy  = sc.OnConflict == "fail"
+		failPolicy  = p.onConflict == scenarios.Fail
 		opsLimit    = int64(sc.OpsPerWriter)
 		// consecutive errored attempts of this writer, and the last
 		// error backoff (decorrelated jitter grows from it)

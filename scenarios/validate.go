@@ -104,6 +104,9 @@ func (s *Scenario) Validate(a Allowed) error {
 	if err := oneOf("on_conflict", s.OnConflict, OnConflictValues); err != nil {
 		return err
 	}
+	if _, err := ParseOnConflict(s.OnConflict); err != nil { // the typed value agrees with the list
+		return err
+	}
 	if err := oneOf("scope", s.Scope, ScopeValues); err != nil {
 		return err
 	}
