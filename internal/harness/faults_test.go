@@ -31,7 +31,7 @@ func runFaulted(t *testing.T, settings ...string) (*results.File, Verdict) {
 		}
 		t.Skipf("no container engine: %v", err)
 	}
-	common := []string{"strategies=optimistic", "backoffs=expo", "writers=4", "keys=4", "warmup=200ms", "duration=8s"}
+	common := []string{"strategies=optimistic", "backoffs=expo", "writers=4", "keys=4", "warmup=200ms", "duration=14s"}
 	var ss []Setting
 	for _, kv := range append(common, settings...) {
 		k, v, _ := strings.Cut(kv, "=")
