@@ -192,6 +192,16 @@ func (e *OpError) Unwrap() error { return e.Err }
 // ErrorClass implements Classifier.
 func (e *OpError) ErrorClass() ErrorClass { return e.Class }
 
+// MarkNotSent sets NotSent on err when notSent and err is an *OpError
+// (a conflict or another error is returned as it is), for a driver that
+// learns only after wrapping whether the call's write was sent.
+func MarkNotSent(err error, notSent bool) error {
+	if oe, ok := err.(*OpError); ok && notSent {
+		oe.NotSent = true
+	}
+	return err
+}
+
 // ErrNotSent is matched, under errors.Is, by errors of calls that cannot
 // have committed anything because no write reached the server. Wrap an
 // error with NotSent to mark it so.

@@ -63,22 +63,13 @@ func ended(ctx context.Context, op string, key int) error {
 
 // wrapRead is wrap for a call that writes nothing: never indeterminate.
 func wrapRead(op string, key int, err error) error {
-	return markNotSent(wrap(op, key, err), true)
+	return drivers.MarkNotSent(wrap(op, key, err), true)
 }
 
 // wrapWrite is wrap for a call that writes: not sent when the driver
 // found no server to send it to, indeterminate otherwise.
 func wrapWrite(op string, key int, err error) error {
-	return markNotSent(wrap(op, key, err), sentNothing(err))
-}
-
-// markNotSent sets NotSent on werr when it is an *drivers.OpError and
-// notSent.
-func markNotSent(werr error, notSent bool) error {
-	if oe, ok := werr.(*drivers.OpError); ok && notSent {
-		oe.NotSent = true
-	}
-	return werr
+	return drivers.MarkNotSent(wrap(op, key, err), sentNothing(err))
 }
 
 // sentNothing reports whether the driver's error says the operation was

@@ -31,22 +31,13 @@ func notFound(op string, key int) error {
 
 // wrapRead is wrap for a call that writes nothing: never indeterminate.
 func wrapRead(op string, key int, err error) error {
-	return markNotSent(wrap(op, key, err), true)
+	return drivers.MarkNotSent(wrap(op, key, err), true)
 }
 
 // wrapWrite is wrap for a call that writes: not sent when go-redis could
 // not get a connection (see sentNothing), indeterminate otherwise.
 func wrapWrite(op string, key int, err error) error {
-	return markNotSent(wrap(op, key, err), sentNothing(err))
-}
-
-// markNotSent sets NotSent on werr when it is an *drivers.OpError and
-// notSent.
-func markNotSent(werr error, notSent bool) error {
-	if oe, ok := werr.(*drivers.OpError); ok && notSent {
-		oe.NotSent = true
-	}
-	return werr
+	return drivers.MarkNotSent(wrap(op, key, err), sentNothing(err))
 }
 
 // ended is the error of a call whose context had ended before it
