@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -15,11 +14,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/occbench/occbench/internal/golden"
+
 	"github.com/occbench/occbench/clock"
 	"github.com/occbench/occbench/results"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata golden files")
 
 // fakeSystem is a store whose p99 grows linearly with load and whose
 // throughput saturates: p99 = base + slope·load ms, throughput =
@@ -557,19 +556,7 @@ func TestWriteGolden(t *testing.T) {
 		if err := tt.write(&b); err != nil {
 			t.Fatal(err)
 		}
-		golden := filepath.Join("testdata", tt.name)
-		if *update {
-			if err := os.WriteFile(golden, b.Bytes(), 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-		want, err := os.ReadFile(golden)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !bytes.Equal(b.Bytes(), want) {
-			t.Errorf("output differs from %s (run with -update):\n%s", golden, b.String())
-		}
+		golden.Check(t, filepath.Join("testdata", tt.name), b.Bytes())
 	}
 }
 

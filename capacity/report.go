@@ -8,6 +8,8 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/occbench/occbench/internal/textout"
+
 	"github.com/occbench/occbench/backoff"
 	"github.com/occbench/occbench/results"
 )
@@ -257,18 +259,18 @@ func (r *Report) rulesNote() string {
 // WriteText writes the answer lines, the recommendation, then the probe
 // table.
 func (r *Report) WriteText(w io.Writer) error {
-	ew := &errWriter{w: w}
+	ew := textout.New(w)
 	for i := range r.Answers {
-		ew.printf("%s\n", r.Line(&r.Answers[i]))
+		ew.Printf("%s\n", r.Line(&r.Answers[i]))
 	}
 	if lines := r.RecommendationLines(); lines != nil {
-		ew.printf("\n%s\n", r.rulesNote())
+		ew.Printf("\n%s\n", r.rulesNote())
 		for _, l := range lines {
-			ew.printf("%s\n", l)
+			ew.Printf("%s\n", l)
 		}
 	}
 	head, rows := r.table()
-	ew.printf("\nprobes (%s; SLO %s):\n", r.trialsNote(), r.SLO)
+	ew.Printf("\nprobes (%s; SLO %s):\n", r.trialsNote(), r.SLO)
 	tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, strings.Join(head, "\t"))
 	for _, row := range rows {
@@ -277,58 +279,38 @@ func (r *Report) WriteText(w io.Writer) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	return ew.err
+	return ew.Err()
 }
 
 // WriteMarkdown writes the answers as a list and the probes as a table.
 func (r *Report) WriteMarkdown(w io.Writer) error {
-	ew := &errWriter{w: w}
-	ew.printf("## Capacity: `%s`\n\n", r.SLO)
+	ew := textout.New(w)
+	ew.Printf("## Capacity: `%s`\n\n", r.SLO)
 	for i := range r.Answers {
-		ew.printf("- %s\n", mdEscape(r.Line(&r.Answers[i])))
+		ew.Printf("- %s\n", textout.MarkdownCell(r.Line(&r.Answers[i])))
 	}
 	if lines := r.RecommendationLines(); lines != nil {
-		ew.printf("\n%s\n\n", mdEscape(r.rulesNote()))
+		ew.Printf("\n%s\n\n", textout.MarkdownCell(r.rulesNote()))
 		for _, l := range lines {
 			indent := ""
 			if strings.HasPrefix(l, "  ") {
 				indent = "  "
 			}
-			ew.printf("%s- %s\n", indent, mdEscape(strings.TrimSpace(l)))
+			ew.Printf("%s- %s\n", indent, textout.MarkdownCell(strings.TrimSpace(l)))
 		}
 	}
 	head, rows := r.table()
-	ew.printf("\nProbes (%s):\n\n", r.trialsNote())
-	ew.printf("| %s |\n", strings.Join(head, " | "))
-	ew.printf("|%s\n", strings.Repeat(" --- |", len(head)))
+	ew.Printf("\nProbes (%s):\n\n", r.trialsNote())
+	ew.Printf("| %s |\n", strings.Join(head, " | "))
+	ew.Printf("|%s\n", strings.Repeat(" --- |", len(head)))
 	for _, row := range rows {
 		for i := range row {
-			row[i] = mdEscape(row[i])
+			row[i] = textout.MarkdownCell(row[i])
 		}
-		ew.printf("| %s |\n", strings.Join(row, " | "))
+		ew.Printf("| %s |\n", strings.Join(row, " | "))
 	}
-	return ew.err
+	return ew.Err()
 }
-
-func mdEscape(s string) string {
-	return strings.NewReplacer("|", `\|`, "<", "&lt;", "*", `\*`).Replace(s)
-}
-
-type errWriter struct {
-	w   io.Writer
-	err error
-}
-
-func (e *errWriter) Write(p []byte) (int, error) {
-	if e.err != nil {
-		return 0, e.err
-	}
-	n, err := e.w.Write(p)
-	e.err = err
-	return n, err
-}
-
-func (e *errWriter) printf(format string, args ...any) { fmt.Fprintf(e, format, args...) }
 
 // Cells returns every probe cell, each pair's search in the order it
 // ran, then the re-probes pair by pair: what a results file of the

@@ -4,40 +4,17 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"math"
-	"os"
-	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/occbench/occbench/internal/golden"
+
 	"github.com/occbench/occbench/results"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/*.golden")
-
-func golden(t *testing.T, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", strings.ReplaceAll(t.Name(), "/", "_")+".golden")
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("output differs from %s (run go test -update to accept)\n--- got ---\n%s\n--- want ---\n%s", path, got, want)
-	}
-}
 
 // vals are one run's numbers.
 type vals struct {
@@ -572,7 +549,7 @@ func render(t *testing.T, r *Report, format string) []byte {
 func TestRenderText(t *testing.T) {
 	t.Parallel()
 	out := render(t, report(t), "text")
-	golden(t, out)
+	golden.Check(t, golden.Path(t), out)
 	for _, want := range []string{
 		"FAIL p99_ms > +10%: optimistic/expo/w8: p99_ms 1 → 2: +100.00% (p=0.008 n=5)",
 		"FAIL lost_updates > 0: pessimistic/none/w8: lost_updates is 1",
@@ -589,7 +566,7 @@ func TestRenderText(t *testing.T) {
 func TestRenderMarkdown(t *testing.T) {
 	t.Parallel()
 	out := render(t, report(t), "markdown")
-	golden(t, out)
+	golden.Check(t, golden.Path(t), out)
 	if !bytes.Contains(out, []byte("**+100.00% (p=0.008 n=5) ¹** ❌ `p99_ms > +10%")) {
 		t.Error("markdown report does not mark the failing p99 in bold with ❌")
 	}
@@ -634,7 +611,7 @@ func TestRenderNoGatesNoTrials(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := render(t, r, "text")
-	golden(t, out)
+	golden.Check(t, golden.Path(t), out)
 	if bytes.Contains(out, []byte("gate")) || bytes.Contains(out, []byte("trials")) {
 		t.Errorf("report mentions gates or trials:\n%s", out)
 	}

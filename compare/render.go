@@ -10,6 +10,8 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/occbench/occbench/internal/textout"
+
 	"golang.org/x/perf/benchmath"
 )
 
@@ -31,25 +33,6 @@ func (r *Report) Render(w io.Writer, format string) error {
 		return r.renderJSON(w)
 	}
 	return fmt.Errorf("--format: unknown format %q (allowed: %s)", format, strings.Join(formats[:], ", "))
-}
-
-// errWriter keeps the first write error.
-type errWriter struct {
-	w   io.Writer
-	err error
-}
-
-func (e *errWriter) Write(p []byte) (int, error) {
-	if e.err != nil {
-		return 0, e.err
-	}
-	n, err := e.w.Write(p)
-	e.err = err
-	return n, err
-}
-
-func (e *errWriter) printf(format string, args ...any) {
-	_, _ = fmt.Fprintf(e, format, args...) // error kept in e.err
 }
 
 // num formats v for the report: whole numbers and values ≥ 100 without
@@ -175,7 +158,7 @@ func unmatchedText(u Unmatched) string {
 }
 
 func (r *Report) renderText(w io.Writer) error {
-	ew := &errWriter{w: w}
+	ew := textout.New(w)
 	tw := tabwriter.NewWriter(ew, 0, 8, 2, ' ', 0)
 	fmt.Fprintf(tw, "base\t%s\n", r.BaseName)
 	fmt.Fprintf(tw, "new\t%s\n", r.NewName)
@@ -185,7 +168,7 @@ func (r *Report) renderText(w io.Writer) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	ew.printf("\n")
+	ew.Printf("\n")
 
 	gates := len(r.Gates) > 0
 	tw = tabwriter.NewWriter(ew, 0, 8, 2, ' ', 0)
@@ -223,66 +206,61 @@ func (r *Report) renderText(w io.Writer) error {
 	}
 
 	if len(r.BaseOnly)+len(r.NewOnly)+len(r.WorkloadDiffs) > 0 {
-		ew.printf("\n")
+		ew.Printf("\n")
 	}
 	for _, u := range r.BaseOnly {
-		ew.printf("only in %s: %s\n", r.BaseName, unmatchedText(u))
+		ew.Printf("only in %s: %s\n", r.BaseName, unmatchedText(u))
 	}
 	for _, u := range r.NewOnly {
-		ew.printf("only in %s: %s\n", r.NewName, unmatchedText(u))
+		ew.Printf("only in %s: %s\n", r.NewName, unmatchedText(u))
 	}
 	if len(r.WorkloadDiffs) > 0 {
-		ew.printf("workloads differ (cells match only on the same workload): %s\n", strings.Join(r.WorkloadDiffs, "; "))
+		ew.Printf("workloads differ (cells match only on the same workload): %s\n", strings.Join(r.WorkloadDiffs, "; "))
 	}
 	if len(r.Notes) > 0 {
-		ew.printf("\n")
+		ew.Printf("\n")
 		for i, n := range r.Notes {
-			ew.printf("%s %s\n", marker(i), n)
+			ew.Printf("%s %s\n", marker(i), n)
 		}
 	}
 	if gates {
-		ew.printf("\n")
+		ew.Printf("\n")
 		if len(r.failures) == 0 {
-			ew.printf("gates: all passed (%s)\n", gateNames(r.Gates))
+			ew.Printf("gates: all passed (%s)\n", gateNames(r.Gates))
 		} else {
-			ew.printf("gates: %d failed (%s)\n", len(r.failures), gateNames(r.Gates))
+			ew.Printf("gates: %d failed (%s)\n", len(r.failures), gateNames(r.Gates))
 			for _, f := range r.failures {
-				ew.printf("  FAIL %s\n", f)
+				ew.Printf("  FAIL %s\n", f)
 			}
 		}
 	}
-	return ew.err
-}
-
-// mdEscape keeps s on one line and inside its table cell.
-func mdEscape(s string) string {
-	return strings.NewReplacer("|", `\|`, "\n", " ", "\r", " ").Replace(s)
+	return ew.Err()
 }
 
 func code(s string) string { return "`" + strings.ReplaceAll(s, "`", "'") + "`" }
 
 func (r *Report) renderMarkdown(w io.Writer) error {
-	ew := &errWriter{w: w}
-	ew.printf("### occbench compare: %s → %s\n\n", code(r.BaseName), code(r.NewName))
+	ew := textout.New(w)
+	ew.Printf("### occbench compare: %s → %s\n\n", code(r.BaseName), code(r.NewName))
 	if r.tested() {
-		ew.printf("Medians over trials with %v%% confidence intervals; changes tested with the Mann-Whitney U-test at alpha %v (\"~\": no significant change).\n\n", 100*r.Confidence, r.Alpha)
+		ew.Printf("Medians over trials with %v%% confidence intervals; changes tested with the Mann-Whitney U-test at alpha %v (\"~\": no significant change).\n\n", 100*r.Confidence, r.Alpha)
 	}
 	if len(r.Cells) == 0 {
-		ew.printf("No cells in common.\n")
+		ew.Printf("No cells in common.\n")
 	} else {
-		ew.printf("| cell | metric | base | new | change |\n|---|---|---:|---:|---:|\n")
+		ew.Printf("| cell | metric | base | new | change |\n|---|---|---:|---:|---:|\n")
 	}
 	for _, cd := range r.Cells {
 		if cd.Skipped != "" {
-			ew.printf("| %s | - | - | - | %s |\n", mdEscape(cd.Name), mdEscape(cd.Skipped))
+			ew.Printf("| %s | - | - | - | %s |\n", textout.MarkdownLine(cd.Name), textout.MarkdownLine(cd.Skipped))
 			continue
 		}
 		for i, md := range cd.Metrics {
 			name := ""
 			if i == 0 {
-				name = mdEscape(cd.Name)
+				name = textout.MarkdownLine(cd.Name)
 			}
-			change := mdEscape(changeText(md)) + markers(md.Notes)
+			change := textout.MarkdownLine(changeText(md)) + markers(md.Notes)
 			if len(md.Failed) > 0 {
 				var g []string
 				for _, f := range md.Failed {
@@ -290,39 +268,39 @@ func (r *Report) renderMarkdown(w io.Writer) error {
 				}
 				change = "**" + change + "** ❌ " + strings.Join(g, " ")
 			}
-			ew.printf("| %s | %s | %s | %s | %s |\n", name, mdEscape(md.Label), mdEscape(summaryText(md.Base)), mdEscape(summaryText(md.New)), change)
+			ew.Printf("| %s | %s | %s | %s | %s |\n", name, textout.MarkdownLine(md.Label), textout.MarkdownLine(summaryText(md.Base)), textout.MarkdownLine(summaryText(md.New)), change)
 		}
 	}
 	if len(r.BaseOnly)+len(r.NewOnly)+len(r.WorkloadDiffs) > 0 {
-		ew.printf("\n")
+		ew.Printf("\n")
 	}
 	for _, u := range r.BaseOnly {
-		ew.printf("- only in %s: %s\n", code(r.BaseName), code(unmatchedText(u)))
+		ew.Printf("- only in %s: %s\n", code(r.BaseName), code(unmatchedText(u)))
 	}
 	for _, u := range r.NewOnly {
-		ew.printf("- only in %s: %s\n", code(r.NewName), code(unmatchedText(u)))
+		ew.Printf("- only in %s: %s\n", code(r.NewName), code(unmatchedText(u)))
 	}
 	if len(r.WorkloadDiffs) > 0 {
-		ew.printf("- workloads differ (cells match only on the same workload): %s\n", mdEscape(strings.Join(r.WorkloadDiffs, "; ")))
+		ew.Printf("- workloads differ (cells match only on the same workload): %s\n", textout.MarkdownLine(strings.Join(r.WorkloadDiffs, "; ")))
 	}
 	if len(r.Notes) > 0 {
-		ew.printf("\n")
+		ew.Printf("\n")
 		for i, n := range r.Notes {
-			ew.printf("%s %s<br>\n", marker(i), mdEscape(n))
+			ew.Printf("%s %s<br>\n", marker(i), textout.MarkdownLine(n))
 		}
 	}
 	if len(r.Gates) > 0 {
-		ew.printf("\n#### Gates\n\n")
+		ew.Printf("\n#### Gates\n\n")
 		if len(r.failures) == 0 {
-			ew.printf("✅ All gates passed: %s\n", mdGateList(r.Gates))
+			ew.Printf("✅ All gates passed: %s\n", mdGateList(r.Gates))
 		} else {
-			ew.printf("❌ **%d failed** (gates: %s)\n\n", len(r.failures), mdGateList(r.Gates))
+			ew.Printf("❌ **%d failed** (gates: %s)\n\n", len(r.failures), mdGateList(r.Gates))
 			for _, f := range r.failures {
-				ew.printf("- ❌ **%s**: %s\n", code(f.Gate.String()), mdEscape(strings.TrimPrefix(f.String(), f.Gate.String()+": ")))
+				ew.Printf("- ❌ **%s**: %s\n", code(f.Gate.String()), textout.MarkdownLine(strings.TrimPrefix(f.String(), f.Gate.String()+": ")))
 			}
 		}
 	}
-	return ew.err
+	return ew.Err()
 }
 
 func mdGateList(gs []Gate) string {
@@ -445,7 +423,7 @@ func (r *Report) renderJSON(w io.Writer) error {
 		out.Failures = append(out.Failures, jsonFailure{Gate: f.Gate.String(), Cell: f.Cell, Metric: f.Metric,
 			Base: f.Base, New: f.New, Change: f.Change, Decided: string(f.Decided), Message: f.String()})
 	}
-	enc := json.NewEncoder(&errWriter{w: w})
+	enc := json.NewEncoder(textout.New(w))
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
 	return enc.Encode(out)

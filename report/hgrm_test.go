@@ -3,38 +3,17 @@ package report
 import (
 	"bufio"
 	"bytes"
-	"flag"
 	"fmt"
 	"math"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/occbench/occbench/internal/golden"
+
 	"github.com/occbench/occbench/results"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/*.golden")
-
-// golden compares got with testdata/<test name>.golden, rewriting it
-// with -update.
-func golden(t *testing.T, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", strings.ReplaceAll(t.Name(), "/", "_")+".golden")
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("output differs from %s (go test -update rewrites it):\n%s", path, got)
-	}
-}
 
 // TestHGRMGolden prints a hand-built file: a cell with ten latencies of
 // 0.1 … 1 ms and attempts 1, 1, 1, 2, 5, and a skipped cell.
@@ -57,7 +36,7 @@ func TestHGRMGolden(t *testing.T) {
 	if err := HGRM(&buf, f); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, buf.Bytes())
+	golden.Check(t, golden.Path(t), buf.Bytes())
 }
 
 // hgrmBlock is one parsed histogram of HGRM's output.

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/occbench/occbench/internal/golden"
+
 	"github.com/HdrHistogram/hdrhistogram-go"
 )
 
@@ -190,18 +192,7 @@ func TestFaultsFixture(t *testing.T) {
 	if err := Encode(&buf, f); err != nil {
 		t.Fatal(err)
 	}
-	if *update {
-		if err := os.WriteFile(FaultsFixture, buf.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(FaultsFixture)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(buf.Bytes(), want) {
-		t.Errorf("%s is not what faultsFile builds (run go test -update to rewrite it)", FaultsFixture)
-	}
+	golden.Check(t, FaultsFixture, buf.Bytes())
 	got, err := ReadFile(FaultsFixture)
 	if err != nil {
 		t.Fatal(err)
@@ -253,7 +244,7 @@ func TestRenderFaults(t *testing.T) {
 	} {
 		t.Run(tt.format, func(t *testing.T) {
 			out := render(t, f, tt.format)
-			golden(t, out)
+			golden.Check(t, golden.Path(t), out)
 			for _, w := range tt.want {
 				if !bytes.Contains(out, []byte(w)) {
 					t.Errorf("%s report lacks %q", tt.format, w)

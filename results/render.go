@@ -10,6 +10,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/occbench/occbench/internal/textout"
 )
 
 // formats lists Render's formats in the order Formats reports them.
@@ -38,26 +40,6 @@ func Render(w io.Writer, f *File, format string) error {
 		return Encode(w, f)
 	}
 	return fmt.Errorf("--format: unknown format %q (allowed: %s)", format, strings.Join(formats[:], ", "))
-}
-
-// errWriter keeps the first write error so that rendering code can print
-// freely and check once.
-type errWriter struct {
-	w   io.Writer
-	err error
-}
-
-func (e *errWriter) Write(p []byte) (int, error) {
-	if e.err != nil {
-		return 0, e.err
-	}
-	n, err := e.w.Write(p)
-	e.err = err
-	return n, err
-}
-
-func (e *errWriter) printf(format string, args ...any) {
-	_, _ = fmt.Fprintf(e, format, args...) // error kept in e.err
 }
 
 // Column is one column of the per-cell summary table.
@@ -330,7 +312,7 @@ func cleanAuditLine(f *File) string {
 
 // printTable writes cols and rows as a tab-aligned table, indented by
 // indent.
-func printTable(ew *errWriter, indent string, cols []Column, rows [][]string) error {
+func printTable(ew *textout.Writer, indent string, cols []Column, rows [][]string) error {
 	tw := tabwriter.NewWriter(ew, 0, 8, 2, ' ', 0)
 	names := make([]string, len(cols))
 	for i, c := range cols {
@@ -344,26 +326,26 @@ func printTable(ew *errWriter, indent string, cols []Column, rows [][]string) er
 }
 
 // markdownTable writes cols and rows as a GitHub table.
-func markdownTable(ew *errWriter, cols []Column, rows [][]string) {
-	ew.printf("|")
+func markdownTable(ew *textout.Writer, cols []Column, rows [][]string) {
+	ew.Printf("|")
 	for _, c := range cols {
-		ew.printf(" %s |", mdEscape(c.Name))
+		ew.Printf(" %s |", textout.MarkdownLine(c.Name))
 	}
-	ew.printf("\n|")
+	ew.Printf("\n|")
 	for _, c := range cols {
 		if c.Numeric {
-			ew.printf("---:|")
+			ew.Printf("---:|")
 		} else {
-			ew.printf("---|")
+			ew.Printf("---|")
 		}
 	}
-	ew.printf("\n")
+	ew.Printf("\n")
 	for _, row := range rows {
-		ew.printf("|")
+		ew.Printf("|")
 		for _, v := range row {
-			ew.printf(" %s |", mdEscape(v))
+			ew.Printf(" %s |", textout.MarkdownLine(v))
 		}
-		ew.printf("\n")
+		ew.Printf("\n")
 	}
 }
 
@@ -403,7 +385,7 @@ func headerOf(f *File) header {
 }
 
 func renderText(w io.Writer, f *File) error {
-	ew := &errWriter{w: w}
+	ew := textout.New(w)
 	h := headerOf(f)
 	interrupted := "no"
 	if h.interrupted {
@@ -418,7 +400,7 @@ func renderText(w io.Writer, f *File) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	ew.printf("\n")
+	ew.Printf("\n")
 
 	t := cellTable(f)
 	if err := printTable(ew, "", t.cols, t.rows); err != nil {
@@ -426,7 +408,7 @@ func renderText(w io.Writer, f *File) error {
 	}
 
 	if cols, rows := FaultTable(f); len(rows) > 0 {
-		ew.printf("\nfaults:\n")
+		ew.Printf("\nfaults:\n")
 		for _, row := range rows {
 			for j := range row {
 				row[j] = oneLine(row[j])
@@ -438,79 +420,79 @@ func renderText(w io.Writer, f *File) error {
 	}
 
 	if failed, total := thresholdFailures(f); total > 0 {
-		ew.printf("\n")
+		ew.Printf("\n")
 		if len(failed) == 0 {
-			ew.printf("thresholds: all %d passed\n", total)
+			ew.Printf("thresholds: all %d passed\n", total)
 		} else {
-			ew.printf("thresholds: %d of %d failed\n", len(failed), total)
+			ew.Printf("thresholds: %d of %d failed\n", len(failed), total)
 			for _, x := range failed {
-				ew.printf("  FAIL %s: %s (got %s)\n", x.cell, x.expr, x.got)
+				ew.Printf("  FAIL %s: %s (got %s)\n", x.cell, x.expr, x.got)
 			}
 		}
 	}
 
 	id := func(s string) string { return s }
 	loud, noVerdict, quiet := auditLines(f, id, id)
-	ew.printf("\n")
+	ew.Printf("\n")
 	if len(loud) > 0 {
 		bar := strings.Repeat("!", 72)
-		ew.printf("%s\n", bar)
+		ew.Printf("%s\n", bar)
 		for _, l := range loud {
-			ew.printf("!! %s\n", l)
+			ew.Printf("!! %s\n", l)
 		}
-		ew.printf("%s\n", bar)
+		ew.Printf("%s\n", bar)
 		if len(noVerdict)+len(quiet) > 0 {
-			ew.printf("\n")
+			ew.Printf("\n")
 		}
 	}
 	for _, l := range noVerdict {
-		ew.printf("%s\n", oneLine(l))
+		ew.Printf("%s\n", oneLine(l))
 	}
 	for _, l := range quiet {
-		ew.printf("%s\n", l)
+		ew.Printf("%s\n", l)
 	}
 	if len(loud) == 0 {
-		ew.printf("audit: %s\n", cleanAuditLine(f))
+		ew.Printf("audit: %s\n", cleanAuditLine(f))
 	}
-	return ew.err
+	return ew.Err()
 }
 
 func renderMarkdown(w io.Writer, f *File) error {
-	ew := &errWriter{w: w}
+	ew := textout.New(w)
 	h := headerOf(f)
 	code := func(s string) string { return "`" + strings.ReplaceAll(s, "`", "'") + "`" }
-	ew.printf("### occbench: %s\n\n", mdEscape(h.scenario))
-	ew.printf("- driver: %s\n", mdEscape(h.driver))
-	ew.printf("- started: %s, duration %s\n", h.started, h.duration)
+	ew.Printf("### occbench: %s\n\n", textout.MarkdownLine(h.scenario))
+	ew.Printf("- driver: %s\n", textout.MarkdownLine(h.driver))
+	ew.Printf("- started: %s, duration %s\n", h.started, h.duration)
 	if h.interrupted {
-		ew.printf("- interrupted: **yes** (stopped early: results are partial)\n")
+		ew.Printf("- interrupted: **yes** (stopped early: results are partial)\n")
 	} else {
-		ew.printf("- interrupted: no\n")
+		ew.Printf("- interrupted: no\n")
 	}
-	ew.printf("\n")
+	ew.Printf("\n")
 
 	t := cellTable(f)
 	markdownTable(ew, t.cols, t.rows)
 
 	if cols, rows := FaultTable(f); len(rows) > 0 {
-		ew.printf("\n#### Faults\n\n")
+		ew.Printf("\n#### Faults\n\n")
 		markdownTable(ew, cols, rows)
 	}
 
 	if failed, total := thresholdFailures(f); total > 0 {
-		ew.printf("\n#### Thresholds\n\n")
+		ew.Printf("\n#### Thresholds\n\n")
 		if len(failed) == 0 {
-			ew.printf("All %d thresholds passed.\n", total)
+			ew.Printf("All %d thresholds passed.\n", total)
 		} else {
-			ew.printf("%d of %d thresholds failed:\n\n", len(failed), total)
+			ew.Printf("%d of %d thresholds failed:\n\n", len(failed), total)
 			for _, x := range failed {
-				ew.printf("- ❌ **FAIL** %s: %s (got %s)\n", code(x.cell), code(x.expr), x.got)
+				ew.Printf("- ❌ **FAIL** %s: %s (got %s)\n", code(x.cell), code(x.expr), x.got)
 			}
 		}
 	}
 
 	loud, noVerdict, quiet := auditLines(f, code, func(s string) string { return "**" + s + "**" })
-	ew.printf("\n#### Audit\n\n")
+	ew.Printf("\n#### Audit\n\n")
 	for _, block := range []struct {
 		kind  string
 		lines []string
@@ -518,23 +500,23 @@ func renderMarkdown(w io.Writer, f *File) error {
 		if len(block.lines) == 0 {
 			continue
 		}
-		ew.printf("> [!%s]\n", block.kind)
+		ew.Printf("> [!%s]\n", block.kind)
 		for i, l := range block.lines {
 			if i > 0 {
-				ew.printf(">\n")
+				ew.Printf(">\n")
 			}
-			ew.printf("> %s\n", mdEscape(l))
+			ew.Printf("> %s\n", textout.MarkdownLine(l))
 		}
-		ew.printf("\n")
+		ew.Printf("\n")
 	}
 	for _, l := range quiet {
-		ew.printf("- %s\n", mdEscape(l))
+		ew.Printf("- %s\n", textout.MarkdownLine(l))
 	}
 	if len(loud) == 0 {
 		l := cleanAuditLine(f)
-		ew.printf("%s.\n", strings.ToUpper(l[:1])+l[1:])
+		ew.Printf("%s.\n", strings.ToUpper(l[:1])+l[1:])
 	}
-	return ew.err
+	return ew.Err()
 }
 
 // thresholdFailure is one threshold a cell failed.
@@ -580,9 +562,4 @@ func shortName(c *Cell, multi bool) string {
 		parts = append(parts, "t"+strconv.Itoa(c.Trial))
 	}
 	return strings.Join(parts, "/")
-}
-
-// mdEscape keeps s on one line and inside its table cell.
-func mdEscape(s string) string {
-	return strings.NewReplacer("|", `\|`, "\n", " ", "\r", " ").Replace(s)
 }

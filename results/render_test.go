@@ -4,34 +4,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"flag"
-	"os"
-	"path/filepath"
 	"reflect"
-	"strings"
 	"testing"
+
+	"github.com/occbench/occbench/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/*.golden")
-
-// golden compares got with testdata/<TestName>.golden, rewriting it with
-// -update.
-func golden(t *testing.T, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", strings.ReplaceAll(t.Name(), "/", "_")+".golden")
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("output differs from %s (run go test -update to accept)\n--- got ---\n%s\n--- want ---\n%s", path, got, want)
-	}
-}
 
 func render(t *testing.T, f *File, format string) []byte {
 	t.Helper()
@@ -52,7 +29,7 @@ func render(t *testing.T, f *File, format string) []byte {
 
 func TestRenderText(t *testing.T) {
 	out := render(t, testFile(t), "text")
-	golden(t, out)
+	golden.Check(t, golden.Path(t), out)
 	for _, want := range []string{
 		"UNEXPECTED LOST UPDATES: strategy pessimistic (backoff expo, writers 8) lost 5 of 1000 committed updates",
 		"lww (backoff none, writers 8) lost 123 of 20200 updates as expected: unconditional writes",
@@ -71,11 +48,11 @@ func TestRenderText(t *testing.T) {
 }
 
 func TestRenderMarkdown(t *testing.T) {
-	golden(t, render(t, testFile(t), "markdown"))
+	golden.Check(t, golden.Path(t), render(t, testFile(t), "markdown"))
 }
 
 func TestRenderCSV(t *testing.T) {
-	golden(t, render(t, testFile(t), "csv"))
+	golden.Check(t, golden.Path(t), render(t, testFile(t), "csv"))
 }
 
 // TestRenderTextOptionalColumns covers a multi-driver, open-loop run with
@@ -91,7 +68,7 @@ func TestRenderTextOptionalColumns(t *testing.T) {
 	c.Driver, c.Rate, c.Trial = "sqlite", 500, 2
 	c.Interrupted = true
 	f.Cells = append(f.Cells, c)
-	golden(t, render(t, f, "text"))
+	golden.Check(t, golden.Path(t), render(t, f, "text"))
 }
 
 func TestRenderJSON(t *testing.T) {
@@ -283,7 +260,7 @@ func TestRenderCutOff(t *testing.T) {
 	for _, format := range []string{"text", "markdown", "csv"} {
 		t.Run(format, func(t *testing.T) {
 			out := render(t, f, format)
-			golden(t, out)
+			golden.Check(t, golden.Path(t), out)
 			if bytes.Contains(out, []byte("give_ups.interrupted")) {
 				t.Errorf("%s report counts the legacy reason as a give-up", format)
 			}

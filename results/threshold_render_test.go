@@ -3,6 +3,8 @@ package results
 import (
 	"bytes"
 	"testing"
+
+	"github.com/occbench/occbench/internal/golden"
 )
 
 // withThresholds adds threshold results to testFile's cells that ran: the
@@ -44,7 +46,7 @@ func TestRenderThresholds(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			out := render(t, withThresholds(t, tt.pass), tt.format)
-			golden(t, out)
+			golden.Check(t, golden.Path(t), out)
 			for _, w := range tt.want {
 				if !bytes.Contains(out, []byte(w)) {
 					t.Errorf("%s report lacks %q", tt.format, w)

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/occbench/occbench/internal/textout"
+
 	"github.com/occbench/occbench/backoff"
 	"github.com/occbench/occbench/results"
 )
@@ -17,37 +19,37 @@ import (
 // best and the runner-up, and the table of every combination against
 // the best.
 func (r *Report) WriteText(w io.Writer) error {
-	ew := &errWriter{w: w}
+	ew := textout.New(w)
 	o := r.Objective
 	others := o.order()[1:]
-	ew.printf("objective: %s (%s; ties broken by %s, then %s); %d trials per combination (medians), in interleaved rounds\n",
+	ew.Printf("objective: %s (%s; ties broken by %s, then %s); %d trials per combination (medians), in interleaved rounds\n",
 		o, o.Describe(), others[0], others[1], r.Trials)
 	combos, _ := Grid{Strategies: []string{""}, Policies: r.Grid.Policies, Bases: r.Grid.Bases, Caps: r.Grid.Caps}.Combos()
 	all := len(r.Grid.Policies) * len(r.Grid.Bases) * len(r.Grid.Caps)
-	ew.printf("grid: %s × %s × %s: %s per strategy",
+	ew.Printf("grid: %s × %s × %s: %s per strategy",
 		plural(len(r.Grid.Policies), "policy", "policies"), plural(len(r.Grid.Bases), "base", "bases"),
 		plural(len(r.Grid.Caps), "cap", "caps"), plural(len(combos), "combination", "combinations"))
 	if n := all - len(combos); n > 0 {
-		ew.printf(" (%d skipped: cap < base)", n)
+		ew.Printf(" (%d skipped: cap < base)", n)
 	}
-	ew.printf("\n")
-	ew.printf("within noise of the best: median at most %s worse, or not told apart by a Mann-Whitney U test (alpha %g over all comparisons, Bonferroni)\n",
+	ew.Printf("\n")
+	ew.Printf("within noise of the best: median at most %s worse, or not told apart by a Mann-Whitney U test (alpha %g over all comparisons, Bonferroni)\n",
 		formatPct(r.Margin), r.Alpha)
-	ew.printf("tie-break among the best and those within the margin of it: fewest attempts/op (within %s of the fewest counts as tied), then simplest policy (%s), then smaller cap, then smaller base\n",
+	ew.Printf("tie-break among the best and those within the margin of it: fewest attempts/op (within %s of the fewest counts as tied), then simplest policy (%s), then smaller cap, then smaller base\n",
 		formatPct(r.AttemptsMargin), backoff.SimplicityOrder())
 	if r.Interrupted {
-		ew.printf("interrupted: the ranking covers only what was measured\n")
+		ew.Printf("interrupted: the ranking covers only what was measured\n")
 	}
 	for i := range r.Rankings {
 		rk := &r.Rankings[i]
-		ew.printf("\n%s%s:\n", rk.Strategy, where(rk))
+		ew.Printf("\n%s%s:\n", rk.Strategy, where(rk))
 		r.writeVerdict(ew, rk)
-		ew.printf("\n")
+		ew.Printf("\n")
 		if err := writeCandidates(ew, rk.Candidates); err != nil {
 			return err
 		}
 	}
-	return ew.err
+	return ew.Err()
 }
 
 func rankOf(res *Result, j int) string {
@@ -59,7 +61,7 @@ func rankOf(res *Result, j int) string {
 
 // writeCandidates writes the table of every combination against the
 // best.
-func writeCandidates(ew *errWriter, cs []Candidate) error {
+func writeCandidates(ew *textout.Writer, cs []Candidate) error {
 	var tb bytes.Buffer
 	tw := tabwriter.NewWriter(&tb, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "  rank\tpolicy\tbase\tcap\tp99 ms\tops/s\tattempts/op\tsuccess\ttrials\tvs best\tp\twithin noise\tnote")
@@ -87,43 +89,43 @@ func writeCandidates(ew *errWriter, cs []Candidate) error {
 }
 
 // flushTrimmed flushes tw into tb and writes tb without trailing spaces.
-func flushTrimmed(ew *errWriter, tw *tabwriter.Writer, tb *bytes.Buffer) error {
+func flushTrimmed(ew *textout.Writer, tw *tabwriter.Writer, tb *bytes.Buffer) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
 	for _, line := range strings.SplitAfter(tb.String(), "\n") {
-		ew.printf("%s", strings.TrimRight(line, " \n")+strings.Repeat("\n", strings.Count(line, "\n")))
+		ew.Printf("%s", strings.TrimRight(line, " \n")+strings.Repeat("\n", strings.Count(line, "\n")))
 	}
 	return nil
 }
 
-func (r *Report) writeVerdict(ew *errWriter, rk *Ranking) {
+func (r *Report) writeVerdict(ew *textout.Writer, rk *Ranking) {
 	o := r.Objective
 	rec := rk.Recommendation
 	if rec == nil {
-		ew.printf("  recommendation: none: no combination committed ops\n")
+		ew.Printf("  recommendation: none: no combination committed ops\n")
 		return
 	}
 	pick := rk.candidate(rec.Pick)
-	ew.printf("  recommendation: %s: %s\n", pick.Settings(), summary(&pick.Result))
+	ew.Printf("  recommendation: %s: %s\n", pick.Settings(), summary(&pick.Result))
 	names := make([]string, len(rec.WithinNoise))
 	for i, c := range rec.WithinNoise {
 		names[i] = c.Settings()
 	}
-	ew.printf("  within noise of the best: %s\n", strings.Join(names, ", "))
-	ew.printf("  tie-break:      %s\n", rec.TieBreak)
+	ew.Printf("  within noise of the best: %s\n", strings.Join(names, ", "))
+	ew.Printf("  tie-break:      %s\n", rec.TieBreak)
 	if n := minTrials(rk.Candidates); n > 0 && minP(n, n) >= rec.Alpha {
-		ew.printf("  note:           %d trials cannot tell combinations apart at alpha %.3g per comparison (the U test's smallest p is %.3g): it takes %d\n",
+		ew.Printf("  note:           %d trials cannot tell combinations apart at alpha %.3g per comparison (the U test's smallest p is %.3g): it takes %d\n",
 			n, rec.Alpha, minP(n, n), trialsFor(rec.Alpha))
 	}
 	best := rk.candidate(rec.Best)
-	ew.printf("  best:           %s: %s\n", best.Settings(), summary(&best.Result))
+	ew.Printf("  best:           %s: %s\n", best.Settings(), summary(&best.Result))
 	if rk.Verdict == nil {
-		ew.printf("  runner-up:      none (no other combination has a valid result)\n")
+		ew.Printf("  runner-up:      none (no other combination has a valid result)\n")
 		return
 	}
 	v := rk.Verdict
-	ew.printf("  runner-up:      %s: %s\n", v.RunnerUp.Settings(), summary(v.RunnerUp))
+	ew.Printf("  runner-up:      %s: %s\n", v.RunnerUp.Settings(), summary(v.RunnerUp))
 	var diff string
 	switch {
 	case v.TieBreak != "":
@@ -133,8 +135,8 @@ func (r *Report) writeVerdict(ew *errWriter, rk *Ranking) {
 	default:
 		diff = fmt.Sprintf("runner-up %s worse on %s (%s vs %s)", formatPct(v.Delta), o, o.Format(v.RunnerUp.Value(o)), o.Format(v.Best.Value(o)))
 	}
-	ew.printf("  difference:     %s\n", diff)
-	ew.printf("  significance:   %s\n", v.Significance())
+	ew.Printf("  difference:     %s\n", diff)
+	ew.Printf("  significance:   %s\n", v.Significance())
 }
 
 // candidate returns the deciding stage's candidate for c.
@@ -209,22 +211,6 @@ func plural(n int, one, many string) string {
 	}
 	return fmt.Sprintf("%d %s", n, many)
 }
-
-type errWriter struct {
-	w   io.Writer
-	err error
-}
-
-func (e *errWriter) Write(p []byte) (int, error) {
-	if e.err != nil {
-		return 0, e.err
-	}
-	n, err := e.w.Write(p)
-	e.err = err
-	return n, err
-}
-
-func (e *errWriter) printf(format string, args ...any) { fmt.Fprintf(e, format, args...) }
 
 // minTrials is the fewest trials of a valid candidate; 0 for none.
 func minTrials(cs []Candidate) int {

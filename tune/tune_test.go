@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"flag"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -15,10 +14,9 @@ import (
 	"time"
 
 	"github.com/occbench/occbench/backoff"
+	"github.com/occbench/occbench/internal/golden"
 	"github.com/occbench/occbench/results"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata golden files")
 
 const ms = time.Millisecond
 
@@ -660,19 +658,7 @@ func TestWriteTextGolden(t *testing.T) {
 			if err := rep.WriteText(&b); err != nil {
 				t.Fatal(err)
 			}
-			golden := filepath.Join("testdata", tt.golden)
-			if *update {
-				if err := os.WriteFile(golden, b.Bytes(), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !bytes.Equal(b.Bytes(), want) {
-				t.Errorf("output differs from %s (run with -update):\n%s", golden, b.String())
-			}
+			golden.Check(t, filepath.Join("testdata", tt.golden), b.Bytes())
 		})
 	}
 }

@@ -3,18 +3,17 @@ package main
 import (
 	"bytes"
 	"context"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/occbench/occbench/internal/golden"
+
 	"github.com/occbench/occbench/drivers"
 	"github.com/occbench/occbench/drivers/memory"
 	"github.com/occbench/occbench/results"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata golden files")
 
 // lossy is a memory store whose audit reads one update fewer than were
 // committed: what a store that silently drops a write looks like.
@@ -160,17 +159,5 @@ func TestListGolden(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}
-	golden := filepath.Join("testdata", "TestListGolden.golden")
-	if *update {
-		if err := os.WriteFile(golden, []byte(r.stdout), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if r.stdout != string(want) {
-		t.Errorf("list output differs from %s (run with -update):\n%s", golden, r.stdout)
-	}
+	golden.Check(t, filepath.Join("testdata", "TestListGolden.golden"), []byte(r.stdout))
 }
