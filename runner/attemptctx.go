@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/occbench/occbench/clock"
@@ -13,11 +14,21 @@ import (
 // attempt's start + the op timeout (a timer of the injected clock), or
 // when its parent (the cell's store context) is. Building a context per
 // attempt (context.WithTimeout) would allocate on the hot path, so a
-// writer reuses one attemptCtx for attempt after attempt, re-arming its
-// deadline and timer, as long as it is not cancelled. Once cancelled it
-// stays cancelled — Done closed, Err set — as a context must, for the
-// store calls and derived contexts that may still hold it; the writer
-// then takes a fresh one (next), the only allocation, after a timeout.
+// writer reuses one attemptCtx for attempt after attempt, moving its
+// deadline, as long as it is not cancelled. Once cancelled it stays
+// cancelled — Done closed, Err set — as a context must, for the store
+// calls and derived contexts that may still hold it; the writer then
+// takes a fresh one (next), the only allocation, after a timeout.
+//
+// The timer is not reset per attempt (a Reset and a Stop of a runtime
+// timer per attempt cost the memory store a fifth of its rate). It is
+// pending at most once: armed at the first attempt for the timeout, and
+// when it fires it cancels the attempt that is running if that one has
+// reached its deadline, sleeps again until the running attempt's deadline
+// if it has not, and stays idle when no attempt runs (the next attempt
+// re-arms it). Deadlines only move forward, so a timer set for an
+// earlier attempt never fires late for a later one. An attempt costs two
+// atomic stores and two loads.
 //
 // Deadline returns the current attempt's deadline: clients such as
 // go-redis set socket deadlines from it. AfterFunc lets context.WithX
@@ -29,14 +40,17 @@ type attemptCtx struct {
 	done    chan struct{} // closed on cancellation; never replaced
 
 	stopParent func() bool // unregisters from parent
-	timer      clock.Timer // nil until the first arm
 
-	mu       sync.Mutex
-	deadline time.Time
-	armed    bool  // an attempt is running: the timer may cancel it
-	err      error // set once, when done is closed
-	afters   []afterFunc
-	nextID   uint64
+	deadline  atomic.Int64 // the running attempt's deadline, Unix ns
+	armed     atomic.Bool  // an attempt is running: the timer may cancel it
+	pending   atomic.Bool  // the timer is set to fire
+	cancelled atomic.Bool  // done is closed (err is set)
+
+	mu     sync.Mutex // err, afters, timer, and setting the timer
+	timer  clock.Timer
+	err    error // set once, when done is closed
+	afters []afterFunc
+	nextID uint64
 }
 
 type afterFunc struct {
@@ -56,7 +70,7 @@ func newAttemptCtx(parent context.Context, clk clock.Clock, timeout time.Duratio
 // re-armed, or a fresh one when c was cancelled (unless the parent is
 // done too: every attempt is then cancelled at once).
 func (c *attemptCtx) next(start time.Time) *attemptCtx {
-	if c.Err() != nil && c.parent.Err() == nil {
+	if c.cancelled.Load() && c.parent.Err() == nil {
 		c.release()
 		c = newAttemptCtx(c.parent, c.clk, c.timeout)
 	}
@@ -64,47 +78,64 @@ func (c *attemptCtx) next(start time.Time) *attemptCtx {
 	return c
 }
 
+// arm starts an attempt at start. Storing armed before loading pending,
+// as expire stores pending before loading armed, makes sure that one of
+// the two sets the timer for this attempt (both may; the mutex lets only
+// the first).
 func (c *attemptCtx) arm(start time.Time) {
-	c.mu.Lock()
-	c.deadline = start.Add(c.timeout)
-	c.armed = c.err == nil
-	armed := c.armed
-	c.mu.Unlock()
-	if !armed {
+	c.deadline.Store(start.Add(c.timeout).UnixNano())
+	c.armed.Store(true)
+	if c.pending.Load() || c.cancelled.Load() {
 		return
 	}
-	if c.timer == nil {
-		c.timer = clock.AfterFunc(c.clk, c.timeout, c.expire)
-	} else {
-		c.timer.Reset(c.timeout)
+	c.mu.Lock()
+	if !c.pending.Load() && c.err == nil {
+		c.pending.Store(true)
+		if c.timer == nil {
+			c.timer = clock.AfterFunc(c.clk, c.timeout, c.expire)
+		} else {
+			c.timer.Reset(c.timeout)
+		}
 	}
+	c.mu.Unlock()
 }
 
 // disarm ends the attempt: the timer can no longer cancel c.
-func (c *attemptCtx) disarm() {
-	c.mu.Lock()
-	c.armed = false
-	c.mu.Unlock()
-	if c.timer != nil {
-		c.timer.Stop()
-	}
-}
+func (c *attemptCtx) disarm() { c.armed.Store(false) }
 
 // release stops c's timer and unregisters it from its parent.
 func (c *attemptCtx) release() {
 	c.disarm()
+	c.mu.Lock()
+	if c.timer != nil {
+		c.timer.Stop()
+	}
+	c.pending.Store(false)
+	c.mu.Unlock()
 	c.stopParent()
 }
 
-// expire is the timer's function. A timer that fired late, for an
-// attempt that has already ended, finds c disarmed or the new attempt's
-// deadline not reached (now is read before the lock: never late), and
-// does nothing.
+// expire is the timer's function. It cancels the running attempt when
+// its deadline has passed (now is read before anything else: never
+// late), sets the timer again for the running attempt's deadline when it
+// has not, and leaves the timer idle when no attempt runs.
 func (c *attemptCtx) expire() {
-	now := c.clk.Now()
+	now := c.clk.Now().UnixNano()
+	c.pending.Store(false)
+	if !c.armed.Load() {
+		return
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.armed && !now.Before(c.deadline) {
+	if c.pending.Load() || c.err != nil {
+		return // arm set it again meanwhile, or c is cancelled
+	}
+	if dl := c.deadline.Load(); now < dl {
+		c.pending.Store(true)
+		c.timer.Reset(time.Duration(dl - now))
+		return
+	}
+	if c.armed.Load() {
 		c.cancelLocked(context.DeadlineExceeded)
 	}
 }
@@ -122,6 +153,7 @@ func (c *attemptCtx) cancelLocked(err error) {
 		return
 	}
 	c.err = err
+	c.cancelled.Store(true)
 	close(c.done)
 	for _, a := range c.afters {
 		go a.f()
@@ -130,14 +162,19 @@ func (c *attemptCtx) cancelLocked(err error) {
 }
 
 func (c *attemptCtx) Deadline() (time.Time, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.deadline, !c.deadline.IsZero()
+	dl := c.deadline.Load()
+	if dl == 0 {
+		return time.Time{}, false
+	}
+	return time.Unix(0, dl), true
 }
 
 func (c *attemptCtx) Done() <-chan struct{} { return c.done }
 
 func (c *attemptCtx) Err() error {
+	if !c.cancelled.Load() {
+		return nil
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.err
