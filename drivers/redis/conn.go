@@ -17,19 +17,11 @@ import (
 // dialFunc is drivers.Options.Dial's type.
 type dialFunc func(ctx context.Context, network, addr string) (net.Conn, error)
 
-// dialer returns the go-redis Dialer of a store: dial (Options.Dial, or
-// a net.Dialer), then TLS when the DSN asked for it (go-redis leaves
+// rawDialer returns the dial function of a store: dial (Options.Dial,
+// or a net.Dialer), then TLS when the DSN asked for it (go-redis leaves
 // TLS to a custom Dialer), every attempt bounded by timeout and ctx.
-//
-// A failed dial is not returned to go-redis as an error. go-redis counts
-// failed dials, and once PoolSize of them have failed it stops dialing
-// and probes the server once a second in the background, failing every
-// call meanwhile: a cooldown of up to a second after the server is back,
-// which occbench must not add to what it measures. The dialer returns
-// instead a deadConn that fails the connection's handshake with the
-// dial's error, wrapped in a *dialError: the call fails at once, having
-// sent nothing, and the next call dials again.
-func dialer(dial dialFunc, timeout time.Duration, tlsConfig *tls.Config) dialFunc {
+// Sessions dial with it; go-redis's pool through dialer.
+func rawDialer(dial dialFunc, timeout time.Duration, tlsConfig *tls.Config) dialFunc {
 	if dial == nil {
 		d := &net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second}
 		dial = d.DialContext
@@ -46,6 +38,26 @@ func dialer(dial dialFunc, timeout time.Duration, tlsConfig *tls.Config) dialFun
 				c = tc
 			}
 		}
+		if err != nil {
+			return nil, err
+		}
+		return c, nil
+	}
+}
+
+// dialer returns the go-redis Dialer of a store, over raw (rawDialer).
+//
+// A failed dial is not returned to go-redis as an error. go-redis counts
+// failed dials, and once PoolSize of them have failed it stops dialing
+// and probes the server once a second in the background, failing every
+// call meanwhile: a cooldown of up to a second after the server is back,
+// which occbench must not add to what it measures. The dialer returns
+// instead a deadConn that fails the connection's handshake with the
+// dial's error, wrapped in a *dialError: the call fails at once, having
+// sent nothing, and the next call dials again.
+func dialer(raw dialFunc) dialFunc {
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		c, err := raw(ctx, network, addr)
 		if err != nil {
 			return deadConn{&dialError{err: err}}, nil
 		}

@@ -78,7 +78,9 @@ func TestOpenBadInput(t *testing.T) {
 		{"bad cas mode", drivers.Options{DSN: "redis://h:1", Params: map[string]string{"cas": "optimistic"}},
 			`cas: unknown mode "optimistic" (allowed: lua, watch)`, ""},
 		{"unknown param", drivers.Options{DSN: "redis://h:1", Params: map[string]string{"lock_wait": "nowait"}},
-			`params: unknown key "lock_wait" (allowed: cas)`, ""},
+			`params: unknown key "lock_wait" (allowed: cas, conns)`, ""},
+		{"bad conns mode", drivers.Options{DSN: "redis://h:1", Params: map[string]string{"conns": "shared"}},
+			`conns: unknown mode "shared" (allowed: writer, pool)`, ""},
 		{"bad scheme keeps password hidden", drivers.Options{DSN: "http://u:hunter2secret@h:6379/0"}, "redis: --dsn", "hunter2secret"},
 		{"bad db keeps password hidden", drivers.Options{DSN: "redis://u:hunter2secret@h:6379/notadb"}, "redis: --dsn", "hunter2secret"},
 		{"negative writers", drivers.Options{DSN: "redis://h:1", Writers: -2}, "writers: must be ≥ 0", ""},
@@ -128,7 +130,7 @@ if tonumber(f) > tonumber(ARGV[1]) then return 0 end
 redis.call('HSET', KEYS[1], 'fence', ARGV[1])
 return redis.call('HMGET', KEYS[1], 'version', 'counter', 'fence', 'writer', 'op', 'updated_at', 'gv0', 'gv1', 'p0', 'p1')
 `)
-	if sc.Hash() != want.Hash() {
+	if sc.sha != want.Hash() {
 		t.Error("readFencedScript(readFields(2)) does not HMGET version … updated_at, gv0, gv1, p0, p1")
 	}
 }

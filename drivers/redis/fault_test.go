@@ -18,16 +18,21 @@ import (
 	"github.com/occbench/occbench/drivers/drivertest"
 )
 
-// TestNetwork runs the fault suite on both CompareAndSwap modes.
+// TestNetwork runs the fault suite on sessions and on the pool, in both
+// CompareAndSwap modes.
 func TestNetwork(t *testing.T) {
 	dsn := testDSN(t)
-	for _, mode := range modes {
-		t.Run(mode, func(t *testing.T) {
-			drivertest.RunNetwork(t, func(ctx context.Context, o drivers.Options) (drivers.Store, error) {
-				o.DSN = dsn
-				return Open(ctx, withMode(o, mode))
+	for _, conns := range []string{ConnsWriter, ConnsPool} {
+		for _, mode := range modes {
+			t.Run(conns+"/"+mode, func(t *testing.T) {
+				drivertest.RunNetwork(t, func(ctx context.Context, o drivers.Options) (drivers.Store, error) {
+					o.DSN = dsn
+					o = withMode(o, mode)
+					o.Params[ParamConns] = conns
+					return Open(ctx, o)
+				})
 			})
-		})
+		}
 	}
 }
 
@@ -227,9 +232,9 @@ func TestLogRouting(t *testing.T) {
 func TestDialerDeadConn(t *testing.T) {
 	t.Parallel()
 	refused := errors.New("connect: connection refused")
-	d := dialer(func(ctx context.Context, network, addr string) (net.Conn, error) {
+	d := dialer(rawDialer(func(ctx context.Context, network, addr string) (net.Conn, error) {
 		return nil, &net.OpError{Op: "dial", Net: network, Err: refused}
-	}, time.Second, nil)
+	}, time.Second, nil))
 	c, err := d(context.Background(), "tcp", "h:1")
 	if err != nil {
 		t.Fatalf("dialer returned an error: %v", err)

@@ -119,7 +119,7 @@ func (s *Store) ReadFenced(ctx context.Context, key int, fence int64, d *drivers
 	if err := ended(ctx, "read fenced", key); err != nil {
 		return err
 	}
-	res, err := s.sc.readFenced.Run(ctx, s.rdb, []string{s.keys[key]}, fence).Result()
+	res, err := s.sc.readFenced.rs.Run(ctx, s.rdb, []string{s.keys[key]}, fence).Result()
 	if err != nil {
 		return wrapWrite("read fenced", key, err)
 	}
@@ -156,7 +156,7 @@ func (s *Store) CompareAndSwap(ctx context.Context, w *drivers.Write) error {
 	if s.watch {
 		return s.casWatch(ctx, w, cmp)
 	}
-	res, err := s.sc.cas.Run(ctx, s.rdb, []string{s.keys[w.Key]},
+	res, err := s.sc.cas.rs.Run(ctx, s.rdb, []string{s.keys[w.Key]},
 		cmp, w.Expect, s.gvNames[w.Group], s.pNames[w.Group], w.Payload, w.Writer, w.Op, w.UpdatedAt).Int64()
 	switch {
 	case err != nil:
@@ -216,7 +216,7 @@ func (s *Store) Put(ctx context.Context, w *drivers.Write) error {
 	if err := ended(ctx, "put", w.Key); err != nil {
 		return err
 	}
-	res, err := s.sc.put.Run(ctx, s.rdb, []string{s.keys[w.Key]},
+	res, err := s.sc.put.rs.Run(ctx, s.rdb, []string{s.keys[w.Key]},
 		max(w.Fence, 0), w.Version, w.Counter, s.gvNames[w.Group], w.GroupVersion,
 		s.pNames[w.Group], w.Payload, w.Writer, w.Op, w.UpdatedAt).Int64()
 	switch {
@@ -264,7 +264,7 @@ func (s *Store) Acquire(ctx context.Context, key int, holder int64, ttl time.Dur
 	if err := ended(ctx, "acquire", key); err != nil {
 		return 0, err
 	}
-	fence, err := s.sc.acquire.Run(ctx, s.rdb, []string{leaseKey(key), fenceKey(key)}, holder, millis(ttl)).Int64()
+	fence, err := s.sc.acquire.rs.Run(ctx, s.rdb, []string{leaseKey(key), fenceKey(key)}, holder, millis(ttl)).Int64()
 	switch {
 	case err != nil:
 		return 0, wrapWrite("acquire", key, err)
@@ -284,7 +284,7 @@ func (s *Store) Extend(ctx context.Context, key int, holder, fence int64, ttl ti
 	if err := ended(ctx, "extend", key); err != nil {
 		return err
 	}
-	ok, err := s.sc.extend.Run(ctx, s.rdb, []string{leaseKey(key)}, token(holder, fence), millis(ttl)).Int64()
+	ok, err := s.sc.extend.rs.Run(ctx, s.rdb, []string{leaseKey(key)}, token(holder, fence), millis(ttl)).Int64()
 	switch {
 	case err != nil:
 		return wrapWrite("extend", key, err)
@@ -304,7 +304,7 @@ func (s *Store) Release(ctx context.Context, key int, holder, fence int64) error
 	if err := ended(ctx, "release", key); err != nil {
 		return err
 	}
-	ok, err := s.sc.release.Run(ctx, s.rdb, []string{leaseKey(key)}, token(holder, fence)).Int64()
+	ok, err := s.sc.release.rs.Run(ctx, s.rdb, []string{leaseKey(key)}, token(holder, fence)).Int64()
 	switch {
 	case err != nil:
 		return wrapWrite("release", key, err)

@@ -26,8 +26,22 @@ const (
 	CASWatch = "watch" // WATCH, HGET, MULTI … EXEC
 )
 
-// ParamCAS is the Options.Params key read by Open.
+// ParamCAS is the Options.Params key for Config.CAS.
 const ParamCAS = "cas"
+
+// How writers reach the server: the values of Config.Conns and of the
+// "conns" parameter.
+const (
+	// ConnsWriter (the default) gives each writer a Session: a
+	// connection of its own, as redis-benchmark gives each client one.
+	ConnsWriter = "writer"
+	// ConnsPool makes every call borrow a connection of go-redis's
+	// pool, as an application on go-redis does.
+	ConnsPool = "pool"
+)
+
+// ParamConns is the Options.Params key for Config.Conns.
+const ParamConns = "conns"
 
 // MinConns is the smallest pool Open makes.
 const MinConns = 4
@@ -39,7 +53,7 @@ func init() {
 	drivers.Register(drivers.Driver{
 		Name:    Name,
 		Summary: "Redis via go-redis: Lua or WATCH/MULTI compare-and-set, fenced Lua writes, SET NX PX leases; a container, or --dsn",
-		Params:  []string{ParamCAS},
+		Params:  []string{ParamCAS, ParamConns},
 		Server:  true,
 		Open: func(ctx context.Context, o drivers.Options) (drivers.Store, error) {
 			return Open(ctx, o)
@@ -55,6 +69,7 @@ var (
 	_ drivers.Putter            = (*Store)(nil)
 	_ drivers.FencedReader      = (*Store)(nil)
 	_ drivers.Leaser            = (*Store)(nil)
+	_ drivers.Sessioner         = (*Store)(nil)
 )
 
 // Config holds the settings specific to this driver.
@@ -62,13 +77,18 @@ type Config struct {
 	// CAS is how CompareAndSwap is made atomic: CASLua ("" too) or
 	// CASWatch.
 	CAS string
+	// Conns is how writers reach the server: ConnsWriter ("" too) or
+	// ConnsPool.
+	Conns string
 }
 
 // Store is a Redis store. Setup must not run concurrently with any other
 // method; every other method is safe for concurrent use.
 type Store struct {
-	rdb   *goredis.Client
-	watch bool
+	rdb      *goredis.Client
+	watch    bool
+	sessions bool       // Conns is ConnsWriter
+	cc       connConfig // how a session connects
 
 	// Set by Setup.
 	spec    drivers.Spec
@@ -78,6 +98,7 @@ type Store struct {
 	gvNames []string // gv0 …
 	pNames  []string // p0 …
 	sc      scripts
+	hmget   []byte // the fields of a read, RESP bulk strings, for sessions
 }
 
 // Open connects to o.DSN with the settings of o.Params (see ParamCAS).
@@ -96,19 +117,22 @@ func configFromParams(params map[string]string) (Config, error) {
 		switch k {
 		case ParamCAS:
 			c.CAS = v
+		case ParamConns:
+			c.Conns = v
 		default:
 			unknown = append(unknown, strconv.Quote(k))
 		}
 	}
 	if len(unknown) > 0 {
 		sort.Strings(unknown)
-		return Config{}, fmt.Errorf("redis: params: unknown key %s (allowed: %s)", strings.Join(unknown, ", "), ParamCAS)
+		return Config{}, fmt.Errorf("redis: params: unknown key %s (allowed: %s, %s)", strings.Join(unknown, ", "), ParamCAS, ParamConns)
 	}
 	return c, nil
 }
 
 // OpenConfig connects to o.DSN with a pool of o.Writers+2 connections (at
-// least MinConns) and checks that the server answers.
+// least MinConns) and checks that the server answers. Sessions (with
+// Conns ConnsWriter) dial connections of their own.
 func OpenConfig(ctx context.Context, o drivers.Options, c Config) (*Store, error) {
 	var watch bool
 	switch c.CAS {
@@ -117,6 +141,14 @@ func OpenConfig(ctx context.Context, o drivers.Options, c Config) (*Store, error
 		watch = true
 	default:
 		return nil, fmt.Errorf("redis: %s: unknown mode %q (allowed: %s, %s)", ParamCAS, c.CAS, CASLua, CASWatch)
+	}
+	sessions := true
+	switch c.Conns {
+	case "", ConnsWriter:
+	case ConnsPool:
+		sessions = false
+	default:
+		return nil, fmt.Errorf("redis: %s: unknown mode %q (allowed: %s, %s)", ParamConns, c.Conns, ConnsWriter, ConnsPool)
 	}
 	if o.DSN == "" {
 		return nil, errors.New("redis: no connection string: pass --dsn redis://host:6379/0")
@@ -151,11 +183,12 @@ func OpenConfig(ctx context.Context, o drivers.Options, c Config) (*Store, error
 	opts.DialerRetries = 1
 	opts.ReadTimeout, opts.WriteTimeout = -1, -1
 	opts.ContextTimeoutEnabled = true
-	opts.Dialer = dialer(o.Dial, ct, opts.TLSConfig)
+	raw := rawDialer(o.Dial, ct, opts.TLSConfig)
+	opts.Dialer = dialer(raw)
 	// No CLIENT MAINT_NOTIFICATIONS round trip on every connect.
 	opts.MaintNotificationsConfig = &maintnotifications.Config{Mode: maintnotifications.ModeDisabled}
 	routeLogs()
-	s := &Store{watch: watch}
+	s := &Store{watch: watch, sessions: sessions, cc: newConnConfig(opts, raw, ct)}
 	router.join(s, o.Log)
 	s.rdb = goredis.NewClient(opts)
 	// The handshake after the dial is bounded by the call's context:
@@ -190,6 +223,10 @@ func (s *Store) Setup(ctx context.Context, spec drivers.Spec) error {
 		return opErr("setup", -1, classify(err), err)
 	}
 	s.spec, s.gb, s.keys, s.fields, s.gvNames, s.pNames, s.sc = spec, cell.gb, cell.keys, cell.fields, cell.gvNames, cell.pNames, cell.sc
+	s.hmget = nil
+	for _, f := range s.fields {
+		s.hmget = appendBulk(s.hmget, f)
+	}
 	return nil
 }
 
@@ -246,7 +283,7 @@ func seed(ctx context.Context, rdb *goredis.Client, prev int, spec drivers.Spec)
 	fields := readFields(n)
 	sc := newScripts(fields)
 	for _, script := range sc.all() {
-		if err := script.Load(ctx, rdb).Err(); err != nil {
+		if err := script.rs.Load(ctx, rdb).Err(); err != nil {
 			return setupCell{}, fmt.Errorf("script load: %w", err)
 		}
 	}

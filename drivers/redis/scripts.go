@@ -69,37 +69,49 @@ redis.call('HSET', KEYS[1], 'version', ARGV[2], 'counter', ARGV[3], ARGV[4], ARG
 return 1
 `
 
-// scripts are one Store's Lua scripts. A goredis.Script caches its SHA,
+// script is a Lua script: go-redis's, for the Store's pool, and its
+// text and SHA1 for sessions, which send EVALSHA themselves.
+type script struct {
+	rs       *goredis.Script
+	src, sha string
+}
+
+func newScript(src string) *script {
+	rs := goredis.NewScript(src)
+	return &script{rs: rs, src: src, sha: rs.Hash()}
+}
+
+// scripts are one cell's Lua scripts. A goredis.Script caches its SHA,
 // so each Store has its own rather than sharing package-level ones.
 type scripts struct {
-	cas, put, readFenced, acquire, extend, release *goredis.Script
+	cas, put, readFenced, acquire, extend, release *script
 }
 
 func newScripts(fields []string) scripts {
 	return scripts{
-		cas:        goredis.NewScript(casScriptSrc),
-		put:        goredis.NewScript(putScriptSrc),
+		cas:        newScript(casScriptSrc),
+		put:        newScript(putScriptSrc),
 		readFenced: readFencedScript(fields),
-		acquire:    goredis.NewScript(acquireScriptSrc),
-		extend:     goredis.NewScript(extendScriptSrc),
-		release:    goredis.NewScript(releaseScriptSrc),
+		acquire:    newScript(acquireScriptSrc),
+		extend:     newScript(extendScriptSrc),
+		release:    newScript(releaseScriptSrc),
 	}
 }
 
-func (sc *scripts) all() []*goredis.Script {
-	return []*goredis.Script{sc.cas, sc.put, sc.readFenced, sc.acquire, sc.extend, sc.release}
+func (sc *scripts) all() []*script {
+	return []*script{sc.cas, sc.put, sc.readFenced, sc.acquire, sc.extend, sc.release}
 }
 
 // readFencedScript returns the ReadFenced script for fields: KEYS[1] doc,
 // ARGV[1] fence. It returns 0 for a stale fence, -1 for a missing doc,
 // otherwise the HMGET of fields after raising the fence. The field list
 // is part of the script's text, so that a call sends only the fence.
-func readFencedScript(fields []string) *goredis.Script {
+func readFencedScript(fields []string) *script {
 	quoted := make([]string, len(fields))
 	for i, f := range fields {
 		quoted[i] = "'" + f + "'"
 	}
-	return goredis.NewScript(`
+	return newScript(`
 local f = redis.call('HGET', KEYS[1], 'fence')
 if not f then return -1 end
 if tonumber(f) > tonumber(ARGV[1]) then return 0 end
