@@ -32,7 +32,7 @@ func ExampleCompare() {
 	fmt.Println(err)
 	// Output:
 	// FAIL p99_ms > +10%: optimistic/expo/w8: p99_ms 5 → 6: +20.00%
-	// gate "latency>5": unknown metric "latency" (allowed: throughput_ops_s, attempts_s, conflict_ratio, success_rate, amplification, retries_mean, retries_p99, p50_ms, p90_ms, p99_ms, p999_ms, max_ms, mean_ms, give_ups, errors, error_ratio, lost_updates, stale_writes_rejected, cut_off)
+	// gate "latency>5": unknown metric "latency" (allowed: throughput_ops_s, attempts_s, conflict_ratio, success_rate, amplification, retries_mean, retries_p99, p50_ms, p90_ms, p99_ms, p999_ms, max_ms, mean_ms, give_ups, errors, error_ratio, lost_updates, stale_writes_rejected, cut_off, recovery_p99_ms, fairness_jain, starved_ops)
 }
 
 func ExampleReport_Render() {

@@ -39,7 +39,15 @@
 //     weighted by ops;
 //   - HDR histograms are merged exactly (no sample dropped: a merge that
 //     would drop one is an error), and the latency and retry summaries
-//     are recomputed from the merged histograms.
+//     are recomputed from the merged histograms, as are the conflict
+//     recovery summary (recovery_ms, from the recovery histogram) and
+//     starved ops (from the committed, gave_up and many_attempts
+//     histograms, against the merged median);
+//   - writer_ops are the inputs' concatenated, in input order, and
+//     fairness (Jain's index, the smallest and largest share) is
+//     recomputed from them. When an input predates these fields
+//     (recovery_ms, fairness or writer_ops absent), the merged cell has
+//     none of the three, rather than numbers that leave that input out.
 //
 // # The audit
 //

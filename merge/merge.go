@@ -408,6 +408,10 @@ func mergeCell(cells []*results.Cell, offsets []int, o Options) (results.Cell, e
 		l := latency(h)
 		out.ScheduleLagMS = &l
 	}
+	if ops, ok := writerOps(cells); ok {
+		results.SetKPIs(&out, hists[results.HistCommitted], hists[results.HistGaveUp],
+			hists[results.HistRecovery], hists[results.HistManyAttempts], ops)
+	}
 	out.Histograms = map[string]string{}
 	for _, name := range slices.Sorted(maps.Keys(hists)) {
 		enc, err := results.EncodeHistogram(hists[name])
@@ -421,6 +425,22 @@ func mergeCell(cells []*results.Cell, offsets []int, o Options) (results.Cell, e
 		drivers.Totals{Counter: observed, Versions: versions}, out.Strategy, out.Audit.LossExpected)
 	keepAuditStates(&out.Audit, cells)
 	return out, nil
+}
+
+// writerOps concatenates the inputs' per-writer committed ops, in input
+// order, from which the merged fairness is computed; false when an input
+// was written before recovery_ms, fairness and writer_ops existed: the
+// merged cell then has none of them, since the merged histograms would
+// miss that input's recoveries and starved ops.
+func writerOps(cells []*results.Cell) ([]int64, bool) {
+	var out []int64
+	for _, c := range cells {
+		if c.RecoveryMS == nil || c.Fairness == nil || len(c.WriterOps) == 0 {
+			return nil, false
+		}
+		out = append(out, c.WriterOps...)
+	}
+	return out, true
 }
 
 // mergeFaults concatenates the inputs' faults, in input order: each
@@ -491,6 +511,12 @@ var required = [...]struct {
 	{results.HistCommitted, func(c *results.Cell) int64 { return c.Ops }},
 	{results.HistAttempts, func(c *results.Cell) int64 { return c.Ops }},
 	{results.HistAttempt, func(c *results.Cell) int64 { return c.Attempts }},
+	{results.HistRecovery, func(c *results.Cell) int64 {
+		if c.RecoveryMS == nil {
+			return 0
+		}
+		return c.RecoveryMS.Ops
+	}},
 }
 
 // mergeHistograms decodes and merges every input's histograms, by name.

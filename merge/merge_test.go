@@ -516,3 +516,92 @@ func TestMergeAuditStatesBoth(t *testing.T) {
 		t.Error("merge modified its input")
 	}
 }
+
+// withKPIs gives c a recovery histogram of recov (µs), a many_attempts
+// one of many (µs, each also one of c's committed latencies lat) and the
+// per-writer commits ops, with the summaries the recorder would write.
+func withKPIs(t *testing.T, c results.Cell, lat, recov, many, ops []int64) results.Cell {
+	t.Helper()
+	hs := map[string]string{}
+	for k, v := range c.Histograms {
+		hs[k] = v
+	}
+	if len(recov) > 0 {
+		hs[results.HistRecovery] = enc(t, hist(t, recov))
+	}
+	if len(many) > 0 {
+		hs[results.HistManyAttempts] = enc(t, hist(t, many))
+	}
+	c.Histograms = hs
+	results.SetKPIs(&c, hist(t, lat), nil, hist(t, recov), hist(t, many), ops)
+	return c
+}
+
+// TestMergeKPIs: the merged recovery histogram is the whole's, fairness
+// is recomputed from the concatenated writers' commits, starved ops
+// against the merged median; an input written before these fields
+// leaves the merged cell without them.
+func TestMergeKPIs(t *testing.T) {
+	t.Parallel()
+	r := rand.New(rand.NewPCG(3, 4))
+	sa, sb := gen(r, 400), gen(r, 200)
+	// Ops take up to 40 ms, with a median near 15 ms; five of input b's
+	// take 5 s, more than 100 × the median. Two of b's ops took more than
+	// 100 attempts: a slow one and a fast one.
+	for i := range 5 {
+		sb.lat[i] = 5_000_000 + int64(i)
+	}
+	recA := []int64{100, 2000, 35_000}
+	recB := []int64{700, 900_000}
+	many := []int64{sb.lat[0], sb.lat[10]}
+	a := fileOf("host-a", t0, 1, withKPIs(t, cellOf(t, "optimistic", 2, sa, 10, 600), sa.lat, recA, nil, []int64{300, 100}))
+	b := fileOf("host-b", t0, 2, withKPIs(t, cellOf(t, "optimistic", 2, sb, 10, 600), sb.lat, recB, many, []int64{200, 0}))
+	m, err := Files([]*results.File{a, b})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := m.Cells[0]
+	whole := sa.concat(sb)
+	got, err := results.DecodeHistogram(c.Histograms[results.HistRecovery])
+	if err != nil {
+		t.Fatal(err)
+	}
+	recWhole := hist(t, append(append([]int64{}, recA...), recB...))
+	if !sameCounts(got, recWhole) {
+		t.Errorf("recovery histogram differs from the whole's")
+	}
+	if want := results.RecoveryOf(recWhole); c.RecoveryMS == nil || *c.RecoveryMS != want || want.Ops != 5 {
+		t.Errorf("recovery %+v, want %+v", c.RecoveryMS, want)
+	}
+	if want := []int64{300, 100, 200, 0}; !reflect.DeepEqual(c.WriterOps, want) {
+		t.Errorf("writer ops %v, want %v", c.WriterOps, want)
+	}
+	// (600)² / (4·(90000+10000+40000)) = 360000/560000.
+	starved := results.StarvedOps(hist(t, whole.lat), nil, hist(t, many))
+	want := results.Fairness{Jain: 0.642857, MinShare: 0, MaxShare: 0.5, StarvedOps: starved}
+	if c.Fairness == nil || *c.Fairness != want {
+		t.Errorf("fairness %+v, want %+v", c.Fairness, want)
+	}
+	// Five slow ops, one of them also of many attempts, and one fast op
+	// of many attempts.
+	if starved != 6 {
+		t.Errorf("starved ops of the whole = %d, want 6", starved)
+	}
+
+	// An input from before these fields existed.
+	old := fileOf("host-b", t0, 2, cellOf(t, "optimistic", 2, sb, 10, 600))
+	m, err = Files([]*results.File{a, old})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := m.Cells[0]; c.RecoveryMS != nil || c.Fairness != nil || c.WriterOps != nil {
+		t.Errorf("merge with an old input: recovery %+v, fairness %+v, writer ops %v; want none", c.RecoveryMS, c.Fairness, c.WriterOps)
+	}
+	// A cell whose ops recovered from conflicts must carry its recovery
+	// histogram.
+	bad := fileOf("host-b", t0, 2, withKPIs(t, cellOf(t, "optimistic", 2, sb, 10, 600), sb.lat, recB, nil, []int64{200, 0}))
+	delete(bad.Cells[0].Histograms, results.HistRecovery)
+	if _, err := Files([]*results.File{a, bad}); err == nil || !strings.Contains(err.Error(), "no recovery histogram") {
+		t.Errorf("merge without a recovery histogram: %v", err)
+	}
+}

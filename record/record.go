@@ -49,6 +49,13 @@ type Recorder struct {
 	GaveUp      *hdrhistogram.Histogram // op latency of ops that gave up, µs
 	AttemptsPer *hdrhistogram.Histogram // attempts per committed op
 	Lag         *hdrhistogram.Histogram // open loop schedule lag, µs
+	// Recovery is the conflict recovery time of committed ops that met
+	// a conflict (Recovered), µs. ManyAttempts is the op latency of ops,
+	// committed or given up, that took more than results.StarvedAttempts
+	// attempts, µs: nil until the first such op (a rare event, and 184
+	// KiB a writer), which allocates it.
+	Recovery     *hdrhistogram.Histogram
+	ManyAttempts *hdrhistogram.Histogram
 
 	Ops             int64
 	Attempts        int64
@@ -77,6 +84,10 @@ type Recorder struct {
 	// Windows are the fault windows (TrackFaults); nil without faults.
 	Windows []Window
 
+	// writerOps is each merged writer's committed ops, in merge order;
+	// nil for a recorder that merged none (one writer: Ops).
+	writerOps []int64
+
 	series *Series
 	sec    int // second index of cur; -1 = none
 	cur    bucket
@@ -92,7 +103,7 @@ func New(series *Series) *Recorder {
 		return hdrhistogram.New(results.HistLowest, results.HistHighest, results.HistSigFigs)
 	}
 	return &Recorder{
-		Committed: h(), Attempt: h(), GaveUp: h(), AttemptsPer: h(), Lag: h(),
+		Committed: h(), Attempt: h(), GaveUp: h(), AttemptsPer: h(), Lag: h(), Recovery: h(),
 		series: series, sec: -1, step: -1,
 	}
 }
@@ -132,6 +143,9 @@ func (r *Recorder) Commit(t, latency time.Duration, attempts int, backoff, inAtt
 	us := micros(latency)
 	r.value(r.Committed, us)
 	r.value(r.AttemptsPer, int64(attempts))
+	if attempts > results.StarvedAttempts {
+		r.manyAttempts(us)
+	}
 	r.BackoffNanos += int64(backoff)
 	r.AttemptNanos += int64(inAttempts)
 	b := r.bucketAt(t)
@@ -142,10 +156,29 @@ func (r *Recorder) Commit(t, latency time.Duration, attempts int, backoff, inAtt
 	}
 }
 
-// GiveUp records an op that ended without committing.
-func (r *Recorder) GiveUp(latency time.Duration, why GiveUp) {
+// manyAttempts records the latency of an op that took more than
+// results.StarvedAttempts attempts.
+func (r *Recorder) manyAttempts(us int64) {
+	if r.ManyAttempts == nil {
+		r.ManyAttempts = results.NewHistogram()
+	}
+	r.value(r.ManyAttempts, us)
+}
+
+// Recovered records the conflict recovery time of a committed op that
+// met at least one conflict: from the end of its first conflicting
+// attempt to its commit. Call it after Commit, for such ops only.
+func (r *Recorder) Recovered(d time.Duration) { r.value(r.Recovery, micros(d)) }
+
+// GiveUp records an op that ended without committing after attempts
+// attempts.
+func (r *Recorder) GiveUp(latency time.Duration, attempts int, why GiveUp) {
 	r.GiveUps[why]++
-	r.value(r.GaveUp, micros(latency))
+	us := micros(latency)
+	r.value(r.GaveUp, us)
+	if attempts > results.StarvedAttempts {
+		r.manyAttempts(us)
+	}
 }
 
 // CutOff records a measured op that the end of the cell cut off: it had
@@ -185,11 +218,24 @@ func (r *Recorder) Merge(o *Recorder) error {
 	for _, p := range [][2]*hdrhistogram.Histogram{
 		{r.Committed, o.Committed}, {r.Attempt, o.Attempt}, {r.GaveUp, o.GaveUp},
 		{r.AttemptsPer, o.AttemptsPer}, {r.Lag, o.Lag},
+		{r.Recovery, o.Recovery},
 	} {
 		if dropped := p[0].Merge(p[1]); dropped != 0 {
 			return fmt.Errorf("record: merge dropped %d samples", dropped)
 		}
 	}
+	if o.ManyAttempts != nil {
+		if r.ManyAttempts == nil {
+			r.ManyAttempts = results.NewHistogram()
+		}
+		if dropped := r.ManyAttempts.Merge(o.ManyAttempts); dropped != 0 {
+			return fmt.Errorf("record: merge dropped %d samples", dropped)
+		}
+	}
+	if r.writerOps == nil {
+		r.writerOps = []int64{r.Ops}
+	}
+	r.writerOps = append(r.writerOps, o.WriterOps()...)
 	r.Ops += o.Ops
 	r.Attempts += o.Attempts
 	r.Conflicts += o.Conflicts
@@ -214,9 +260,20 @@ func (r *Recorder) Merge(o *Recorder) error {
 	return nil
 }
 
+// WriterOps returns each writer's committed ops, in the order they were
+// merged: r's own first. A recorder that merged none is one writer.
+func (r *Recorder) WriterOps() []int64 {
+	if r.writerOps == nil {
+		return []int64{r.Ops}
+	}
+	return append([]int64(nil), r.writerOps...)
+}
+
 // Summarize fills the measured fields of c from r over measured seconds,
 // with the definitions of results.Cell: success_rate = ops ÷ (ops + Σ
-// give-ups), cut-offs excluded; amplification = attempts ÷ ops.
+// give-ups), cut-offs excluded; amplification = attempts ÷ ops; the
+// conflict recovery time, fairness over the merged writers' commits and
+// starved ops (results.SetKPIs).
 func (r *Recorder) Summarize(c *results.Cell, measured time.Duration) error {
 	secs := measured.Seconds()
 	c.DurationS = round(secs, 3)
@@ -272,15 +329,17 @@ func (r *Recorder) Summarize(c *results.Cell, measured time.Duration) error {
 		l := latencyOf(r.Lag)
 		c.ScheduleLagMS = &l
 	}
+	results.SetKPIs(c, r.Committed, r.GaveUp, r.Recovery, r.ManyAttempts, r.WriterOps())
 	c.StaleWritesRejected = r.StaleRejected
 	c.OutOfRange = r.OutOfRange
 	c.Histograms = map[string]string{}
 	for name, h := range map[string]*hdrhistogram.Histogram{
 		results.HistCommitted: r.Committed, results.HistAttempt: r.Attempt,
 		results.HistGaveUp: r.GaveUp, results.HistAttempts: r.AttemptsPer,
-		results.HistScheduleLag: r.Lag,
+		results.HistScheduleLag: r.Lag, results.HistRecovery: r.Recovery,
+		results.HistManyAttempts: r.ManyAttempts,
 	} {
-		if h.TotalCount() == 0 {
+		if h == nil || h.TotalCount() == 0 {
 			continue
 		}
 		enc, err := h.Encode(hdrhistogram.V2CompressedEncodingCookieBase)
@@ -320,6 +379,7 @@ func round(v float64, digits int) float64 {
 type Series struct {
 	mu   sync.Mutex
 	secs []bucket
+	lat  Latency // every second's latencies added up (Series.Latency)
 }
 
 // maxSeconds bounds the series (a cell runs at most 24 h).
@@ -335,6 +395,7 @@ func (s *Series) add(sec int, b *bucket) {
 		s.secs = append(s.secs, bucket{})
 	}
 	s.secs[sec].merge(b)
+	s.lat.add(&b.lat)
 }
 
 // Points returns the series, one point per second.

@@ -1,7 +1,9 @@
 package record
 
 import (
+	"maps"
 	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 
@@ -28,12 +30,19 @@ func TestMergeEqualsSingle(t *testing.T) {
 			rec.AttemptDone(at, lat, kind)
 			if kind == drivers.NotConflict {
 				rec.Commit(at, lat*2, attempts, lat/2, lat)
+				if attempts > 1 {
+					rec.Recovered(lat)
+				}
 			} else if i%7 == 0 {
-				rec.GiveUp(lat, MaxAttempts)
+				rec.GiveUp(lat, 101+i%3, MaxAttempts)
 			} else if i%11 == 0 {
 				rec.CutOff()
 			}
 		}
+	}
+	var writerOps []int64
+	for _, p := range parts {
+		writerOps = append(writerOps, p.Ops)
 	}
 	merged := parts[0]
 	for _, p := range parts[1:] {
@@ -58,6 +67,22 @@ func TestMergeEqualsSingle(t *testing.T) {
 			t.Errorf("histogram %s differs after merge", k)
 		}
 	}
+	for _, k := range []string{results.HistRecovery, results.HistManyAttempts} {
+		if a.Histograms[k] == "" {
+			t.Errorf("no %s histogram", k)
+		}
+	}
+	if *a.RecoveryMS != *b.RecoveryMS || a.RecoveryMS.Ops == 0 || a.Fairness.StarvedOps != b.Fairness.StarvedOps || a.Fairness.StarvedOps == 0 {
+		t.Errorf("recovery or starved ops differ after merge: one %+v %+v, merged %+v %+v", *a.RecoveryMS, *a.Fairness, *b.RecoveryMS, *b.Fairness)
+	}
+	// The single recorder is one writer; the merged one four, in merge
+	// order.
+	if len(a.WriterOps) != 1 || a.WriterOps[0] != a.Ops || a.Fairness.Jain != 1 {
+		t.Errorf("writer ops of one recorder: %v (jain %v), want [%d]", a.WriterOps, a.Fairness.Jain, a.Ops)
+	}
+	if !slices.Equal(b.WriterOps, writerOps) {
+		t.Errorf("writer ops %v, want each part's %v", b.WriterOps, writerOps)
+	}
 	if a.Ops == 0 || a.Conflicts == 0 || a.ConflictRatio <= 0 || a.ThroughputOpsS != float64(a.Ops)/5 {
 		t.Errorf("implausible summary: ops %d conflicts %d ratio %v tput %v", a.Ops, a.Conflicts, a.ConflictRatio, a.ThroughputOpsS)
 	}
@@ -76,7 +101,7 @@ func TestSummarizeDefinitions(t *testing.T) {
 		}
 		r.Commit(time.Duration(i)*time.Second, time.Duration(attempts)*time.Millisecond, attempts, 0, time.Duration(attempts)*time.Millisecond)
 	}
-	r.GiveUp(time.Second, Budget)
+	r.GiveUp(time.Second, 1, Budget)
 	r.CutOff()
 	var c results.Cell
 	if err := r.Summarize(&c, 2*time.Second); err != nil {
@@ -165,6 +190,29 @@ func BenchmarkRecordCommit(b *testing.B) {
 	}
 }
 
+// BenchmarkRecordConflictedCommit: an op that met a conflict, then
+// committed, with its recovery time; every 64th took more than
+// results.StarvedAttempts attempts and every 16th gave up.
+func BenchmarkRecordConflictedCommit(b *testing.B) {
+	r := New(&Series{})
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		at := time.Duration(i) * time.Microsecond
+		attempts := 2
+		if i%64 == 0 {
+			attempts = results.StarvedAttempts + 1
+		}
+		r.AttemptDone(at, 3*time.Microsecond, drivers.VersionMismatch)
+		r.AttemptDone(at, 3*time.Microsecond, drivers.NotConflict)
+		if i%16 == 0 {
+			r.GiveUp(9*time.Microsecond, attempts, MaxAttempts)
+			continue
+		}
+		r.Commit(at, 9*time.Microsecond, attempts, time.Microsecond, 6*time.Microsecond)
+		r.Recovered(4 * time.Microsecond)
+	}
+}
+
 func BenchmarkRecordSample(b *testing.B) {
 	r := New(&Series{})
 	b.ReportAllocs()
@@ -175,14 +223,85 @@ func BenchmarkRecordSample(b *testing.B) {
 
 func TestRecordingAllocatesNothing(t *testing.T) {
 	r := New(&Series{})
+	// The first op of more than StarvedAttempts attempts allocates the
+	// ManyAttempts histogram, once.
+	r.GiveUp(time.Second, results.StarvedAttempts+1, MaxAttempts)
 	i := 0
 	allocs := testing.AllocsPerRun(10000, func() {
 		at := time.Duration(i) * time.Microsecond
 		r.AttemptDone(at, 3*time.Microsecond, drivers.VersionMismatch)
-		r.Commit(at, 5*time.Microsecond, 2, time.Microsecond, 3*time.Microsecond)
+		r.Commit(at, 5*time.Microsecond, 2+i%200, time.Microsecond, 3*time.Microsecond)
+		r.Recovered(2 * time.Microsecond)
+		r.GiveUp(7*time.Microsecond, 1+i%200, MaxAttempts)
 		i++
 	})
 	if allocs != 0 {
 		t.Fatalf("recording allocates %v per op", allocs)
+	}
+}
+
+// TestKPIs: conflict recovery, per-writer commits and starved ops from
+// fake times, as the runner records them.
+func TestKPIs(t *testing.T) {
+	w := []*Recorder{New(nil), New(nil), New(nil)}
+	ms := time.Millisecond
+	// Writer 0: four ops of 1 attempt, 1 ms each.
+	for i := range 4 {
+		at := time.Duration(i) * 10 * ms
+		w[0].AttemptDone(at, ms, drivers.NotConflict)
+		w[0].Commit(at, ms, 1, 0, ms)
+	}
+	// Writer 1: an op whose first attempt conflicted at 21 ms, and whose
+	// second committed at 23 ms: recovered in 2 ms; then one of 150
+	// attempts in 2 ms (starved on attempts, not on latency).
+	w[1].AttemptDone(21*ms, ms, drivers.VersionMismatch)
+	w[1].AttemptDone(23*ms, ms, drivers.NotConflict)
+	w[1].Commit(23*ms, 5*ms, 2, 2*ms, 2*ms)
+	w[1].Recovered(23*ms - 21*ms)
+	w[1].Commit(30*ms, 2*ms, 150, 0, 2*ms)
+	// Writer 2: no commit; an op that gave up after 3 attempts and 500 ms
+	// (more than 100 × the 1 ms median: starved), one that gave up after
+	// 2 attempts and 50 ms (not starved), and one cut off (not counted).
+	w[2].GiveUp(500*ms, 3, MaxElapsed)
+	w[2].GiveUp(50*ms, 2, MaxAttempts)
+	w[2].CutOff()
+	for _, r := range w[1:] {
+		if err := w[0].Merge(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var c results.Cell
+	if err := w[0].Summarize(&c, time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if want := (results.Recovery{Ops: 1, P50: 2, P90: 2, P99: 2, Max: 2, Mean: 2}); c.RecoveryMS == nil || *c.RecoveryMS != want {
+		t.Errorf("recovery %+v, want %+v", c.RecoveryMS, want)
+	}
+	if !slices.Equal(c.WriterOps, []int64{4, 2, 0}) {
+		t.Errorf("writer ops %v, want [4 2 0]", c.WriterOps)
+	}
+	// (4+2+0)² / (3·(16+4)) = 36/60.
+	want := results.Fairness{Jain: 0.6, MinShare: 0, MaxShare: 0.666667, StarvedOps: 2}
+	if c.Fairness == nil || *c.Fairness != want {
+		t.Errorf("fairness %+v, want %+v", c.Fairness, want)
+	}
+	if c.Histograms[results.HistRecovery] == "" || c.Histograms[results.HistManyAttempts] == "" {
+		t.Errorf("histograms %v: want recovery and many_attempts", slices.Sorted(maps.Keys(c.Histograms)))
+	}
+
+	// A cell without a conflict has a zero recovery and no recovery
+	// histogram.
+	r := New(nil)
+	r.AttemptDone(0, ms, drivers.NotConflict)
+	r.Commit(0, ms, 1, 0, ms)
+	var d results.Cell
+	if err := r.Summarize(&d, time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if d.RecoveryMS == nil || *d.RecoveryMS != (results.Recovery{}) || d.Histograms[results.HistRecovery] != "" || d.Histograms[results.HistManyAttempts] != "" {
+		t.Errorf("no conflict: recovery %+v, histograms %v", d.RecoveryMS, slices.Sorted(maps.Keys(d.Histograms)))
+	}
+	if want := (results.Fairness{Jain: 1, MinShare: 1, MaxShare: 1}); *d.Fairness != want {
+		t.Errorf("one writer: fairness %+v, want %+v", *d.Fairness, want)
 	}
 }

@@ -12,6 +12,14 @@ const (
 	HistGaveUp      = "gave_up"      // op latency of ops that gave up, µs
 	HistAttempts    = "attempts"     // attempts per committed op (count)
 	HistScheduleLag = "schedule_lag" // open loop: actual − intended start, µs
+	// HistRecovery is the conflict recovery time of committed ops that
+	// met at least one conflict: from the end of the op's first
+	// conflicting attempt to its commit, µs.
+	HistRecovery = "recovery"
+	// HistManyAttempts is the op latency of ops, committed or given up,
+	// that took more than StarvedAttempts attempts, µs: with HistCommitted
+	// and HistGaveUp it gives Fairness.StarvedOps exactly (StarvedOps).
+	HistManyAttempts = "many_attempts"
 )
 
 // Histogram settings shared by every histogram occbench writes, so that
@@ -105,6 +113,20 @@ type Cell struct {
 	Components    Components `json:"components_ms"`
 	ScheduleLagMS *Latency   `json:"schedule_lag_ms,omitempty"` // open loop only
 
+	// RecoveryMS summarises the conflict recovery time (HistRecovery) of
+	// the committed ops that met a conflict. Every cell that ran has it,
+	// all zeros (ops 0) when no op committed after a conflict; it is nil
+	// in files written before it existed.
+	RecoveryMS *Recovery `json:"recovery_ms,omitempty"`
+	// Fairness is how evenly the writers' commits were spread, and how
+	// many ops starved. Every cell that ran has it; nil in files written
+	// before it existed.
+	Fairness *Fairness `json:"fairness,omitempty"`
+	// WriterOps is each writer's committed ops, in writer order (a
+	// merged cell: every input's writers, in input order). Fairness is
+	// computed from it. nil in files written before it existed.
+	WriterOps []int64 `json:"writer_ops,omitempty"`
+
 	StaleWritesRejected int64 `json:"stale_writes_rejected"`
 	OutOfRange          int64 `json:"out_of_range"` // samples beyond 1 h, counted not dropped
 
@@ -132,6 +154,35 @@ type Retries struct {
 	Mean float64 `json:"mean"`
 	P99  float64 `json:"p99"`
 	Max  float64 `json:"max"`
+}
+
+// Recovery summarises the conflict recovery times of a cell in
+// milliseconds: for each committed op that met at least one conflict, the
+// time from the end of its first conflicting attempt to its commit.
+type Recovery struct {
+	Ops  int64   `json:"ops"` // committed ops that met at least one conflict
+	P50  float64 `json:"p50"`
+	P90  float64 `json:"p90"`
+	P99  float64 `json:"p99"`
+	Max  float64 `json:"max"`
+	Mean float64 `json:"mean"`
+}
+
+// Fairness says how evenly a cell's writers shared its commits, and how
+// many of its ops starved. A writer's share is its committed ops ÷ the
+// cell's. With no commit, Jain, MinShare and MaxShare are 0.
+type Fairness struct {
+	// Jain is Jain's fairness index over the writers' committed ops
+	// x₁…xₙ: (Σx)² ÷ (n·Σx²), from 1/n (one writer made every commit)
+	// to 1 (all made as many); 1 for a single writer.
+	Jain     float64 `json:"jain"`
+	MinShare float64 `json:"min_share"` // the smallest writer's share, 0…1
+	MaxShare float64 `json:"max_share"` // the largest writer's share, 0…1
+	// StarvedOps counts the measured ops, committed or given up (not
+	// cut off), that took more than StarvedAttempts attempts or whose
+	// latency exceeded StarvedLatencyFactor × the cell's median
+	// committed-op latency.
+	StarvedOps int64 `json:"starved_ops"`
 }
 
 // Latency summarises a latency histogram in milliseconds.

@@ -614,6 +614,7 @@ func (p *plan) writer(id int, rec *record.Recorder, strat strategy.Strategy) {
 			backoffSum, inAttempts time.Duration
 			prevDelay              time.Duration
 			attemptStart           = now
+			firstConflict          time.Time // end of the op's first conflicting attempt, once conflicts > 0
 		)
 		for {
 			op.Now = attemptStart.UnixNano()
@@ -652,6 +653,9 @@ func (p *plan) writer(id int, rec *record.Recorder, strat strategy.Strategy) {
 					rec.CutOff()
 				default:
 					rec.Commit(end.Sub(p.measureStart), end.Sub(intended), attempts, backoffSum, inAttempts)
+					if conflicts > 0 {
+						rec.Recovered(end.Sub(firstConflict))
+					}
 					if errored {
 						rec.OpRetried(end.Sub(p.measureStart))
 					}
@@ -665,6 +669,9 @@ func (p *plan) writer(id int, rec *record.Recorder, strat strategy.Strategy) {
 			} else {
 				conflicts++
 				errStreak, prevErrDelay = 0, 0
+				if conflicts == 1 {
+					firstConflict = end
+				}
 			}
 			why, ends := p.retry(err, failed, attempts, end.Sub(intended), maxAttempts, maxElapsed, failPolicy, end)
 			if ends == retrying {
@@ -690,7 +697,7 @@ func (p *plan) writer(id int, rec *record.Recorder, strat strategy.Strategy) {
 			}
 			if ends == gaveUp {
 				if measuring {
-					rec.GiveUp(now.Sub(intended), why)
+					rec.GiveUp(now.Sub(intended), attempts, why)
 					if why == record.Errored {
 						rec.OpFailed(now.Sub(p.measureStart))
 					}

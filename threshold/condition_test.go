@@ -42,7 +42,7 @@ func TestParseCondition(t *testing.T) {
 		{name: "gate NaN", ctx: ForGate, in: "p99>NaN%", wantErr: `got "NaN%"`},
 		{name: "gate Inf", ctx: ForGate, in: "p99>+Inf", wantErr: `got "+Inf"`},
 		{name: "gate double sign", ctx: ForGate, in: "p99>+-5", wantErr: `got "+-5"`},
-		{name: "gate unknown metric", ctx: ForGate, in: "latency>5", wantErr: `gate "latency>5": unknown metric "latency" (allowed: throughput_ops_s, attempts_s, conflict_ratio, success_rate, amplification, retries_mean, retries_p99, p50_ms, p90_ms, p99_ms, p999_ms, max_ms, mean_ms, give_ups, errors, error_ratio, lost_updates, stale_writes_rejected, cut_off)`},
+		{name: "gate unknown metric", ctx: ForGate, in: "latency>5", wantErr: `gate "latency>5": unknown metric "latency" (allowed: throughput_ops_s, attempts_s, conflict_ratio, success_rate, amplification, retries_mean, retries_p99, p50_ms, p90_ms, p99_ms, p999_ms, max_ms, mean_ms, give_ups, errors, error_ratio, lost_updates, stale_writes_rejected, cut_off, recovery_p99_ms, fairness_jain, starved_ops)`},
 		{name: "gate operator", ctx: ForGate, in: "p99>>10%", wantErr: `gate "p99>>10%": unknown operator ">>" (want METRIC OP VALUE with OP one of <, <=, >, >=, ==, !=)`},
 		{name: "slo no operator", ctx: ForSLO, in: "p99_ms", wantErr: `condition "p99_ms": want METRIC OP VALUE with OP one of <, <=, >, >=, ==, != (no operator)`},
 		{name: "bad scope", ctx: ForGate, in: "opt imistic: p99>1", wantErr: `got strategy "opt imistic"`},
@@ -215,7 +215,7 @@ func TestTable(t *testing.T) {
 			t.Errorf("%s of nil is not NaN", m.Name)
 		}
 	}
-	if !slices.Equal(Aliases(), []string{"throughput", "attempts", "retries", "p50", "p90", "p99", "p999", "max", "mean"}) {
+	if !slices.Equal(Aliases(), []string{"throughput", "attempts", "retries", "p50", "p90", "p99", "p999", "max", "mean", "recovery_p99", "jain"}) {
 		t.Errorf("Aliases() = %q", Aliases())
 	}
 	tab := Table()

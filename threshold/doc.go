@@ -59,6 +59,11 @@
 //	lost_updates                   the audit's expected − observed
 //	stale_writes_rejected          stale writes the fencing rejected
 //	cut_off                        ops cut off by the end of the cell
+//	recovery_p99_ms (recovery_p99) p99 of conflict recovery time: from
+//	                               an op's first conflict to its commit
+//	fairness_jain (jain)           Jain's index over writers' commits
+//	starved_ops                    ops of > 100 attempts or > 100 × the
+//	                               median committed-op latency
 //
 // give_ups counts every give-up reason except "interrupted", the reason
 // under which older files counted the ops cut off by the end of the cell:
@@ -68,7 +73,9 @@
 // there are neither. lost_updates is taken literally: a strategy that
 // may lose updates by design (lww, unfenced leases) fails
 // lost_updates == 0, so scope such a threshold to the strategies that
-// promise safety ("optimistic: lost_updates == 0").
+// promise safety ("optimistic: lost_updates == 0"). recovery_p99_ms is 0
+// when no op committed after a conflict, fairness_jain 0 when no op
+// committed; all three read 0 in files written before they existed.
 //
 // # Thresholds
 //

@@ -27,7 +27,7 @@ func ExampleParseList() {
 	// conflict_ratio > +0.02       absolute limit 0.02
 	// optimistic: lost_updates > 0 plain    limit 0
 	// condition "p99<=+10%": +10% is a relative change (a value with a sign or a %), only for compare --fail-on; a --slo condition takes a plain number, e.g. p99_ms<=50
-	// threshold "p98 < 50": unknown metric "p98" (allowed: throughput_ops_s, attempts_s, conflict_ratio, success_rate, amplification, retries_mean, retries_p99, p50_ms, p90_ms, p99_ms, p999_ms, max_ms, mean_ms, give_ups, errors, error_ratio, lost_updates, stale_writes_rejected, cut_off)
+	// threshold "p98 < 50": unknown metric "p98" (allowed: throughput_ops_s, attempts_s, conflict_ratio, success_rate, amplification, retries_mean, retries_p99, p50_ms, p90_ms, p99_ms, p999_ms, max_ms, mean_ms, give_ups, errors, error_ratio, lost_updates, stale_writes_rejected, cut_off, recovery_p99_ms, fairness_jain, starved_ops)
 }
 
 func ExampleTable() {

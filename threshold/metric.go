@@ -93,6 +93,12 @@ var table = [...]Metric{
 		Doc: "stale writes the store's fencing rejected", get: func(c *results.Cell) float64 { return float64(c.StaleWritesRejected) }},
 	{Name: "cut_off", Unit: UnitCount,
 		Doc: "ops cut off by the end of the cell while retrying (not failures)", get: func(c *results.Cell) float64 { return float64(CutOff(c)) }},
+	{Name: "recovery_p99_ms", Aliases: []string{"recovery_p99"}, Unit: UnitMS,
+		Doc: "99th percentile of conflict recovery time: first conflict to commit, ops that met one", get: RecoveryP99},
+	{Name: "fairness_jain", Aliases: []string{"jain"}, Unit: UnitRatio, HigherIsBetter: true,
+		Doc: "Jain's index over the writers' committed ops, 1/writers … 1", get: Jain},
+	{Name: "starved_ops", Unit: UnitCount,
+		Doc: "ops, committed or given up, of more than 100 attempts or 100 × the median committed-op latency", get: StarvedOps},
 }
 
 // Table returns the metrics, in the order Metrics names them. The result
@@ -173,6 +179,33 @@ func ErrorRatio(c *results.Cell) float64 {
 		return 1
 	}
 	return float64(errs) / float64(c.Attempts)
+}
+
+// RecoveryP99 is c's recovery_ms.p99: 0 when no op met a conflict, and
+// in files written before it existed.
+func RecoveryP99(c *results.Cell) float64 {
+	if c.RecoveryMS == nil {
+		return 0
+	}
+	return c.RecoveryMS.P99
+}
+
+// Jain is c's fairness.jain: 0 when no op committed, and in files written
+// before it existed.
+func Jain(c *results.Cell) float64 {
+	if c.Fairness == nil {
+		return 0
+	}
+	return c.Fairness.Jain
+}
+
+// StarvedOps is c's fairness.starved_ops: 0 in files written before it
+// existed.
+func StarvedOps(c *results.Cell) float64 {
+	if c.Fairness == nil {
+		return 0
+	}
+	return float64(c.Fairness.StarvedOps)
 }
 
 func sum(m map[string]int64) int64 {

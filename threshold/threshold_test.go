@@ -153,6 +153,8 @@ func testCell() *results.Cell {
 		Errors:              map[string]int64{"timeout": 4, "connection": 1},
 		StaleWritesRejected: 6,
 		Audit:               results.Audit{LostUpdates: 3},
+		RecoveryMS:          &results.Recovery{Ops: 40, P50: 0.8, P90: 2.1, P99: 9.5, Max: 31, Mean: 1.1},
+		Fairness:            &results.Fairness{Jain: 0.93, MinShare: 0.02, MaxShare: 0.11, StarvedOps: 4},
 	}
 }
 
@@ -164,6 +166,7 @@ func TestValue(t *testing.T) {
 		"amplification": 1.215, "retries_mean": 0.215, "retries_p99": 3,
 		"p50_ms": 1.2, "p90_ms": 4.5, "p99_ms": 73.2, "p999_ms": 120, "max_ms": 300, "mean_ms": 2.5,
 		"give_ups": 3, "errors": 5, "error_ratio": 5.0 / 15000, "lost_updates": 3, "stale_writes_rejected": 6, "cut_off": 7,
+		"recovery_p99_ms": 9.5, "fairness_jain": 0.93, "starved_ops": 4,
 	}
 	if len(want) != len(Metrics()) {
 		t.Fatalf("test covers %d metrics, there are %d", len(want), len(Metrics()))
@@ -176,6 +179,14 @@ func TestValue(t *testing.T) {
 	}
 	if got, err := Value("p99", c); err != nil || got != 73.2 {
 		t.Errorf("Value(p99) = %v, %v; want 73.2 (an alias)", got, err)
+	}
+	// Files written before recovery_ms and fairness existed read 0.
+	old := testCell()
+	old.RecoveryMS, old.Fairness = nil, nil
+	for _, m := range []string{"recovery_p99_ms", "fairness_jain", "starved_ops"} {
+		if got, err := Value(m, old); err != nil || got != 0 {
+			t.Errorf("Value(%s) of an old cell = %v, %v; want 0", m, got, err)
+		}
 	}
 	if _, err := Value("p42_ms", c); err == nil || !strings.Contains(err.Error(), `unknown metric "p42_ms" (allowed: throughput_ops_s`) {
 		t.Errorf("Value(unknown) error = %v", err)
