@@ -37,7 +37,7 @@
 //
 // WriteFile writes atomically (temporary file in the same directory, fsync,
 // rename) so that an interrupted run never leaves a truncated file behind;
-// DefaultPath names files results/<UTC start>-<scenario>.json. ReadFile
+// DefaultPath names files occbench-results/<UTC start>-<scenario>.json. ReadFile
 // rejects anything that is not an occbench/v1 file with an error naming
 // the path and the line and column of a syntax error.
 //

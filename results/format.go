@@ -32,25 +32,24 @@ func Sig6(v float64) string {
 	return strconv.FormatFloat(r, 'f', -1, 64)
 }
 
-// FormatMS formats milliseconds with three significant digits and no
-// exponent, keeping trailing zeros down to two decimals: 71.2, 0.512,
-// 3.00, 1230 (values of 100 and more are rounded to whole
-// milliseconds, so 1234 prints as "1234"). NaN and ±Inf print as "NaN",
-// "+Inf", "-Inf".
+// FormatMS formats milliseconds with three significant digits, trailing
+// zeros kept, and no exponent: 71.2, 0.512, 0.800, 3.00; values of 100
+// and more are rounded to whole milliseconds, thousands grouped by
+// commas: 1234.4 prints as "1,234". NaN and ±Inf print as "NaN", "+Inf",
+// "-Inf".
 func FormatMS(v float64) string {
-	switch a := math.Abs(v); {
-	case math.IsNaN(v) || math.IsInf(v, 0):
+	if math.IsNaN(v) || math.IsInf(v, 0) {
 		return strconv.FormatFloat(v, 'f', -1, 64)
+	}
+	switch a := math.Abs(RoundSig(v, 3)); {
 	case a >= 100:
-		return strconv.FormatFloat(v, 'f', 0, 64)
+		return FormatInt(int64(math.Round(v)))
 	case a >= 10:
 		return strconv.FormatFloat(v, 'f', 1, 64)
 	case a >= 1:
 		return strconv.FormatFloat(v, 'f', 2, 64)
-	case a == 0:
-		return "0"
 	}
-	return strconv.FormatFloat(v, 'g', 3, 64)
+	return Sig3(v)
 }
 
 // FormatCount rounds v to three significant digits and groups thousands
@@ -63,13 +62,24 @@ func FormatCount(v float64) string {
 	if math.Abs(v) < 100 {
 		return strconv.FormatFloat(RoundSig(v, 3), 'f', -1, 64)
 	}
-	n := int64(math.Round(RoundSig(v, 3)))
-	var b strings.Builder
-	if n < 0 {
-		b.WriteByte('-')
-		n = -n
-	}
+	return FormatInt(int64(math.Round(RoundSig(v, 3))))
+}
+
+// FormatInt formats an exact count with thousands grouped by commas:
+// 1234567 → "1,234,567", -1234 → "-1,234", 12 → "12".
+func FormatInt(n int64) string {
 	digits := strconv.FormatInt(n, 10)
+	sign := ""
+	if n < 0 {
+		sign, digits = "-", digits[1:]
+	}
+	return sign + groupThousands(digits)
+}
+
+// groupThousands puts commas between groups of three of digits, a
+// string of decimal digits.
+func groupThousands(digits string) string {
+	var b strings.Builder
 	for i, d := range digits {
 		if i > 0 && (len(digits)-i)%3 == 0 {
 			b.WriteByte(',')

@@ -17,12 +17,14 @@ import (
 	"github.com/occbench/occbench/internal/redact"
 )
 
-// DefaultDir is the directory DefaultPath puts results files in.
-const DefaultDir = "results"
+// DefaultDir is the directory DefaultPath puts results files in: not
+// "results", which is also the name of a Go package folder of this
+// repository.
+const DefaultDir = "occbench-results"
 
 // DefaultPath returns the default results file name for a run of scenario
-// started at now: results/<UTC start, basic ISO 8601>-<scenario>.json, for
-// example results/20261125T130501Z-quickstart.json. Characters of scenario
+// started at now: occbench-results/<UTC start, basic ISO 8601>-<scenario>.json,
+// for example occbench-results/20261125T130501Z-quickstart.json. Characters of scenario
 // other than letters, digits, '.', '_' and '-' become '-'; an empty
 // scenario is named "run".
 func DefaultPath(now time.Time, scenario string) string {

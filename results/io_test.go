@@ -311,11 +311,11 @@ func TestDefaultPath(t *testing.T) {
 		scenario string
 		want     string
 	}{
-		{"utc", time.Date(2026, 11, 25, 13, 5, 1, 999, time.UTC), "quickstart", "results/20261125T130501Z-quickstart.json"},
-		{"converted to utc", time.Date(2026, 11, 25, 14, 5, 1, 0, paris), "quickstart", "results/20261125T130501Z-quickstart.json"},
-		{"unsafe characters", time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), "../my scenario/é", "results/20260102T030405Z--my-scenario--.json"},
-		{"empty", time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), "", "results/20260102T030405Z-run.json"},
-		{"dots only", time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), "..", "results/20260102T030405Z-run.json"},
+		{"utc", time.Date(2026, 11, 25, 13, 5, 1, 999, time.UTC), "quickstart", "occbench-results/20261125T130501Z-quickstart.json"},
+		{"converted to utc", time.Date(2026, 11, 25, 14, 5, 1, 0, paris), "quickstart", "occbench-results/20261125T130501Z-quickstart.json"},
+		{"unsafe characters", time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), "../my scenario/é", "occbench-results/20260102T030405Z--my-scenario--.json"},
+		{"empty", time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), "", "occbench-results/20260102T030405Z-run.json"},
+		{"dots only", time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), "..", "occbench-results/20260102T030405Z-run.json"},
 	}
 	for _, tt := range tests {
 		if got := DefaultPath(tt.now, tt.scenario); got != filepath.FromSlash(tt.want) {

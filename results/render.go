@@ -1,6 +1,7 @@
 package results
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -15,29 +16,48 @@ import (
 )
 
 // formats lists Render's formats in the order Formats reports them.
-var formats = [...]string{"text", "markdown", "csv", "json"}
+var formats = [...]string{"text", "markdown", "csv", "json", "jsonl"}
 
 // Formats returns the names Render accepts, for --format's help text.
 func Formats() []string { return slices.Clone(formats[:]) }
 
 // Render writes f to w in format: "text" (an aligned table for a
-// terminal), "markdown" (a GitHub table to paste into a pull request),
-// "csv" (every summary column, one row per cell) or "json" (Encode).
-// Output is deterministic: cells keep their order in f, map keys are
-// sorted. Render returns the first write error.
+// terminal), "markdown" (a GitHub table to paste into a pull request or
+// a step summary), "csv" (every summary column, one row per cell), "json"
+// (Encode) or "jsonl" (one JSON object per line: each second of each
+// cell, each cell's summary, then the run's; see WriteJSONL). Output is
+// deterministic: cells keep their order in f, map keys are sorted. Render
+// returns the first write error.
 func Render(w io.Writer, f *File, format string) error {
+	return RenderWith(w, f, format, Options{})
+}
+
+// Options is what a report may say beyond the file.
+type Options struct {
+	// Question is the question the scenario asks (the first comment
+	// line of its YAML file), printed at the top; "" = none.
+	Question string
+	// Path is where the results file is: the text and markdown reports
+	// end with the commands to run next on it; "" = no such lines.
+	Path string
+}
+
+// RenderWith is Render with options.
+func RenderWith(w io.Writer, f *File, format string, o Options) error {
 	if f == nil {
 		return errors.New("results: render: nil file")
 	}
 	switch format {
 	case "text":
-		return renderText(w, f)
+		return renderText(w, f, o)
 	case "markdown":
-		return renderMarkdown(w, f)
+		return renderMarkdown(w, f, o)
 	case "csv":
 		return renderCSV(w, f)
 	case "json":
 		return Encode(w, f)
+	case "jsonl":
+		return WriteJSONL(w, f, true, o)
 	}
 	return fmt.Errorf("--format: unknown format %q (allowed: %s)", format, strings.Join(formats[:], ", "))
 }
@@ -100,7 +120,7 @@ func SummaryTable(f *File) (cols []Column, rows [][]string) {
 		}
 		row = append(row, c.Strategy, c.Backoff, strconv.Itoa(c.Writers))
 		if hasRate {
-			row = append(row, orDash(c.Rate > 0, Sig3(c.Rate)))
+			row = append(row, orDash(c.Rate > 0, FormatCount(c.Rate)))
 		}
 		if hasTrial {
 			row = append(row, orDash(c.Trial > 0, strconv.Itoa(c.Trial)))
@@ -111,19 +131,19 @@ func SummaryTable(f *File) (cols []Column, rows [][]string) {
 			}
 		} else {
 			row = append(row,
-				Sig3(c.ThroughputOpsS),
-				Sig3(c.AttemptsS),
-				strconv.FormatFloat(100*c.ConflictRatio, 'f', 1, 64)+"%",
-				Sig3(c.RetriesPerOp.Mean),
-				Sig3(c.LatencyMS.P50),
-				Sig3(c.LatencyMS.P99),
-				Sig3(c.LatencyMS.P999),
-				strconv.FormatInt(GaveUp(c), 10),
+				FormatCount(c.ThroughputOpsS),
+				FormatCount(c.AttemptsS),
+				FormatPercent(c.ConflictRatio),
+				FormatCount(c.RetriesPerOp.Mean),
+				FormatMS(c.LatencyMS.P50),
+				FormatMS(c.LatencyMS.P99),
+				FormatMS(c.LatencyMS.P999),
+				FormatInt(GaveUp(c)),
 			)
 			if hasCutOff {
-				row = append(row, strconv.FormatInt(CutOffOf(c), 10))
+				row = append(row, FormatInt(CutOffOf(c)))
 			}
-			row = append(row, strconv.FormatInt(Sum(c.Errors), 10))
+			row = append(row, FormatInt(Sum(c.Errors)))
 			if withFaults {
 				row = append(row, strconv.Itoa(len(c.Faults)))
 			}
@@ -183,18 +203,18 @@ func AuditText(c *Cell) string {
 	case NoVerdict(c):
 		s = noVerdictText(&a)
 	case unexpected(c) && a.LostUpdates > 0:
-		s = fmt.Sprintf("LOST %d !!", a.LostUpdates)
+		s = "LOST " + FormatInt(a.LostUpdates) + " !!"
 	case unexpected(c) && a.LostUpdates < 0:
-		s = fmt.Sprintf("EXTRA %d !! (harness bug)", -a.LostUpdates)
+		s = "EXTRA " + FormatInt(-a.LostUpdates) + " !! (harness bug)"
 	case unexpected(c):
 		s = "FAILED !!"
 	case a.LossExpected && a.LostUpdates > 0:
-		s = fmt.Sprintf("LOST %d (expected: %s)", a.LostUpdates, c.Strategy)
+		s = "LOST " + FormatInt(a.LostUpdates) + " (expected: " + c.Strategy + ")"
 	default:
 		s = "ok"
 	}
 	if a.Indeterminate > 0 {
-		s += fmt.Sprintf(", %d indeterminate", a.Indeterminate)
+		s += ", " + FormatInt(a.Indeterminate) + " indeterminate"
 	}
 	if c.Interrupted {
 		s += ", interrupted"
@@ -232,7 +252,7 @@ func LossReason(strategy string) string {
 func cellLabel(c *Cell, multiDriver bool) string {
 	parts := []string{"backoff " + c.Backoff, "writers " + strconv.Itoa(c.Writers)}
 	if c.Rate > 0 {
-		parts = append(parts, "rate "+Sig3(c.Rate)+"/s")
+		parts = append(parts, "rate "+FormatCount(c.Rate)+"/s")
 	}
 	if c.Trial > 0 {
 		parts = append(parts, "trial "+strconv.Itoa(c.Trial))
@@ -261,22 +281,22 @@ func auditLines(f *File, code, strong func(string) string) (loud, noVerdict, qui
 			var line string
 			switch {
 			case a.LostUpdates > 0:
-				line = fmt.Sprintf("%s: strategy %s (%s) lost %d of %d committed updates",
-					strong("UNEXPECTED LOST UPDATES"), code(c.Strategy), label, a.LostUpdates, a.Expected)
+				line = fmt.Sprintf("%s: strategy %s (%s) lost %s of %s committed updates",
+					strong("UNEXPECTED LOST UPDATES"), code(c.Strategy), label, FormatInt(a.LostUpdates), FormatInt(a.Expected))
 			case a.LostUpdates < 0:
-				line = fmt.Sprintf("%s: strategy %s (%s): the store holds %d more updates than the %d committed (occbench missed a commit)",
-					strong("HARNESS BUG"), code(c.Strategy), label, -a.LostUpdates, a.Expected)
+				line = fmt.Sprintf("%s: strategy %s (%s): the store holds %s more updates than the %s committed (occbench missed a commit)",
+					strong("HARNESS BUG"), code(c.Strategy), label, FormatInt(-a.LostUpdates), FormatInt(a.Expected))
 			default:
-				line = fmt.Sprintf("%s: strategy %s (%s): expected %d, observed %d, versions %d",
-					strong("AUDIT FAILED"), code(c.Strategy), label, a.Expected, a.Observed, a.Versions)
+				line = fmt.Sprintf("%s: strategy %s (%s): expected %s, observed %s, versions %s",
+					strong("AUDIT FAILED"), code(c.Strategy), label, FormatInt(a.Expected), FormatInt(a.Observed), FormatInt(a.Versions))
 			}
 			if a.Verdict != "" {
 				line += " — " + a.Verdict
 			}
 			loud = append(loud, line)
 		case expectedLoss(c):
-			quiet = append(quiet, fmt.Sprintf("%s (%s) lost %d of %d updates as expected: %s",
-				code(c.Strategy), label, a.LostUpdates, a.Expected, LossReason(c.Strategy)))
+			quiet = append(quiet, fmt.Sprintf("%s (%s) lost %s of %s updates as expected: %s",
+				code(c.Strategy), label, FormatInt(a.LostUpdates), FormatInt(a.Expected), LossReason(c.Strategy)))
 		}
 	}
 	return loud, noVerdict, quiet
@@ -351,8 +371,8 @@ func markdownTable(ew *textout.Writer, cols []Column, rows [][]string) {
 
 // header is the run description shared by text and markdown.
 type header struct {
-	scenario, driver, started, duration string
-	interrupted                         bool
+	scenario, description, driver, started, duration string
+	interrupted                                      bool
 }
 
 func headerOf(f *File) header {
@@ -365,6 +385,9 @@ func headerOf(f *File) header {
 	}
 	if v, ok := f.Scenario["name"]; ok && v != nil {
 		h.scenario = fmt.Sprint(v)
+	}
+	if v, ok := f.Scenario["description"].(string); ok {
+		h.description = strings.Join(strings.Fields(v), " ")
 	}
 	if h.driver == "" {
 		h.driver = strings.Join(drivers(f), ", ")
@@ -384,7 +407,7 @@ func headerOf(f *File) header {
 	return h
 }
 
-func renderText(w io.Writer, f *File) error {
+func renderText(w io.Writer, f *File, o Options) error {
 	ew := textout.New(w)
 	h := headerOf(f)
 	interrupted := "no"
@@ -392,6 +415,12 @@ func renderText(w io.Writer, f *File) error {
 		interrupted = "YES (stopped early: results are partial)"
 	}
 	tw := tabwriter.NewWriter(ew, 0, 8, 2, ' ', 0)
+	if q := strings.Join(strings.Fields(o.Question), " "); q != "" {
+		fmt.Fprintf(tw, "question\t%s\n", q)
+	}
+	if h.description != "" {
+		fmt.Fprintf(tw, "about\t%s\n", h.description)
+	}
 	fmt.Fprintf(tw, "scenario\t%s\n", h.scenario)
 	fmt.Fprintf(tw, "driver\t%s\n", h.driver)
 	fmt.Fprintf(tw, "started\t%s\n", h.started)
@@ -454,14 +483,103 @@ func renderText(w io.Writer, f *File) error {
 	if len(loud) == 0 {
 		ew.Printf("audit: %s\n", cleanAuditLine(f))
 	}
+
+	groups, notes := VerdictOf(f).Lines()
+	ew.Printf("\nverdict (%s):\n", verdictHead)
+	for _, l := range groups {
+		ew.Printf("  %s\n", l)
+	}
+	for _, l := range notes {
+		ew.Printf("  %s\n", l)
+	}
+	if next := nextCommands(o.Path); len(next) > 0 {
+		ew.Printf("\nnext:\n")
+		tw := tabwriter.NewWriter(ew, 0, 8, 3, ' ', 0)
+		for _, n := range next {
+			fmt.Fprintf(tw, "  %s\t%s\n", n.cmd, n.what)
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
 	return ew.Err()
 }
 
-func renderMarkdown(w io.Writer, f *File) error {
-	ew := textout.New(w)
+// verdictHead introduces the verdict's lines.
+const verdictHead = "best strategy/backoff by highest goodput, committed ops/s, and by lowest p99 of committed ops"
+
+// next is a command to run next on a results file.
+type next struct{ cmd, what string }
+
+// nextCommands are the commands to run next on the results file at path;
+// none when path is "".
+func nextCommands(path string) []next {
+	if path == "" {
+		return nil
+	}
+	p := shellQuote(path)
+	return []next{
+		{"occbench report " + p + " --format html > report.html", "every number on one page, with charts"},
+		{"occbench plot " + p, "charts (PNG, SVG) and report.html in plots-out/"},
+	}
+}
+
+// shellQuote quotes s for a POSIX shell when it holds anything but
+// letters, digits and -_./:=+@%,
+func shellQuote(s string) string {
+	if s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || strings.ContainsRune("-_./:=+@%,", r))
+	}) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// MarkdownLimit bounds the markdown report, in bytes: GitHub shows at
+// most 1 MiB of a step's summary ($GITHUB_STEP_SUMMARY), and a workflow
+// may add a heading of its own. A report that would be larger keeps its
+// head, verdict, thresholds and audit, and drops the summary rows that do
+// not fit, saying how many; lists of lines stop after markdownListMax.
+const MarkdownLimit = 1_000_000
+
+// markdownListMax bounds each list of the markdown report (fault rows,
+// failed thresholds, each kind of audit line).
+const markdownListMax = 100
+
+// markdownNoteMax bounds the length of the line that says how many rows
+// were left out.
+const markdownNoteMax = 512
+
+func renderMarkdown(w io.Writer, f *File, o Options) error {
+	t := cellTable(f)
+	var buf bytes.Buffer
+	markdownDoc(&buf, f, o, t, len(t.rows))
+	if over := buf.Len() - MarkdownLimit; over > 0 {
+		keep := len(t.rows)
+		for over += markdownNoteMax; keep > 0 && over > 0; {
+			keep--
+			over -= markdownRowLen(t.rows[keep])
+		}
+		buf.Reset()
+		markdownDoc(&buf, f, o, t, keep)
+	}
+	_, err := w.Write(buf.Bytes())
+	return err
+}
+
+// markdownDoc writes the markdown report with the first shown rows of
+// the summary table t to buf.
+func markdownDoc(buf *bytes.Buffer, f *File, o Options, t table, shown int) {
+	ew := textout.New(buf) // a bytes.Buffer does not fail
 	h := headerOf(f)
 	code := func(s string) string { return "`" + strings.ReplaceAll(s, "`", "'") + "`" }
 	ew.Printf("### occbench: %s\n\n", textout.MarkdownLine(h.scenario))
+	if q := strings.Join(strings.Fields(o.Question), " "); q != "" {
+		ew.Printf("> **%s**\n\n", textout.MarkdownCell(q))
+	}
+	if h.description != "" {
+		ew.Printf("%s\n\n", textout.MarkdownCell(h.description))
+	}
 	ew.Printf("- driver: %s\n", textout.MarkdownLine(h.driver))
 	ew.Printf("- started: %s, duration %s\n", h.started, h.duration)
 	if h.interrupted {
@@ -471,12 +589,18 @@ func renderMarkdown(w io.Writer, f *File) error {
 	}
 	ew.Printf("\n")
 
-	t := cellTable(f)
-	markdownTable(ew, t.cols, t.rows)
+	markdownTable(ew, t.cols, t.rows[:shown])
+	if left := len(t.rows) - shown; left > 0 {
+		ew.Printf("\n_%s of %d not shown: GitHub's step summary holds 1 MiB; every cell is in the results file (%s)._\n",
+			plural(left, "row"), len(t.rows), code("occbench report FILE --format html"))
+	}
 
 	if cols, rows := FaultTable(f); len(rows) > 0 {
 		ew.Printf("\n#### Faults\n\n")
-		markdownTable(ew, cols, rows)
+		markdownTable(ew, cols, rows[:min(len(rows), markdownListMax)])
+		if left := len(rows) - markdownListMax; left > 0 {
+			ew.Printf("\n_%s more not shown._\n", plural(left, "fault"))
+		}
 	}
 
 	if failed, total := thresholdFailures(f); total > 0 {
@@ -485,13 +609,18 @@ func renderMarkdown(w io.Writer, f *File) error {
 			ew.Printf("All %d thresholds passed.\n", total)
 		} else {
 			ew.Printf("%d of %d thresholds failed:\n\n", len(failed), total)
-			for _, x := range failed {
+			for i, x := range failed {
+				if i == markdownListMax {
+					ew.Printf("- … %d more\n", len(failed)-i)
+					break
+				}
 				ew.Printf("- ❌ **FAIL** %s: %s (got %s)\n", code(x.cell), code(x.expr), x.got)
 			}
 		}
 	}
 
 	loud, noVerdict, quiet := auditLines(f, code, func(s string) string { return "**" + s + "**" })
+	loud, noVerdict, quiet = capLines(loud), capLines(noVerdict), capLines(quiet)
 	ew.Printf("\n#### Audit\n\n")
 	for _, block := range []struct {
 		kind  string
@@ -516,7 +645,52 @@ func renderMarkdown(w io.Writer, f *File) error {
 		l := cleanAuditLine(f)
 		ew.Printf("%s.\n", strings.ToUpper(l[:1])+l[1:])
 	}
-	return ew.Err()
+
+	groups, notes := VerdictOf(f).lines(code)
+	ew.Printf("\n#### Verdict\n\n%s:\n\n", upperFirst(verdictHead))
+	for i, l := range groups {
+		if i == markdownListMax {
+			ew.Printf("- … %s more\n", plural(len(groups)-i, "group"))
+			break
+		}
+		ew.Printf("- %s\n", textout.MarkdownLine(l))
+	}
+	ew.Printf("\n")
+	for _, l := range notes {
+		ew.Printf("%s.<br>\n", textout.MarkdownCell(upperFirst(l)))
+	}
+	if next := nextCommands(o.Path); len(next) > 0 {
+		ew.Printf("\nNext:\n\n")
+		for _, n := range next {
+			ew.Printf("- %s: %s\n", code(n.cmd), n.what)
+		}
+	}
+}
+
+// upperFirst capitalises the first letter of s, an ASCII letter.
+func upperFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// markdownRowLen is the length of row in a markdown table.
+func markdownRowLen(row []string) int {
+	n := len("|\n")
+	for _, v := range row {
+		n += len(" ") + len(textout.MarkdownLine(v)) + len(" |")
+	}
+	return n
+}
+
+// capLines keeps the first markdownListMax lines, and says how many more
+// there were.
+func capLines(lines []string) []string {
+	if len(lines) <= markdownListMax {
+		return lines
+	}
+	return append(lines[:markdownListMax:markdownListMax], fmt.Sprintf("… %d more (every one in the text report)", len(lines)-markdownListMax))
 }
 
 // thresholdFailure is one threshold a cell failed.

@@ -31,8 +31,8 @@ func TestRenderText(t *testing.T) {
 	out := render(t, testFile(t), "text")
 	golden.Check(t, golden.Path(t), out)
 	for _, want := range []string{
-		"UNEXPECTED LOST UPDATES: strategy pessimistic (backoff expo, writers 8) lost 5 of 1000 committed updates",
-		"lww (backoff none, writers 8) lost 123 of 20200 updates as expected: unconditional writes",
+		"UNEXPECTED LOST UPDATES: strategy pessimistic (backoff expo, writers 8) lost 5 of 1,000 committed updates",
+		"lww (backoff none, writers 8) lost 123 of 20,200 updates as expected: unconditional writes",
 		"LOST 5 !!", "LOST 123 (expected: lww)", "skipped: driver postgres: no Leaser capability",
 	} {
 		if !bytes.Contains(out, []byte(want)) {
@@ -95,7 +95,7 @@ func TestRenderErrors(t *testing.T) {
 	t.Parallel()
 	var buf bytes.Buffer
 	err := Render(&buf, testFile(t), "html")
-	want := `--format: unknown format "html" (allowed: text, markdown, csv, json)`
+	want := `--format: unknown format "html" (allowed: text, markdown, csv, json, jsonl)`
 	if err == nil || err.Error() != want {
 		t.Errorf("Render(html) error = %v, want %s", err, want)
 	}
@@ -148,7 +148,7 @@ func TestRenderWriteError(t *testing.T) {
 func TestFormats(t *testing.T) {
 	t.Parallel()
 	got := Formats()
-	want := []string{"text", "markdown", "csv", "json"}
+	want := []string{"text", "markdown", "csv", "json", "jsonl"}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("Formats() = %v, want %v", got, want)
 	}

@@ -40,7 +40,7 @@ type runFlags struct {
 func newRunFlagSet(name string, rf *runFlags) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	addScenarioFlags(fs, &rf.settings)
-	fs.StringVar(&rf.out, "out", "", "results file (default results/<UTC time>-<scenario>.json)")
+	fs.StringVar(&rf.out, "out", "", "results file (default "+results.DefaultDir+"/<UTC time>-<scenario>.json)")
 	fs.StringVar(&rf.format, "format", "text", "report on stdout: "+strings.Join(results.Formats(), ", "))
 	fs.BoolVar(&rf.quiet, "quiet", false, "no plan and no progress on stderr")
 	fs.StringVar(&rf.lockWait, "lock-wait", "", "pessimistic on postgres: wait or nowait (same as --params lock_wait=…)")
