@@ -46,10 +46,13 @@ type Reader interface {
 }
 
 // CompareAndSwapper makes a conditional write: when the version selected by
-// w.Scope (the document's, or field group w.Group's) equals w.Expect, it
-// atomically sets version+1, counter+1, group w.Group's version+1, the
-// group's payload, writer, op and updated_at. Otherwise it changes nothing
-// and returns a VersionMismatch conflict.
+// w.Scope (the document's, field group w.Group's, or operation slot
+// w.Writer's) equals w.Expect, it atomically sets version+1, counter+1,
+// group w.Group's version+1, the group's payload, writer, op and
+// updated_at, and under ScopeOperation slot w.Writer's version+1.
+// Otherwise it changes nothing and returns a VersionMismatch conflict. A
+// store that does not offer CapOperationScope (Offerer) is never given
+// ScopeOperation.
 type CompareAndSwapper interface {
 	Reader
 	CompareAndSwap(ctx context.Context, w *Write) error
@@ -78,14 +81,18 @@ type FencedReader interface {
 // UPDATE), reads the document, writes version+1 and counter+1 computed
 // from that read plus w's group payload and metadata, and commits. When
 // the lock cannot be had (NOWAIT, busy timeout) it returns a
-// LockNotAvailable conflict.
+// LockNotAvailable conflict. Between its read and its write, with the
+// lock held, it calls w.CallHold(ctx) (the conflict window, --hold); when
+// that fails it rolls back and returns the error, wrapped with NotSent.
 type LockedUpdater interface {
 	LockedUpdate(ctx context.Context, w *Write) error
 }
 
 // SerializableUpdater makes one read-modify-write inside a SERIALIZABLE
 // transaction, with the same effect as LockedUpdate; serialization
-// failures and deadlocks are Serialization and Deadlock conflicts.
+// failures and deadlocks are Serialization and Deadlock conflicts. It
+// calls w.CallHold(ctx) between its read and its write, inside the
+// transaction, as LockedUpdate does.
 type SerializableUpdater interface {
 	SerializableUpdate(ctx context.Context, w *Write) error
 }
@@ -138,6 +145,13 @@ const (
 	CapSerializable                         // SerializableUpdater
 	CapLease                                // Leaser
 	CapSession                              // Sessioner
+	// CapHold: LockedUpdate and SerializableUpdate call Write.Hold
+	// between their read and their write. A store that implements either
+	// and cannot wait there refuses it through Limiter.
+	CapHold
+	// CapOperationScope: Read fills Doc.Slots and CompareAndSwap honours
+	// ScopeOperation when Spec.Slots > 0. Offered only through Offerer.
+	CapOperationScope
 )
 
 var capNames = [...]string{
@@ -149,6 +163,8 @@ var capNames = [...]string{
 	CapSerializable:   "serializable transactions",
 	CapLease:          "leases",
 	CapSession:        "sessions",
+	CapHold:           "a hold inside row locks and transactions",
+	CapOperationScope: "operation scope (per-writer slot versions)",
 }
 
 // String names the capability in prose, as error messages use it:
@@ -170,4 +186,14 @@ func (c Capability) String() string {
 // about strategies, so that a driver need not know them.
 type Limiter interface {
 	Unsupported(c Capability) string
+}
+
+// Offerer is implemented by stores that offer capabilities which no
+// interface of their own declares, because they change what existing
+// methods do (CapOperationScope). Offers reports whether the store
+// honours c; a store that does not implement Offerer offers none of
+// them, so that a driver written before a capability existed is refused
+// rather than silently wrong. Limiter still has the last word.
+type Offerer interface {
+	Offers(c Capability) bool
 }

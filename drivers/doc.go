@@ -21,6 +21,7 @@
 //	Sessioner            a connection of its own per writer
 //	Versioner            the server's version, for results files
 //	Limiter              capabilities the current server cannot honour
+//	Offerer              capabilities a store opts into (operation scope)
 //
 // The strategy package finds capabilities by type assertion: a store
 // that lacks one cannot run the strategies that need it, and a store
@@ -40,6 +41,40 @@
 // it reads; Totals is what the audit compares with the commits counted.
 // A store must never report success for a write that did not commit,
 // and must make every commit visible to Totals.
+//
+// # Scopes and the conflict window
+//
+// Write.Scope says what a conditional write compares, and so what two
+// writers must share to conflict (--scope):
+//
+//	document     the document's version: any two writes to it conflict
+//	field-group  field group w.Group's version (Doc.Groups): writes to
+//	             different groups of one document never conflict
+//	operation    the version of the writer's own operation slot, one per
+//	             (document, writer) (Doc.Slots[w.Writer]): writers never
+//	             hit the same slot, so they never conflict, while the
+//	             document's version and counter still advance atomically
+//
+// Operation slots exist only in cells whose Spec.Slots > 0 (the cell's
+// writers): Setup seeds Slots zero versions per document, Read fills
+// Doc.Slots, and CompareAndSwap under ScopeOperation compares w.Expect
+// with slot w.Writer and advances it with the document. Put, ReadFenced
+// and the locked updates leave slots alone. A store offers the scope by
+// implementing Offerer and answering Offers(CapOperationScope) true; one
+// that does not is never given it (the cell is skipped with the reason).
+//
+// Write.Hold is the conflict window (--hold): the time a writer spends
+// between its read and its write. Strategies that read and write
+// themselves wait it between their calls; for the read-modify-writes a
+// store makes on its own (LockedUpdate, SerializableUpdate) the store
+// calls w.CallHold(ctx) after its read and before its write, inside its
+// lock or transaction, and rolls back and returns the error (wrapped with
+// NotSent: nothing was written) when it fails, as it does when ctx ends.
+// The callback waits on the run's clock and draws from the writer's
+// random source; it allocates nothing. A store that cannot call it there
+// (a server-side script) must not skip it: it implements Limiter and
+// refuses CapHold with its reason, and strategy.New refuses a hold > 0
+// for the strategies that would need it.
 //
 // # Errors
 //

@@ -25,33 +25,56 @@ type Doc struct {
 	UpdatedAt int64   // Unix nanoseconds of the last committed write
 	Groups    []int64 // per-field-group versions, len = Spec.FieldGroups
 	Payload   []byte  // all field groups' payload, concatenated
+
+	// Slots are the operation slots' versions, indexed by writer, len =
+	// Spec.Slots (empty when the cell keeps none): see ScopeOperation.
+	Slots []int64
 }
 
-// Scope says which version a conditional write checks.
+// Scope says which version a conditional write checks: what two
+// writers must share to conflict.
 type Scope uint8
 
 const (
-	ScopeDocument   Scope = iota // the document's version
-	ScopeFieldGroup              // the written field group's version
+	// ScopeDocument checks the document's version: any two writes to
+	// one document conflict.
+	ScopeDocument Scope = iota
+	// ScopeFieldGroup checks the written field group's version: writes
+	// to one document conflict only when they write the same group.
+	ScopeFieldGroup
+	// ScopeOperation checks the version of the writer's own operation
+	// slot: one version per (document, writer), Doc.Slots[writer], which
+	// only that writer's conditional writes advance. Writes to one
+	// document conflict only when they hit the same slot, which writers
+	// never do: the document's counter and version still advance
+	// atomically, but no writer waits for another. A store keeps slots
+	// only when Spec.Slots > 0 and offers the scope only through
+	// Offerer (CapOperationScope).
+	ScopeOperation
 )
+
+// ScopeNames lists the --scope spellings, narrowest conflict last.
+var ScopeNames = []string{"document", "field-group", "operation"}
 
 // String returns the --scope spelling.
 func (s Scope) String() string {
-	if s == ScopeFieldGroup {
-		return "field-group"
+	if int(s) < len(ScopeNames) {
+		return ScopeNames[s]
 	}
 	return "document"
 }
 
 // ParseScope reads a --scope spelling; "" is the document.
 func ParseScope(s string) (Scope, error) {
-	switch s {
-	case "", "document":
+	if s == "" {
 		return ScopeDocument, nil
-	case "field-group":
-		return ScopeFieldGroup, nil
 	}
-	return 0, fmt.Errorf("scope: unknown value %q (allowed: document, field-group): %w", s, ErrInvalidOption)
+	for i, n := range ScopeNames {
+		if s == n {
+			return Scope(i), nil
+		}
+	}
+	return 0, fmt.Errorf("scope: unknown value %q (allowed: %s): %w", s, strings.Join(ScopeNames, ", "), ErrInvalidOption)
 }
 
 // Write is one write intent. The same value is used for every write
@@ -70,6 +93,13 @@ type Write struct {
 	// 0 means unfenced (the store does not check it).
 	Fence int64
 
+	// Hold, when not nil, is the conflict window of a read-modify-write
+	// that the store makes itself (LockedUpdate, SerializableUpdate):
+	// the store calls it once, after its read and before its write,
+	// inside its lock or transaction, and rolls back and returns its
+	// error (wrapped with NotSent) when it fails. See CallHold.
+	Hold func(ctx context.Context) error
+
 	// Unconditional writes (Put) store these values, computed by the
 	// client from its read: the naive read-modify-write.
 	Version      int64
@@ -77,11 +107,26 @@ type Write struct {
 	GroupVersion int64
 }
 
+// CallHold calls w.Hold if it is set: the call a LockedUpdater or a
+// SerializableUpdater makes between its read and its write. A store
+// that cannot wait there (a server-side script) refuses CapHold through
+// Limiter instead of skipping the call.
+func (w *Write) CallHold(ctx context.Context) error {
+	if w.Hold == nil {
+		return nil
+	}
+	return w.Hold(ctx)
+}
+
 // Spec describes the documents a cell works on.
 type Spec struct {
 	Keys         int // number of documents
 	FieldGroups  int // ≥ 1
 	PayloadBytes int // total payload per document, split across groups
+	// Slots is the number of operation slots per document, one per
+	// writer of the cell when its scope is ScopeOperation, else 0: the
+	// store keeps no slot versions.
+	Slots int
 
 	// Seed seeds whatever the store draws at random during the cell (the
 	// memory driver's latency per round trip), so that a run repeats.
@@ -106,6 +151,8 @@ func (s Spec) Validate() error {
 		return fmt.Errorf("field_groups: must be 1 … %d, got %d", MaxFieldGroups, s.FieldGroups)
 	case s.PayloadBytes < 0:
 		return fmt.Errorf("payload_bytes: must be ≥ 0, got %d", s.PayloadBytes)
+	case s.Slots < 0 || s.Slots > MaxSlots:
+		return fmt.Errorf("slots: must be 0 … %d (one per writer), got %d", MaxSlots, s.Slots)
 	}
 	return nil
 }
@@ -113,6 +160,9 @@ func (s Spec) Validate() error {
 // MaxFieldGroups bounds field groups so SQL stores can keep one column per
 // group.
 const MaxFieldGroups = 16
+
+// MaxSlots bounds Spec.Slots: the most writers a cell may have.
+const MaxSlots = 10000
 
 // Totals is what an audit reads back from a store.
 type Totals struct {

@@ -1,6 +1,7 @@
 package drivers
 
 import (
+	"context"
 	"errors"
 	"testing"
 )
@@ -11,7 +12,8 @@ func TestParseScope(t *testing.T) {
 		want Scope
 		ok   bool
 	}{
-		{"document", ScopeDocument, true}, {"field-group", ScopeFieldGroup, true}, {"", ScopeDocument, true},
+		{"document", ScopeDocument, true}, {"field-group", ScopeFieldGroup, true}, {"operation", ScopeOperation, true}, {"", ScopeDocument, true},
+		{"Operation", 0, false}, {"operation,document", 0, false},
 		{"field_group", 0, false}, {"doc", 0, false},
 	} {
 		got, err := ParseScope(tt.in)
@@ -23,6 +25,31 @@ func TestParseScope(t *testing.T) {
 		}
 		if tt.ok && tt.in != "" && got.String() != tt.in {
 			t.Errorf("%q parses to %v, which spells %q", tt.in, got, got.String())
+		}
+	}
+}
+
+func TestCallHold(t *testing.T) {
+	var w Write
+	if err := w.CallHold(t.Context()); err != nil {
+		t.Fatalf("no hold: %v", err)
+	}
+	calls := 0
+	boom := errors.New("boom")
+	w.Hold = func(ctx context.Context) error { calls++; return boom }
+	if err := w.CallHold(t.Context()); !errors.Is(err, boom) || calls != 1 {
+		t.Fatalf("hold: err %v after %d calls, want boom after 1", err, calls)
+	}
+}
+
+func TestSpecSlots(t *testing.T) {
+	for _, tt := range []struct {
+		slots int
+		ok    bool
+	}{{0, true}, {64, true}, {MaxSlots, true}, {-1, false}, {MaxSlots + 1, false}} {
+		err := Spec{Keys: 1, FieldGroups: 1, Slots: tt.slots}.Validate()
+		if (err == nil) != tt.ok {
+			t.Errorf("Slots %d: %v, want ok %v", tt.slots, err, tt.ok)
 		}
 	}
 }

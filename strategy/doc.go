@@ -12,6 +12,38 @@
 //     with fencing, FencedReader).
 //   - lww: a naive read-modify-write with an unconditional write (Putter),
 //     the control that shows lost updates.
+//   - check-then-write: read, hold, read again and compare the version in
+//     the client, then write unconditionally (Putter): the non-atomic
+//     version check. A mismatch is a VersionMismatch conflict the client
+//     detected; a write that lands between the check and the Put is
+//     overwritten, so it is a control too (LossExpected), and the audit
+//     counts what it lost.
+//
+// # The conflict window
+//
+// Config.Hold (--hold, a delay.Dist) is the time an attempt spends
+// between its read and its write, drawn per attempt from Op.Rand and
+// waited on Config.Clock under the attempt's ctx: optimistic, lww and
+// check-then-write wait it between their Read and their
+// CompareAndSwap or Put (check-then-write before its checking read),
+// lease between its read and its Put under the lease, and pessimistic
+// and serializable inside the store's lock or transaction, through the
+// drivers.Write.Hold callback the store calls between its read and its
+// write (New refuses a hold for a store that refuses drivers.CapHold). A
+// hold ended by ctx fails the attempt with ctx's error, marked not sent.
+// On the wall clock the last 2 ms of a hold are waited by yielding, as
+// timers fire up to a millisecond late on some machines; a wait
+// allocates nothing.
+//
+// # Scopes
+//
+// Op.Scope selects what optimistic's conditional write and
+// check-then-write's check compare: the document's version, the written
+// field group's, or (drivers.ScopeOperation) the writer's own operation
+// slot's, which no other writer advances. Config.Scope lets New refuse
+// operation scope for a store that does not offer it
+// (drivers.CapOperationScope) and for pessimistic, serializable and
+// lease, whose lock or lease is the whole document's.
 //
 // A strategy makes one attempt at a time (Attempt); retries, backoff and
 // the clock belong to the runner. The capability interfaces a strategy

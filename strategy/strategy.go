@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/occbench/occbench/clock"
+	"github.com/occbench/occbench/delay"
 	"github.com/occbench/occbench/drivers"
 )
 
@@ -20,6 +21,9 @@ const (
 	Serializable = "serializable"
 	Lease        = "lease"
 	LWW          = "lww"
+	// CheckThenWrite reads, compares the version in the client and
+	// writes without a condition: the non-atomic version check.
+	CheckThenWrite = "check-then-write"
 )
 
 var descriptions = []struct{ name, text string }{
@@ -28,6 +32,7 @@ var descriptions = []struct{ name, text string }{
 	{Serializable, "read and write in one SERIALIZABLE transaction, retried on 40001/40P01"},
 	{Lease, "lease with TTL and fencing token, heartbeat at TTL/2, token-checked release"},
 	{LWW, "naive read-modify-write with an unconditional write: the control that loses updates"},
+	{CheckThenWrite, "read, hold, read again and compare the version in the client, then an unconditional write: the check is not atomic, a control that loses updates"},
 }
 
 // Names lists the strategies.
@@ -63,11 +68,21 @@ type Config struct {
 	Leaser   drivers.Leaser //  lease: nil = the data store's own leases
 	Merge    bool           // on-conflict=merge: re-apply own field group at once
 	Clock    clock.Clock    // nil = wall clock
+	// Hold is the conflict window: the time an attempt spends between
+	// its read and its write, drawn per attempt from Op.Rand and waited
+	// on Clock. Pessimistic and serializable attempts wait it inside the
+	// store's lock or transaction (drivers.Write.Hold), leases under the
+	// lease, the others between their Read and their write.
+	Hold delay.Dist
+	// Scope is the scope of the cell's ops (Op.Scope): New refuses
+	// ScopeOperation for a store that does not offer it, and for the
+	// strategies whose lock is the document's.
 	// StallNow, while true, makes every lease holder stall: it stops
 	// heartbeating and pauses mid-operation for Stall.Duration (1.5 ×
 	// the TTL when that is 0), as Stall with probability 1 does. The
 	// runner sets it during a stall-holder fault; nil = never.
 	StallNow *atomic.Bool
+	Scope    drivers.Scope
 }
 
 // DefaultLeaseTTL is the lease time to live when none is given.
@@ -105,11 +120,20 @@ type Op struct {
 	// StaleRejected counts fenced writes the store rejected as stale.
 	StaleRejected int64
 
+	// Held is the conflict window drawn by the attempts so far (Config.Hold):
+	// the sum of the holds they waited or began to wait.
+	Held time.Duration
+
 	doc   drivers.Doc
+	check drivers.Doc // check-then-write's second read
 	w     drivers.Write
 	fresh bool // doc holds a read newer than the last conflict
 
 	hb *heartbeat
+
+	win    window                          // the hold holdFn waits
+	holdFn func(ctx context.Context) error // op.holdNow, made once
+	timer  *time.Timer                     // reused by waits on the wall clock
 }
 
 // Reset prepares op for a new operation on key.
@@ -131,10 +155,14 @@ func (op *Op) fill(w *drivers.Write) {
 	w.UpdatedAt = op.Now
 	w.Payload = op.Payload
 	w.Fence = 0
+	w.Hold = nil
 }
 
 // Close stops per-writer helpers (the lease heartbeat).
 func (op *Op) Close() {
+	if op.timer != nil {
+		op.timer.Stop()
+	}
 	if op.hb != nil {
 		op.hb.stop()
 		op.hb = nil
@@ -164,31 +192,77 @@ func New(name string, store drivers.Store, driverName string, c Config) (Strateg
 		}
 		return nil
 	}
+	win := window{dist: c.Hold, clk: c.Clock}
+	// holdInStore checks that a store that reads and writes itself calls
+	// the hold between them.
+	holdInStore := func() error {
+		if c.Hold.IsZero() {
+			return nil
+		}
+		return have(store, drivers.CapHold, true, "")
+	}
+	// opScope checks the scope: operation slots need a store that offers
+	// them, and a strategy that versions per slot.
+	opScope := func(slots bool) error {
+		if c.Scope != drivers.ScopeOperation {
+			return nil
+		}
+		if !slots {
+			return fmt.Errorf("--scope operation: strategy %s locks or leases the whole document, it has no per-slot form (operation scope applies to optimistic, check-then-write and lww)", name)
+		}
+		o, ok := store.(drivers.Offerer)
+		return have(store, drivers.CapOperationScope, ok && o.Offers(drivers.CapOperationScope), "")
+	}
 	switch name {
 	case Optimistic:
 		s, ok := store.(drivers.CompareAndSwapper)
 		if err := have(store, drivers.CapCompareAndSwap, ok, ""); err != nil {
 			return nil, err
 		}
-		return &optimistic{store: s, merge: c.Merge}, nil
+		if err := opScope(true); err != nil {
+			return nil, err
+		}
+		return &optimistic{store: s, merge: c.Merge, win: win}, nil
 	case Pessimistic:
 		s, ok := store.(drivers.LockedUpdater)
 		if err := have(store, drivers.CapLockedUpdate, ok, ""); err != nil {
 			return nil, err
 		}
-		return &pessimistic{store: s}, nil
+		if err := holdInStore(); err != nil {
+			return nil, err
+		}
+		if err := opScope(false); err != nil {
+			return nil, err
+		}
+		return &pessimistic{store: s, win: win}, nil
 	case Serializable:
 		s, ok := store.(drivers.SerializableUpdater)
 		if err := have(store, drivers.CapSerializable, ok, ""); err != nil {
 			return nil, err
 		}
-		return &serializable{store: s}, nil
+		if err := holdInStore(); err != nil {
+			return nil, err
+		}
+		if err := opScope(false); err != nil {
+			return nil, err
+		}
+		return &serializable{store: s, win: win}, nil
 	case LWW:
 		s, ok := store.(drivers.Putter)
 		if err := have(store, drivers.CapPut, ok, ""); err != nil {
 			return nil, err
 		}
-		return &lww{store: s}, nil
+		// lww compares no version: every scope is the same to it.
+		return &lww{store: s, win: win}, nil
+	case CheckThenWrite:
+		s, ok := store.(drivers.Putter)
+		if err := have(store, drivers.CapPut, ok, ""); err != nil {
+			return nil, err
+		}
+		if err := opScope(true); err != nil {
+			return nil, err
+		}
+		return &checkThenWrite{store: s, win: win}, nil
 	case Lease:
 		p, ok := store.(drivers.Putter)
 		if err := have(store, drivers.CapPut, ok, ""); err != nil {
@@ -219,7 +293,10 @@ func New(name string, store drivers.Store, driverName string, c Config) (Strateg
 		if stall.Duration <= 0 && c.StallNow != nil {
 			stall.Duration = ttl + ttl/2
 		}
-		return &lease{data: p, fenced: fr, leaser: l, ttl: ttl, stall: stall, stallNow: c.StallNow, clock: c.Clock}, nil
+		if err := opScope(false); err != nil {
+			return nil, err
+		}
+		return &lease{data: p, fenced: fr, leaser: l, ttl: ttl, stall: stall, stallNow: c.StallNow, clock: c.Clock, win: win}, nil
 	}
 	return nil, fmt.Errorf("--strategy: unknown strategy %q (allowed: %s)", name, strings.Join(Names(), ", "))
 }
@@ -227,6 +304,7 @@ func New(name string, store drivers.Store, driverName string, c Config) (Strateg
 type optimistic struct {
 	store drivers.CompareAndSwapper
 	merge bool
+	win   window
 }
 
 func (s *optimistic) Name() string       { return Optimistic }
@@ -240,14 +318,17 @@ func (s *optimistic) Attempt(ctx context.Context, op *Op) error {
 		}
 	}
 	op.fresh = false
+	if err := s.win.wait(ctx, op); err != nil {
+		return err
+	}
 	w := &op.w
 	op.fill(w)
-	if op.Scope == drivers.ScopeFieldGroup {
-		w.Expect = op.doc.Groups[op.Group]
-	} else {
-		w.Expect = op.doc.Version
+	expect, err := op.expected(&op.doc)
+	if err != nil {
+		return err
 	}
-	err := s.store.CompareAndSwap(ctx, w)
+	w.Expect = expect
+	err = s.store.CompareAndSwap(ctx, w)
 	if err == nil || !s.merge || op.Scope != drivers.ScopeDocument || drivers.KindOf(err) != drivers.VersionMismatch {
 		return err
 	}
@@ -261,27 +342,53 @@ func (s *optimistic) Attempt(ctx context.Context, op *Op) error {
 	return err
 }
 
-type pessimistic struct{ store drivers.LockedUpdater }
+// expected is the version a conditional write or a client-side check
+// compares in op's scope, as d holds it.
+func (op *Op) expected(d *drivers.Doc) (int64, error) {
+	switch op.Scope {
+	case drivers.ScopeFieldGroup:
+		return d.Groups[op.Group], nil
+	case drivers.ScopeOperation:
+		if op.Writer < 0 || op.Writer >= int64(len(d.Slots)) {
+			return 0, fmt.Errorf("scope operation: document %d has %d operation slots, none for writer %d (Spec.Slots must be the cell's writers)", op.Key, len(d.Slots), op.Writer)
+		}
+		return d.Slots[op.Writer], nil
+	}
+	return d.Version, nil
+}
+
+type pessimistic struct {
+	store drivers.LockedUpdater
+	win   window
+}
 
 func (s *pessimistic) Name() string       { return Pessimistic }
 func (s *pessimistic) LossExpected() bool { return false }
 
 func (s *pessimistic) Attempt(ctx context.Context, op *Op) error {
 	op.fill(&op.w)
+	op.w.Hold = op.holdFunc(s.win)
 	return s.store.LockedUpdate(ctx, &op.w)
 }
 
-type serializable struct{ store drivers.SerializableUpdater }
+type serializable struct {
+	store drivers.SerializableUpdater
+	win   window
+}
 
 func (s *serializable) Name() string       { return Serializable }
 func (s *serializable) LossExpected() bool { return false }
 
 func (s *serializable) Attempt(ctx context.Context, op *Op) error {
 	op.fill(&op.w)
+	op.w.Hold = op.holdFunc(s.win)
 	return s.store.SerializableUpdate(ctx, &op.w)
 }
 
-type lww struct{ store drivers.Putter }
+type lww struct {
+	store drivers.Putter
+	win   window
+}
 
 func (s *lww) Name() string       { return LWW }
 func (s *lww) LossExpected() bool { return true }
@@ -290,9 +397,53 @@ func (s *lww) Attempt(ctx context.Context, op *Op) error {
 	if err := s.store.Read(ctx, op.Key, &op.doc); err != nil {
 		return err
 	}
+	if err := s.win.wait(ctx, op); err != nil {
+		return err
+	}
 	w := &op.w
 	op.fill(w)
 	setFromRead(w, &op.doc, op.Group)
+	return s.store.Put(ctx, w)
+}
+
+// checkThenWrite is the non-atomic version check: read, hold, read again
+// and compare the version (of op's scope) with the first read's in the
+// client, then write unconditionally the values computed from the second
+// read. A write that lands between the check and the Put is overwritten:
+// the check narrows the window lww leaves open to one round trip, and
+// does not close it.
+type checkThenWrite struct {
+	store drivers.Putter
+	win   window
+}
+
+func (s *checkThenWrite) Name() string       { return CheckThenWrite }
+func (s *checkThenWrite) LossExpected() bool { return true }
+
+func (s *checkThenWrite) Attempt(ctx context.Context, op *Op) error {
+	if err := s.store.Read(ctx, op.Key, &op.doc); err != nil {
+		return err
+	}
+	if err := s.win.wait(ctx, op); err != nil {
+		return err
+	}
+	if err := s.store.Read(ctx, op.Key, &op.check); err != nil {
+		return err
+	}
+	read, err := op.expected(&op.doc)
+	if err != nil {
+		return err
+	}
+	now, err := op.expected(&op.check)
+	if err != nil {
+		return err
+	}
+	if now != read {
+		return drivers.ErrVersionMismatch // detected by the client
+	}
+	w := &op.w
+	op.fill(w)
+	setFromRead(w, &op.check, op.Group)
 	return s.store.Put(ctx, w)
 }
 
@@ -311,6 +462,7 @@ type lease struct {
 	stall    Stall
 	stallNow *atomic.Bool // nil = no stall-holder fault
 	clock    clock.Clock
+	win      window
 }
 
 func (s *lease) Name() string       { return Lease }
@@ -355,6 +507,9 @@ func (s *lease) underLease(ctx context.Context, op *Op, fence int64) error {
 		if serr != nil {
 			return serr
 		}
+	}
+	if err := s.win.wait(ctx, op); err != nil {
+		return err
 	}
 	w := &op.w
 	op.fill(w)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/occbench/occbench/clock"
+	"github.com/occbench/occbench/delay"
 	"github.com/occbench/occbench/drivers"
 	"github.com/occbench/occbench/drivers/memory"
 	"github.com/occbench/occbench/strategy"
@@ -56,6 +57,28 @@ func (noLeases) Unsupported(c drivers.Capability) string {
 	return ""
 }
 
+var hold1ms = delay.Constant(time.Millisecond)
+
+// noHold cannot wait inside its row locks.
+type noHold struct{ *memory.Store }
+
+func (noHold) Unsupported(c drivers.Capability) string {
+	if c == drivers.CapHold {
+		return "row locks run in a server-side script: no hold inside them"
+	}
+	return ""
+}
+
+// noSlots offers operation slots, and its server refuses them.
+type noSlots struct{ *memory.Store }
+
+func (noSlots) Unsupported(c drivers.Capability) string {
+	if c == drivers.CapOperationScope {
+		return "slots are off"
+	}
+	return ""
+}
+
 func TestNewCapabilities(t *testing.T) {
 	mem, err := memory.New(drivers.Options{})
 	if err != nil {
@@ -74,7 +97,7 @@ func TestNewCapabilities(t *testing.T) {
 		{"bare optimistic", bare{}, strategy.Optimistic, strategy.Config{}, "does not support conditional writes"},
 		{"bare pessimistic", bare{}, strategy.Pessimistic, strategy.Config{}, "does not support row locks"},
 		{"bare lww", bare{}, strategy.LWW, strategy.Config{}, "does not support unconditional writes"},
-		{"unknown", mem, "hopeful", strategy.Config{}, `--strategy: unknown strategy "hopeful" (allowed: optimistic, pessimistic, serializable, lease, lww)`},
+		{"unknown", mem, "hopeful", strategy.Config{}, `--strategy: unknown strategy "hopeful" (allowed: optimistic, pessimistic, serializable, lease, lww, check-then-write)`},
 		{"stall prob", mem, strategy.Lease, strategy.Config{Stall: strategy.Stall{Prob: 1.5}}, "--lease-stall: probability must be in [0, 1]"},
 		{"limited", limited{mem}, strategy.Pessimistic, strategy.Config{}, "--strategy pessimistic: row locks need transactions: server is not a replica set"},
 		{"limited other", limited{mem}, strategy.Optimistic, strategy.Config{}, ""},
@@ -89,6 +112,20 @@ func TestNewCapabilities(t *testing.T) {
 		{"put only lease fenced", putOnly{p: mem}, strategy.Lease, strategy.Config{Leaser: mem, Fencing: true}, `driver "d" does not support fenced writes (use --fencing=false)`},
 		{"put only lease unfenced", putOnly{p: mem}, strategy.Lease, strategy.Config{Leaser: mem}, ""},
 		{"no fences, fencing off", noLeases{mem}, strategy.Lease, strategy.Config{Leaser: mem}, ""},
+		{"check-then-write", mem, strategy.CheckThenWrite, strategy.Config{}, ""},
+		{"bare check-then-write", bare{}, strategy.CheckThenWrite, strategy.Config{}, "does not support unconditional writes"},
+		{"hold pessimistic", mem, strategy.Pessimistic, strategy.Config{Hold: hold1ms}, ""},
+		{"hold refused", noHold{mem}, strategy.Pessimistic, strategy.Config{Hold: hold1ms}, "--strategy pessimistic: row locks run in a server-side script"},
+		{"hold refused, no hold", noHold{mem}, strategy.Pessimistic, strategy.Config{}, ""},
+		{"hold refused, optimistic waits itself", noHold{mem}, strategy.Optimistic, strategy.Config{Hold: hold1ms}, ""},
+		{"operation optimistic", mem, strategy.Optimistic, strategy.Config{Scope: drivers.ScopeOperation}, ""},
+		{"operation check-then-write", mem, strategy.CheckThenWrite, strategy.Config{Scope: drivers.ScopeOperation}, ""},
+		{"operation lww", putOnly{p: mem}, strategy.LWW, strategy.Config{Scope: drivers.ScopeOperation}, ""},
+		{"operation not offered", putOnly{p: mem}, strategy.CheckThenWrite, strategy.Config{Scope: drivers.ScopeOperation}, `driver "d" does not support operation scope (per-writer slot versions)`},
+		{"operation refused by limiter", noSlots{mem}, strategy.Optimistic, strategy.Config{Scope: drivers.ScopeOperation}, "--strategy optimistic: slots are off"},
+		{"operation pessimistic", mem, strategy.Pessimistic, strategy.Config{Scope: drivers.ScopeOperation}, "--scope operation: strategy pessimistic locks or leases the whole document"},
+		{"operation lease", mem, strategy.Lease, strategy.Config{Scope: drivers.ScopeOperation}, "--scope operation: strategy lease locks"},
+		{"field-group pessimistic", mem, strategy.Pessimistic, strategy.Config{Scope: drivers.ScopeFieldGroup}, ""},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			s, err := strategy.New(tt.strat, tt.store, "d", tt.cfg)
@@ -114,6 +151,7 @@ func TestLossExpected(t *testing.T) {
 	}{
 		{strategy.Optimistic, true, false}, {strategy.LWW, true, true},
 		{strategy.Lease, true, false}, {strategy.Lease, false, true},
+		{strategy.CheckThenWrite, true, true},
 	} {
 		s, err := strategy.New(tt.strat, mem, "memory", strategy.Config{Fencing: tt.fencing})
 		if err != nil {

@@ -38,6 +38,7 @@ var (
 	_ drivers.FencedReader      = (*Store)(nil)
 	_ drivers.LockedUpdater     = (*Store)(nil)
 	_ drivers.Leaser            = (*Store)(nil)
+	_ drivers.Offerer           = (*Store)(nil)
 )
 
 // doc is one document's lock and scalar fields, padded to one cache line.
@@ -81,6 +82,7 @@ type Store struct {
 	gb      int // spec.GroupBytes()
 	docs    []doc
 	groups  []int64 // Keys × FieldGroups
+	slots   []int64 // Keys × Slots: operation slot versions
 	payload []byte  // Keys × PayloadBytes
 	leases  []lease
 }
@@ -109,20 +111,21 @@ func (s *Store) Setup(ctx context.Context, spec drivers.Spec) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("memory: setup: %w", err)
 	}
-	need := EstimateBytes(spec.Keys, spec.PayloadBytes, spec.FieldGroups)
+	need := EstimateBytes(spec.Keys, spec.PayloadBytes, spec.FieldGroups) + slotBytes(spec)
 	avail, src := s.memory()
 	if len(s.docs) > 0 { // released below, before the new cell is allocated
-		avail += EstimateBytes(s.spec.Keys, s.spec.PayloadBytes, s.spec.FieldGroups)
+		avail += EstimateBytes(s.spec.Keys, s.spec.PayloadBytes, s.spec.FieldGroups) + slotBytes(s.spec)
 	}
 	if need > avail {
 		return fmt.Errorf("memory: setup: keys: %d documents of %d payload bytes in %d field groups need about %s, more than the %s available (%s); lower keys or payload_bytes: %w",
 			spec.Keys, spec.PayloadBytes, spec.FieldGroups, formatBytes(need), formatBytes(avail), src, drivers.ErrInvalidOption)
 	}
-	s.docs, s.groups, s.payload, s.leases = nil, nil, nil, nil // let the previous cell go first
+	s.docs, s.groups, s.slots, s.payload, s.leases = nil, nil, nil, nil, nil // let the previous cell go first
 	s.spec = spec
 	s.gb = spec.GroupBytes()
 	s.docs = make([]doc, spec.Keys)
 	s.groups = make([]int64, spec.Keys*spec.FieldGroups)
+	s.slots = make([]int64, spec.Keys*spec.Slots)
 	s.payload = make([]byte, spec.Keys*spec.PayloadBytes)
 	s.leases = make([]lease, spec.Keys)
 	s.seed = spec.Seed
@@ -167,9 +170,16 @@ func (s *Store) Totals(ctx context.Context) (drivers.Totals, error) {
 
 // Close releases the documents.
 func (s *Store) Close() error {
-	s.docs, s.groups, s.payload, s.leases = nil, nil, nil, nil
+	s.docs, s.groups, s.slots, s.payload, s.leases = nil, nil, nil, nil, nil
 	return nil
 }
+
+// Offers implements drivers.Offerer: the store keeps operation slots
+// (drivers.CapOperationScope).
+func (s *Store) Offers(c drivers.Capability) bool { return c == drivers.CapOperationScope }
+
+// slotBytes is what spec's operation slots take.
+func slotBytes(spec drivers.Spec) int64 { return int64(spec.Keys) * int64(spec.Slots) * 8 }
 
 // ServerVersion reports "occbench-memory".
 func (s *Store) ServerVersion(ctx context.Context) (string, error) { return Version, nil }
@@ -193,6 +203,12 @@ func (s *Store) doc(op string, key int) (*doc, error) {
 func (s *Store) groupsOf(key int) []int64 {
 	n := s.spec.FieldGroups
 	return s.groups[key*n : key*n+n : key*n+n]
+}
+
+// slotsOf returns key's operation slot versions; key is in range.
+func (s *Store) slotsOf(key int) []int64 {
+	n := s.spec.Slots
+	return s.slots[key*n : key*n+n : key*n+n]
 }
 
 // payloadOf returns key's payload; key is in range.
@@ -222,6 +238,7 @@ func (s *Store) copyOut(d *doc, key int, out *drivers.Doc) {
 	out.Op = d.op
 	out.UpdatedAt = d.updatedAt
 	out.Groups = append(out.Groups[:0], s.groupsOf(key)...)
+	out.Slots = append(out.Slots[:0], s.slotsOf(key)...)
 	out.Payload = append(out.Payload[:0], s.payloadOf(key)...)
 }
 
@@ -257,10 +274,11 @@ func (s *Store) read(ctx context.Context, rt *roundTrips, key int, d *drivers.Do
 	return nil
 }
 
-// CompareAndSwap bumps version, counter and group w.Group's version and
-// writes w's payload and metadata if the version selected by w.Scope
-// equals w.Expect; otherwise it returns drivers.ErrVersionMismatch. One
-// round trip.
+// CompareAndSwap bumps version, counter and group w.Group's version
+// (and under drivers.ScopeOperation slot w.Writer's) and writes w's
+// payload and metadata if the version selected by w.Scope equals
+// w.Expect; otherwise it returns drivers.ErrVersionMismatch. One round
+// trip.
 func (s *Store) CompareAndSwap(ctx context.Context, w *drivers.Write) error {
 	return s.compareAndSwap(ctx, s.rt, w)
 }
@@ -276,10 +294,16 @@ func (s *Store) compareAndSwap(ctx context.Context, rt *roundTrips, w *drivers.W
 	if err := s.checkWrite("cas", w); err != nil {
 		return err
 	}
+	if w.Scope == drivers.ScopeOperation && (w.Writer < 0 || w.Writer >= int64(s.spec.Slots)) {
+		return fmt.Errorf("memory: cas key %d: scope operation: writer: must be 0 … %d (Spec.Slots %d), got %d", w.Key, s.spec.Slots-1, s.spec.Slots, w.Writer)
+	}
 	d.mu.Lock()
 	cur := d.version
-	if w.Scope == drivers.ScopeFieldGroup {
+	switch w.Scope {
+	case drivers.ScopeFieldGroup:
 		cur = s.groupsOf(w.Key)[w.Group]
+	case drivers.ScopeOperation:
+		cur = s.slotsOf(w.Key)[w.Writer]
 	}
 	if cur != w.Expect {
 		d.mu.Unlock()
@@ -288,6 +312,9 @@ func (s *Store) compareAndSwap(ctx context.Context, rt *roundTrips, w *drivers.W
 	d.version++
 	d.counter++
 	s.groupsOf(w.Key)[w.Group]++
+	if w.Scope == drivers.ScopeOperation {
+		s.slotsOf(w.Key)[w.Writer]++
+	}
 	s.write(d, w)
 	d.mu.Unlock()
 	return nil
@@ -359,8 +386,10 @@ func (s *Store) readFenced(ctx context.Context, rt *roundTrips, key int, fence i
 // mutex when it reaches the store and reads version, counter and group
 // version; UPDATE to those plus one with w's payload and metadata; and
 // COMMIT, which applies the write and releases the mutex. Four round
-// trips, the mutex held across the last two, as the row lock is. A ctx
-// that ends before COMMIT rolls back: nothing is written.
+// trips, the mutex held across the last two, as the row lock is. Between
+// the SELECT and the UPDATE it calls w.CallHold, the mutex held. A ctx
+// that ends (or a hold that fails) before COMMIT rolls back: nothing is
+// written.
 func (s *Store) LockedUpdate(ctx context.Context, w *drivers.Write) error {
 	return s.lockedUpdate(ctx, s.rt, w)
 }
@@ -381,6 +410,10 @@ func (s *Store) lockedUpdate(ctx context.Context, rt *roundTrips, w *drivers.Wri
 	}
 	d.mu.Lock()
 	version, counter, gv := d.version, d.counter, s.groupsOf(w.Key)[w.Group]
+	if err := w.CallHold(ctx); err != nil { // the conflict window, lock held
+		d.mu.Unlock()
+		return drivers.NotSent(err)
+	}
 	if err := rt.wait(ctx); err != nil { // UPDATE
 		d.mu.Unlock()
 		return err

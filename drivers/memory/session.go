@@ -14,6 +14,7 @@ var (
 	_ drivers.FencedReader      = (*Session)(nil)
 	_ drivers.LockedUpdater     = (*Session)(nil)
 	_ drivers.Leaser            = (*Session)(nil)
+	_ drivers.Offerer           = (*Session)(nil)
 )
 
 // Session is one writer's view of a Store: the same documents and
@@ -33,6 +34,9 @@ func (ss *Session) Totals(ctx context.Context) (drivers.Totals, error) { return 
 
 // Close does nothing: the documents belong to the Store.
 func (ss *Session) Close() error { return nil }
+
+// Offers is Store.Offers.
+func (ss *Session) Offers(c drivers.Capability) bool { return ss.s.Offers(c) }
 
 // Read is Store.Read.
 func (ss *Session) Read(ctx context.Context, key int, d *drivers.Doc) error {

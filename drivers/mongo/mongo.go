@@ -78,6 +78,7 @@ var (
 	_ drivers.Putter            = (*Store)(nil)
 	_ drivers.FencedReader      = (*Store)(nil)
 	_ drivers.LockedUpdater     = (*Store)(nil)
+	_ drivers.Offerer           = (*Store)(nil)
 	_ drivers.Leaser            = (*Store)(nil)
 	_ drivers.Limiter           = (*Store)(nil)
 )
@@ -163,6 +164,7 @@ type Store struct {
 	spec   drivers.Spec
 	gb     int // spec.GroupBytes()
 	groups []group
+	slots  []string // operation slot fields: "sl0", "sl1", … (spec.Slots)
 }
 
 // Open connects to the mongodb:// URI in o.DSN with the settings of
@@ -388,6 +390,10 @@ func (s *Store) Unsupported(c drivers.Capability) string {
 	return ""
 }
 
+// Offers implements drivers.Offerer: documents keep operation slots
+// (drivers.CapOperationScope) as fields sl0, sl1, ….
+func (s *Store) Offers(c drivers.Capability) bool { return c == drivers.CapOperationScope }
+
 // Setup drops the docs and leases collections, and seeds spec.Keys
 // documents with concurrent, unordered InsertMany batches. Leases are created by the first
 // Acquire of each key.
@@ -408,6 +414,10 @@ func (s *Store) Setup(ctx context.Context, spec drivers.Spec) error {
 	for g := range groups {
 		groups[g] = group{gv: "gv" + strconv.Itoa(g), p: "p" + strconv.Itoa(g)}
 	}
+	slots := make([]string, spec.Slots)
+	for w := range slots {
+		slots[w] = "sl" + strconv.Itoa(w)
+	}
 	zero := make([]byte, gb)
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(seedWorkers)
@@ -416,7 +426,7 @@ func (s *Store) Setup(ctx context.Context, spec drivers.Spec) error {
 		g.Go(func() error {
 			batch := make([]any, 0, hi-lo)
 			for k := lo; k < hi; k++ {
-				batch = append(batch, seedDoc(k, groups, zero))
+				batch = append(batch, seedDoc(k, groups, slots, zero))
 			}
 			if _, err := s.docs.InsertMany(gctx, batch, options.InsertMany().SetOrdered(false)); err != nil {
 				return wrap("setup: seed", -1, err)
@@ -430,12 +440,13 @@ func (s *Store) Setup(ctx context.Context, spec drivers.Spec) error {
 	s.spec = spec
 	s.gb = gb
 	s.groups = groups
+	s.slots = slots
 	return nil
 }
 
 // seedDoc is document k as Setup seeds it.
-func seedDoc(k int, groups []group, zero []byte) bson.D {
-	d := make(bson.D, 0, 7+2*len(groups))
+func seedDoc(k int, groups []group, slots []string, zero []byte) bson.D {
+	d := make(bson.D, 0, 7+2*len(groups)+len(slots))
 	d = append(d,
 		bson.E{Key: "_id", Value: int64(k)},
 		bson.E{Key: "version", Value: int64(0)},
@@ -450,6 +461,9 @@ func seedDoc(k int, groups []group, zero []byte) bson.D {
 	}
 	for _, g := range groups {
 		d = append(d, bson.E{Key: g.p, Value: zero})
+	}
+	for _, sl := range slots {
+		d = append(d, bson.E{Key: sl, Value: int64(0)})
 	}
 	return d
 }

@@ -82,8 +82,14 @@ func (s *Store) decode(raw bson.Raw, key int, out *drivers.Doc) error {
 	} else {
 		out.Payload = make([]byte, size)
 	}
+	if ns := s.spec.Slots; cap(out.Slots) >= ns {
+		out.Slots = out.Slots[:ns]
+	} else {
+		out.Slots = make([]int64, ns)
+	}
 	clear(out.Groups)
 	clear(out.Payload)
+	clear(out.Slots)
 	out.Key = key
 	for _, e := range elems {
 		name, v := e.Key(), e.Value()
@@ -104,6 +110,10 @@ func (s *Store) decode(raw bson.Raw, key int, out *drivers.Doc) error {
 		case "updated_at":
 			dst = &out.UpdatedAt
 		default:
+			if w, ok := slotOf(name, len(out.Slots)); ok {
+				dst = &out.Slots[w]
+				break
+			}
 			g, isPayload, ok := groupOf(name, n)
 			if !ok {
 				continue // a field some other tool added
@@ -125,6 +135,18 @@ func (s *Store) decode(raw bson.Raw, key int, out *drivers.Doc) error {
 		*dst = x
 	}
 	return nil
+}
+
+// slotOf parses an operation slot's field name: "sl3" → 3.
+func slotOf(name string, slots int) (int, bool) {
+	if len(name) < 3 || name[:2] != "sl" {
+		return 0, false
+	}
+	w, err := strconv.Atoi(name[2:])
+	if err != nil || w < 0 || w >= slots {
+		return 0, false
+	}
+	return w, true
 }
 
 // groupOf parses a field group's field name: "gv3" → (3, false), "p3" →
@@ -181,10 +203,10 @@ func (s *Store) meta(w *drivers.Write, extra int) bson.D {
 }
 
 // CompareAndSwap is one findOneAndUpdate whose filter holds the expected
-// version (the document's, or field group w.Group's under the field-group
-// scope) and whose update increments version, counter and the group's
-// version and sets payload and metadata. No match is a VersionMismatch
-// conflict.
+// version (the document's, field group w.Group's under the field-group
+// scope, or slot field slW under the operation scope) and whose update
+// increments version, counter and the group's version (and the slot's)
+// and sets payload and metadata. No match is a VersionMismatch conflict.
 func (s *Store) CompareAndSwap(ctx context.Context, w *drivers.Write) error {
 	if err := s.checkWrite("cas", w); err != nil {
 		return err
@@ -194,12 +216,20 @@ func (s *Store) CompareAndSwap(ctx context.Context, w *drivers.Write) error {
 	}
 	g := s.groups[w.Group]
 	field := "version"
-	if w.Scope == drivers.ScopeFieldGroup {
+	inc := bson.D{{Key: "version", Value: int64(1)}, {Key: "counter", Value: int64(1)}, {Key: g.gv, Value: int64(1)}}
+	switch w.Scope {
+	case drivers.ScopeFieldGroup:
 		field = g.gv
+	case drivers.ScopeOperation:
+		if w.Writer < 0 || w.Writer >= int64(len(s.slots)) {
+			return drivers.NotSent(fmt.Errorf("mongo: cas key %d: scope operation: writer: must be 0 … %d (Spec.Slots %d), got %d", w.Key, len(s.slots)-1, len(s.slots), w.Writer))
+		}
+		field = s.slots[w.Writer]
+		inc = append(inc, bson.E{Key: field, Value: int64(1)})
 	}
 	filter := bson.D{{Key: "_id", Value: int64(w.Key)}, {Key: field, Value: w.Expect}}
 	update := bson.D{
-		{Key: "$inc", Value: bson.D{{Key: "version", Value: int64(1)}, {Key: "counter", Value: int64(1)}, {Key: g.gv, Value: int64(1)}}},
+		{Key: "$inc", Value: inc},
 		{Key: "$set", Value: s.meta(w, 0)},
 	}
 	err := s.docs.FindOneAndUpdate(ctx, filter, update, s.opts.cas).Err()
@@ -340,6 +370,9 @@ func (s *Store) lockedWrite(ctx context.Context, w *drivers.Write) error {
 			return fmt.Errorf("mongo: locked update key %d: %s: not a number in %s", w.Key, f, raw)
 		}
 		cur[i] = n
+	}
+	if err := w.CallHold(ctx); err != nil { // the conflict window, the document's write lock held
+		return drivers.NotSent(err)
 	}
 	set := append(s.meta(w, 3),
 		bson.E{Key: "version", Value: cur[0] + 1},

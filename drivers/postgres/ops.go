@@ -324,6 +324,9 @@ func readModifyWrite(ctx context.Context, tx pgx.Tx, read, put string, w *driver
 	if err := tx.QueryRow(ctx, read, int64(w.Key)).Scan(&version, &counter, &gv); err != nil {
 		return err
 	}
+	if err := w.CallHold(ctx); err != nil { // the conflict window (--hold), inside the transaction
+		return err
+	}
 	tag, err := tx.Exec(ctx, put, int64(w.Key), version+1, counter+1, gv+1, payload(w.Payload), w.Writer, w.Op, w.UpdatedAt)
 	if err != nil {
 		return err

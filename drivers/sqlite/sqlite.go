@@ -53,6 +53,7 @@ var (
 	_ drivers.FencedReader      = (*Store)(nil)
 	_ drivers.LockedUpdater     = (*Store)(nil)
 	_ drivers.Leaser            = (*Store)(nil)
+	_ drivers.Offerer           = (*Store)(nil)
 )
 
 // Store is a SQLite database file. Setup must not run concurrently with
@@ -75,6 +76,7 @@ type stmts struct {
 	read      *sql.Stmt   // db
 	casDoc    []*sql.Stmt // db: … WHERE id = ? AND version = ?
 	casGroup  []*sql.Stmt // db: … WHERE id = ? AND gvN = ?
+	casSlot   []*sql.Stmt // db: … WHERE id = ? AND the writer's slot = ?; nil without slots
 	put       []*sql.Stmt // db
 	putFenced []*sql.Stmt // db: … AND fence <= ?
 	acquire   *sql.Stmt   // db
@@ -89,7 +91,7 @@ type stmts struct {
 
 func (st *stmts) close() {
 	all := []*sql.Stmt{st.read, st.acquire, st.extend, st.release, st.raiseFence, st.fencedRead}
-	for _, g := range [][]*sql.Stmt{st.casDoc, st.casGroup, st.put, st.putFenced, st.lockRead, st.lockWrite} {
+	for _, g := range [][]*sql.Stmt{st.casDoc, st.casGroup, st.casSlot, st.put, st.putFenced, st.lockRead, st.lockWrite} {
 		all = append(all, g...)
 	}
 	for _, s := range all {
@@ -225,6 +227,11 @@ func (s *Store) Setup(ctx context.Context, spec drivers.Spec) error {
 		fmt.Fprintf(&cols, ", p%d BLOB NOT NULL", g)
 		fmt.Fprintf(&seed, ", zeroblob(%d)", s.gb)
 	}
+	// Operation slots: one fixed-width hex field of slotWidth digits per
+	// writer, in one text column, so that a conditional write checks and
+	// bumps its slot in the same UPDATE as the document.
+	cols.WriteString(", slots TEXT NOT NULL")
+	fmt.Fprintf(&seed, ", hex(zeroblob(%d))", spec.Slots*slotWidth/2)
 	const series = "WITH RECURSIVE seq(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM seq WHERE i + 1 < ?) "
 	ddl := []struct {
 		sql  string
@@ -290,6 +297,9 @@ func (s *Store) prepare(ctx context.Context) (_ *stmts, err error) {
 	for g := range n {
 		fmt.Fprintf(&sel, ", p%d", g)
 	}
+	if s.spec.Slots > 0 {
+		sel.WriteString(", slots")
+	}
 	sel.WriteString(" FROM occbench_docs WHERE id = ?")
 	st.read = prep(s.db, sel.String())
 	st.fencedRead = prep(s.lockDB, sel.String())
@@ -301,6 +311,14 @@ func (s *Store) prepare(ctx context.Context) (_ *stmts, err error) {
 			"p%[1]d = ?1, writer = ?2, op = ?3, updated_at = ?4 WHERE id = ?5", g)
 		st.casDoc = append(st.casDoc, prep(s.db, cas+" AND version = ?6"))
 		st.casGroup = append(st.casGroup, prep(s.db, cas+fmt.Sprintf(" AND gv%d = ?6", g)))
+		if s.spec.Slots > 0 {
+			// ?7 is the slot's offset: writer × slotWidth.
+			slot := fmt.Sprintf("UPDATE occbench_docs SET version = version + 1, counter = counter + 1, gv%[1]d = gv%[1]d + 1, "+
+				"p%[1]d = ?1, writer = ?2, op = ?3, updated_at = ?4, "+
+				"slots = substr(slots, 1, ?7) || printf('%%0%[2]dx', ?6 + 1) || substr(slots, ?7 + %[3]d) "+
+				"WHERE id = ?5 AND substr(slots, ?7 + 1, %[2]d) = printf('%%0%[2]dx', ?6)", g, slotWidth, slotWidth+1)
+			st.casSlot = append(st.casSlot, prep(s.db, slot))
+		}
 		// Put arguments: ?1 version, ?2 counter, ?3 group version, ?4 payload,
 		// ?5 writer, ?6 op, ?7 updated_at, ?8 id, ?9 fence.
 		put := fmt.Sprintf("UPDATE occbench_docs SET version = ?1, counter = ?2, gv%[1]d = ?3, p%[1]d = ?4, "+
@@ -319,6 +337,38 @@ func (s *Store) prepare(ctx context.Context) (_ *stmts, err error) {
 	// ?1 id, ?2 holder, ?3 fence.
 	st.release = prep(s.db, "UPDATE occbench_leases SET holder = 0, expires_at = 0 WHERE id = ?1 AND holder = ?2 AND fence = ?3")
 	return st, err
+}
+
+// slotWidth is the hex digits of one operation slot version.
+const slotWidth = 16
+
+// Offers implements drivers.Offerer: documents keep operation slots
+// (drivers.CapOperationScope).
+func (s *Store) Offers(c drivers.Capability) bool { return c == drivers.CapOperationScope }
+
+// parseSlots decodes the slots column into d.Slots, reusing it.
+func parseSlots(raw []byte, slots int, d *drivers.Doc) error {
+	if len(raw) != slots*slotWidth {
+		return fmt.Errorf("slots: want %d hex digits, got %d", slots*slotWidth, len(raw))
+	}
+	d.Slots = slices.Grow(d.Slots[:0], slots)[:slots]
+	for w := range slots {
+		var v uint64
+		for _, c := range raw[w*slotWidth : (w+1)*slotWidth] {
+			switch {
+			case c >= '0' && c <= '9':
+				v = v<<4 | uint64(c-'0')
+			case c >= 'a' && c <= 'f':
+				v = v<<4 | uint64(c-'a'+10)
+			case c >= 'A' && c <= 'F':
+				v = v<<4 | uint64(c-'A'+10)
+			default:
+				return fmt.Errorf("slots: writer %d: %q is not hex", w, raw[w*slotWidth:(w+1)*slotWidth])
+			}
+		}
+		d.Slots[w] = int64(v)
+	}
+	return nil
 }
 
 // Totals sums counters and versions over occbench_docs.
@@ -432,7 +482,8 @@ func (s *Store) scan(ctx context.Context, q *sql.Stmt, key int, d *drivers.Doc) 
 	n := s.spec.FieldGroups
 	d.Groups = slices.Grow(d.Groups[:0], n)[:n]
 	raw := make([]sql.RawBytes, n)
-	dest := make([]any, 0, 6+2*n)
+	var slotsRaw sql.RawBytes
+	dest := make([]any, 0, 7+2*n)
 	dest = append(dest, &d.Version, &d.Counter, &d.Fence, &d.Writer, &d.Op, &d.UpdatedAt)
 	for g := range n {
 		dest = append(dest, &d.Groups[g])
@@ -440,8 +491,17 @@ func (s *Store) scan(ctx context.Context, q *sql.Stmt, key int, d *drivers.Doc) 
 	for g := range n {
 		dest = append(dest, &raw[g])
 	}
+	if s.spec.Slots > 0 {
+		dest = append(dest, &slotsRaw)
+	}
 	if err := rows.Scan(dest...); err != nil {
 		return err
+	}
+	d.Slots = d.Slots[:0]
+	if s.spec.Slots > 0 {
+		if err := parseSlots(slotsRaw, s.spec.Slots, d); err != nil {
+			return err
+		}
 	}
 	d.Key = key
 	d.Payload = d.Payload[:0]
@@ -460,17 +520,26 @@ func (s *Store) scan(ctx context.Context, q *sql.Stmt, key int, d *drivers.Doc) 
 
 // CompareAndSwap is UPDATE … SET version = version + 1, counter = counter
 // + 1, gvN = gvN + 1, pN = ?, … WHERE id = ? AND version = ? (gvN = ? for
-// ScopeFieldGroup). No row affected is drivers.ErrVersionMismatch.
+// ScopeFieldGroup; for ScopeOperation the writer's slot in the slots
+// column, which the UPDATE bumps too). No row affected is
+// drivers.ErrVersionMismatch.
 func (s *Store) CompareAndSwap(ctx context.Context, w *drivers.Write) error {
 	st, err := s.checkWrite("cas", w)
 	if err != nil {
 		return err
 	}
-	q := st.casDoc[w.Group]
-	if w.Scope == drivers.ScopeFieldGroup {
-		q = st.casGroup[w.Group]
+	switch w.Scope {
+	case drivers.ScopeFieldGroup:
+		return exec(ctx, "cas", w.Key, drivers.ErrVersionMismatch, st.casGroup[w.Group],
+			blob(w.Payload), w.Writer, w.Op, w.UpdatedAt, w.Key, w.Expect)
+	case drivers.ScopeOperation:
+		if w.Writer < 0 || w.Writer >= int64(s.spec.Slots) {
+			return fmt.Errorf("sqlite: cas key %d: scope operation: writer: must be 0 … %d (Spec.Slots %d), got %d", w.Key, s.spec.Slots-1, s.spec.Slots, w.Writer)
+		}
+		return exec(ctx, "cas", w.Key, drivers.ErrVersionMismatch, st.casSlot[w.Group],
+			blob(w.Payload), w.Writer, w.Op, w.UpdatedAt, w.Key, w.Expect, w.Writer*slotWidth)
 	}
-	return exec(ctx, "cas", w.Key, drivers.ErrVersionMismatch, q,
+	return exec(ctx, "cas", w.Key, drivers.ErrVersionMismatch, st.casDoc[w.Group],
 		blob(w.Payload), w.Writer, w.Op, w.UpdatedAt, w.Key, w.Expect)
 }
 
@@ -533,9 +602,10 @@ func (s *Store) ReadFenced(ctx context.Context, key int, fence int64, d *drivers
 	return nil
 }
 
-// LockedUpdate runs BEGIN IMMEDIATE; SELECT version, counter, gvN; UPDATE
-// with those plus one, w's payload and metadata; COMMIT. A write lock not
-// had within the busy timeout is a LockNotAvailable conflict.
+// LockedUpdate runs BEGIN IMMEDIATE; SELECT version, counter, gvN;
+// w.CallHold, the write lock held; UPDATE with those plus one, w's
+// payload and metadata; COMMIT. A write lock not had within the busy
+// timeout is a LockNotAvailable conflict.
 func (s *Store) LockedUpdate(ctx context.Context, w *drivers.Write) error {
 	st, err := s.checkWrite("locked update", w)
 	if err != nil {
@@ -553,6 +623,9 @@ func (s *Store) LockedUpdate(ctx context.Context, w *drivers.Write) error {
 	}
 	if err != nil {
 		return drivers.NotSent(fail(ctx, "locked update: select", w.Key, err))
+	}
+	if err := w.CallHold(ctx); err != nil { // the conflict window, the write lock held
+		return drivers.NotSent(fail(ctx, "locked update: hold", w.Key, err))
 	}
 	err = exec(ctx, "locked update: update", w.Key, errNoRow, tx.StmtContext(ctx, st.lockWrite[w.Group]),
 		version+1, counter+1, gv+1, blob(w.Payload), w.Writer, w.Op, w.UpdatedAt, w.Key)
