@@ -618,6 +618,9 @@ func (s *Session) readModifyWrite(ctx context.Context, op string, begin, read in
 	case !found:
 		return s.rollback(ctx, op, w.Key, notFound(op, w.Key), true)
 	}
+	if err := w.CallHold(ctx); err != nil { // the conflict window (--hold), inside the transaction
+		return s.rollback(ctx, op, w.Key, err, true)
+	}
 	n, i := s.setPut(w, vals[0]+1, vals[1]+1, vals[2]+1, 0)
 	rows, err := s.exec(ctx, i, n)
 	switch {
