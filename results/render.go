@@ -447,6 +447,7 @@ func renderText(w io.Writer, f *File, o Options) error {
 			return err
 		}
 	}
+	writeUSL(ew, f, false)
 
 	if failed, total := thresholdFailures(f); total > 0 {
 		ew.Printf("\n")
@@ -602,6 +603,7 @@ func markdownDoc(buf *bytes.Buffer, f *File, o Options, t table, shown int) {
 			ew.Printf("\n_%s more not shown._\n", plural(left, "fault"))
 		}
 	}
+	writeUSL(ew, f, true)
 
 	if failed, total := thresholdFailures(f); total > 0 {
 		ew.Printf("\n#### Thresholds\n\n")

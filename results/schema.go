@@ -42,6 +42,10 @@ type File struct {
 	// Parts is the environment of each input of a merged file (occbench
 	// merge), in input order; empty for a single run.
 	Parts []Environment `json:"parts,omitempty"`
+	// USL is the Universal Scalability Law fitted to each writers sweep
+	// (see USL, FitUSL); absent in files written before it existed, and
+	// when no sweep has three writer counts.
+	USL []USL `json:"usl,omitempty"`
 }
 
 // Scenario is the resolved scenario (after flags), as plain data so that
