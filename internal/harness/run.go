@@ -88,6 +88,7 @@ func Run(ctx context.Context, p *Plan, st *Stores, o RunOptions) (*results.File,
 			file.Cells = append(file.Cells, *c)
 		}
 	}
+	file.USL = results.FitUSL(file)
 	file.FinishedAt = now().UTC()
 	file.Interrupted = ctx.Err() != nil
 	return file, runErr
