@@ -108,8 +108,8 @@ func mapColumns(f *File, prefix string, get func(c *Cell) map[string]int64, skip
 }
 
 // faultCSVColumns are the audit states and a summary of the faults of a
-// cell, the last columns of a row (added after the others, so that every
-// earlier column keeps its place): audit_store_reset, audit_unavailable
+// cell, after the map columns and before kpiCSVColumns (each group added
+// after the others, so that every earlier column keeps its place): audit_store_reset, audit_unavailable
 // (the reason, empty when the audit read the store), faults (how many
 // were injected), faults_ops_failed, faults_ops_retried and
 // faults_indeterminate (sums over the faults), faults_recover_max_s (the
@@ -155,7 +155,8 @@ func faultCSVColumns() []csvColumn {
 // renderCSV writes a header row and one row per cell: every fixed summary
 // column, then conflicts.<kind>, give_ups.<reason> and errors.<class> for
 // the union of keys across cells, then the audit states and fault
-// summary (faultCSVColumns). give_ups_total and the give_ups.* columns
+// summary (faultCSVColumns), then the conflict recovery and fairness
+// columns (kpiCSVColumns, empty for cells written before they existed). give_ups_total and the give_ups.* columns
 // leave out a legacy give_ups["interrupted"], which cut_off counts.
 // Numbers use the shortest exact decimal form; an absent schedule lag
 // (closed loop) is an empty field.
@@ -165,6 +166,7 @@ func renderCSV(w io.Writer, f *File) error {
 	cols = append(cols, mapColumns(f, "give_ups", func(c *Cell) map[string]int64 { return c.GiveUps }, LegacyCutOffReason)...)
 	cols = append(cols, mapColumns(f, "errors", func(c *Cell) map[string]int64 { return c.Errors }, "")...)
 	cols = append(cols, faultCSVColumns()...)
+	cols = append(cols, kpiCSVColumns()...)
 
 	cw := csv.NewWriter(w)
 	rec := make([]string, len(cols))

@@ -65,9 +65,22 @@
 // when the throughput never came back), the ops that failed, were retried
 // or are indeterminate, the throughput drop as a percentage, and the
 // fault's error. The summary table then has a faults column (how many),
-// and CSV rows end with the audit states and a summary of the cell's
-// faults (count, sums, worst recovery and drop), after every column a
-// file without faults has. testdata/faults.json is a results file with
-// faults and both audit states, which the tests of the packages that read
+// and CSV rows have the audit states and a summary of the cell's faults
+// (count, sums, worst recovery and drop), after every column a file
+// without faults has. testdata/faults.json is a results file with faults
+// and both audit states, which the tests of the packages that read
 // results files share.
+//
+// # Conflict recovery and fairness
+//
+// Every cell that ran has recovery_ms (Recovery: for each committed op
+// that met a conflict, the time from the end of its first conflicting
+// attempt to its commit; histogram HistRecovery), fairness (Fairness:
+// Jain's index and the smallest and largest writer's share of the
+// commits, and StarvedOps) and writer_ops (each writer's commits, from
+// which merge recomputes fairness). SetKPIs computes them from the
+// histograms. Files written before they existed have none: reports then
+// leave out the summary table's "recov p99 ms" and "jain" columns (and
+// show "-" in a cell without them when another cell has them), the CSV
+// fields are empty, and the threshold metrics read 0.
 package results

@@ -239,7 +239,7 @@ func TestRenderFaults(t *testing.T) {
 			"No unexpected lost updates in the 2 cells audited; 2 of the 4 cells that ran have no audit verdict (store reset or audit unavailable).\n",
 		}},
 		{"csv", []string{
-			",audit_store_reset,audit_unavailable,faults,faults_ops_failed,faults_ops_retried,faults_indeterminate,faults_recover_max_s,faults_throughput_drop_max\n",
+			",audit_store_reset,audit_unavailable,faults,faults_ops_failed,faults_ops_retried,faults_indeterminate,faults_recover_max_s,faults_throughput_drop_max,recovery_ops,",
 		}},
 	} {
 		t.Run(tt.format, func(t *testing.T) {

@@ -72,8 +72,10 @@ type Column struct {
 // markdown and HTML reports: one row per cell in f's order, with the
 // columns driver (only when the cells come from several drivers),
 // strategy, backoff, writers, rate and trial (only when some cell sets
-// them; "-" in the others), then ops/s, attempts/s, conflict%,
-// retries/op, p50 ms, p99 ms, p99.9 ms, give-ups (GaveUp), cut-off
+// them; "-" in the others), then ops/s, attempts/s, conflict%, recov
+// p99 ms and jain (RecoveryP99Text, JainText; only when some cell has
+// them, "-" in cells written before they existed), retries/op, p50 ms,
+// p99 ms, p99.9 ms, give-ups (GaveUp), cut-off
 // (CutOffOf; only when some cell has cut-offs), errors and faults (the
 // number of faults injected; only when some cell has one), "-" for a
 // skipped cell. The audit column is left to the caller, which words it
@@ -100,7 +102,12 @@ func SummaryTable(f *File) (cols []Column, rows [][]string) {
 	if hasTrial {
 		col("trial", true)
 	}
-	measures := []string{"ops/s", "attempts/s", "conflict%", "retries/op", "p50 ms", "p99 ms", "p99.9 ms", "give-ups"}
+	withKPIs := HasKPIs(f)
+	measures := []string{"ops/s", "attempts/s", "conflict%"}
+	if withKPIs {
+		measures = append(measures, "recov p99 ms", "jain")
+	}
+	measures = append(measures, "retries/op", "p50 ms", "p99 ms", "p99.9 ms", "give-ups")
 	if hasCutOff {
 		measures = append(measures, "cut-off")
 	}
@@ -134,6 +141,11 @@ func SummaryTable(f *File) (cols []Column, rows [][]string) {
 				FormatCount(c.ThroughputOpsS),
 				FormatCount(c.AttemptsS),
 				FormatPercent(c.ConflictRatio),
+			)
+			if withKPIs {
+				row = append(row, RecoveryP99Text(c), JainText(c))
+			}
+			row = append(row,
 				FormatCount(c.RetriesPerOp.Mean),
 				FormatMS(c.LatencyMS.P50),
 				FormatMS(c.LatencyMS.P99),
