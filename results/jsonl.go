@@ -160,7 +160,7 @@ func NewRunLine(f *File, o Options) RunLine {
 
 // CellLine is the "cell" object of c: every field of the results file's
 // cell but the histograms and the time series (the "second" objects),
-// with "type" and "cell" (CellID.Name) added.
+// after "type" and "cell" (CellID.Name).
 func CellLine(c *Cell) (json.RawMessage, error) {
 	b, err := json.Marshal(c)
 	if err != nil {
@@ -172,9 +172,15 @@ func CellLine(c *Cell) (json.RawMessage, error) {
 	}
 	delete(m, "histograms")
 	delete(m, "timeseries")
-	m["type"], _ = json.Marshal(JSONLCell)
-	m["cell"], _ = json.Marshal(IDOf(c).Name())
-	return json.Marshal(m) // keys sorted: deterministic
+	rest, err := json.Marshal(m) // keys sorted: deterministic
+	if err != nil {
+		return nil, fmt.Errorf("results: jsonl: cell %s: %w", IDOf(c).Name(), err)
+	}
+	name, _ := json.Marshal(IDOf(c).Name()) // a string: cannot fail
+	// "type" and "cell" first, as in the other objects.
+	out := append([]byte(`{"type":"`+JSONLCell+`","cell":`), name...)
+	out = append(out, ',')
+	return append(out, rest[1:]...), nil
 }
 
 // LineWriter writes one JSON object per line, each in a single Write, so

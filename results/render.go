@@ -16,7 +16,7 @@ import (
 )
 
 // formats lists Render's formats in the order Formats reports them.
-var formats = [...]string{"text", "markdown", "csv", "json", "jsonl"}
+var formats = [...]string{"text", "markdown", "csv", "json", "jsonl", "junit"}
 
 // Formats returns the names Render accepts, for --format's help text.
 func Formats() []string { return slices.Clone(formats[:]) }
@@ -24,8 +24,10 @@ func Formats() []string { return slices.Clone(formats[:]) }
 // Render writes f to w in format: "text" (an aligned table for a
 // terminal), "markdown" (a GitHub table to paste into a pull request or
 // a step summary), "csv" (every summary column, one row per cell), "json"
-// (Encode) or "jsonl" (one JSON object per line: each second of each
-// cell, each cell's summary, then the run's; see WriteJSONL). Output is
+// (Encode), "jsonl" (one JSON object per line: each second of each
+// cell, each cell's summary, then the run's; see WriteJSONL) or "junit"
+// (JUnit XML: each cell's audit and thresholds as test cases, for CI
+// systems; see JUnitSuiteOf). Output is
 // deterministic: cells keep their order in f, map keys are sorted. Render
 // returns the first write error.
 func Render(w io.Writer, f *File, format string) error {
@@ -58,6 +60,8 @@ func RenderWith(w io.Writer, f *File, format string, o Options) error {
 		return Encode(w, f)
 	case "jsonl":
 		return WriteJSONL(w, f, true, o)
+	case "junit":
+		return renderJUnit(w, f)
 	}
 	return fmt.Errorf("--format: unknown format %q (allowed: %s)", format, strings.Join(formats[:], ", "))
 }

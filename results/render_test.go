@@ -95,7 +95,7 @@ func TestRenderErrors(t *testing.T) {
 	t.Parallel()
 	var buf bytes.Buffer
 	err := Render(&buf, testFile(t), "html")
-	want := `--format: unknown format "html" (allowed: text, markdown, csv, json, jsonl)`
+	want := `--format: unknown format "html" (allowed: text, markdown, csv, json, jsonl, junit)`
 	if err == nil || err.Error() != want {
 		t.Errorf("Render(html) error = %v, want %s", err, want)
 	}
@@ -148,7 +148,7 @@ func TestRenderWriteError(t *testing.T) {
 func TestFormats(t *testing.T) {
 	t.Parallel()
 	got := Formats()
-	want := []string{"text", "markdown", "csv", "json", "jsonl"}
+	want := []string{"text", "markdown", "csv", "json", "jsonl", "junit"}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("Formats() = %v, want %v", got, want)
 	}
