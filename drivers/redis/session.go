@@ -39,21 +39,21 @@ func newConnConfig(o *goredis.Options, dial dialFunc, timeout time.Duration) con
 	if o.Password != "" {
 		if o.Username != "" {
 			c.hello = appendArray(c.hello, 3)
-			c.hello = appendBulk(appendBulk(appendBulk(c.hello, "AUTH"), o.Username), o.Password)
+			c.hello = appendBulk(appendBulk(appendBulk(c.hello, "auth"), o.Username), o.Password)
 		} else {
 			c.hello = appendArray(c.hello, 2)
-			c.hello = appendBulk(appendBulk(c.hello, "AUTH"), o.Password)
+			c.hello = appendBulk(appendBulk(c.hello, "auth"), o.Password)
 		}
 		c.helloN++
 	}
 	if o.DB != 0 {
 		c.hello = appendArray(c.hello, 2)
-		c.hello = appendBulkInt(appendBulk(c.hello, "SELECT"), int64(o.DB))
+		c.hello = appendBulkInt(appendBulk(c.hello, "select"), int64(o.DB))
 		c.helloN++
 	}
 	if o.ClientName != "" {
 		c.hello = appendArray(c.hello, 3)
-		c.hello = appendBulk(appendBulk(appendBulk(c.hello, "CLIENT"), "SETNAME"), o.ClientName)
+		c.hello = appendBulk(appendBulk(appendBulk(c.hello, "client"), "setname"), o.ClientName)
 		c.helloN++
 	}
 	return c
@@ -64,8 +64,9 @@ func newConnConfig(o *goredis.Options, dial dialFunc, timeout time.Duration) con
 const readBufSize = 16 << 10
 
 // Session is one writer's connection, held from Session to Close, on
-// which it speaks RESP2 itself: a command is appended to a buffer the
-// session reuses (arguments with strconv.Append*, scripts by their SHA1
+// which it speaks RESP2 itself (command names in lower case, as go-redis
+// sends them, so that MONITOR shows the same commands for both paths): a
+// command is appended to a buffer the session reuses (arguments with strconv.Append*, scripts by their SHA1
 // computed at Setup) and written with one write; the reply is parsed
 // from the session's read buffer, integers and comparisons in place and
 // payloads into the caller's Doc. A call allocates nothing. Setup,
@@ -518,7 +519,7 @@ func (s *Session) Read(ctx context.Context, key int, d *drivers.Doc) error {
 	}
 	defer s.end()
 	b := appendArray(s.wbuf[:0], 2+len(s.fields))
-	b = appendBulk(b, "HMGET")
+	b = appendBulk(b, "hmget")
 	b = appendBulk(b, s.keys[key])
 	s.wbuf = append(b, s.hmget...)
 	if _, err := s.send(); err != nil {
@@ -560,7 +561,7 @@ func (s *Session) evalCmd(cmd, script string) {
 // when the server does not know it (a restart flushed its scripts):
 // the reply's header, and whether the command that ran was sent whole.
 func (s *Session) eval(sc *script) (typ byte, rest []byte, sent bool, err error) {
-	s.evalCmd("EVALSHA", sc.sha)
+	s.evalCmd("evalsha", sc.sha)
 	if sent, err = s.send(); err != nil {
 		return 0, nil, sent, err
 	}
@@ -568,7 +569,7 @@ func (s *Session) eval(sc *script) (typ byte, rest []byte, sent bool, err error)
 		return typ, rest, sent, err
 	}
 	// EVALSHA ran nothing; EVAL runs the script and caches it.
-	s.evalCmd("EVAL", sc.src)
+	s.evalCmd("eval", sc.src)
 	if sent, err = s.send(); err != nil {
 		return 0, nil, sent, err
 	}
@@ -680,10 +681,10 @@ func (s *Session) casWatch(ctx context.Context, w *drivers.Write, cmp string) er
 	unwatch := s.unwatch
 	b := s.wbuf[:0]
 	if unwatch {
-		b = appendBulk(appendArray(b, 1), "UNWATCH")
+		b = appendBulk(appendArray(b, 1), "unwatch")
 	}
-	b = appendBulk(appendBulk(appendArray(b, 2), "WATCH"), key)
-	b = appendBulk(appendBulk(appendBulk(appendArray(b, 3), "HGET"), key), cmp)
+	b = appendBulk(appendBulk(appendArray(b, 2), "watch"), key)
+	b = appendBulk(appendBulk(appendBulk(appendArray(b, 3), "hget"), key), cmp)
 	s.wbuf = b
 	if _, err := s.send(); err != nil {
 		return s.fail(ctx, "cas", w.Key, err, true)
@@ -707,16 +708,16 @@ func (s *Session) casWatch(ctx context.Context, w *drivers.Write, cmp string) er
 	case !equal:
 		return drivers.ErrVersionMismatch
 	}
-	b = appendBulk(appendArray(s.wbuf[:0], 1), "MULTI")
+	b = appendBulk(appendArray(s.wbuf[:0], 1), "multi")
 	for _, f := range [...]string{"version", "counter", s.gvNames[w.Group]} {
-		b = appendBulk(appendBulk(appendBulk(appendBulk(appendArray(b, 4), "HINCRBY"), key), f), "1")
+		b = appendBulk(appendBulk(appendBulk(appendBulk(appendArray(b, 4), "hincrby"), key), f), "1")
 	}
-	b = appendBulk(appendBulk(appendBulk(appendArray(b, 10), "HSET"), key), s.pNames[w.Group])
+	b = appendBulk(appendBulk(appendBulk(appendArray(b, 10), "hset"), key), s.pNames[w.Group])
 	b = appendBulkBytes(b, w.Payload)
 	b = appendBulkInt(appendBulk(b, "writer"), w.Writer)
 	b = appendBulkInt(appendBulk(b, "op"), w.Op)
 	b = appendBulkInt(appendBulk(b, "updated_at"), w.UpdatedAt)
-	s.wbuf = appendBulk(appendArray(b, 1), "EXEC")
+	s.wbuf = appendBulk(appendArray(b, 1), "exec")
 	if sent, err := s.send(); err != nil {
 		return s.fail(ctx, "cas", w.Key, err, !sent)
 	}
