@@ -645,6 +645,8 @@ func cellFacts(c *results.Cell) []kv {
 		{"errors", counts(c.Errors)},
 		{"success rate, amplification", fmt.Sprintf("%.2f%%, %s attempts per op", 100*c.SuccessRate, results.Sig3(c.Amplification))},
 		{"retries per op", fmt.Sprintf("mean %s, p99 %s, max %s", results.Sig3(c.RetriesPerOp.Mean), results.Sig3(c.RetriesPerOp.P99), results.Sig3(c.RetriesPerOp.Max))},
+		{"conflict recovery ms (first conflict to commit)", results.RecoveryText(c)},
+		{"fairness (writers' commits), starved ops", results.FairnessText(c)},
 		{"op latency ms", latencyText(c.LatencyMS)},
 		{"attempt latency ms", latencyText(c.AttemptMS)},
 		{"mean op time ms", fmt.Sprintf("backoff %s + attempts %s", results.Sig3(c.Components.BackoffMean), results.Sig3(c.Components.AttemptMean))},
