@@ -46,9 +46,11 @@
 # against the change of the document's counter. The payload is writer 1's
 # (64 bytes 0x01): argv cannot carry writer 0's NUL bytes.
 #
-# occbench runs `occbench run --driver redis --dsn DSN --writers N --keys 1
-# --strategies optimistic --backoffs none --duration T --warmup 1s --quiet
-# --format json`. In each cell the two tools alternate (redis-benchmark
+# occbench runs `occbench run --driver redis --dsn DSN --params conns=CONNS
+# --writers N --keys 1 --strategies optimistic --backoffs none --duration T
+# --warmup 1s --quiet --format json`: with conns=writer (the driver's
+# default) each writer has a connection of its own, as each
+# redis-benchmark client has; conns=pool shares go-redis's pool. In each cell the two tools alternate (redis-benchmark
 # first in odd runs, occbench first in even runs), so that noise on a
 # shared machine hits both.
 #
@@ -72,6 +74,8 @@
 #   REPEAT     runs per tool and cell (default 2)
 #   CAS        write (default) or mismatch: what redis-benchmark's CAS
 #              does (see above)
+#   CONNS      writer (default) or pool: the redis driver's conns
+#              parameter for occbench (see above)
 #   THREADS    default: redis-benchmark single-threaded (its default),
 #              occbench with Go's default GOMAXPROCS, as users run them;
 #              match: both get min(N,2) threads (redis-benchmark
@@ -113,6 +117,8 @@ for c in $CLIENTS; do
 done
 CAS=${CAS:-write}
 case $CAS in write | mismatch) ;; *) bad "CAS: unknown mode ${CAS@Q} (allowed: write, mismatch)" ;; esac
+CONNS=${CONNS:-writer}
+case $CONNS in writer | pool) ;; *) bad "CONNS: unknown mode ${CONNS@Q} (allowed: writer, pool)" ;; esac
 THREADS=${THREADS:-default}
 case $THREADS in default | match) ;; *) bad "THREADS: unknown mode ${THREADS@Q} (allowed: default, match)" ;; esac
 NICE=${NICE:-}
@@ -202,7 +208,7 @@ mkdir -p "$RAW"
 redis-cli -u "$DSN" MONITOR >"$RAW/monitor.txt" 2>&1 &
 monitor_pid=$!
 sleep 0.5
-"$OCCBENCH" run --driver redis --dsn "$DSN" --writers 1 --keys 1 --strategies optimistic --backoffs none \
+"$OCCBENCH" run --driver redis --dsn "$DSN" --params "conns=$CONNS" --writers 1 --keys 1 --strategies optimistic --backoffs none \
 	--duration 200ms --warmup 0s --quiet --format json --out "$RAW/probe.file.json" >"$RAW/probe.json" 2>"$RAW/probe.err" ||
 	die "occbench probe run failed: $(tail -3 "$RAW/probe.err")"
 sleep 0.5
@@ -300,7 +306,7 @@ run_occbench() {
 	local TIMEFORMAT='%U %S' env=()
 	[ "$THREADS" = default ] || env=(env GOMAXPROCS="$(threads "$c")")
 	{ time "${env[@]}" "${pin_cmd[@]}" "${nice_cmd[@]}" "$OCCBENCH" run --driver redis --dsn "$DSN" \
-		--writers "$c" --keys 1 --strategies optimistic --backoffs none --duration "${T}s" --warmup 1s \
+		--params "conns=$CONNS" --writers "$c" --keys 1 --strategies optimistic --backoffs none --duration "${T}s" --warmup 1s \
 		--quiet --format json --out "$base.file.json" >"$base.json" 2>"$base.err"; } 2>"$base.time" ||
 		die "occbench failed ($c writers): $(tail -3 "$base.err")"
 	jq -r '.cells[0] | "\(.attempts_s) \(.conflict_ratio) \(.errors | add // 0) \(.audit.ok) \(.attempts) \(.ops) \(.audit.expected)"' \
@@ -318,7 +324,7 @@ run_occbench() {
 
 load1() { cut -d' ' -f1 /proc/loadavg; }
 
-settings="CAS=$CAS, THREADS=$THREADS${PIN:+, PIN=$PIN}${NICE:+, NICE=$NICE}"
+settings="CAS=$CAS, CONNS=$CONNS, THREADS=$THREADS${PIN:+, PIN=$PIN}${NICE:+, NICE=$NICE}"
 echo "redis-compare: $(date -u +%FT%TZ), T=${T}s, clients: $CLIENTS, runs per cell: $REPEAT, $settings" >&2
 echo "redis-benchmark: $(redis-benchmark --version); server: $(rcli INFO server | tr -d '\r' | awk -F: '/^redis_version:/ { print $2 }')" >&2
 echo "occbench: $OCCBENCH; nproc $(nproc); raw output: $RAW" >&2

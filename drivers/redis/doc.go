@@ -6,6 +6,39 @@
 // own command retries are switched off (MaxRetries -1): a write whose
 // reply was lost must surface as an error, never be sent twice.
 //
+// # Connections
+//
+// By default (conns=writer) each writer of a cell gets a Session: a
+// connection of its own for the whole cell, as each redis-benchmark
+// client has one. A session does not go through go-redis: it writes the
+// same commands as the Store (HMGET, EVALSHA of the same scripts, WATCH …
+// EXEC) in RESP2 itself, and parses the replies itself. Each command is
+// appended to a buffer the session reuses, with strconv.Append* for
+// numbers, the scripts' SHA1s computed once per Setup and the read's
+// field list encoded once per Setup, and written with one write; integers
+// are parsed and the expected version compared in the read buffer, and
+// payloads appended to the caller's Doc. An optimistic attempt (HMGET,
+// EVALSHA) allocates nothing (TestSessionAllocs; through go-redis's pool
+// it allocates 46 times). When the server does not know a script (it
+// restarted and flushed them) the NOSCRIPT reply is followed by one EVAL
+// of the script's text, which caches it again. Under cas=watch a session
+// sends WATCH and HGET in one write and MULTI … EXEC in another, and
+// leaves the WATCH of a mismatch in place, to be cleared by an UNWATCH
+// sent ahead of its next WATCH: two round trips either way, where
+// go-redis's Watch takes four.
+//
+// A call's deadline is the socket's (set when it differs from the last
+// call's); a cancellation is watched by one goroutine per session, which
+// waits on the Done channel of the last context a call brought and
+// interrupts the call in flight (a deadline in the past) when it closes.
+// The runner's writers reuse one context for attempt after attempt, so a
+// call hands the watcher nothing and wakes no goroutine: each round trip
+// is one write and the reads of its reply. The session's own context is
+// watched once. Setup, Totals and ServerVersion use the Store's pool.
+// With conns=pool every call borrows a connection of go-redis's pool
+// instead, as an application on go-redis does, and Session returns
+// drivers.ErrNoSessions.
+//
 // # Faults
 //
 // Every command is bounded by its context's deadline exactly:
@@ -19,6 +52,15 @@
 // and made once per call, through Options.Dial when it is set (TLS
 // included); Open's handshake is bounded by it too.
 //
+// A session dials as the pool does (Options.Dial, TLS, ConnectTimeout),
+// then sends AUTH, SELECT and CLIENT SETNAME as the DSN asks. A session
+// whose connection broke (an I/O error, a deadline, an interrupted call,
+// a reply it cannot parse) closes it, and its next call dials a new one
+// first, bounded by ConnectTimeout and the call's context; a failed dial
+// is a connection error marked not sent, and the next call dials again.
+// The session neither waits nor retries: the runner's error backoff
+// paces the attempts. An error reply leaves the connection in use.
+//
 // go-redis reconnects by itself: it checks an idle connection before
 // handing it out and drops one the server closed. It would also stop
 // dialing after PoolSize failed dials and probe the server once a second
@@ -31,8 +73,10 @@
 // An error is marked not sent (drivers.MayHaveCommitted false) when the
 // call cannot have written: its context had ended before it started,
 // the dial failed, the pool timed out or was closed, the call only reads
-// (HMGET), or a WATCH transaction failed before MULTI … EXEC was sent.
-// Any other failure of a Lua script or EXEC may have been applied.
+// (HMGET), a WATCH transaction failed before MULTI … EXEC was sent (or
+// EXEC was refused with EXECABORT), or a session's write failed before
+// the whole command was written (Redis runs only whole commands). Any
+// other failure of a Lua script or EXEC may have been applied.
 //
 // go-redis logs through one process-wide logger, to stderr by default.
 // The package installs its own once (the package's one piece of global
@@ -59,7 +103,7 @@
 //
 // # Write paths
 //
-//   - CompareAndSwap: a Lua script (EVALSHA, loaded on first use) that
+//   - CompareAndSwap: a Lua script (EVALSHA, loaded by Setup) that
 //     compares version (or gvG) with the expected value and applies
 //     HINCRBYs and an HSET atomically; 0 means a VersionMismatch. With the
 //     parameter cas=watch it is WATCH, HGET, MULTI … EXEC instead, and a
@@ -85,9 +129,10 @@
 //
 // # Parameters
 //
-// Options.Params (from the CLI) accepts one key:
+// Options.Params (from the CLI's --params) accepts two keys:
 //
-//	cas  lua (default) | watch   how CompareAndSwap is made atomic
+//	cas    lua (default) | watch    how CompareAndSwap is made atomic
+//	conns  writer (default) | pool  a connection per writer, or go-redis's pool per call
 //
 // Registered as driver "redis".
 package redis

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"syscall"
 	"testing"
 	"time"
 
@@ -283,7 +284,9 @@ func TestSessionReconnectAfterClientKill(t *testing.T) {
 // document of 1 field group and 64 bytes, as the runner's writer makes
 // it: on a session, and through go-redis's pool (conns=pool), in both
 // CompareAndSwap modes. Each attempt is two round trips (four under
-// cas=watch).
+// cas=watch). cpu-µs/attempt is the test process's CPU time (user and
+// system, getrusage) per attempt: less sensitive than attempts/s to
+// other load on the machine.
 func BenchmarkAttempt(b *testing.B) {
 	for _, conns := range []string{ConnsWriter, ConnsPool} {
 		for _, mode := range modes {
@@ -300,6 +303,7 @@ func BenchmarkAttempt(b *testing.B) {
 				d := &drivers.Doc{}
 				w := &drivers.Write{Key: 0, Writer: 1, Payload: make([]byte, 64)}
 				b.ReportAllocs()
+				cpu0 := processCPU(b)
 				for b.Loop() {
 					if err := cs.Read(actx, 0, d); err != nil {
 						b.Fatal(err)
@@ -310,7 +314,17 @@ func BenchmarkAttempt(b *testing.B) {
 					}
 				}
 				b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "attempts/s")
+				b.ReportMetric(float64((processCPU(b)-cpu0).Microseconds())/float64(b.N), "cpu-µs/attempt")
 			})
 		}
 	}
+}
+
+// processCPU is the CPU time (user + system) the process has used.
+func processCPU(b *testing.B) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatalf("getrusage: %v", err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
