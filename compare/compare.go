@@ -18,7 +18,7 @@ import (
 
 // Defaults for Options.
 const (
-	DefaultAlpha      = 0.05
+	DefaultAlpha      = results.NoiseAlpha
 	DefaultConfidence = 0.95
 )
 
@@ -80,42 +80,21 @@ const (
 	DecidedMedians Decision = "medians"
 )
 
-// pTolerance is the relative tolerance of p ≤ alpha: a p-value computed
-// as 0.10000000000000002 is 0.1.
-const pTolerance = 1e-9
-
-// reaches reports whether p ≤ alpha, within pTolerance.
-func reaches(p, alpha float64) bool { return p <= alpha*(1+pTolerance) }
+// reaches reports whether p ≤ alpha, within a relative 1e-9: a p-value
+// computed as 0.10000000000000002 is 0.1 (results.Reaches).
+func reaches(p, alpha float64) bool { return results.Reaches(p, alpha) }
 
 // MinP is the smallest p-value the two-sided exact Mann-Whitney U-test
 // can give for samples of n1 and n2 values (all of one sample below all of
 // the other): 2 ÷ C(n1+n2, n1), at most 1. benchmath keeps its own table
-// of these unexported, for equal sizes only.
-func MinP(n1, n2 int) float64 {
-	if n1 < 1 || n2 < 1 {
-		return 1
-	}
-	k := min(n1, n2)
-	c := 1.0 // C(n1+n2, k), built up as a product of ratios
-	for i := 1; i <= k; i++ {
-		c = c * float64(n1+n2-k+i) / float64(i)
-	}
-	return min(1, 2/c)
-}
+// of these unexported, for equal sizes only; the reports' verdict uses the
+// same function (results.MinP).
+func MinP(n1, n2 int) float64 { return results.MinP(n1, n2) }
 
 // MinTrials is the smallest number of trials per side with which the
 // U-test can reach alpha (MinP(n, n) ≤ alpha): 4 at 0.05, 3 at 0.1. It is
 // 0 for an alpha ≤ 0, which no test reaches.
-func MinTrials(alpha float64) int {
-	if !(alpha > 0) {
-		return 0
-	}
-	for n := 1; ; n++ {
-		if reaches(MinP(n, n), alpha) {
-			return n
-		}
-	}
-}
+func MinTrials(alpha float64) int { return results.MinTrials(alpha) }
 
 // Key is what makes two cells the same workload.
 type Key struct {
@@ -262,6 +241,7 @@ type Report struct {
 	WorkloadDiffs []string
 	Notes         []string // footnotes: warnings about samples and tests
 	failures      []Failure
+	cur           *results.File // the new file, for its audits in JUnit
 }
 
 // Failed returns the gates that failed, in report order.
@@ -336,7 +316,7 @@ func Compare(base, cur *results.File, o Options) (*Report, error) {
 	}
 	r := &Report{
 		BaseName: cmp.Or(o.BaseName, "base"), NewName: cmp.Or(o.NewName, "new"),
-		Alpha: o.Alpha, Confidence: o.Confidence, Gates: gates,
+		Alpha: o.Alpha, Confidence: o.Confidence, Gates: gates, cur: cur,
 	}
 	ms := compared(gates)
 	wb, err := workloadOf(base)

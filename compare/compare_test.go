@@ -171,7 +171,7 @@ func TestCompareSingleRuns(t *testing.T) {
 		want  []string // failures
 	}{
 		{"all four", "throughput<-5%,p99>+10%,conflict_ratio>+0.02,lost_updates>0", []string{
-			"throughput_ops_s < -5%: optimistic/expo/w8: throughput_ops_s 1000 → 940: -6.00%",
+			"throughput_ops_s < -5%: optimistic/expo/w8: throughput_ops_s 1,000 → 940: -6.00%",
 			"conflict_ratio > +0.02: optimistic/expo/w8: conflict_ratio 0.150 → 0.180: +0.0300 (+20.00%)",
 			"lost_updates > 0: optimistic/expo/w8: lost_updates is 2",
 		}},
@@ -324,6 +324,9 @@ func TestGateDecision(t *testing.T) {
 			note := fmt.Sprintf("n=%d cannot be tested at alpha %v: decided on medians; use --trials >= 4", tt.n, tt.alpha)
 			for _, format := range Formats() {
 				out := string(render(t, r, format))
+				if format == "junit" { // XML escapes
+					out = strings.NewReplacer("&gt;", ">", "&lt;", "<", "&amp;", "&").Replace(out)
+				}
 				if got := strings.Contains(out, note); got != (tt.wantDecided == DecidedMedians) {
 					t.Errorf("%s: has the note %q: %v, want %v\n%s", format, note, got, !got, out)
 				}
@@ -637,7 +640,7 @@ func TestRenderErrors(t *testing.T) {
 	t.Parallel()
 	r := report(t)
 	var buf bytes.Buffer
-	if err := r.Render(&buf, "csv"); err == nil || err.Error() != `--format: unknown format "csv" (allowed: text, markdown, json)` {
+	if err := r.Render(&buf, "csv"); err == nil || err.Error() != `--format: unknown format "csv" (allowed: text, markdown, json, junit)` {
 		t.Errorf("csv: %v", err)
 	}
 	for _, format := range Formats() {
@@ -659,7 +662,7 @@ func TestNum(t *testing.T) {
 		in   float64
 		want string
 	}{
-		{0, "0"}, {5, "5"}, {1234.6, "1235"}, {99.96, "100"}, {12.345, "12.3"}, {0.0123456, "0.0123"}, {-2.5, "-2.50"}, {0.15, "0.150"},
+		{0, "0"}, {5, "5"}, {1234.6, "1,235"}, {-1234567, "-1,234,567"}, {99.96, "100"}, {12.345, "12.3"}, {0.0123456, "0.0123"}, {-2.5, "-2.50"}, {0.15, "0.150"},
 	} {
 		if got := num(tt.in); got != tt.want {
 			t.Errorf("num(%v) = %q, want %q", tt.in, got, tt.want)

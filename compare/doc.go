@@ -69,4 +69,13 @@
 // unfenced leases: the audit marks the loss as expected), so
 // "lost_updates>0" means "an unexpected loss". A scoped gate that
 // matches no compared cell is named in a footnote.
+//
+// # Formats
+//
+// Report.Render writes text, markdown (at most results.MarkdownLimit
+// bytes, for a GitHub step summary: cells that failed no gate are left
+// out first, and the report says how many), json, or junit: JUnit XML as
+// CI systems display it, a testsuite of the new file's audits and
+// thresholds and a testsuite of the gates, a testcase per matched cell
+// and gate whose failure message is the line printed on stderr.
 package compare

@@ -52,18 +52,18 @@ func ExampleReport_Render() {
 	// base  old.json
 	// new   new.json
 	//
-	// cell                metric              base  new  change
-	// optimistic/none/w2  throughput (ops/s)  1000  900  -10.00%
-	//                     attempts (/s)       0     0    0.00%
-	//                     conflict_ratio      0     0    0
-	//                     retries (/op)       0     0    0.00%
-	//                     p50 (ms)            0     0    0.00%
-	//                     p90 (ms)            0     0    0.00%
-	//                     p99 (ms)            0     0    0.00%
-	//                     p999 (ms)           0     0    0.00%
-	//                     give_ups            0     0    0
-	//                     errors              0     0    0
-	//                     lost_updates        0     0    0
+	// cell                metric              base   new  change
+	// optimistic/none/w2  throughput (ops/s)  1,000  900  -10.00%
+	//                     attempts (/s)       0      0    0.00%
+	//                     conflict_ratio      0      0    0
+	//                     retries (/op)       0      0    0.00%
+	//                     p50 (ms)            0      0    0.00%
+	//                     p90 (ms)            0      0    0.00%
+	//                     p99 (ms)            0      0    0.00%
+	//                     p999 (ms)           0      0    0.00%
+	//                     give_ups            0      0    0
+	//                     errors              0      0    0
+	//                     lost_updates        0      0    0
 }
 
 func ExampleParseGates() {

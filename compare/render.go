@@ -1,6 +1,7 @@
 package compare
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -11,18 +12,22 @@ import (
 	"text/tabwriter"
 
 	"github.com/occbench/occbench/internal/textout"
+	"github.com/occbench/occbench/results"
 
 	"golang.org/x/perf/benchmath"
 )
 
-var formats = [...]string{"text", "markdown", "json"}
+var formats = [...]string{"text", "markdown", "json", "junit"}
 
 // Formats returns the names Render accepts.
 func Formats() []string { return slices.Clone(formats[:]) }
 
 // Render writes the report to w in format: "text" (an aligned table),
-// "markdown" (a table to paste into a pull request, failing gates in bold
-// with ❌) or "json". It returns the first write error.
+// "markdown" (a table to paste into a pull request or a step summary,
+// failing gates in bold with ❌, at most results.MarkdownLimit bytes),
+// "json" or "junit" (JUnit XML for CI systems: a testsuite of the new
+// file's audits and thresholds, and one of the gates, a testcase per
+// cell and gate). It returns the first write error.
 func (r *Report) Render(w io.Writer, format string) error {
 	switch format {
 	case "text":
@@ -31,18 +36,23 @@ func (r *Report) Render(w io.Writer, format string) error {
 		return r.renderMarkdown(w)
 	case "json":
 		return r.renderJSON(w)
+	case "junit":
+		return r.renderJUnit(w)
 	}
 	return fmt.Errorf("--format: unknown format %q (allowed: %s)", format, strings.Join(formats[:], ", "))
 }
 
 // num formats v for the report: whole numbers and values ≥ 100 without
-// decimals, others with three significant digits (0.0123, 1.23, 12.3).
+// decimals, thousands grouped by commas (1,234), others with three
+// significant digits (0.0123, 1.23, 12.3).
 func num(v float64) string {
 	switch {
 	case math.IsNaN(v) || math.IsInf(v, 0):
 		return strconv.FormatFloat(v, 'f', -1, 64)
-	case v == math.Trunc(v) || math.Abs(v) >= 100:
+	case math.Abs(v) >= 1e15:
 		return strconv.FormatFloat(v, 'f', 0, 64)
+	case v == math.Trunc(v) || math.Abs(v) >= 100:
+		return results.FormatInt(int64(math.Round(v)))
 	}
 	r, _ := strconv.ParseFloat(strconv.FormatFloat(v, 'e', 2, 64), 64) // cannot fail
 	if math.Abs(r) >= 100 {
@@ -240,7 +250,67 @@ func (r *Report) renderText(w io.Writer) error {
 func code(s string) string { return "`" + strings.ReplaceAll(s, "`", "'") + "`" }
 
 func (r *Report) renderMarkdown(w io.Writer) error {
-	ew := textout.New(w)
+	var buf bytes.Buffer
+	r.markdownDoc(&buf, nil)
+	if over := buf.Len() - results.MarkdownLimit; over > 0 {
+		// Keep every cell with a failed gate, then the others in order
+		// while they fit.
+		var one bytes.Buffer
+		size := make([]int, len(r.Cells))
+		for i := range r.Cells {
+			one.Reset()
+			r.markdownCell(textout.New(&one), &r.Cells[i])
+			size[i] = one.Len()
+		}
+		show := make([]bool, len(r.Cells))
+		budget := results.MarkdownLimit - (buf.Len() - sum(size)) - markdownNoteMax
+		for i, cd := range r.Cells {
+			if failed(cd) {
+				show[i] = true
+				budget -= size[i]
+			}
+		}
+		for i, cd := range r.Cells {
+			if !failed(cd) && size[i] <= budget {
+				show[i] = true
+				budget -= size[i]
+			}
+			if budget <= 0 {
+				break
+			}
+		}
+		buf.Reset()
+		r.markdownDoc(&buf, show)
+	}
+	_, err := w.Write(buf.Bytes())
+	return err
+}
+
+// markdownNoteMax bounds the line that says how many cells were left out.
+const markdownNoteMax = 512
+
+func sum(xs []int) int {
+	n := 0
+	for _, x := range xs {
+		n += x
+	}
+	return n
+}
+
+// failed reports whether a metric of cd failed a gate.
+func failed(cd CellDiff) bool {
+	for _, md := range cd.Metrics {
+		if len(md.Failed) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// markdownDoc writes the markdown report to buf, with the cells show
+// marks (every cell when show is nil).
+func (r *Report) markdownDoc(buf *bytes.Buffer, show []bool) {
+	ew := textout.New(buf) // a bytes.Buffer does not fail
 	ew.Printf("### occbench compare: %s → %s\n\n", code(r.BaseName), code(r.NewName))
 	if r.tested() {
 		ew.Printf("Medians over trials with %v%% confidence intervals; changes tested with the Mann-Whitney U-test at alpha %v (\"~\": no significant change).\n\n", 100*r.Confidence, r.Alpha)
@@ -250,34 +320,33 @@ func (r *Report) renderMarkdown(w io.Writer) error {
 	} else {
 		ew.Printf("| cell | metric | base | new | change |\n|---|---|---:|---:|---:|\n")
 	}
-	for _, cd := range r.Cells {
-		if cd.Skipped != "" {
-			ew.Printf("| %s | - | - | - | %s |\n", textout.MarkdownLine(cd.Name), textout.MarkdownLine(cd.Skipped))
+	hidden := 0
+	for i := range r.Cells {
+		if show != nil && !show[i] {
+			hidden++
 			continue
 		}
-		for i, md := range cd.Metrics {
-			name := ""
-			if i == 0 {
-				name = textout.MarkdownLine(cd.Name)
-			}
-			change := textout.MarkdownLine(changeText(md)) + markers(md.Notes)
-			if len(md.Failed) > 0 {
-				var g []string
-				for _, f := range md.Failed {
-					g = append(g, code(f.String()))
-				}
-				change = "**" + change + "** ❌ " + strings.Join(g, " ")
-			}
-			ew.Printf("| %s | %s | %s | %s | %s |\n", name, textout.MarkdownLine(md.Label), textout.MarkdownLine(summaryText(md.Base)), textout.MarkdownLine(summaryText(md.New)), change)
-		}
+		r.markdownCell(ew, &r.Cells[i])
+	}
+	if hidden > 0 {
+		ew.Printf("\n_%d of %d cells not shown (none failed a gate): GitHub's step summary holds 1 MiB; %s shows them all._\n",
+			hidden, len(r.Cells), code("occbench compare --format text"))
 	}
 	if len(r.BaseOnly)+len(r.NewOnly)+len(r.WorkloadDiffs) > 0 {
 		ew.Printf("\n")
 	}
-	for _, u := range r.BaseOnly {
+	for i, u := range r.BaseOnly {
+		if i == markdownListMax {
+			ew.Printf("- … %d more only in %s\n", len(r.BaseOnly)-i, code(r.BaseName))
+			break
+		}
 		ew.Printf("- only in %s: %s\n", code(r.BaseName), code(unmatchedText(u)))
 	}
-	for _, u := range r.NewOnly {
+	for i, u := range r.NewOnly {
+		if i == markdownListMax {
+			ew.Printf("- … %d more only in %s\n", len(r.NewOnly)-i, code(r.NewName))
+			break
+		}
 		ew.Printf("- only in %s: %s\n", code(r.NewName), code(unmatchedText(u)))
 	}
 	if len(r.WorkloadDiffs) > 0 {
@@ -295,12 +364,42 @@ func (r *Report) renderMarkdown(w io.Writer) error {
 			ew.Printf("✅ All gates passed: %s\n", mdGateList(r.Gates))
 		} else {
 			ew.Printf("❌ **%d failed** (gates: %s)\n\n", len(r.failures), mdGateList(r.Gates))
-			for _, f := range r.failures {
+			for i, f := range r.failures {
+				if i == markdownListMax {
+					ew.Printf("- … %d more\n", len(r.failures)-i)
+					break
+				}
 				ew.Printf("- ❌ **%s**: %s\n", code(f.Gate.String()), textout.MarkdownLine(strings.TrimPrefix(f.String(), f.Gate.String()+": ")))
 			}
 		}
 	}
-	return ew.Err()
+}
+
+// markdownListMax bounds the lists of the markdown report (cells only in
+// one file, failed gates).
+const markdownListMax = 100
+
+// markdownCell writes cd's rows of the markdown table.
+func (r *Report) markdownCell(ew *textout.Writer, cd *CellDiff) {
+	if cd.Skipped != "" {
+		ew.Printf("| %s | - | - | - | %s |\n", textout.MarkdownLine(cd.Name), textout.MarkdownLine(cd.Skipped))
+		return
+	}
+	for i, md := range cd.Metrics {
+		name := ""
+		if i == 0 {
+			name = textout.MarkdownLine(cd.Name)
+		}
+		change := textout.MarkdownLine(changeText(md)) + markers(md.Notes)
+		if len(md.Failed) > 0 {
+			var g []string
+			for _, f := range md.Failed {
+				g = append(g, code(f.String()))
+			}
+			change = "**" + change + "** ❌ " + strings.Join(g, " ")
+		}
+		ew.Printf("| %s | %s | %s | %s | %s |\n", name, textout.MarkdownLine(md.Label), textout.MarkdownLine(summaryText(md.Base)), textout.MarkdownLine(summaryText(md.New)), change)
+	}
 }
 
 func mdGateList(gs []Gate) string {

@@ -35,8 +35,13 @@ type JUnitSuite struct {
 	Skipped    int             `xml:"skipped,attr"`
 	Time       string          `xml:"time,attr,omitempty"`      // seconds
 	Timestamp  string          `xml:"timestamp,attr,omitempty"` // RFC 3339, UTC
-	Properties []JUnitProperty `xml:"properties>property,omitempty"`
+	Properties *JUnitProperties `xml:"properties,omitempty"`
 	Cases      []JUnitCase     `xml:"testcase"`
+}
+
+// JUnitProperties are a suite's properties.
+type JUnitProperties struct {
+	Property []JUnitProperty `xml:"property"`
 }
 
 // JUnitProperty is a name and a value of a suite.
@@ -122,14 +127,16 @@ func JUnitSuiteOf(f *File) JUnitSuite {
 		}
 	}
 	env := f.Environment
+	var props []JUnitProperty
 	for _, p := range []JUnitProperty{
 		{"driver", env.Driver}, {"server_version", env.ServerVersion}, {"occbench_version", env.Occbench},
 		{"go_version", env.GoVersion}, {"os", env.OS}, {"arch", env.Arch}, {"interrupted", strconv.FormatBool(f.Interrupted)},
 	} {
 		if p.Value != "" {
-			s.Properties = append(s.Properties, p)
+			props = append(props, p)
 		}
 	}
+	s.Properties = &JUnitProperties{Property: props}
 	return s
 }
 
