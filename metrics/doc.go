@@ -9,9 +9,11 @@
 //	occbench_ops_total                     committed ops (measured: warmup excluded)
 //	occbench_attempts_total                attempts
 //	occbench_conflicts_total               attempts that lost to another writer
+//	occbench_committed_latency_seconds     op latency of committed ops (histogram: classic and native buckets)
 //	occbench_give_ups_total{reason}        ops that gave up, by reason (finished cells)
 //	occbench_errors_total{class}           attempt errors, by class (finished cells)
-//	occbench_committed_latency_seconds     op latency of committed ops (histogram, finished cells)
+//	occbench_lost_updates_total            committed updates the audit did not find in the store (finished cells)
+//	occbench_audit_failures_total{reason}  cells whose audit failed: lost-updates, store-reset, unavailable
 //
 // and, about the run:
 //
@@ -21,15 +23,34 @@
 //	occbench_run_cells                     cells planned in the run
 //	occbench_cells_finished_total          cells finished
 //
-// Ops, attempts and conflicts are live: each scrape sums the running
-// cell's per-second series (runner.Live.Series, flushed by every writer
-// once per second) on top of the finished cells, so they lag by at most
-// about a second; when the cell finishes its exact totals replace the
-// live sums. Give-ups, errors and the histogram come from finished cells.
-// The histogram is built at scrape time from the cells' HDR histograms
-// (results.HistCommitted) into fixed buckets (Buckets); a bucket holds
-// the values whose HDR highest-equivalent value is at most its bound, so
-// counts are exact up to HDR's resolution (3 significant digits).
+// Ops, attempts, conflicts and the latency histogram are live: each
+// scrape reads the running cell's per-second series (runner.Live.Series,
+// flushed by every writer once per second) on top of the finished
+// cells, so they lag by at most about a second. When the cell finishes
+// its exact counts replace the live ones. Give-ups, errors, lost updates
+// and audit failures come from finished cells. A lost update is one the
+// audit counted (expected − observed, when positive), whether or not the
+// strategy promises to keep it (lww does not); an audit failure with
+// reason lost-updates is a loss the strategy promises not to have.
+//
+// The latency histogram has classic buckets (Buckets) and native ones
+// (schema NativeSchema: factor 2^(1/8), what client_golang picks for
+// NativeHistogramBucketFactor 1.1) in one histogram, as client_golang
+// serves a histogram with both: the text format shows the classic
+// buckets, the protobuf format (what Prometheus asks for when it ingests
+// native histograms) both. While a cell runs its values come from the
+// series' log-linear histogram (record.Latency, buckets ≈6% wide), each
+// at its bucket's upper bound, and add to the sum at its lower bound;
+// a finished cell keeps those native buckets and count, and takes its
+// classic buckets and sum from its exact HDR histogram (results.
+// HistCommitted: a bucket holds the values whose HDR highest-equivalent
+// value is at most its bound, exact up to 3 significant digits). So no
+// bucket, count or sum ever decreases, which Prometheus would take for a
+// counter reset: a live value sits in the same or a higher classic
+// bucket than its exact one, and its lower bound is below its exact
+// value. A cell finished without the metrics seeing it run (skipped)
+// takes everything from its HDR histogram.
+//
 // occbench_cell_progress_ratio is absent while an ops-bounded cell runs:
 // runner.Live does not carry the planned number of ops.
 //

@@ -16,14 +16,15 @@ func ExampleMetrics() {
 	m := metrics.New("memory")
 	spec := runner.Spec{Strategy: "optimistic", Backoff: "expo", Writers: 4, Trial: 1}
 	m.CellStarted(spec, 0, 1, &runner.Live{})
-	m.CellFinished(spec, &results.Cell{Ops: 900, Attempts: 1000, Conflicts: 100, GiveUps: map[string]int64{"max-attempts": 3}})
+	m.CellFinished(spec, &results.Cell{Ops: 900, Attempts: 1000, Conflicts: 100, GiveUps: map[string]int64{"max-attempts": 3},
+		Audit: results.Audit{Expected: 900, Observed: 900, OK: true}})
 
 	rec := httptest.NewRecorder()
 	m.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
 	sc := bufio.NewScanner(rec.Body)
 	for sc.Scan() {
 		l := sc.Text()
-		if strings.HasPrefix(l, "occbench_") && !strings.Contains(l, "_bucket") && (!strings.Contains(l, "give_ups") || strings.Contains(l, "max-attempts")) && !strings.HasPrefix(l, "occbench_errors") {
+		if strings.HasPrefix(l, "occbench_") && !strings.Contains(l, "_bucket") && (!strings.Contains(l, "give_ups") || strings.Contains(l, "max-attempts")) && !strings.HasPrefix(l, "occbench_errors") && !strings.HasPrefix(l, "occbench_audit") {
 			fmt.Println(l)
 		}
 	}
@@ -36,6 +37,7 @@ func ExampleMetrics() {
 	// occbench_committed_latency_seconds_count{backoff="expo",driver="memory",strategy="optimistic",writers="4"} 0
 	// occbench_conflicts_total{backoff="expo",driver="memory",strategy="optimistic",writers="4"} 100
 	// occbench_give_ups_total{backoff="expo",driver="memory",reason="max-attempts",strategy="optimistic",writers="4"} 3
+	// occbench_lost_updates_total{backoff="expo",driver="memory",strategy="optimistic",writers="4"} 0
 	// occbench_ops_total{backoff="expo",driver="memory",strategy="optimistic",writers="4"} 900
 	// occbench_run_cells 1
 }

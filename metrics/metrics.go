@@ -45,16 +45,18 @@ type Metrics struct {
 	boundsUS []int64   // the same in µs, to place HDR values
 
 	ops, attempts, conflicts, giveUps, errs, latency *prometheus.Desc
+	lost, auditFailures                              *prometheus.Desc
 	info, progress, p99, cells, finished             *prometheus.Desc
 
 	mu       sync.Mutex
 	byKey    map[key]*totals
-	keys     []key    // in first-seen order
-	cur      *running // the cell running; nil between cells
-	last     *running // the cell running or the last one
-	total    int      // cells in the run
-	nDone    int64    // cells finished
-	lastDone bool     // last has finished
+	keys     []key          // in first-seen order
+	cur      *running       // the cell running; nil between cells
+	last     *running       // the cell running or the last one
+	total    int            // cells in the run
+	nDone    int64          // cells finished
+	lastDone bool           // last has finished
+	lat      record.Latency // scratch: the running cell's latencies, read per scrape
 }
 
 var _ runner.Observer = (*Metrics)(nil)
@@ -69,11 +71,21 @@ type key struct {
 type totals struct {
 	ops, attempts, conflicts int64
 	giveUps, errors          map[string]int64
-	buckets                  []uint64 // per bucket (not cumulative), +Inf last
-	count                    uint64
-	sum                      float64 // seconds
-	histErr                  error   // a committed histogram failed to decode
+	lost                     int64
+	auditFailures            map[string]int64
+	latency                  hist
+	histErr                  error // a committed histogram failed to decode
 }
+
+// Reasons of occbench_audit_failures_total.
+const (
+	AuditLostUpdates = "lost-updates" // updates lost that the strategy promises to keep
+	AuditStoreReset  = "store-reset"  // the store lost documents the cell seeded
+	AuditUnavailable = "unavailable"  // the store could not be read back
+)
+
+// AuditReasons are the values of occbench_audit_failures_total's reason.
+func AuditReasons() []string { return []string{AuditLostUpdates, AuditStoreReset, AuditUnavailable} }
 
 type running struct {
 	spec         runner.Spec
@@ -100,7 +112,9 @@ func New(driver string) *Metrics {
 	m.conflicts = prometheus.NewDesc("occbench_conflicts_total", "Attempts that failed because of another writer.", cellLabels, nil)
 	m.giveUps = prometheus.NewDesc("occbench_give_ups_total", "Operations that gave up, by reason (finished cells).", with("reason"), nil)
 	m.errs = prometheus.NewDesc("occbench_errors_total", "Attempt errors, by class (finished cells).", with("class"), nil)
-	m.latency = prometheus.NewDesc("occbench_committed_latency_seconds", "Op latency of committed operations, from intended start to commit (finished cells).", cellLabels, nil)
+	m.latency = prometheus.NewDesc("occbench_committed_latency_seconds", "Op latency of committed operations, from intended start to commit (live; classic and native buckets).", cellLabels, nil)
+	m.lost = prometheus.NewDesc("occbench_lost_updates_total", "Committed updates missing from the store at the audit (finished cells; expected for lww and unfenced lease).", cellLabels, nil)
+	m.auditFailures = prometheus.NewDesc("occbench_audit_failures_total", "Finished cells whose audit failed, by reason: lost-updates (a loss the strategy promises not to have), store-reset, unavailable.", with("reason"), nil)
 	m.info = prometheus.NewDesc("occbench_cell_info", "The cell running, or the last one that ran.", with("trial"), nil)
 	m.progress = prometheus.NewDesc("occbench_cell_progress_ratio", "Elapsed measured time of the current cell over its planned length; 1 once finished.", nil, nil)
 	m.p99 = prometheus.NewDesc("occbench_cell_latency_p99_seconds", "p99 committed op latency in the last complete second of the running cell.", nil, nil)
@@ -142,8 +156,11 @@ func (m *Metrics) CellFinished(spec runner.Spec, c *results.Cell) {
 	if m.cur != nil && m.cur.spec != spec {
 		m.foldLive(m.cur)
 	}
+	var live *runner.Live
 	if m.cur == nil || m.cur.spec != spec {
 		m.last = &running{spec: spec, key: m.keyOf(spec)}
+	} else {
+		live = m.cur.live
 	}
 	m.cur = nil
 	m.lastDone = true
@@ -158,11 +175,44 @@ func (m *Metrics) CellFinished(spec runner.Spec, c *results.Cell) {
 	for k, n := range c.Errors {
 		t.errors[k] += n
 	}
-	if enc, ok := c.Histograms[results.HistCommitted]; ok {
-		if err := m.addHistogram(t, enc); err != nil && t.histErr == nil {
-			t.histErr = fmt.Errorf("cell %s: %w", spec, err)
+	if c.Skipped == "" {
+		t.lost += max(c.Audit.LostUpdates, 0)
+		if reason := auditFailure(&c.Audit); reason != "" {
+			t.auditFailures[reason]++
 		}
 	}
+	enc := c.Histograms[results.HistCommitted]
+	var h hist
+	var err error
+	if live != nil && live.Series != nil {
+		live.Series.Latency(&m.lat)
+		h, err = m.finishedHist(&m.lat, enc)
+	} else {
+		h = m.newHist()
+		if enc != "" {
+			err = m.addHDR(&h, enc)
+		}
+	}
+	if err != nil {
+		if t.histErr == nil {
+			t.histErr = fmt.Errorf("cell %s: %w", spec, err)
+		}
+		return
+	}
+	t.latency.add(&h)
+}
+
+// auditFailure is why an audit failed, or "".
+func auditFailure(a *results.Audit) string {
+	switch {
+	case a.OK:
+		return ""
+	case a.Unavailable != "":
+		return AuditUnavailable
+	case a.StoreReset:
+		return AuditStoreReset
+	}
+	return AuditLostUpdates
 }
 
 func (m *Metrics) keyOf(s runner.Spec) key {
@@ -172,7 +222,10 @@ func (m *Metrics) keyOf(s runner.Spec) key {
 func (m *Metrics) totalsOf(k key) *totals {
 	t, ok := m.byKey[k]
 	if !ok {
-		t = &totals{giveUps: map[string]int64{}, errors: map[string]int64{}, buckets: make([]uint64, len(m.bounds)+1)}
+		t = &totals{giveUps: map[string]int64{}, errors: map[string]int64{}, auditFailures: map[string]int64{}, latency: m.newHist()}
+		for _, r := range AuditReasons() {
+			t.auditFailures[r] = 0
+		}
 		for g := range record.NumGiveUps {
 			t.giveUps[record.GiveUp(g).String()] = 0
 		}
@@ -192,6 +245,10 @@ func (m *Metrics) foldLive(r *running) {
 	t.ops += ops
 	t.attempts += attempts
 	t.conflicts += conflicts
+	if r.live != nil && r.live.Series != nil {
+		r.live.Series.Latency(&m.lat)
+		m.addSeries(&t.latency, &m.lat)
+	}
 }
 
 func liveSums(l *runner.Live) (ops, attempts, conflicts int64) {
@@ -206,32 +263,11 @@ func liveSums(l *runner.Live) (ops, attempts, conflicts int64) {
 	return ops, attempts, conflicts
 }
 
-// addHistogram adds a committed-latency HDR histogram (µs) to t.
-func (m *Metrics) addHistogram(t *totals, enc string) error {
-	h, err := results.DecodeHistogram(enc)
-	if err != nil {
-		return err
-	}
-	for _, bar := range h.Distribution() {
-		if bar.Count == 0 {
-			continue
-		}
-		i := 0
-		for i < len(m.boundsUS) && bar.To > m.boundsUS[i] {
-			i++
-		}
-		t.buckets[i] += uint64(bar.Count)
-	}
-	t.count += uint64(h.TotalCount())
-	t.sum += h.Mean() * float64(h.TotalCount()) / 1e6
-	return nil
-}
-
 // collector is Metrics seen by the registry.
 type collector Metrics
 
 func (c *collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{c.ops, c.attempts, c.conflicts, c.giveUps, c.errs, c.latency, c.info, c.progress, c.p99, c.cells, c.finished} {
+	for _, d := range []*prometheus.Desc{c.ops, c.attempts, c.conflicts, c.giveUps, c.errs, c.latency, c.lost, c.auditFailures, c.info, c.progress, c.p99, c.cells, c.finished} {
 		ch <- d
 	}
 }
@@ -246,6 +282,7 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	var liveKey key
 	var liveOps, liveAttempts, liveConflicts int64
 	var points []results.Point
+	var liveLat hist
 	if r := m.cur; r != nil && r.live != nil && r.live.Series != nil {
 		liveKey = r.key
 		points = r.live.Series.Points()
@@ -254,6 +291,9 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 			liveAttempts += p.Attempts
 			liveConflicts += p.Conflicts
 		}
+		r.live.Series.Latency(&m.lat)
+		liveLat = m.newHist()
+		m.addSeries(&liveLat, &m.lat)
 	}
 	emit := func(d *prometheus.Desc, vt prometheus.ValueType, v float64, labels ...string) {
 		mt, err := prometheus.NewConstMetric(d, vt, v, labels...)
@@ -277,21 +317,21 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 		for class, n := range t.errors {
 			emit(m.errs, prometheus.CounterValue, float64(n), append(lv, class)...)
 		}
+		emit(m.lost, prometheus.CounterValue, float64(t.lost), lv...)
+		for reason, n := range t.auditFailures {
+			emit(m.auditFailures, prometheus.CounterValue, float64(n), append(lv, reason)...)
+		}
 		if t.histErr != nil {
 			ch <- prometheus.NewInvalidMetric(m.latency, t.histErr)
 			return
 		}
-		cum := make(map[float64]uint64, len(m.bounds))
-		var acc uint64
-		for i, b := range m.bounds {
-			acc += t.buckets[i]
-			cum[b] = acc
+		h := &t.latency
+		if m.cur != nil && k == liveKey {
+			sum := t.latency.clone()
+			sum.add(&liveLat)
+			h = &sum
 		}
-		h, err := prometheus.NewConstHistogram(m.latency, t.count, t.sum, cum, lv...)
-		if err != nil {
-			h = prometheus.NewInvalidMetric(m.latency, err)
-		}
-		ch <- h
+		ch <- m.metric(m.latency, h, lv...)
 	}
 	for _, k := range m.keys {
 		counters(k, m.byKey[k])

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"maps"
 	"math"
 	"net"
 	"net/http"
@@ -119,6 +120,7 @@ type scrapeAt struct {
 	at   time.Duration
 	live *runner.Live
 	mid  families
+	midG families // the same scrape, gathered: native buckets
 	err  error
 }
 
@@ -127,7 +129,12 @@ func (s *scrapeAt) CellStarted(spec runner.Spec, index, total int, live *runner.
 	s.live = live
 	s.clk.mu.Lock()
 	s.clk.at = live.Start.Add(s.at)
-	s.clk.hook = func() { s.mid, s.err = scrape(s.Handler()) }
+	s.clk.hook = func() {
+		s.mid, s.err = scrape(s.Handler())
+		if s.err == nil {
+			s.midG, s.err = gather(s.Metrics)
+		}
+	}
 	s.clk.mu.Unlock()
 }
 
@@ -206,8 +213,14 @@ func TestRunCellScrape(t *testing.T) {
 			if _, ok := mid.value("occbench_cell_progress_ratio", nil); ok {
 				t.Error("mid-run: progress ratio present in an ops-bounded cell")
 			}
-			if h := mid.find("occbench_committed_latency_seconds", labels); h == nil || h.Histogram.GetSampleCount() != 0 {
-				t.Errorf("mid-run: histogram %v, want present and empty", h)
+			// The histogram is live: the ops flushed so far (one writer:
+			// exactly the ops counted, nothing flushed in between).
+			midHist := obs.midG.find("occbench_committed_latency_seconds", labels).GetHistogram()
+			if n := midHist.GetSampleCount(); n == 0 || (tt.writers == 1 && float64(n) != midOps) || float64(n) < midOps {
+				t.Errorf("mid-run: histogram count %d, want the %v ops counted", n, midOps)
+			}
+			if midHist.GetSchema() != NativeSchema || len(midHist.GetPositiveSpan()) == 0 {
+				t.Errorf("mid-run: no native buckets: schema %d, spans %v", midHist.GetSchema(), midHist.GetPositiveSpan())
 			}
 
 			// After the cell.
@@ -235,11 +248,27 @@ func TestRunCellScrape(t *testing.T) {
 			if v, ok := end.value("occbench_errors_total", map[string]string{"class": "connection"}); !ok || v != 0 {
 				t.Errorf("errors{connection} = %v (present %v), want 0", v, ok)
 			}
-			h := end.find("occbench_committed_latency_seconds", labels)
+			endG, err := gather(m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			h := endG.find("occbench_committed_latency_seconds", labels)
 			if h == nil {
 				t.Fatal("no committed latency histogram")
 			}
 			hist := h.GetHistogram()
+			checkGrows(t, midHist, hist)
+			// At the end the classic buckets are the exact histogram's, as
+			// for a cell the metrics did not see running.
+			exact := New(memory.Name)
+			exact.CellFinished(spec, &cell)
+			exactG, err := gather(exact)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, want := cumulative(hist), cumulative(exactG.find("occbench_committed_latency_seconds", labels).GetHistogram()); !maps.Equal(got, want) {
+				t.Errorf("classic buckets after the cell %v, want the exact histogram's %v", got, want)
+			}
 			if hist.GetSampleCount() != uint64(cell.Ops) {
 				t.Errorf("histogram count %d, want %d", hist.GetSampleCount(), cell.Ops)
 			}
