@@ -81,7 +81,7 @@ func TestLineWriterOneWritePerLine(t *testing.T) {
 func TestCellIDName(t *testing.T) {
 	t.Parallel()
 	for id, want := range map[CellID]string{
-		{Strategy: "optimistic", Backoff: "expo", Writers: 16}:                     "optimistic/expo/w16",
+		{Strategy: "optimistic", Backoff: "expo", Writers: 16}:                    "optimistic/expo/w16",
 		{Strategy: "lease", Backoff: "none", Writers: 4, Rate: 2000, Trial: 3}:    "lease/none/w4/r2000/t3",
 		{Driver: "redis", Strategy: "lww", Backoff: "none", Writers: 1, Trial: 1}: "lww/none/w1/t1",
 	} {

@@ -28,15 +28,15 @@ type JUnitSuites struct {
 
 // JUnitSuite is one results file (or one comparison).
 type JUnitSuite struct {
-	Name       string          `xml:"name,attr"`
-	Tests      int             `xml:"tests,attr"`
-	Failures   int             `xml:"failures,attr"`
-	Errors     int             `xml:"errors,attr"`
-	Skipped    int             `xml:"skipped,attr"`
-	Time       string          `xml:"time,attr,omitempty"`      // seconds
-	Timestamp  string          `xml:"timestamp,attr,omitempty"` // RFC 3339, UTC
+	Name       string           `xml:"name,attr"`
+	Tests      int              `xml:"tests,attr"`
+	Failures   int              `xml:"failures,attr"`
+	Errors     int              `xml:"errors,attr"`
+	Skipped    int              `xml:"skipped,attr"`
+	Time       string           `xml:"time,attr,omitempty"`      // seconds
+	Timestamp  string           `xml:"timestamp,attr,omitempty"` // RFC 3339, UTC
 	Properties *JUnitProperties `xml:"properties,omitempty"`
-	Cases      []JUnitCase     `xml:"testcase"`
+	Cases      []JUnitCase      `xml:"testcase"`
 }
 
 // JUnitProperties are a suite's properties.

@@ -51,7 +51,7 @@ func TestRenderJUnit(t *testing.T) {
 		byName[c.Classname+" "+c.Name] = c
 	}
 	for key, want := range map[string]string{
-		"optimistic/full-jitter/w8 audit": "pass",
+		"optimistic/full-jitter/w8 audit":                                        "pass",
 		"optimistic/full-jitter/w8 threshold p99_ms < 20":                        "pass",
 		"optimistic/full-jitter/w8 threshold optimistic: success_rate >= 0.9999": "failure",
 		"lww/none/w8 audit":         "pass",
