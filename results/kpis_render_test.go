@@ -58,7 +58,7 @@ func TestRenderKPIs(t *testing.T) {
 func TestKPITexts(t *testing.T) {
 	f := kpiFile(t)
 	tests := []struct {
-		c                            *Cell
+		c                             *Cell
 		p99, jain, recovery, fairness string
 	}{
 		{&f.Cells[0], "31.7", "0.716",
