@@ -1,6 +1,9 @@
 package results
 
 import (
+	"bytes"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
@@ -127,5 +130,41 @@ func TestSetKPIs(t *testing.T) {
 	SetKPIs(&c, nil, nil, nil, nil, []int64{0})
 	if c.RecoveryMS == nil || *c.RecoveryMS != (Recovery{}) || *c.Fairness != (Fairness{}) {
 		t.Errorf("empty cell: recovery %+v, fairness %+v", c.RecoveryMS, c.Fairness)
+	}
+}
+
+// TestKPIsRoundTrip: recovery_ms, fairness and writer_ops survive
+// Encode and Read; a file without them (written before they existed)
+// reads with none.
+func TestKPIsRoundTrip(t *testing.T) {
+	f := testFile(t)
+	f.Cells[0].RecoveryMS = &Recovery{Ops: 3, P50: 1, P90: 2, P99: 3, Max: 4, Mean: 1.5}
+	f.Cells[0].Fairness = &Fairness{Jain: 0.8, MinShare: 0.25, MaxShare: 0.75, StarvedOps: 2}
+	f.Cells[0].WriterOps = []int64{1, 3}
+	f.Cells[1].RecoveryMS = &Recovery{}
+	var buf bytes.Buffer
+	if err := Encode(&buf, f); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		`"recovery_ms": {` + "\n" + `        "ops": 3,`, `"fairness": {`, `"starved_ops": 2`, `"writer_ops": [`,
+	} {
+		if !strings.Contains(buf.String(), want) {
+			t.Errorf("encoded file lacks %q", want)
+		}
+	}
+	g, err := Read(&buf, "test.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := g.Cells[0]
+	if *c.RecoveryMS != *f.Cells[0].RecoveryMS || *c.Fairness != *f.Cells[0].Fairness || !slices.Equal(c.WriterOps, []int64{1, 3}) {
+		t.Errorf("read back %+v %+v %v", c.RecoveryMS, c.Fairness, c.WriterOps)
+	}
+	if g.Cells[1].RecoveryMS == nil || *g.Cells[1].RecoveryMS != (Recovery{}) {
+		t.Errorf("a zero recovery read back as %+v, want present and zero", g.Cells[1].RecoveryMS)
+	}
+	if c := g.Cells[2]; c.RecoveryMS != nil || c.Fairness != nil || c.WriterOps != nil {
+		t.Errorf("a cell without the fields read back with %+v %+v %v", c.RecoveryMS, c.Fairness, c.WriterOps)
 	}
 }
