@@ -48,6 +48,22 @@
 // When no doubling step flattens that much, the knee was not reached in
 // the probed range and Answer.Knee is nil.
 //
+// # Scalability (USL)
+//
+// A writers search also fits the Universal Scalability Law (package usl),
+// X(N) = λN / (1 + σ(N−1) + κN(N−1)), to each pair's judged probes: the
+// median throughput of each probe against its writers (Answer.USL,
+// FitProbes; at least three writer counts). The fit predicts where the
+// throughput peaks, N* = sqrt((1−σ)/κ), and how much it makes there,
+// also beyond the writers probed (results.USL.PeakBeyond), or that it
+// never falls (κ = 0); its mean absolute percentage error on the probes
+// says how far the model missed what was measured. The reports print a
+// line per pair (Report.USLLines), the plot draws the fitted curve over
+// the probes, and the results file holds the fits (Report.USL). The
+// probes of a search crowd around the answer, so the fit weighs that
+// region most; with exactly three writer counts it is exact and its R²
+// says nothing.
+//
 // # Recommendation
 //
 // Each pair's answer comes from single probes near its boundary, so the

@@ -116,6 +116,25 @@ func (r *Report) panel(a *Answer, judged []Probe, metric, yLabel, xLabel string)
 			ymax = max(ymax, c.Value)
 		}
 	}
+	var fit plotter.XYs // the USL fit over the plotted range, on the throughput panel
+	if u := a.USL; metric == ThroughputOpsS && u != nil && u.Error == "" {
+		m := u.Model()
+		const steps = 64
+		for i := 0; i <= steps; i++ {
+			lx := x(lo) - 0.5 + (x(hi)-x(lo)+1)*float64(i)/steps
+			if n := math.Exp2(lx); n >= 1 {
+				y := m.X(n)
+				fit = append(fit, plotter.XY{X: lx, Y: y})
+				ymax = max(ymax, y)
+			}
+		}
+		// The peak itself, when in range, so that the curve reaches it.
+		if pk := u.PeakWriters; pk != nil && *pk >= 1 && x(*pk) > x(lo)-0.5 && x(*pk) < x(hi)+0.5 {
+			fit = append(fit, plotter.XY{X: x(*pk), Y: *u.PeakOpsS})
+			slices.SortFunc(fit, func(a, b plotter.XY) int { return cmpFloat(a.X, b.X) })
+			ymax = max(ymax, *u.PeakOpsS)
+		}
+	}
 	if ymax <= 0 {
 		ymax = 1
 	}
@@ -129,6 +148,15 @@ func (r *Report) panel(a *Answer, judged []Probe, metric, yLabel, xLabel string)
 	}
 	l.Color, l.Width = lineInk, vg.Points(1.5)
 	p.Add(l)
+	if len(fit) > 1 {
+		f, err := plotter.NewLine(fit)
+		if err != nil {
+			return nil, err
+		}
+		f.Color, f.Width, f.Dashes = greyInk, vg.Points(1.5), []vg.Length{vg.Points(4), vg.Points(2)}
+		p.Add(f)
+		p.Legend.Add(uslLegend(a.USL, r.Vary), f)
+	}
 	for _, c := range slo {
 		s, err := plotter.NewLine(plotter.XYs{{X: p.X.Min, Y: c.Value}, {X: p.X.Max, Y: c.Value}})
 		if err != nil {

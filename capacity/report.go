@@ -269,6 +269,12 @@ func (r *Report) WriteText(w io.Writer) error {
 			ew.Printf("%s\n", l)
 		}
 	}
+	if lines := r.USLLines(); lines != nil {
+		ew.Printf("\nscalability (USL fit of each pair's probes, median ops/s against writers: %s):\n", results.USLFormula)
+		for _, l := range lines {
+			ew.Printf("%s\n", l)
+		}
+	}
 	head, rows := r.table()
 	ew.Printf("\nprobes (%s; SLO %s):\n", r.trialsNote(), r.SLO)
 	tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
@@ -297,6 +303,12 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 				indent = "  "
 			}
 			ew.Printf("%s- %s\n", indent, textout.MarkdownCell(strings.TrimSpace(l)))
+		}
+	}
+	if lines := r.USLLines(); lines != nil {
+		ew.Printf("\nScalability (USL fit of each pair's probes, median ops/s against writers: `%s`):\n\n", results.USLFormula)
+		for _, l := range lines {
+			ew.Printf("- %s\n", textout.MarkdownCell(l))
 		}
 	}
 	head, rows := r.table()

@@ -248,6 +248,10 @@ type Answer struct {
 	Knee    *Probe  // nil when the throughput never flattened
 	Reason  string  // why the search stopped early, or why it was skipped
 	Probes  []Probe // in the order they ran
+	// USL is the Universal Scalability Law fitted to the judged probes'
+	// median throughput against writers (see FitProbes); nil for a rate
+	// search and when fewer than three writer counts were judged.
+	USL *results.USL
 }
 
 // Report is the result of a search over several pairs.
@@ -385,6 +389,9 @@ func (s *searcher) search(ctx context.Context) (Answer, error) {
 		a.Load = a.Pass.Load
 	}
 	a.Knee = knee(a.Probes)
+	if s.opts.Vary == Writers {
+		a.USL = FitProbes(s.pair, a.Probes)
+	}
 	return *a, err
 }
 
