@@ -137,6 +137,8 @@ func RunCell(ctx context.Context, cfg Config, spec Spec, index, total int) (resu
 		Leaser:   cfg.Leaser,
 		Merge:    onConflict == scenarios.Merge,
 		Clock:    clk,
+		Hold:     sc.Hold,
+		Scope:    scope,
 	}
 	for _, f := range cfg.Faults {
 		if f.Kind == faults.StallHolder {
@@ -175,6 +177,9 @@ func RunCell(ctx context.Context, cfg Config, spec Spec, index, total int) (resu
 		return cell, err
 	}
 	dspec := drivers.Spec{Keys: sc.Keys, FieldGroups: sc.FieldGroups, PayloadBytes: sc.PayloadBytes, Seed: StoreSeed(sc.Seed, spec.Trial)}
+	if scope == drivers.ScopeOperation {
+		dspec.Slots = spec.Writers // one operation slot per writer
+	}
 	if err := cfg.Store.Setup(ctx, dspec); err != nil {
 		return cell, fmt.Errorf("%s: setup: %w", cfg.DriverName, err)
 	}
@@ -493,8 +498,11 @@ func Unavailable(expected, indeterminate int64, reason string) results.Audit {
 }
 
 func whyExpected(strategyName string) string {
-	if strategyName == strategy.Lease {
+	switch strategyName {
+	case strategy.Lease:
 		return "leases without fencing let a paused holder overwrite"
+	case strategy.CheckThenWrite:
+		return "its version check and its write are not atomic: a write between them is overwritten"
 	}
 	return "unconditional writes overwrite each other"
 }

@@ -87,7 +87,7 @@ var fields = []field{
 	}},
 	strField("lease_store", "store that grants leases for the lease strategy (default: the data store)", func(s *Scenario) *string { return &s.LeaseStore }),
 	strField("lease_dsn", "DSN of the lease store", func(s *Scenario) *string { return &s.LeaseDSN }),
-	{yaml: "strategies", flag: "strategies", alias: "strategy", usage: "comma list: optimistic, pessimistic, serializable, lease, lww", set: func(s *Scenario, v string) (err error) {
+	{yaml: "strategies", flag: "strategies", alias: "strategy", usage: "comma list: optimistic, pessimistic, serializable, lease, lww, check-then-write", set: func(s *Scenario, v string) (err error) {
 		s.Strategies, err = parseList("strategies", v)
 		return err
 	}},
@@ -103,7 +103,7 @@ var fields = []field{
 	floatField("budget_retry_cost", "tokens a retry spends", func(s *Scenario) *float64 { return &s.BudgetRetryCost }),
 	floatField("budget_refund", "tokens a committed op refunds", func(s *Scenario) *float64 { return &s.BudgetRefund }),
 	strField("on_conflict", "retry, fail or merge", func(s *Scenario) *string { return &s.OnConflict }),
-	strField("scope", "document or field-group", func(s *Scenario) *string { return &s.Scope }),
+	strField("scope", "what a conditional write checks: document, field-group or operation (one slot per writer: writers never conflict)", func(s *Scenario) *string { return &s.Scope }),
 	intField("field_groups", "payload field groups per document (1 … 16)", func(s *Scenario) *int { return &s.FieldGroups }),
 	{yaml: "fencing", flag: "fencing", usage: "lease: the store rejects writes with a stale fencing token", set: func(s *Scenario, v string) error {
 		b, err := strconv.ParseBool(v)
@@ -149,6 +149,14 @@ var fields = []field{
 			return fmt.Errorf("--latency: %w", err)
 		}
 		s.Latency = d
+		return nil
+	}},
+	{yaml: "hold", flag: "hold", usage: "conflict window: time a writer spends between its read and its write (inside the lock or lease for pessimistic, serializable, lease), drawn per attempt: 200us, normal:1ms,200us or exp:500us", set: func(s *Scenario, v string) error {
+		d, err := delay.Parse(v)
+		if err != nil {
+			return fmt.Errorf("--hold: %w", err)
+		}
+		s.Hold = d
 		return nil
 	}},
 	{yaml: "seed", flag: "seed", usage: "random seed", set: func(s *Scenario, v string) error {

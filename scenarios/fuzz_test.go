@@ -27,6 +27,9 @@ func FuzzParse(f *testing.F) {
 		"name: \"a\\nb\"\nthresholds: [\"p99_ms <\"]\n",
 		"--- \n...\n---\nname: two\n",
 		"\t- [",
+		"hold: exp:500us\nscope: operation\nstrategies: [check-then-write]\n",
+		"hold: normal:1ms\n",
+		"hold: [1ms]\nscope: document,operation\n",
 	} {
 		f.Add([]byte(s))
 	}

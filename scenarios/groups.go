@@ -8,6 +8,7 @@ var flagGroups = map[string]string{
 	"writers": "workload", "keys": "workload", "distribution": "workload", "zipf_theta": "workload",
 	"hot_fraction": "workload", "hot_ops": "workload", "payload_bytes": "workload", "field_groups": "workload",
 	"duration": "workload", "ops_per_writer": "workload", "warmup": "workload", "think": "workload", "rate": "workload",
+	"hold": "workload",
 
 	"strategies": "strategy", "on_conflict": "strategy", "scope": "strategy", "fencing": "strategy",
 	"lease_ttl": "strategy", "lease_stall": "strategy", "lease_store": "strategy", "lease_dsn": "strategy",

@@ -104,8 +104,12 @@ type Scenario struct {
 	Think        Duration   `yaml:"think" json:"think"`
 	Rate         float64    `yaml:"rate" json:"rate"`
 	Latency      delay.Dist `yaml:"latency" json:"latency"`
-	Seed         uint64     `yaml:"seed" json:"seed"`
-	Trials       int        `yaml:"trials" json:"trials"`
+	// Hold is the conflict window: the time a writer spends between its
+	// read and its write (inside the lock or lease for pessimistic,
+	// serializable and lease), drawn per attempt.
+	Hold   delay.Dist `yaml:"hold" json:"hold"`
+	Seed   uint64     `yaml:"seed" json:"seed"`
+	Trials int        `yaml:"trials" json:"trials"`
 
 	Thresholds []string `yaml:"thresholds,omitempty" json:"thresholds,omitempty"`
 

@@ -111,7 +111,7 @@ func TestValidate(t *testing.T) {
 		{"writers empty", func(s *Scenario) { s.Writers = nil }, "writers (--writers): must list"},
 		{"keys", func(s *Scenario) { s.Keys = 0 }, "keys (--keys): must be ≥ 1, got 0"},
 		{"on_conflict", func(s *Scenario) { s.OnConflict = "pray" }, `on_conflict (--on-conflict): unknown value "pray" (allowed: retry, fail, merge)`},
-		{"scope", func(s *Scenario) { s.Scope = "row" }, `scope (--scope): unknown value "row" (allowed: document, field-group)`},
+		{"scope", func(s *Scenario) { s.Scope = "row" }, `scope (--scope): unknown value "row" (allowed: document, field-group, operation)`},
 		{"field groups", func(s *Scenario) { s.FieldGroups = 17 }, "field_groups (--field-groups): must be 1 … 16, got 17"},
 		{"theta", func(s *Scenario) { s.ZipfTheta = 1 }, "zipf_theta (--zipf-theta): must be in (0, 1)"},
 		{"distribution", func(s *Scenario) { s.Distribution = "gauss" }, `distribution (--distribution): unknown value "gauss"`},

@@ -18,7 +18,7 @@ type Allowed struct {
 // Allowed values of the fields whose names this package owns.
 var (
 	OnConflictValues = []string{"retry", "fail", "merge"}
-	ScopeValues      = []string{"document", "field-group"}
+	ScopeValues      = []string{"document", "field-group", "operation"}
 	// PersistenceValues are the settings of persistence besides "".
 	PersistenceValues = []string{"none", "aof"}
 )

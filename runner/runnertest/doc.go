@@ -16,5 +16,14 @@
 // drivertest.NonAtomicCAS, that the optimistic loss is detected); a
 // strategy the store cannot run skips, except optimistic and lease,
 // which every driver must support. LWWLosesUpdates requires the audit
-// to see, and excuse, lww's lost updates.
+// to see, and excuse, lww's lost updates, and CheckThenWriteLosesUpdates
+// the same of check-then-write (8 writers, a hold between the read and
+// the client's check), with the mismatches its check detected counted
+// as conflicts. HoldSerializesCommits runs optimistic, pessimistic,
+// serializable and lease with a 2 ms hold: their committed attempts on
+// one document cannot overlap between read and write, so 40 commits must
+// take at least 80 ms, which catches a locked or serializable update that
+// skips Write.Hold or calls it outside its lock. OperationScope requires
+// an Offerer of drivers.CapOperationScope to commit every optimistic op
+// without a single version mismatch; other stores skip it.
 package runnertest

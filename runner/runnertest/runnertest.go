@@ -25,6 +25,9 @@ func Run(t *testing.T, open drivertest.Opener, opts ...drivertest.Option) {
 	s := &suite{open: open, Settings: drivertest.Apply(opts...)}
 	t.Run("Increments", s.increments)
 	t.Run("LWWLosesUpdates", s.lwwLoses)
+	t.Run("CheckThenWriteLosesUpdates", s.checkThenWriteLoses)
+	t.Run("HoldSerializesCommits", s.holdSerializes)
+	t.Run("OperationScope", s.operationScope)
 }
 
 // Conformance is a driver's whole conformance suite: drivertest.Run,
@@ -70,11 +73,13 @@ func (s *suite) runCell(t *testing.T, st drivers.Store, sc scenarios.Scenario, l
 	t.Helper()
 	cfg := runner.Config{Scenario: sc, Store: st, DriverName: "under-test", Leaser: leaser}
 	spec := runner.Spec{Strategy: sc.Strategies[0], Backoff: sc.Backoffs[0], Writers: sc.Writers[0], Trial: 1}
+	start := time.Now()
 	c, err := runner.RunCell(ctxFor(t), cfg, spec, 0, 1)
 	if err != nil {
 		t.Fatalf("RunCell(%s): %v", spec, err)
 	}
-	return runnerCell{c.Skipped, c.Ops, c.Audit.Expected, c.Audit.Observed, c.Audit.LostUpdates, c.Audit.OK, c.Audit.LossExpected, c.Audit.Verdict, c.Errors}
+	return runnerCell{c.Skipped, c.Ops, c.Audit.Expected, c.Audit.Observed, c.Audit.LostUpdates, c.Audit.OK, c.Audit.LossExpected, c.Audit.Verdict, c.Errors,
+		c.ConflictsByKind, time.Since(start)}
 }
 
 type runnerCell struct {
@@ -84,6 +89,8 @@ type runnerCell struct {
 	ok, lossExpected        bool
 	verdict                 string
 	errors                  map[string]int64
+	conflicts               map[string]int64 // by kind
+	took                    time.Duration    // wall time of RunCell
 }
 
 func (s *suite) increments(t *testing.T) {
@@ -140,5 +147,106 @@ func (s *suite) lwwLoses(t *testing.T) {
 	}
 	if !c.lossExpected || !c.ok {
 		t.Errorf("lww's loss must be reported as expected, got loss_expected=%v ok=%v (%s)", c.lossExpected, c.ok, c.verdict)
+	}
+}
+
+// checkThenWriteLoses: the client-side version check does not make the
+// write conditional: with 8 writers on one document and a hold between
+// the read and the check, writes land between other writers' checks and
+// their Puts, and the audit sees (and excuses) the loss. Conflicts the
+// client detected are counted as version mismatches.
+func (s *suite) checkThenWriteLoses(t *testing.T) {
+	st := s.open(t, drivers.Options{Writers: 8, Latency: delay.Normal(200*time.Microsecond, 50*time.Microsecond)})
+	if _, ok := st.(drivers.Putter); !ok {
+		t.Skip("driver has no unconditional writes")
+	}
+	sc := s.scenario(strategy.CheckThenWrite, 8, 100)
+	sc.Backoffs = []string{"none"}
+	sc.Hold = delay.Normal(500*time.Microsecond, 100*time.Microsecond)
+	c := s.runCell(t, st, sc, nil)
+	if c.skipped != "" {
+		t.Fatalf("check-then-write skipped: %s", c.skipped)
+	}
+	if len(c.errors) != 0 {
+		t.Errorf("errors during the cell: %v", c.errors)
+	}
+	t.Logf("check-then-write: %d committed, %d in the store, %d lost; conflicts %v", c.expected, c.observed, c.lost, c.conflicts)
+	if c.lost <= 0 {
+		t.Fatalf("check-then-write with 8 writers on one document lost nothing (expected %d, observed %d, conflicts %v): the audit should see lost updates", c.expected, c.observed, c.conflicts)
+	}
+	if c.conflicts[drivers.VersionMismatch.String()] == 0 {
+		t.Errorf("no version mismatch detected by the client's check (conflicts %v)", c.conflicts)
+	}
+	if c.lost != c.expected-c.observed {
+		t.Errorf("lost_updates = %d, want expected-observed = %d", c.lost, c.expected-c.observed)
+	}
+	if !c.lossExpected || !c.ok {
+		t.Errorf("check-then-write's loss must be reported as expected, got loss_expected=%v ok=%v (%s)", c.lossExpected, c.ok, c.verdict)
+	}
+}
+
+// holdSerializes: a strategy that loses nothing cannot let two committed
+// attempts on one document overlap between their read and their write,
+// so 4 writers × 10 ops with a 2 ms hold take at least 40 × 2 ms. A
+// store whose locked or serializable update did not call the hold, or
+// called it outside its lock, would finish sooner.
+func (s *suite) holdSerializes(t *testing.T) {
+	const (
+		writers = 4
+		ops     = 10
+		hold    = 2 * time.Millisecond
+	)
+	for _, strat := range []string{strategy.Optimistic, strategy.Pessimistic, strategy.Serializable, strategy.Lease} {
+		t.Run(strat, func(t *testing.T) {
+			o := drivers.Options{Writers: writers}
+			st := s.open(t, o)
+			sc := s.scenario(strat, writers, ops)
+			sc.Hold = delay.Constant(hold)
+			c := s.runCell(t, st, sc, s.cellLeaser(t, st, o))
+			if c.skipped != "" {
+				if strat == strategy.Serializable || strat == strategy.Pessimistic {
+					t.Skipf("driver does not support %s with a hold: %s", strat, c.skipped)
+				}
+				t.Fatalf("%s skipped: %s", strat, c.skipped)
+			}
+			want := int64(writers * ops)
+			if len(c.errors) != 0 {
+				t.Errorf("errors during the cell: %v", c.errors)
+			}
+			if c.expected != want || c.observed != want || !c.ok {
+				t.Fatalf("committed %d, store %d, want %d: %s", c.expected, c.observed, want, c.verdict)
+			}
+			if min := time.Duration(want) * hold; c.took < min {
+				t.Errorf("%d commits with a %v hold took %v, less than %v: the holds of committed attempts overlapped (is the hold called inside the lock?)", want, hold, c.took, min)
+			}
+		})
+	}
+}
+
+// operationScope: with one slot per writer, optimistic writers on one
+// document never conflict, and the store's counter still counts every
+// commit. A store that does not offer the scope skips, with its reason.
+func (s *suite) operationScope(t *testing.T) {
+	const writers, ops = 4, 25
+	st := s.open(t, drivers.Options{Writers: writers})
+	sc := s.scenario(strategy.Optimistic, writers, ops)
+	sc.Scope = drivers.ScopeOperation.String()
+	sc.Hold = delay.Constant(500 * time.Microsecond) // a window wide enough for document scope to conflict
+	c := s.runCell(t, st, sc, nil)
+	if c.skipped != "" {
+		if _, ok := st.(drivers.Offerer); ok {
+			t.Fatalf("an Offerer skipped operation scope: %s", c.skipped)
+		}
+		t.Skipf("driver does not offer operation scope: %s", c.skipped)
+	}
+	want := int64(writers * ops)
+	if len(c.errors) != 0 {
+		t.Errorf("errors during the cell: %v", c.errors)
+	}
+	if n := c.conflicts[drivers.VersionMismatch.String()]; n != 0 {
+		t.Errorf("%d version mismatches in operation scope, want none (writers never share a slot)", n)
+	}
+	if c.expected != want || c.observed != want || !c.ok {
+		t.Errorf("committed %d, store %d, want %d: %s", c.expected, c.observed, want, c.verdict)
 	}
 }
