@@ -162,6 +162,7 @@ per strategy × backoff and the table of probes; --out gets every probe cell.`)
 		Scenario:    recorded.ToMap(redact.DSN),
 		Environment: harness.Environment(ctx, sc, st),
 		Cells:       rep.Cells(),
+		USL:         rep.USL(), // the fits of the search's probes, as the report prints them
 	}
 	_, werr := rf.writeResults(file, p.ResultsName()+"-capacity", stderr)
 	write := rep.WriteText
