@@ -74,36 +74,55 @@ func setNines(p *plot.Plot, xmax float64) {
 }
 
 // cellPlots returns the charts of one cell: spectrum, attempts per op and
-// time series, each when the cell has the data.
+// time series, each when the cell has the data (time series: when it ran
+// MinTimeseriesS or longer).
 func cellPlots(m *model, k cellKey) ([]Plot, error) {
 	id := m.cellID(k)
 	name := m.cellTitle(k)
 	var out []Plot
 	add := func(kind, title string, p *plot.Plot) {
 		if p != nil {
-			out = append(out, Plot{Name: kind + "-" + id, Title: title, P: p, Cell: id})
+			p.Title.Text = title
+			out = append(out, Plot{Name: kind + "-" + id, Kind: kind, Title: oneLine(title), P: p, Cell: id})
 		}
 	}
 
-	title := "Latency by percentile: " + name
+	title := m.title("Latency by percentile: " + name)
 	p, err := cellSpectrum(m, k, title)
 	if err != nil {
 		return nil, err
 	}
-	add("spectrum", title, p)
+	add(KindSpectrum, title, p)
 
-	title = "Attempts per committed op: " + name
+	title = m.title("Attempts per committed op: " + name)
 	p, err = cellAttempts(m, k, title)
 	if err != nil {
 		return nil, err
 	}
-	add("attempts", title, p)
+	add(KindAttempts, title, p)
 
-	ts := m.timeseries(k)
-	title = "Per second: " + name
-	add("timeseries", title, cellRates(m, k, title, ts))
-	title = "p99 op latency per second: " + name
-	add("timeseries-p99", title, cellP99(m, k, title, ts))
+	if m.measured(k) >= MinTimeseriesS {
+		if ts := m.timeseries(k); len(ts) > 0 {
+			title = m.title("Per second: " + name)
+			leg := plot.NewLegend()
+			styleLegend(&leg)
+			rates, p99 := cellRates(m, k, ts, &leg), cellP99(m, k, ts, &leg)
+			pl := Plot{Name: KindTimeseries + "-" + id, Kind: KindTimeseries, Title: oneLine(title), Cell: id, Stack: true}
+			for _, q := range []*plot.Plot{rates, p99} {
+				if q != nil {
+					pl.Panels = append(pl.Panels, q)
+				}
+			}
+			if rates != nil && p99 != nil {
+				rates.X.Label.Text = ""
+			}
+			if shade := newFaultShade(m.faultWindows(k)); shade != nil {
+				leg.Add(faultLegend, shade)
+			}
+			pl.Legend = &leg
+			out = append(out, pl)
+		}
+	}
 	return out, nil
 }
 
@@ -113,10 +132,11 @@ func cellSpectrum(m *model, k cellKey, title string) (*plot.Plot, error) {
 		outcome, label string
 		colour         color.Color
 		dashes         []vg.Length
+		glyph          draw.GlyphDrawer
 	}{
-		{results.HistCommitted, "op latency (committed)", c, nil},
-		{results.HistAttempt, "single attempt", c, dashed()},
-		{results.HistGaveUp, "ops that gave up", neutral, dotted()},
+		{results.HistCommitted, "op latency (committed)", c, nil, draw.CircleGlyph{}},
+		{results.HistAttempt, "single attempt", c, dashed(), draw.RingGlyph{}},
+		{results.HistGaveUp, "ops that gave up", neutral, dotted(), draw.CrossGlyph{}},
 	}
 	p := newPlot(title, "percentile", "latency (ms, log scale)")
 	r := newYRange()
@@ -136,15 +156,15 @@ func cellSpectrum(m *model, k cellKey, title string) (*plot.Plot, error) {
 			r.lo, r.hi = min(r.lo, pt.Y), max(r.hi, pt.Y)
 			xmax = max(xmax, pt.X)
 		}
-		l := line(logYs(pts), o.colour, o.dashes)
-		p.Add(l)
-		thumbs := []plot.Thumbnailer{l}
+		lp := logYs(pts)
+		l := line(lp, o.colour, o.dashes)
+		at := ninesPoints(lp)
 		if h.TotalCount() < 10 {
-			// Too few ops for a line: mark each point.
-			sc := marks(logYs(pts), o.colour, draw.RingGlyph{})
-			p.Add(sc)
-			thumbs = append(thumbs, sc)
+			at = lp // too few ops for a line: mark each point
 		}
+		sc := marks(at, o.colour, o.glyph)
+		p.Add(l, sc)
+		thumbs := []plot.Thumbnailer{l, sc}
 		p.Legend.Add(fmt.Sprintf("%s (n=%s)", o.label, formatSI(float64(h.TotalCount()))), thumbs...)
 	}
 	if !committed {
@@ -279,12 +299,12 @@ func (b *bars) Thumbnail(c *draw.Canvas) {
 
 // cellRates draws ops/s, attempts/s and conflicts/s per second, over the
 // shaded windows of the cell's faults.
-func cellRates(m *model, k cellKey, title string, ts []second) *plot.Plot {
+func cellRates(m *model, k cellKey, ts []second, leg *plot.Legend) *plot.Plot {
 	if len(ts) == 0 {
 		return nil
 	}
 	c := m.colourOf(k.seriesKey)
-	p := newPlot(title, "time (s)", "per second")
+	p := newPlot("", "time (s)", "per second")
 	shade := newFaultShade(m.faultWindows(k))
 	if shade != nil {
 		p.Add(shade)
@@ -293,11 +313,12 @@ func cellRates(m *model, k cellKey, title string, ts []second) *plot.Plot {
 		label  string
 		colour color.Color
 		dashes []vg.Length
+		glyph  draw.GlyphDrawer
 		value  func(second) float64
 	}{
-		{"committed ops/s", c, nil, func(s second) float64 { return s.Ops }},
-		{"attempts/s", c, dashed(), func(s second) float64 { return s.Attempts }},
-		{"conflicts/s", neutral, dotted(), func(s second) float64 { return s.Conflicts }},
+		{"committed ops/s", c, nil, draw.CircleGlyph{}, func(s second) float64 { return s.Ops }},
+		{"attempts/s", c, dashed(), draw.RingGlyph{}, func(s second) float64 { return s.Attempts }},
+		{"conflicts/s", neutral, dotted(), draw.CrossGlyph{}, func(s second) float64 { return s.Conflicts }},
 	}
 	hi := 0.0
 	for _, s := range series {
@@ -307,15 +328,14 @@ func cellRates(m *model, k cellKey, title string, ts []second) *plot.Plot {
 			hi = max(hi, pts[i].Y)
 		}
 		l := line(pts, s.colour, s.dashes)
-		sc := marks(pts, s.colour, draw.CircleGlyph{})
-		sc.Radius = 2
+		sc := marks(pts, s.colour, s.glyph)
+		sc.Radius = 2.5
 		p.Add(l, sc)
-		p.Legend.Add(s.label, l, sc)
+		leg.Add(s.label, l, sc)
 	}
 	setTime(p, ts)
 	p.Y.Min, p.Y.Max = 0, max(1, hi*1.08)
 	if shade != nil {
-		p.Legend.Add(faultLegend, shade)
 		p.Y.Max = max(1, hi*faultHeadroom)
 	}
 	p.Y.Tick.Marker = tickFunc(formatSI)
@@ -324,12 +344,12 @@ func cellRates(m *model, k cellKey, title string, ts []second) *plot.Plot {
 
 // cellP99 draws the p99 op latency of each second, over the shaded
 // windows of the cell's faults.
-func cellP99(m *model, k cellKey, title string, ts []second) *plot.Plot {
+func cellP99(m *model, k cellKey, ts []second, leg *plot.Legend) *plot.Plot {
 	if len(ts) == 0 {
 		return nil
 	}
 	c := m.colourOf(k.seriesKey)
-	p := newPlot(title, "time (s)", "p99 op latency (ms)")
+	p := newPlot("", "time (s)", "p99 op latency (ms)")
 	shade := newFaultShade(m.faultWindows(k))
 	if shade != nil {
 		p.Add(shade)
@@ -347,13 +367,13 @@ func cellP99(m *model, k cellKey, title string, ts []second) *plot.Plot {
 		return nil
 	}
 	l := line(pts, c, nil)
-	sc := marks(pts, c, m.shapeOf(k.seriesKey))
+	sc := marks(pts, c, draw.CircleGlyph{})
+	sc.Radius = 2.5
 	p.Add(l, sc)
-	p.Legend.Add("p99 of the ops committed in each second", l, sc)
+	leg.Add("p99 op latency of the ops committed in each second", l, sc)
 	setTime(p, ts)
 	p.Y.Min, p.Y.Max = 0, hi*1.08
 	if shade != nil {
-		p.Legend.Add(faultLegend, shade)
 		p.Y.Max = hi * faultHeadroom
 	}
 	if hi <= 0 {

@@ -20,9 +20,6 @@ type seriesKey struct {
 	Rate                      float64 // open-loop target ops/s; 0 = closed loop
 }
 
-// pair is the (strategy, backoff) part of a series, the unit of colour.
-type pair struct{ Strategy, Backoff string }
-
 // cellKey identifies one point of a series: the cells repeated over
 // trials share it.
 type cellKey struct {
@@ -39,28 +36,20 @@ type model struct {
 	writers     []int                       // distinct writer counts, sorted
 	cells       map[cellKey][]*results.Cell // trials in file order
 	order       []cellKey                   // file order of first appearance
-	colour      map[pair]int                // palette index
-	shape       map[seriesKey]int           // glyph index
+	driverIdx   map[string]int              // marker of each driver, with several
+	context     string                      // driver(s) and scenario, for titles
 }
 
 func newModel(f *results.File) *model {
-	m := &model{
-		cells:  map[cellKey][]*results.Cell{},
-		colour: map[pair]int{},
-		shape:  map[seriesKey]int{},
-	}
+	m := &model{cells: map[cellKey][]*results.Cell{}}
 	drivers := map[string]bool{}
 	rates := map[float64]bool{}
-	pairs := map[pair]bool{}
-	backoffs := map[string]bool{}
 	for i := range f.Cells {
 		c := &f.Cells[i]
-		// Every cell, skipped or not, takes part in the colour order so
-		// that a pair keeps its colour whichever of its cells ran.
+		// Every cell, skipped or not, takes part in the marker order so
+		// that a driver keeps its marker whichever of its cells ran.
 		drivers[c.Driver] = true
 		rates[c.Rate] = true
-		pairs[pair{c.Strategy, c.Backoff}] = true
-		backoffs[c.Backoff] = true
 		if c.Skipped != "" {
 			continue
 		}
@@ -73,14 +62,15 @@ func newModel(f *results.File) *model {
 	m.multiDriver = len(drivers) > 1
 	m.multiRate = len(rates) > 1
 
-	sortedPairs := slices.SortedFunc(maps.Keys(pairs), func(a, b pair) int {
-		return cmp.Or(cmp.Compare(a.Strategy, b.Strategy), cmp.Compare(a.Backoff, b.Backoff))
-	})
-	for i, p := range sortedPairs {
-		m.colour[p] = i
+	driverNames := slices.Sorted(maps.Keys(drivers))
+	m.driverIdx = index(driverNames)
+	m.context = strings.Join(driverNames, ", ")
+	if m.context == "" {
+		m.context = "-"
 	}
-	driverIdx := index(slices.Sorted(maps.Keys(drivers)))
-	backoffIdx := index(slices.Sorted(maps.Keys(backoffs)))
+	if v, ok := f.Scenario["name"]; ok && v != nil && fmt.Sprint(v) != "" {
+		m.context += " · " + fmt.Sprint(v)
+	}
 
 	seen := map[seriesKey]bool{}
 	writers := map[int]bool{}
@@ -93,19 +83,14 @@ func newModel(f *results.File) *model {
 	}
 	slices.SortFunc(m.series, func(a, b seriesKey) int {
 		return cmp.Or(
+			cmp.Compare(slotOf(strategyOrder, a.Strategy), slotOf(strategyOrder, b.Strategy)),
 			cmp.Compare(a.Strategy, b.Strategy),
+			cmp.Compare(slotOf(backoffOrder, a.Backoff), slotOf(backoffOrder, b.Backoff)),
 			cmp.Compare(a.Backoff, b.Backoff),
 			cmp.Compare(a.Driver, b.Driver),
 			cmp.Compare(a.Rate, b.Rate),
 		)
 	})
-	for _, s := range m.series {
-		if m.multiDriver {
-			m.shape[s] = driverIdx[s.Driver]
-		} else {
-			m.shape[s] = backoffIdx[s.Backoff]
-		}
-	}
 	m.writers = slices.Sorted(maps.Keys(writers))
 	return m
 }
@@ -117,6 +102,45 @@ func index(names []string) map[string]int {
 		m[n] = i
 	}
 	return m
+}
+
+// title is a chart's title: what it draws, then the file's driver(s)
+// and scenario on a second line.
+func (m *model) title(what string) string { return what + "\n" + m.context }
+
+// oneLine is title on one line, for Plot.Title.
+func oneLine(title string) string { return strings.Replace(title, "\n", " — ", 1) }
+
+// measured is how long k ran, in seconds: the longest of its trials'
+// measured durations, or, for a file without them, the seconds of its
+// longest time series.
+func (m *model) measured(k cellKey) float64 {
+	d := 0.0
+	for _, c := range m.cells[k] {
+		if c.DurationS > 0 {
+			d = max(d, c.DurationS)
+		} else {
+			d = max(d, float64(len(c.Timeseries)))
+		}
+	}
+	return d
+}
+
+// inPanel names a series inside a panel of its strategy: the backoff,
+// with the driver and rate when the file has several.
+func (m *model) inPanel(s seriesKey) string {
+	l := s.Backoff
+	if m.multiDriver {
+		l = s.Driver + ": " + l
+	}
+	if m.multiRate {
+		if s.Rate > 0 {
+			l += " @ " + formatSI(s.Rate) + "/s"
+		} else {
+			l += " (closed)"
+		}
+	}
+	return l
 }
 
 // label names a series in legends: "optimistic / full-jitter", with the

@@ -20,8 +20,11 @@ import (
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
 
+	"github.com/occbench/occbench/backoff"
 	"github.com/occbench/occbench/results"
+	"github.com/occbench/occbench/strategy"
 )
 
 // Charts are checked at a small size: enough pixels to tell a drawn
@@ -104,9 +107,9 @@ func TestAllRenders(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			// 3 sweep charts, a spectrum per writer count, 4 per ran cell
-			// (trials together): 3 + 3 + 12×4.
-			if want := 3 + 3 + 12*4; len(ps) != want {
+			// 6 sweep charts, a spectrum per writer count, 3 per ran cell
+			// (trials together): 6 + 3 + 12×3.
+			if want := 6 + 3 + 12*3; len(ps) != want {
 				t.Errorf("All: %d charts, want %d", len(ps), want)
 			}
 			seen := map[string]bool{}
@@ -115,7 +118,7 @@ func TestAllRenders(t *testing.T) {
 					t.Errorf("chart name %q twice", p.Name)
 				}
 				seen[p.Name] = true
-				if p.Title == "" || p.P == nil {
+				if p.Title == "" || (p.P == nil) == (len(p.Panels) == 0) {
 					t.Errorf("%s: empty title or plot", p.Name)
 				}
 				b, err := PNG(p, testW, testH)
@@ -130,9 +133,9 @@ func TestAllRenders(t *testing.T) {
 				checkSVG(t, p.Name, s)
 			}
 			for _, name := range []string{
-				"throughput", "conflicts", "latency", "spectrum-w1", "spectrum-w16",
+				"throughput-committed", "latency-p99", "attempts-amplification", "attempts-conflicts", "spectrum-w1", "spectrum-w16",
 				"spectrum-optimistic-full-jitter-w16", "attempts-optimistic-full-jitter-w16",
-				"timeseries-optimistic-full-jitter-w16", "timeseries-p99-optimistic-full-jitter-w16",
+				"timeseries-optimistic-full-jitter-w16",
 			} {
 				if !seen[name] {
 					t.Errorf("no chart %q", name)
@@ -188,8 +191,8 @@ func TestAllEdgeCases(t *testing.T) {
 				f.Cells = []results.Cell{cell(t, cellSpec{strategy: "optimistic", backoff: "expo", writers: 8})}
 				return f
 			},
-			wantNames: []string{"throughput", "conflicts", "latency", "spectrum-w8",
-				"spectrum-optimistic-expo-w8", "attempts-optimistic-expo-w8", "timeseries-optimistic-expo-w8", "timeseries-p99-optimistic-expo-w8"},
+			wantNames: []string{"throughput-committed", "latency-p50", "latency-p99", "latency-p999", "attempts-amplification", "attempts-conflicts", "spectrum-w8",
+				"spectrum-optimistic-expo-w8", "attempts-optimistic-expo-w8", "timeseries-optimistic-expo-w8"},
 		},
 		{
 			name: "one cell beside skipped ones",
@@ -202,8 +205,8 @@ func TestAllEdgeCases(t *testing.T) {
 				}
 				return f
 			},
-			wantNames: []string{"throughput", "conflicts", "latency", "spectrum-w1",
-				"spectrum-optimistic-none-w1", "attempts-optimistic-none-w1", "timeseries-optimistic-none-w1", "timeseries-p99-optimistic-none-w1"},
+			wantNames: []string{"throughput-committed", "latency-p50", "latency-p99", "latency-p999", "attempts-amplification", "attempts-conflicts", "spectrum-w1",
+				"spectrum-optimistic-none-w1", "attempts-optimistic-none-w1", "timeseries-optimistic-none-w1"},
 		},
 		{
 			name: "cell without histograms, time series or ops",
@@ -213,8 +216,9 @@ func TestAllEdgeCases(t *testing.T) {
 				f.Cells = []results.Cell{c}
 				return f
 			},
-			// Conflict ratio 0 is a value; nothing else has one.
-			wantNames: []string{"conflicts"},
+			// Conflict ratio 0 is a value; nothing else has one, and a 1 s
+			// cell has no time series.
+			wantNames: []string{"attempts-conflicts"},
 		},
 		{
 			name: "every latency the same (1 µs, as the memory store gives)",
@@ -243,7 +247,7 @@ func TestAllEdgeCases(t *testing.T) {
 				return f
 			},
 			// No spectrum: no committed latency above zero.
-			wantNames: []string{"conflicts", "attempts-lww-none-w2", "timeseries-lww-none-w2", "timeseries-p99-lww-none-w2"},
+			wantNames: []string{"attempts-amplification", "attempts-conflicts", "attempts-lww-none-w2", "timeseries-lww-none-w2"},
 		},
 		{
 			name: "several drivers and rates name cells apart",
@@ -255,9 +259,9 @@ func TestAllEdgeCases(t *testing.T) {
 				f.Cells = []results.Cell{a, b}
 				return f
 			},
-			wantNames: []string{"throughput", "conflicts", "latency", "spectrum-w2",
-				"spectrum-memory-optimistic-none-w2-r0", "attempts-memory-optimistic-none-w2-r0", "timeseries-memory-optimistic-none-w2-r0", "timeseries-p99-memory-optimistic-none-w2-r0",
-				"spectrum-sqlite-optimistic-none-w2-r500", "attempts-sqlite-optimistic-none-w2-r500", "timeseries-sqlite-optimistic-none-w2-r500", "timeseries-p99-sqlite-optimistic-none-w2-r500"},
+			wantNames: []string{"throughput-committed", "latency-p50", "latency-p99", "latency-p999", "attempts-amplification", "attempts-conflicts", "spectrum-w2",
+				"spectrum-memory-optimistic-none-w2-r0", "attempts-memory-optimistic-none-w2-r0", "timeseries-memory-optimistic-none-w2-r0",
+				"spectrum-sqlite-optimistic-none-w2-r500", "attempts-sqlite-optimistic-none-w2-r500", "timeseries-sqlite-optimistic-none-w2-r500"},
 		},
 		{
 			name: "corrupt histogram",
@@ -308,7 +312,7 @@ func TestAllEdgeCases(t *testing.T) {
 func TestWriteDir(t *testing.T) {
 	t.Parallel()
 	f := testFile(t, 1)
-	f.Cells = f.Cells[:1] // one cell: 8 charts at full size are enough
+	f.Cells = f.Cells[:1] // one cell: 10 charts at full size are enough
 	dir := filepath.Join(t.TempDir(), "new", "plots")
 	tests := []struct {
 		name    string
@@ -342,7 +346,8 @@ func TestWriteDir(t *testing.T) {
 				t.Fatalf("WriteDir wrote %d files, want %d", len(paths), len(ps)*len(tt.exts))
 			}
 			for i, p := range paths {
-				want := filepath.Join(out, ps[i/len(tt.exts)].Name+tt.exts[i%len(tt.exts)])
+				chart := ps[i/len(tt.exts)]
+				want := filepath.Join(out, chart.File(tt.exts[i%len(tt.exts)][1:]))
 				if p != want {
 					t.Errorf("path %d: %s, want %s", i, p, want)
 				}
@@ -350,9 +355,16 @@ func TestWriteDir(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
+				if got := filepath.Base(filepath.Dir(p)); got != chart.Kind {
+					t.Errorf("%s: in folder %q, want its kind %q", p, got, chart.Kind)
+				}
+				if info, err := os.Stat(p); err != nil || info.Mode().Perm() != 0o644 {
+					t.Errorf("%s: mode %v (%v), want 0644", p, info.Mode().Perm(), err)
+				}
 				switch filepath.Ext(p) {
 				case ".png":
-					checkPNG(t, p, b, DefaultWidth, DefaultHeight)
+					w, h := chart.Size()
+					checkPNG(t, p, b, w, h)
 				case ".svg":
 					checkSVG(t, p, b)
 				}
@@ -365,29 +377,68 @@ func TestColoursStable(t *testing.T) {
 	t.Parallel()
 	f := testFile(t, 1)
 	m := newModel(f)
-	// The pairs, sorted: lease/none (skipped, still ranked), lww/full-jitter,
-	// lww/none, optimistic/full-jitter, optimistic/none.
-	want := map[pair]int{
-		{"lease", "none"}: 0, {"lww", "full-jitter"}: 1, {"lww", "none"}: 2,
-		{"optimistic", "full-jitter"}: 3, {"optimistic", "none"}: 4,
-	}
-	if len(m.colour) != len(want) {
-		t.Errorf("%d colours, want %d", len(m.colour), len(want))
-	}
-	for p, i := range want {
-		if got := m.colour[p]; got != i {
-			t.Errorf("colour of %v: %d, want %d", p, got, i)
+	// Colour is the strategy: one per strategy, the same whatever the
+	// backoff, driver or file; dashes and markers are the backoff.
+	colours := map[string]color.Color{}
+	for _, s := range m.series {
+		c := m.colourOf(s)
+		if prev, ok := colours[s.Strategy]; ok && prev != c {
+			t.Errorf("strategy %s has colours %v and %v", s.Strategy, prev, c)
 		}
+		colours[s.Strategy] = c
+		if !slices.Equal(m.dashesOf(s), BackoffDashes(s.Backoff)) || m.shapeOf(s) != BackoffGlyph(s.Backoff) {
+			t.Errorf("series %v: dashes or marker are not its backoff's", s)
+		}
+	}
+	if colours["optimistic"] != StrategyColour("optimistic") || colours["optimistic"] == colours["lww"] {
+		t.Errorf("colours %v: want optimistic's StrategyColour, distinct from lww's", colours)
+	}
+	// Every known strategy has a colour of its own, every known backoff
+	// a dash pattern and a marker of its own.
+	seenC, seenD, seenG := map[color.Color]string{}, map[string]string{}, map[draw.GlyphDrawer]string{}
+	for _, st := range strategyOrder {
+		if o, dup := seenC[StrategyColour(st)]; dup {
+			t.Errorf("strategies %s and %s share a colour", o, st)
+		}
+		seenC[StrategyColour(st)] = st
+	}
+	for _, b := range backoffOrder {
+		d := fmt.Sprint(BackoffDashes(b))
+		if o, dup := seenD[d]; dup {
+			t.Errorf("backoffs %s and %s share dashes %s", o, b, d)
+		}
+		seenD[d] = b
+		if o, dup := seenG[BackoffGlyph(b)]; dup {
+			t.Errorf("backoffs %s and %s share a marker", o, b)
+		}
+		seenG[BackoffGlyph(b)] = b
+	}
+	if StrategyColour("future") != StrategyColour("future") {
+		t.Error("an unknown strategy's colour changes")
 	}
 	// Reversing the cells changes nothing.
 	g := *f
 	g.Cells = slices.Clone(f.Cells)
 	slices.Reverse(g.Cells)
 	m2 := newModel(&g)
+	if !slices.Equal(m.series, m2.series) {
+		t.Errorf("series order changes with cell order: %v, %v", m.series, m2.series)
+	}
 	for _, s := range m.series {
 		if m.colourOf(s) != m2.colourOf(s) || m.shapeOf(s) != m2.shapeOf(s) {
 			t.Errorf("series %v: style changes with cell order", s)
 		}
+	}
+}
+
+// TestKnownNames: the strategies and backoffs with a fixed style are
+// those the packages define, in their order.
+func TestKnownNames(t *testing.T) {
+	if !slices.Equal(strategyOrder, strategy.Names()) {
+		t.Errorf("strategyOrder %q, strategy.Names() %q", strategyOrder, strategy.Names())
+	}
+	if !slices.Equal(backoffOrder, backoff.Names()) {
+		t.Errorf("backoffOrder %q, backoff.Names() %q", backoffOrder, backoff.Names())
 	}
 }
 

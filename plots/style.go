@@ -3,6 +3,7 @@ package plots
 import (
 	"image/color"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -13,68 +14,146 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 )
 
-// paletteColour returns colour i of the fixed series palette (the ten
-// "category10" colours, indigo in place of grey), cycling.
+// Known strategies and backoffs, in the order of strategy.Names and
+// backoff.Names: each keeps its colour (strategy) and its dash pattern
+// and marker (backoff) in every chart of every file. Names not listed
+// take the slots after these, in sorted order.
+var (
+	strategyOrder = []string{"optimistic", "pessimistic", "serializable", "lease", "lww", "check-then-write"}
+	backoffOrder  = []string{"none", "constant", "expo", "full-jitter", "equal-jitter", "decorrelated-jitter"}
+)
+
+// paletteColour returns colour i of the series palette, cycling: the
+// Okabe–Ito colours (distinct for colour-blind readers) first, for the
+// known strategies, then more. None is amber, the fault windows' colour,
+// nor grey, the colour of legend keys.
 func paletteColour(i int) color.RGBA {
 	palette := [...]color.RGBA{
-		{0x1f, 0x77, 0xb4, 0xff}, // blue
-		{0xff, 0x7f, 0x0e, 0xff}, // orange
-		{0x2c, 0xa0, 0x2c, 0xff}, // green
-		{0xd6, 0x27, 0x28, 0xff}, // red
-		{0x94, 0x67, 0xbd, 0xff}, // purple
-		{0x8c, 0x56, 0x4b, 0xff}, // brown
-		{0xe3, 0x77, 0xc2, 0xff}, // pink
-		{0x39, 0x3b, 0x79, 0xff}, // indigo (category10's grey is the neutral lines' colour)
+		{0x00, 0x72, 0xb2, 0xff}, // optimistic: blue
+		{0xd5, 0x5e, 0x00, 0xff}, // pessimistic: vermillion
+		{0x00, 0x9e, 0x73, 0xff}, // serializable: bluish green
+		{0xcc, 0x79, 0xa7, 0xff}, // lease: reddish purple
+		{0x8c, 0x56, 0x4b, 0xff}, // lww: brown
+		{0x56, 0xb4, 0xe9, 0xff}, // check-then-write: sky blue
+		{0x39, 0x3b, 0x79, 0xff}, // indigo
 		{0xbc, 0xbd, 0x22, 0xff}, // olive
-		{0x17, 0xbe, 0xcf, 0xff}, // cyan
 	}
 	return palette[i%len(palette)]
 }
 
-// shapeAt returns marker i, cycling; markers tell backoffs (or drivers)
-// apart.
+// StrategyColour is the colour of strategy in occbench's charts (those
+// of packages plots, capacity and tune).
+func StrategyColour(strategy string) color.Color {
+	if i := slices.Index(strategyOrder, strategy); i >= 0 {
+		return paletteColour(i)
+	}
+	return paletteColour(len(strategyOrder) + int(fnv32(strategy)%3))
+}
+
+// BackoffDashes is the dash pattern of backoff's lines (nil: solid).
+func BackoffDashes(backoff string) []vg.Length {
+	return dashAt(slotOf(backoffOrder, backoff))
+}
+
+// BackoffGlyph is the marker of backoff's lines.
+func BackoffGlyph(backoff string) draw.GlyphDrawer {
+	return shapeAt(slotOf(backoffOrder, backoff))
+}
+
+// slotOf is name's index in known, or a slot after them for another.
+func slotOf(known []string, name string) int {
+	if i := slices.Index(known, name); i >= 0 {
+		return i
+	}
+	return len(known) + int(fnv32(name)%4)
+}
+
+func fnv32(s string) uint32 {
+	h := uint32(2166136261)
+	for i := 0; i < len(s); i++ {
+		h = (h ^ uint32(s[i])) * 16777619
+	}
+	return h
+}
+
+// dashAt returns dash pattern i, cycling: solid, long dashes, dashes,
+// dots, dash-dot, dash-dot-dot, then more.
+func dashAt(i int) []vg.Length {
+	patterns := [...][]vg.Length{
+		nil,
+		{10, 4},
+		{5, 3},
+		{1.5, 2.5},
+		{7, 2.5, 1.5, 2.5},
+		{7, 2.5, 1.5, 2.5, 1.5, 2.5},
+		{3, 1.5},
+		{12, 3, 3, 3},
+		{2, 5},
+		{9, 6},
+	}
+	d := patterns[i%len(patterns)]
+	return slices.Clone(d)
+}
+
+// shapeAt returns marker i, cycling; filled and hollow shapes
+// alternate so that neighbours differ in both.
 func shapeAt(i int) draw.GlyphDrawer {
 	shapes := [...]draw.GlyphDrawer{
 		draw.CircleGlyph{},
+		draw.PlusGlyph{},
 		draw.BoxGlyph{},
 		draw.PyramidGlyph{},
 		draw.RingGlyph{},
+		draw.CrossGlyph{},
 		draw.SquareGlyph{},
 		draw.TriangleGlyph{},
-		draw.CrossGlyph{},
-		draw.PlusGlyph{},
 	}
 	return shapes[i%len(shapes)]
 }
 
-// Colours of text, grid and the lines that are not a series.
+// Colours of text, grid, the background and the lines that are not a
+// series.
 var (
-	ink     = color.Gray{Y: 0x33}
-	gridInk = color.Gray{Y: 0xdd}
-	neutral = color.Gray{Y: 0x55}
+	ink              = color.Gray{Y: 0x33}
+	gridInk          = color.Gray{Y: 0xdd}
+	neutral          = color.Gray{Y: 0x55}
+	backgroundColour = color.White
 )
 
 // Sizes, in points.
 const (
 	lineW    vg.Length = 1.8
 	glyphR   vg.Length = 3
-	titleSz  vg.Length = 14
+	titleSz  vg.Length = 13
+	panelSz  vg.Length = 12
 	labelSz  vg.Length = 12
 	tickSz   vg.Length = 11.5
 	legendSz vg.Length = 11.5
 )
 
-// Dash patterns; nil is a solid line.
+// Dash patterns of the per-cell charts' outcomes; nil is a solid line.
 func dashed() []vg.Length { return []vg.Length{6, 3} }
 func dotted() []vg.Length { return []vg.Length{1.5, 2.5} }
 
-func (m *model) colourOf(s seriesKey) color.Color {
-	return paletteColour(m.colour[pair{s.Strategy, s.Backoff}])
+// colourOf is the colour of s: its strategy's.
+func (m *model) colourOf(s seriesKey) color.Color { return StrategyColour(s.Strategy) }
+
+// dashesOf is the dash pattern of s: its backoff's.
+func (m *model) dashesOf(s seriesKey) []vg.Length { return BackoffDashes(s.Backoff) }
+
+// shapeOf is the marker of s: its backoff's, or, with several drivers,
+// its driver's.
+func (m *model) shapeOf(s seriesKey) draw.GlyphDrawer {
+	if m.multiDriver {
+		return shapeAt(m.driverIdx[s.Driver])
+	}
+	return BackoffGlyph(s.Backoff)
 }
 
-func (m *model) shapeOf(s seriesKey) draw.GlyphDrawer {
-	return shapeAt(m.shape[s])
-}
+// NewPlot returns a plot in occbench's style: its fonts, a light grid,
+// the title (a second line after "\n" for the context) and axis labels.
+// Packages capacity and tune draw with it.
+func NewPlot(title, xLabel, yLabel string) *plot.Plot { return newPlot(title, xLabel, yLabel) }
 
 // newPlot returns a plot with occbench's fonts, a light grid and the
 // given title and axis labels.
@@ -95,12 +174,7 @@ func newPlot(title, xLabel, yLabel string) *plot.Plot {
 	}
 	p.X.Label.Text = xLabel
 	p.Y.Label.Text = yLabel
-	p.Legend.TextStyle.Font = sans(legendSz)
-	p.Legend.TextStyle.Color = ink
-	p.Legend.Top = true
-	p.Legend.Left = true
-	p.Legend.ThumbnailWidth = vg.Points(26)
-	p.Legend.Padding = vg.Points(2)
+	styleLegend(&p.Legend)
 	g := plotter.NewGrid()
 	g.Vertical.Color = gridInk
 	g.Horizontal.Color = gridInk
@@ -108,6 +182,16 @@ func newPlot(title, xLabel, yLabel string) *plot.Plot {
 	g.Horizontal.Width = vg.Points(0.5)
 	p.Add(g)
 	return p
+}
+
+// styleLegend gives l occbench's legend style.
+func styleLegend(l *plot.Legend) {
+	l.TextStyle.Font = sans(legendSz)
+	l.TextStyle.Color = ink
+	l.Top = true
+	l.Left = true
+	l.ThumbnailWidth = vg.Points(30)
+	l.Padding = vg.Points(2)
 }
 
 // sans is Liberation Sans (metric-compatible with Arial and Helvetica,

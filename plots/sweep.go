@@ -78,76 +78,212 @@ func (r *yRange) add(sts []stat) {
 
 func (r yRange) empty() bool { return r.lo > r.hi }
 
-// metricLine is one metric drawn per series in a sweep chart.
-type metricLine struct {
-	name   string // legend key, "" for none
-	dashes []vg.Length
-	marks  bool
-	bars   bool // min/max over trials
-	value  func(*results.Cell) float64
+// sweepSpec is one chart across the writer sweep: a metric per series.
+type sweepSpec struct {
+	kind, name string // Plot.Kind; Name is kind-name
+	what       string // title: what is drawn
+	yLabel     string
+	logY       bool
+	format     func(float64) string
+	value      func(*results.Cell) float64 // NaN: no value
+	bars       bool                        // min/max over trials
 }
 
-// sweepPlot draws metrics for every series against writers. It returns
-// nil when no series has a value to draw.
-func sweepPlot(m *model, title, yLabel string, logY bool, format func(float64) string, metrics []metricLine) (*plot.Plot, error) {
-	p := newPlot(title, "writers", yLabel)
-	r := newYRange()
-	for _, s := range m.series {
-		c := m.colourOf(s)
-		var thumbs []plot.Thumbnailer
-		for _, ml := range metrics {
-			sts := m.sweep(s, logY, ml.value)
+func sweepSpecs() []sweepSpec {
+	pct := func(v float64) string { return trimFloat(v) + "%" }
+	recovery := func(c *results.Cell) float64 {
+		if c.RecoveryMS == nil || c.RecoveryMS.Ops == 0 {
+			return math.NaN()
+		}
+		return c.RecoveryMS.P99
+	}
+	return []sweepSpec{
+		{KindThroughput, "committed", "Committed ops/s vs writers", "committed ops/s (log scale)", true, formatSI,
+			func(c *results.Cell) float64 { return c.ThroughputOpsS }, true},
+		{KindLatency, "p50", "Op latency p50 vs writers", "p50 op latency (ms, log scale)", true, trimFloat,
+			func(c *results.Cell) float64 { return c.LatencyMS.P50 }, true},
+		{KindLatency, "p99", "Op latency p99 vs writers", "p99 op latency (ms, log scale)", true, trimFloat,
+			func(c *results.Cell) float64 { return c.LatencyMS.P99 }, true},
+		{KindLatency, "p999", "Op latency p99.9 vs writers", "p99.9 op latency (ms, log scale)", true, trimFloat,
+			func(c *results.Cell) float64 { return c.LatencyMS.P999 }, true},
+		{KindAttempts, "amplification", "Retry amplification (attempts ÷ committed ops) vs writers", "attempts per committed op (log scale)", true, trimFloat,
+			func(c *results.Cell) float64 { return c.Amplification }, true},
+		{KindAttempts, "conflicts", "Conflict ratio (conflicts ÷ attempts) vs writers", "conflicts (% of attempts)", false, pct,
+			func(c *results.Cell) float64 { return 100 * c.ConflictRatio }, true},
+		{KindRecovery, "p99", "Conflict recovery p99 (first conflict to commit) vs writers", "p99 recovery (ms, log scale)", true, trimFloat,
+			recovery, true},
+	}
+}
+
+// panelGroups splits the series into the panels of a chart: one panel
+// when there are at most MaxSeries, else one per strategy, and, when a
+// strategy still has too many, one per strategy, driver and rate.
+func (m *model) panelGroups(series []seriesKey) [][]seriesKey {
+	if len(series) <= MaxSeries {
+		return [][]seriesKey{series}
+	}
+	split := func(key func(seriesKey) string) ([][]seriesKey, bool) {
+		var out [][]seriesKey
+		at := map[string]int{}
+		fits := true
+		for _, s := range series {
+			k := key(s)
+			i, ok := at[k]
+			if !ok {
+				i = len(out)
+				at[k] = i
+				out = append(out, nil)
+			}
+			out[i] = append(out[i], s)
+			fits = fits && len(out[i]) <= MaxSeries
+		}
+		return out, fits
+	}
+	if g, ok := split(func(s seriesKey) string { return s.Strategy }); ok {
+		return g
+	}
+	g, _ := split(func(s seriesKey) string {
+		return s.Strategy + "\x00" + s.Driver + "\x00" + strconv.FormatFloat(s.Rate, 'g', -1, 64)
+	})
+	return g
+}
+
+// panelName titles the panel of group g: its strategy, with its driver
+// and rate when the panels are split by them.
+func (m *model) panelName(g []seriesKey) string {
+	s := g[0]
+	name := s.Strategy
+	for _, o := range g[1:] {
+		if o.Driver != s.Driver || o.Rate != s.Rate {
+			return name
+		}
+	}
+	if m.multiDriver {
+		name = s.Driver + ": " + name
+	}
+	if m.multiRate {
+		if s.Rate > 0 {
+			name += " @ " + formatSI(s.Rate) + "/s"
+		} else {
+			name += " (closed)"
+		}
+	}
+	return name
+}
+
+// panelled makes a Plot of the panels drawn for groups: P when there is
+// one (its legend naming each series), else small multiples sharing the
+// y range, each titled in its strategy's colour, and one legend naming
+// the lines by backoff.
+func (m *model) panelled(name, kind, title string, groups [][]seriesKey, panels []*plot.Plot, legendOf func(s seriesKey, neutral bool) []plot.Thumbnailer, extra func(*plot.Legend)) Plot {
+	out := Plot{Name: name, Kind: kind, Title: oneLine(title)}
+	if len(panels) == 1 {
+		p := panels[0]
+		p.Title.Text = title
+		for _, s := range groups[0] {
+			if th := legendOf(s, false); th != nil {
+				p.Legend.Add(m.label(s), th...)
+			}
+		}
+		if extra != nil {
+			extra(&p.Legend)
+		}
+		out.P = p
+		return out
+	}
+	leg := plot.NewLegend()
+	styleLegend(&leg)
+	leg.Add("backoff")
+	seen := map[string]bool{}
+	for _, g := range groups {
+		for _, s := range g {
+			l := m.inPanel(s)
+			if seen[l] {
+				continue
+			}
+			if th := legendOf(s, true); th != nil {
+				seen[l] = true
+				leg.Add(l, th...)
+			}
+		}
+	}
+	if extra != nil {
+		extra(&leg)
+	}
+	for i, p := range panels {
+		p.Title.Text = m.panelName(groups[i])
+		p.Title.TextStyle.Font = sans(panelSz)
+		p.Title.TextStyle.Color = m.colourOf(groups[i][0])
+		p.Title.Padding = vg.Points(4)
+	}
+	shareY(panels)
+	out.Panels, out.Legend = panels, &leg
+	return out
+}
+
+// sweepChart draws s for every series against writers; nil when no
+// series has a value.
+func sweepChart(m *model, s sweepSpec) (*Plot, error) {
+	groups := m.panelGroups(m.series)
+	title := m.title(s.what)
+	var panels []*plot.Plot
+	drawn := map[seriesKey]bool{}
+	any := false
+	for _, g := range groups {
+		p := newPlot("", "writers", s.yLabel)
+		r := newYRange()
+		for _, sk := range g {
+			sts := m.sweep(sk, s.logY, s.value)
 			if len(sts) == 0 {
 				continue
 			}
+			drawn[sk] = true
 			r.add(sts)
-			sts = toAxes(sts, logY)
+			sts = toAxes(sts, s.logY)
 			pts := xys(sts)
-			l := line(pts, c, ml.dashes)
-			p.Add(l)
-			if ml.marks {
-				sc := marks(pts, c, m.shapeOf(s))
-				p.Add(sc)
-				if thumbs == nil {
-					thumbs = []plot.Thumbnailer{line(nil, c, nil), sc}
-				}
-			}
-			if ml.bars {
+			c := m.colourOf(sk)
+			p.Add(line(pts, c, m.dashesOf(sk)), marks(pts, c, m.shapeOf(sk)))
+			if s.bars {
 				b, err := errorBars(sts, c)
 				if err != nil {
-					return nil, fmt.Errorf("%s: %s: %w", title, m.label(s), err)
+					return nil, fmt.Errorf("%s: %s: %w", s.what, m.label(sk), err)
 				}
 				if b != nil {
 					p.Add(b)
 				}
 			}
 		}
-		if thumbs != nil {
-			p.Legend.Add(m.label(s), thumbs...)
+		setWriters(p, m.writers)
+		if r.empty() {
+			r = yRange{1, 10}
+		} else {
+			any = true
 		}
-	}
-	if r.empty() {
-		return nil, nil
-	}
-	if len(metrics) > 1 {
-		for _, ml := range metrics {
-			if ml.name != "" {
-				p.Legend.Add(ml.name, keyLine(ml.dashes))
+		if s.logY {
+			setLogY(p, r.lo, r.hi, s.format)
+		} else {
+			p.Y.Tick.Marker = tickFunc(s.format)
+			p.Y.Min, p.Y.Max = 0, max(r.hi*1.08, 1e-9)
+			if r.hi <= 0 {
+				p.Y.Max = 1
 			}
 		}
+		panels = append(panels, p)
 	}
-	setWriters(p, m.writers)
-	if logY {
-		setLogY(p, r.lo, r.hi, format)
-	} else {
-		p.Y.Tick.Marker = tickFunc(format)
-		p.Y.Min = 0
-		p.Y.Max = r.hi * 1.08
-		if p.Y.Max <= 0 {
-			p.Y.Max = 1
+	if !any {
+		return nil, nil
+	}
+	pl := m.panelled(s.kind+"-"+s.name, s.kind, title, groups, panels, func(sk seriesKey, neutral bool) []plot.Thumbnailer {
+		if !drawn[sk] {
+			return nil
 		}
-	}
-	return p, nil
+		c := m.colourOf(sk)
+		if neutral {
+			c = ink
+		}
+		return []plot.Thumbnailer{line(nil, c, m.dashesOf(sk)), marks(nil, c, m.shapeOf(sk))}
+	}, nil)
+	return &pl, nil
 }
 
 // tickFunc labels default linear ticks with format.
@@ -163,30 +299,6 @@ func tickFunc(format func(float64) string) plot.Ticker {
 	})
 }
 
-func throughputPlot(m *model) (*plot.Plot, error) {
-	return sweepPlot(m, "Throughput: committed ops/s (solid) and attempts/s (dashed)",
-		"per second (log scale)", true, formatSI, []metricLine{
-			{name: "committed ops/s", marks: true, bars: true, value: func(c *results.Cell) float64 { return c.ThroughputOpsS }},
-			{name: "attempts/s", dashes: dashed(), bars: true, value: func(c *results.Cell) float64 { return c.AttemptsS }},
-		})
-}
-
-func conflictPlot(m *model) (*plot.Plot, error) {
-	return sweepPlot(m, "Conflict ratio (conflicts ÷ attempts)", "conflicts (% of attempts)", false,
-		func(v float64) string { return trimFloat(v) + "%" }, []metricLine{
-			{marks: true, bars: true, value: func(c *results.Cell) float64 { return 100 * c.ConflictRatio }},
-		})
-}
-
-func latencyPlot(m *model) (*plot.Plot, error) {
-	return sweepPlot(m, "Op latency: p50 (solid), p99 (dashed), p99.9 (dotted)", "latency (ms, log scale)", true, trimFloat,
-		[]metricLine{
-			{name: "p50", marks: true, bars: true, value: func(c *results.Cell) float64 { return c.LatencyMS.P50 }},
-			{name: "p99", dashes: dashed(), bars: true, value: func(c *results.Cell) float64 { return c.LatencyMS.P99 }},
-			{name: "p99.9", dashes: dotted(), bars: true, value: func(c *results.Cell) float64 { return c.LatencyMS.P999 }},
-		})
-}
-
 // spectrumSweepPlot draws the committed latency spectrum of every series
 // at w writers; nil when none has one.
 func spectrumSweepPlot(m *model, w int) (*Plot, error) {
@@ -194,36 +306,76 @@ func spectrumSweepPlot(m *model, w int) (*Plot, error) {
 	if w == 1 {
 		wl = "writer"
 	}
-	title := fmt.Sprintf("Op latency by percentile, %d %s", w, wl)
-	p := newPlot(title, "percentile", "latency (ms, log scale)")
-	r := newYRange()
-	xmax := 1.0
+	var series []seriesKey
 	for _, s := range m.series {
-		k := cellKey{s, w}
-		if _, ok := m.cells[k]; !ok {
-			continue
+		if _, ok := m.cells[cellKey{s, w}]; ok {
+			series = append(series, s)
 		}
-		h, err := m.histogram(k, results.HistCommitted)
-		if err != nil {
-			return nil, err
-		}
-		pts := spectrum(h, usPerMS)
-		if len(pts) == 0 {
-			continue
-		}
-		for _, pt := range pts {
-			r.lo, r.hi = min(r.lo, pt.Y), max(r.hi, pt.Y)
-			xmax = max(xmax, pt.X)
-		}
-		c := m.colourOf(s)
-		l := line(logYs(pts), c, nil)
-		p.Add(l)
-		p.Legend.Add(m.label(s), l)
 	}
-	if r.empty() {
+	groups := m.panelGroups(series)
+	title := m.title(fmt.Sprintf("Op latency by percentile, %d %s", w, wl))
+	var panels []*plot.Plot
+	drawn := map[seriesKey]bool{}
+	all := newYRange()
+	xmax := 1.0
+	for _, g := range groups {
+		p := newPlot("", "percentile", "op latency (ms, log scale)")
+		for _, s := range g {
+			h, err := m.histogram(cellKey{s, w}, results.HistCommitted)
+			if err != nil {
+				return nil, err
+			}
+			pts := spectrum(h, usPerMS)
+			if len(pts) == 0 {
+				continue
+			}
+			drawn[s] = true
+			for _, pt := range pts {
+				all.lo, all.hi = min(all.lo, pt.Y), max(all.hi, pt.Y)
+				xmax = max(xmax, pt.X)
+			}
+			c := m.colourOf(s)
+			lp := logYs(pts)
+			p.Add(line(lp, c, m.dashesOf(s)), marks(ninesPoints(lp), c, m.shapeOf(s)))
+		}
+		panels = append(panels, p)
+	}
+	if all.empty() {
 		return nil, nil
 	}
-	setNines(p, xmax)
-	setLogY(p, r.lo, r.hi, trimFloat)
-	return &Plot{Name: "spectrum-w" + strconv.Itoa(w), Title: title, P: p}, nil
+	for _, p := range panels {
+		setNines(p, xmax)
+		setLogY(p, all.lo, all.hi, trimFloat)
+	}
+	pl := m.panelled("spectrum-w"+strconv.Itoa(w), KindSpectrum, title, groups, panels, func(s seriesKey, neutral bool) []plot.Thumbnailer {
+		if !drawn[s] {
+			return nil
+		}
+		c := m.colourOf(s)
+		if neutral {
+			c = ink
+		}
+		return []plot.Thumbnailer{line(nil, c, m.dashesOf(s)), marks(nil, c, m.shapeOf(s))}
+	}, nil)
+	return &pl, nil
+}
+
+// ninesPoints picks the points of a spectrum (x in nines) to mark: the
+// first at or past 50%, 90%, 99%, 99.9%, … and the last (the maximum).
+func ninesPoints(pts plotter.XYs) plotter.XYs {
+	var out plotter.XYs
+	next := []float64{-math.Log10(0.5), 1, 2, 3, 4, 5, 6, 7, 8, 9}
+	for i, pt := range pts {
+		if len(next) > 0 && pt.X >= next[0]-1e-9 {
+			out = append(out, pt)
+			for len(next) > 0 && pt.X >= next[0]-1e-9 {
+				next = next[1:]
+			}
+			continue
+		}
+		if i == len(pts)-1 {
+			out = append(out, pt)
+		}
+	}
+	return out
 }
