@@ -3,7 +3,9 @@
 //
 // Each writer owns a Recorder: HDR histograms per outcome (committed op
 // latency, single-attempt latency, gave-up op latency, attempts per op,
-// schedule lag), counters (ops, attempts, conflicts by kind, give-ups by
+// schedule lag, conflict recovery time, and the latency of ops of more
+// than results.StarvedAttempts attempts, allocated at the first),
+// counters (ops, attempts, conflicts by kind, give-ups by
 // reason, cut-offs, errors by class, indeterminate attempts) and its
 // share of the per-second time series. A measured op ends committed,
 // given up or cut off by the end of the cell; a cut-off is neither a
@@ -15,6 +17,8 @@
 // FineSeries when the step changes) and one Window of counters per fault
 // (TrackFaults); they cost nothing when the cell has no faults.
 //
-// Recorders are merged when the cell ends; Summarize turns the merged
-// recorder into a results.Cell.
+// Recorders are merged when the cell ends, keeping each writer's
+// committed ops (WriterOps); Summarize turns the merged recorder into a
+// results.Cell, with the conflict recovery summary, fairness over the
+// writers' commits and starved ops (results.SetKPIs).
 package record
