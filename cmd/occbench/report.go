@@ -51,6 +51,7 @@ func reportCmd(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return usageError{err}
 	}
+	f.USL = results.USLOf(f) // a file written before the fit existed, or merged, is fitted now
 	return render(stdout, f, *format)
 }
 
