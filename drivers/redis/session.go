@@ -117,6 +117,7 @@ type Session struct {
 	fired    atomic.Bool            // the watcher set nc's deadline to the past
 
 	closing    atomic.Bool
+	over       atomic.Bool        // ctx has ended
 	ncMu       sync.Mutex         // guards nc and cancelDial for interrupt and Close
 	cancelDial context.CancelFunc // ends a dial in progress
 }
@@ -152,7 +153,7 @@ func (s *Store) Session(ctx context.Context) (drivers.Store, error) {
 	if err := ss.connect(ctx); err != nil {
 		return nil, ss.dialFailed(ctx, "session", -1, err)
 	}
-	ss.stop = context.AfterFunc(ctx, ss.interrupt)
+	ss.stop = context.AfterFunc(ctx, ss.sessionEnded)
 	go ss.watcher()
 	return ss, nil
 }
@@ -176,6 +177,13 @@ func (s *Session) watcher() {
 			return
 		}
 	}
+}
+
+// sessionEnded runs once the session's context has ended: every later call
+// fails, and the one in flight is interrupted.
+func (s *Session) sessionEnded() {
+	s.over.Store(true)
+	s.interrupt()
 }
 
 // interrupt sets the connection's deadline to the past, so that a call
@@ -325,22 +333,14 @@ func (s *Session) begin(ctx context.Context, op string, key int) error {
 }
 
 func (s *Session) take(ctx context.Context, op string, key int) error {
-	if s.closing.Load() {
-		return notSentErr(op, key, drivers.ClassOther, errSessionClosed)
-	}
-	if err := s.ctx.Err(); err != nil {
-		return notSentErr(op, key, classify(err), fmt.Errorf("session: %w", err))
+	if err := s.usable(); err != nil {
+		return notSentErr(op, key, classify(err), err)
 	}
 	if done := ctx.Done(); done != nil && done != s.watched && done != s.ctxDone {
 		s.calls <- done
 		s.watched = done
 	}
 	s.inFlight.Store(true)
-	// Checked after inFlight is set: a cancellation from here on finds
-	// the call in flight and interrupts it.
-	if err := ctx.Err(); err != nil {
-		return notSentErr(op, key, classify(err), err)
-	}
 	if s.fired.Swap(false) {
 		s.dlSet = false // the watcher set a past deadline
 	}
@@ -356,6 +356,26 @@ func (s *Session) take(ctx context.Context, op string, key int) error {
 			return notSentErr(op, key, drivers.ClassConnection, err)
 		}
 		s.dl, s.dlSet = dl, true
+	}
+	// Checked once the call is in flight and its deadline set: a
+	// cancellation from here on interrupts it, after that deadline.
+	if err := ctx.Err(); err != nil {
+		return notSentErr(op, key, classify(err), err)
+	}
+	if err := s.usable(); err != nil {
+		return notSentErr(op, key, classify(err), err)
+	}
+	return nil
+}
+
+// usable is nil while the session may make calls: it is not closed and
+// its context has not ended (as the AfterFunc on it records).
+func (s *Session) usable() error {
+	switch {
+	case s.closing.Load():
+		return errSessionClosed
+	case s.over.Load():
+		return fmt.Errorf("session: %w", s.ctx.Err())
 	}
 	return nil
 }
