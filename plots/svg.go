@@ -293,8 +293,9 @@ func (c *svgCanvas) moveOrLine(cmd byte, x, y float64, keep bool) {
 // pathData writes p in the canvas's coordinates, with one decimal.
 // Arcs stay arcs: the transforms gonum uses (translation, rotation, the
 // y flip) keep circles circles. On a polyline, a point less than half a
-// point from the last one written is left out (the line's end is kept):
-// a spectrum of hundreds of points draws no differently.
+// point from the last one written, or within a quarter point of the
+// straight line on to the next, is left out (the line's end is kept): a
+// spectrum of hundreds of points draws no differently.
 func (c *svgCanvas) pathData(p vg.Path) {
 	m := c.top().m
 	scale := math.Sqrt(math.Abs(m.det()))
@@ -302,11 +303,25 @@ func (c *svgCanvas) pathData(p vg.Path) {
 	var drawn [2]float64 // the last point written, on the page
 	pt := func(cmd byte, x, y float64, keep bool) {
 		sx, sy := m.apply(x, y)
-		if cmd == 'L' && !keep && math.Abs(sx-drawn[0]) < 0.5 && math.Abs(sy-drawn[1]) < 0.5 {
-			return
-		}
 		c.moveOrLine(cmd, sx, sy, keep)
 		drawn = [2]float64{sx, sy}
+	}
+	// skip reports whether the line to the page point (sx, sy) can be
+	// left out: it is within half a point of the last point written, or
+	// within a quarter point of the line from there to the next point.
+	skip := func(sx, sy float64, next vg.Point) bool {
+		if math.Abs(sx-drawn[0]) < 0.5 && math.Abs(sy-drawn[1]) < 0.5 {
+			return true
+		}
+		nx, ny := m.apply(next.X.Points(), next.Y.Points())
+		dx, dy := nx-drawn[0], ny-drawn[1]
+		l := math.Hypot(dx, dy)
+		if l < 0.5 {
+			return false
+		}
+		// Distance from the chord, and on it (not past either end).
+		t := ((sx-drawn[0])*dx + (sy-drawn[1])*dy) / (l * l)
+		return t > 0 && t < 1 && math.Abs((sx-drawn[0])*dy-(sy-drawn[1])*dx)/l < 0.25
 	}
 	arc := func(cx, cy, r, from, angle float64) {
 		// SVG's sweep flag is the direction of increasing angle on the
@@ -331,8 +346,13 @@ func (c *svgCanvas) pathData(p vg.Path) {
 			pt('M', x, y, true)
 			cur = [2]float64{x, y}
 		case vg.LineComp:
-			pt('L', x, y, last)
 			cur = [2]float64{x, y}
+			if !last {
+				if sx, sy := m.apply(x, y); skip(sx, sy, p[i+1].Pos) {
+					continue
+				}
+			}
+			pt('L', x, y, last)
 		case vg.ArcComp:
 			r := comp.Radius.Points()
 			s, co := math.Sincos(comp.Start)
