@@ -3,6 +3,7 @@ package drivers
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 )
 
@@ -52,4 +53,24 @@ func TestSpecSlots(t *testing.T) {
 			t.Errorf("Slots %d: %v, want ok %v", tt.slots, err, tt.ok)
 		}
 	}
+}
+
+// FuzzParseScope: a scope parses only to a Scope that spells it back;
+// anything else is refused with the allowed values, as an invalid option.
+func FuzzParseScope(f *testing.F) {
+	for _, s := range []string{"", "document", "field-group", "operation", "Operation", "field_group", "operation,document", " document"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		sc, err := ParseScope(s)
+		if err != nil {
+			if !errors.Is(err, ErrInvalidOption) || !strings.Contains(err.Error(), "(allowed: document, field-group, operation)") {
+				t.Fatalf("ParseScope(%q): %v", s, err)
+			}
+			return
+		}
+		if s != "" && sc.String() != s {
+			t.Fatalf("ParseScope(%q) = %v, which spells %q", s, sc, sc.String())
+		}
+	})
 }

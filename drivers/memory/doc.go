@@ -42,6 +42,12 @@
 // allocates anything, with an error naming keys, the estimate and the
 // limit that wraps drivers.ErrInvalidOption.
 //
+// LockedUpdate calls Write.Hold (--hold) after its SELECT, the mutex
+// held. With Spec.Slots > 0 each document keeps one operation slot
+// version per writer (Doc.Slots), which CompareAndSwap checks and bumps
+// under the operation scope (the store is a drivers.Offerer of
+// CapOperationScope).
+//
 // Read followed by CompareAndSwap allocates nothing when Latency is 0,
 // nor through a Session for latencies waited by yielding.
 //

@@ -21,6 +21,7 @@
 //	         writer, op, updated_at,      // int64: last write's writer, op, Unix ns
 //	         gv0 … gvN-1,                 // int64: one version per field group
 //	         p0 … pN-1,                   // binary: one payload per field group
+//	         sl0 … slW-1,                 // int64: operation slots, one per writer (Spec.Slots)
 //	         lock}                        // only inside LockedUpdate's transaction
 //	leases  {_id: key (int64), holder (int64, 0 = free),
 //	         expires_at (int64 Unix ns, client clock), fence (int64)}
@@ -33,7 +34,8 @@
 // # Write paths
 //
 //   - CompareAndSwap: findOneAndUpdate({_id, version: expect} — or
-//     {_id, gvG: expect} for the field-group scope — , {$inc: {version,
+//     {_id, gvG: expect} for the field-group scope, {_id, slW: expect}
+//     for the operation scope, which also $incs slW — , {$inc: {version,
 //     counter, gvG}, $set: {pG, writer, op, updated_at}}); no document
 //     (ErrNoDocuments) is a VersionMismatch conflict.
 //   - Put: updateOne of the client's values; when fenced the filter adds
@@ -42,7 +44,8 @@
 //     returning the document after the update; none is StaleFence.
 //   - LockedUpdate: one transaction: findOneAndUpdate $set lock (the
 //     document's write lock until the transaction ends) returning version,
-//     counter and gvG; updateOne with those +1, the payload and metadata,
+//     counter and gvG; Write.Hold (--hold), the lock held; updateOne with
+//     those +1, the payload and metadata,
 //     $unset lock; commit. MongoDB does not queue a transaction behind
 //     another one's document lock: the later writer fails at once with
 //     WriteConflict (112, labelled TransientTransactionError), which is a

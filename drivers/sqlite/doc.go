@@ -3,15 +3,22 @@
 //
 // Documents are rows of occbench_docs (id, version, counter, fence,
 // writer, op, updated_at, one version column gvN and one payload BLOB
-// column pN per field group); leases are rows of occbench_leases (id,
+// column pN per field group, and slots: the operation slots' versions,
+// 16 hex digits per writer, empty unless Spec.Slots > 0); leases are
+// rows of occbench_leases (id,
 // holder, expires_at, fence). Setup drops and recreates both tables and
 // prepares every statement once; each op then runs prepared statements:
 //
 //   - CompareAndSwap is one UPDATE … WHERE id = ? AND version = ? (or
-//     gvN = ?); zero rows affected is a VersionMismatch conflict.
+//     gvN = ?; under the operation scope the writer's 16 digits of slots,
+//     which the same UPDATE rewrites +1 with substr and printf); zero
+//     rows affected is a VersionMismatch conflict. Read decodes slots
+//     into Doc.Slots.
 //   - Put is one UPDATE, with AND fence <= ? when fenced.
 //   - ReadFenced and LockedUpdate run in BEGIN IMMEDIATE transactions (a
-//     second pool opened with _txlock=immediate): SELECT, UPDATE, COMMIT.
+//     second pool opened with _txlock=immediate): SELECT, UPDATE, COMMIT;
+//     LockedUpdate calls Write.Hold (--hold) between its SELECT and its
+//     UPDATE, holding the database's write lock.
 //   - Acquire is one UPDATE … RETURNING fence.
 //
 // SQLITE_BUSY or SQLITE_LOCKED that outlasts the busy timeout is a

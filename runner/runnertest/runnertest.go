@@ -229,6 +229,9 @@ func (s *suite) holdSerializes(t *testing.T) {
 func (s *suite) operationScope(t *testing.T) {
 	const writers, ops = 4, 25
 	st := s.open(t, drivers.Options{Writers: writers})
+	if o, ok := st.(drivers.Offerer); ok && o.Offers(drivers.CapOperationScope) {
+		t.Run("Slots", func(t *testing.T) { s.slots(t, st) })
+	}
 	sc := s.scenario(strategy.Optimistic, writers, ops)
 	sc.Scope = drivers.ScopeOperation.String()
 	sc.Hold = delay.Constant(500 * time.Microsecond) // a window wide enough for document scope to conflict
@@ -248,5 +251,62 @@ func (s *suite) operationScope(t *testing.T) {
 	}
 	if c.expected != want || c.observed != want || !c.ok {
 		t.Errorf("committed %d, store %d, want %d: %s", c.expected, c.observed, want, c.verdict)
+	}
+}
+
+// slots checks an Offerer's operation slots directly: Read reports one
+// version per slot, a conditional write in operation scope compares and
+// bumps the writer's slot only (and the document's version and counter),
+// and a writer without a slot is refused.
+func (s *suite) slots(t *testing.T, st drivers.Store) {
+	ctx := ctxFor(t)
+	cas, ok := st.(drivers.CompareAndSwapper)
+	if !ok {
+		t.Skip("driver has no conditional writes")
+	}
+	spec := drivers.Spec{Keys: 2, FieldGroups: 2, PayloadBytes: 8, Slots: 3}
+	if err := st.Setup(ctx, spec); err != nil {
+		t.Fatal(err)
+	}
+	write := func(writer, expect int64) error {
+		return cas.CompareAndSwap(ctx, &drivers.Write{Key: 1, Group: 1, Scope: drivers.ScopeOperation, Writer: writer, Expect: expect, Payload: make([]byte, spec.GroupBytes())})
+	}
+	for _, step := range []struct {
+		writer, expect int64
+		want           drivers.ConflictKind
+	}{
+		{1, 0, drivers.NotConflict}, {1, 0, drivers.VersionMismatch}, {2, 0, drivers.NotConflict},
+		{1, 1, drivers.NotConflict}, {0, 1, drivers.VersionMismatch},
+	} {
+		err := write(step.writer, step.expect)
+		if drivers.KindOf(err) != step.want || (step.want == drivers.NotConflict && err != nil) {
+			t.Fatalf("writer %d expecting slot version %d: %v, want %v", step.writer, step.expect, err, step.want)
+		}
+	}
+	if err := write(3, 0); err == nil || drivers.KindOf(err) != drivers.NotConflict {
+		t.Errorf("writer 3 of 3 slots: %v, want an error that is not a conflict", err)
+	}
+	var d drivers.Doc
+	if err := cas.Read(ctx, 1, &d); err != nil {
+		t.Fatal(err)
+	}
+	if d.Version != 3 || d.Counter != 3 || len(d.Groups) != 2 || d.Groups[1] != 3 || len(d.Slots) != 3 || d.Slots[0] != 0 || d.Slots[1] != 2 || d.Slots[2] != 1 {
+		t.Errorf("after three writes: version %d counter %d groups %v slots %v; want 3, 3, [0 3], [0 2 1]", d.Version, d.Counter, d.Groups, d.Slots)
+	}
+	if err := cas.Read(ctx, 0, &d); err != nil {
+		t.Fatal(err)
+	}
+	if d.Version != 0 || len(d.Slots) != 3 || d.Slots[0]|d.Slots[1]|d.Slots[2] != 0 {
+		t.Errorf("untouched document: version %d slots %v, want 0, [0 0 0]", d.Version, d.Slots)
+	}
+	// A cell without slots reads none.
+	if err := st.Setup(ctx, drivers.Spec{Keys: 1, FieldGroups: 1, PayloadBytes: 8}); err != nil {
+		t.Fatal(err)
+	}
+	if err := cas.Read(ctx, 0, &d); err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Slots) != 0 {
+		t.Errorf("no slots in the spec: read %v", d.Slots)
 	}
 }
