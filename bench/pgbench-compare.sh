@@ -22,7 +22,7 @@
 #
 # pgbench runs `pgbench -n -M prepared -c N -j min(N,2) -T T -f script`;
 # occbench runs `occbench run --driver postgres --param conns=CONNS
-# --strategy optimistic|pessimistic --backoff none --writers N --keys 1|1000
+# [--param transport=TRANSPORT] --strategy optimistic|pessimistic --backoff none --writers N --keys 1|1000
 # --distribution single|uniform --duration T --warmup 1s --quiet --format
 # json`. In each cell the two tools alternate (pgbench first in odd runs,
 # occbench first in even runs), so that noise on a shared machine hits
@@ -59,6 +59,9 @@
 #   CONNS      writer (default): occbench gives each writer a connection
 #              of its own, as pgbench gives each client one; pool: every
 #              statement borrows a pgxpool connection (--param conns=pool)
+#   TRANSPORT  auto (default), blocking or netpoll: how occbench's
+#              sessions wait for the server (--param transport=, see
+#              drivers/postgres); only with CONNS=writer
 #   PIN        cpus: give the clients CPU 0 and the server the other CPUs
 #              (taskset), as if the load generator ran on its own host, so
 #              that a client's CPU time is not taken from the server; the
@@ -119,6 +122,9 @@ if [ -n "$PIN" ]; then
 fi
 CONNS=${CONNS:-writer}
 case $CONNS in writer | pool) ;; *) bad "CONNS: unknown mode ${CONNS@Q} (allowed: writer, pool)" ;; esac
+TRANSPORT=${TRANSPORT:-auto}
+case $TRANSPORT in auto | blocking | netpoll) ;; *) bad "TRANSPORT: unknown mode ${TRANSPORT@Q} (allowed: auto, blocking, netpoll)" ;; esac
+[ "$CONNS" = writer ] || [ "$TRANSPORT" = auto ] || bad "TRANSPORT: $TRANSPORT needs CONNS=writer (the pool always uses Go's netpoller)"
 for c in $CLIENTS; do
 	[[ $c =~ ^[1-9][0-9]*$ ]] || bad "CLIENTS: must be counts ≥ 1, got ${c@Q}"
 done
@@ -287,9 +293,10 @@ run_occbench() {
 	pess-hot) strat=pessimistic ;;
 	esac
 	local base="$RAW/$w-c$c-r$r-occbench"
-	local TIMEFORMAT='%U %S' env=()
+	local TIMEFORMAT='%U %S' env=() transport_param=()
+	[ "$CONNS" != writer ] || transport_param=(--param transport="$TRANSPORT")
 	[ "$THREADS" = default ] || env=(env GOMAXPROCS="$(jobs "$c")")
-	{ time "${env[@]}" "${pin_cmd[@]}" "${nice_cmd[@]}" "$OCCBENCH" run --driver postgres --dsn "$DSN" --param conns="$CONNS" --strategy "$strat" --backoff none \
+	{ time "${env[@]}" "${pin_cmd[@]}" "${nice_cmd[@]}" "$OCCBENCH" run --driver postgres --dsn "$DSN" --param conns="$CONNS" "${transport_param[@]}" --strategy "$strat" --backoff none \
 		--writers "$c" --keys "$keys" --distribution "$dist" --duration "${T}s" --warmup 1s \
 		--quiet --format json --out "$base.file.json" >"$base.json" 2>"$base.err"; } 2>"$base.time" ||
 		die "occbench failed ($w, $c writers): $(tail -3 "$base.err")"
@@ -305,7 +312,7 @@ run_occbench() {
 
 load1() { cut -d' ' -f1 /proc/loadavg; }
 
-settings="SQL=$SQL, THREADS=$THREADS, CONNS=$CONNS${PIN:+, PIN=$PIN}${NICE:+, NICE=$NICE}"
+settings="SQL=$SQL, THREADS=$THREADS, CONNS=$CONNS${TRANSPORT:+, TRANSPORT=$TRANSPORT}${PIN:+, PIN=$PIN}${NICE:+, NICE=$NICE}"
 echo "pgbench-compare: $(date -u +%FT%TZ), T=${T}s, clients: $CLIENTS, runs per cell: $REPEAT, $settings" >&2
 echo "pgbench: $("$PGBIN/pgbench" --version); server: $("$PGBIN/psql" "$DSN" -qAtc 'SHOW server_version')" >&2
 echo "occbench: $OCCBENCH; nproc $(nproc); raw output: $RAW" >&2

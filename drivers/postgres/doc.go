@@ -29,6 +29,28 @@
 // default_query_exec_mode other than cache_statement (e.g.
 // simple_protocol behind a transaction-pooling proxy) implies it.
 //
+// # Transport
+//
+// How a session's connection waits for the server (transport=): with
+// blocking (Linux), the writer's goroutine waits in ppoll(2) on its own
+// thread, as pgbench does, instead of parking on Go's netpoller, which at
+// low concurrency costs every round trip several thread wake-ups (the
+// poller's, an idle P's, sysmon's): at 1 writer about 3 context
+// switches per optimistic attempt instead of 7 … 13, and 0.5 futex calls
+// instead of 7 (bench/PARITY.md, session 3). What an attempt sends is
+// the same. A waiting writer keeps its P, so with as many writers as
+// GOMAXPROCS the runtime has to hand Ps round, and the netpoller is
+// cheaper: auto (the default) is blocking when Options.Writers is below
+// GOMAXPROCS, netpoll otherwise. On a blocking connection the session's
+// and the socket's deadlines and Close interrupt a wait at once (an
+// eventfd in the same ppoll); a call's own context is handed to the
+// session's watcher only once the call has waited 10 ms or reached the
+// context's deadline, so a context cancelled earlier by anything but its
+// deadline or the session's context ends the call up to 10 ms late. A
+// DSN with TLS works on either (TLS runs over the blocking socket); a
+// connection from Options.Dial that is not a TCP or Unix socket stays on
+// the netpoller.
+//
 // # Faults
 //
 // A session whose connection broke (the server restarted or killed the
@@ -113,10 +135,11 @@
 //
 // # Parameters
 //
-// Options.Params (from the CLI's --param) accepts two keys:
+// Options.Params (from the CLI's --param) accepts three keys:
 //
 //	lock_wait  wait (default) | nowait   LockedUpdate's FOR UPDATE mode
 //	conns      writer (default) | pool   a connection per writer, or pgxpool per statement
+//	transport  auto (default) | blocking | netpoll   how a session waits (see Transport)
 //
 // Registered as driver "postgres".
 package postgres

@@ -17,11 +17,20 @@ import (
 // the pool.
 func TestNetwork(t *testing.T) {
 	dsn := testDSN(t)
-	for _, conns := range []string{ConnsWriter, ConnsPool} {
-		t.Run(conns, func(t *testing.T) {
+	var params []map[string]string
+	for _, tr := range transports {
+		params = append(params, map[string]string{ParamConns: ConnsWriter, ParamTransport: tr})
+	}
+	params = append(params, map[string]string{ParamConns: ConnsPool})
+	for _, p := range params {
+		name := p[ParamConns]
+		if tr := p[ParamTransport]; tr != "" {
+			name += "/" + tr
+		}
+		t.Run(name, func(t *testing.T) {
 			drivertest.RunNetwork(t, func(ctx context.Context, o drivers.Options) (drivers.Store, error) {
 				o.DSN = dsn
-				o.Params = map[string]string{ParamConns: conns}
+				o.Params = p
 				return Open(ctx, o)
 			})
 		})
@@ -58,8 +67,10 @@ func terminate(t *testing.T, ctx context.Context, s *Store, pid uint32) {
 // TestSessionReconnectAfterKill: a session whose backend was killed
 // fails one call with a connection error, and the next call dials a new
 // connection, prepares its statements again and succeeds.
-func TestSessionReconnectAfterKill(t *testing.T) {
-	s, ctx := openSetup(t, drivers.Options{Writers: 1}, drivers.Spec{Keys: 1, FieldGroups: 1, PayloadBytes: 8})
+func TestSessionReconnectAfterKill(t *testing.T) { eachTransport(t, sessionReconnectAfterKill) }
+
+func sessionReconnectAfterKill(t *testing.T, tr string) {
+	s, ctx := openSetup(t, withTransport(drivers.Options{Writers: 1}, tr), drivers.Spec{Keys: 1, FieldGroups: 1, PayloadBytes: 8})
 	ss := newSession(t, ctx, s)
 	var d drivers.Doc
 	if err := ss.Read(ctx, 0, &d); err != nil {
@@ -149,8 +160,10 @@ func TestPoolReconnectAfterKill(t *testing.T) {
 
 // TestSessionCloseInterruptsCall: Close returns within the bound even
 // while a call waits on the server, and the call fails.
-func TestSessionCloseInterruptsCall(t *testing.T) {
-	s, ctx := openSetup(t, drivers.Options{Writers: 1}, drivers.Spec{Keys: 1, FieldGroups: 1, PayloadBytes: 8})
+func TestSessionCloseInterruptsCall(t *testing.T) { eachTransport(t, sessionCloseInterruptsCall) }
+
+func sessionCloseInterruptsCall(t *testing.T, tr string) {
+	s, ctx := openSetup(t, withTransport(drivers.Options{Writers: 1}, tr), drivers.Spec{Keys: 1, FieldGroups: 1, PayloadBytes: 8})
 	lockRow(t, ctx, testDSN(t), 0)
 	ss := newSession(t, ctx, s)
 	done := make(chan error, 1)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
+	"runtime"
 	"sort"
 	"strings"
 	"sync/atomic"
@@ -37,7 +39,7 @@ func init() {
 	drivers.Register(drivers.Driver{
 		Name:    Name,
 		Summary: "PostgreSQL via pgx (a connection per writer, or pgxpool): conditional UPDATE, SELECT … FOR UPDATE [NOWAIT], SERIALIZABLE, lease rows; a container, or --dsn",
-		Params:  []string{ParamLockWait, ParamConns},
+		Params:  []string{ParamLockWait, ParamConns, ParamTransport},
 		Server:  true,
 		Open: func(ctx context.Context, o drivers.Options) (drivers.Store, error) {
 			return Open(ctx, o)
@@ -74,6 +76,10 @@ type Config struct {
 	// Conns is how writers reach the server: ConnsWriter ("" too: a
 	// Session per writer) or ConnsPool (the shared pool).
 	Conns string
+	// Transport is how a session's connection waits for the server:
+	// TransportAuto (""), TransportBlocking or TransportNetpoll. The pool
+	// always uses Go's netpoller.
+	Transport string
 }
 
 // Store is a PostgreSQL store. Setup must not run concurrently with any
@@ -83,6 +89,7 @@ type Store struct {
 	connCfg    *pgconn.Config // how sessions dial: the pool's settings
 	nowait     bool
 	sessions   bool         // Session offers connections of writers' own
+	blocking   bool         // sessions' connections are blockConns
 	sessionSeq atomic.Int64 // names sessions' prepared statements
 
 	// Set by Setup.
@@ -112,13 +119,15 @@ func configFromParams(params map[string]string) (Config, error) {
 			c.LockWait = v
 		case ParamConns:
 			c.Conns = v
+		case ParamTransport:
+			c.Transport = v
 		default:
 			unknown = append(unknown, fmt.Sprintf("%q", k))
 		}
 	}
 	if len(unknown) > 0 {
 		sort.Strings(unknown)
-		return Config{}, fmt.Errorf("postgres: params: unknown key %s (allowed: %s, %s)", strings.Join(unknown, ", "), ParamLockWait, ParamConns)
+		return Config{}, fmt.Errorf("postgres: params: unknown key %s (allowed: %s, %s, %s)", strings.Join(unknown, ", "), ParamLockWait, ParamConns, ParamTransport)
 	}
 	return c, nil
 }
@@ -141,6 +150,24 @@ func OpenConfig(ctx context.Context, o drivers.Options, c Config) (*Store, error
 		sessions = false
 	default:
 		return nil, fmt.Errorf("postgres: %s: unknown mode %q (allowed: %s, %s)", ParamConns, c.Conns, ConnsWriter, ConnsPool)
+	}
+	var blocking bool
+	switch c.Transport {
+	case "", TransportAuto:
+		// A writer waiting in ppoll keeps its P (its thread's right to run
+		// Go code); with as many writers as Ps, every P is in a system
+		// call and the runtime hands them round, which costs more than
+		// the netpoller (bench/PARITY.md, session 3).
+		blocking = blockingSupported && o.Writers < runtime.GOMAXPROCS(0)
+	case TransportBlocking:
+		if !blockingSupported {
+			return nil, fmt.Errorf("postgres: %s: %s is Linux only (allowed here: %s)", ParamTransport, TransportBlocking, TransportNetpoll)
+		}
+		blocking = true
+	case TransportNetpoll:
+		blocking = false
+	default:
+		return nil, fmt.Errorf("postgres: %s: unknown mode %q (allowed: %s, %s, %s)", ParamTransport, c.Transport, TransportAuto, TransportBlocking, TransportNetpoll)
 	}
 	if o.DSN == "" {
 		return nil, errors.New("postgres: no connection string: pass --dsn postgres://user@host:5432/db")
@@ -190,7 +217,18 @@ func OpenConfig(ctx context.Context, o drivers.Options, c Config) (*Store, error
 		pool.Close()
 		return nil, fmt.Errorf("postgres: connect %q: %w", redact.DSN(o.DSN), err)
 	}
-	return &Store{pool: pool, connCfg: cfg.ConnConfig.Config.Copy(), nowait: nowait, sessions: sessions}, nil
+	connCfg := cfg.ConnConfig.Config.Copy()
+	if blocking {
+		dial := connCfg.DialFunc
+		connCfg.DialFunc = func(ctx context.Context, network, addr string) (net.Conn, error) {
+			c, err := dial(ctx, network, addr)
+			if err != nil {
+				return nil, err
+			}
+			return newBlockConn(c)
+		}
+	}
+	return &Store{pool: pool, connCfg: connCfg, nowait: nowait, sessions: sessions, blocking: blocking}, nil
 }
 
 // Setup drops occbench_docs and occbench_leases if they exist, recreates

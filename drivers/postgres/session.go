@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -27,6 +28,29 @@ const (
 
 // ParamConns is the Options.Params key for Config.Conns.
 const ParamConns = "conns"
+
+// How a session's connection waits for the server: the values of
+// Config.Transport and of the "transport" parameter.
+const (
+	// TransportAuto (the default): TransportBlocking on Linux when the
+	// store is opened for fewer writers (Options.Writers, the most a
+	// cell runs) than GOMAXPROCS, else TransportNetpoll.
+	TransportAuto = "auto"
+	// TransportBlocking (Linux only): the writer's goroutine waits for
+	// the server's answer in ppoll(2) on its own thread, as a C client
+	// such as pgbench does (blockConn).
+	TransportBlocking = "blocking"
+	// TransportNetpoll: the goroutine parks on Go's netpoller, as every
+	// net.Conn does.
+	TransportNetpoll = "netpoll"
+)
+
+// ParamTransport is the Options.Params key for Config.Transport.
+const ParamTransport = "transport"
+
+// slowCall is how long a call on a blocking connection waits before its
+// own context is handed to the session's watcher (see Session.begin).
+const slowCall = 10 * time.Millisecond
 
 // Wire types of the statements' parameters.
 const (
@@ -102,6 +126,15 @@ type Session struct {
 	quit     chan struct{} // stops the watcher
 	fired    atomic.Bool   // the watcher interrupted the call in progress
 	watching bool          // the call in progress is watched; under mu
+
+	// On a blocking connection (bc, under mu) a call's context goes to
+	// the watcher only when the call is slow: begin arms bc, and its
+	// wait calls slow after slowCall (or at the context's deadline).
+	bc      *blockConn // the connection's, when it is one
+	armedOn *blockConn // armed by begin; under mu
+	watchMu sync.Mutex // guards callCtx and engaged, for slow
+	callCtx context.Context
+	engaged bool // slow handed callCtx to the watcher
 
 	// closing is set by Close; calls then fail at once.
 	closing atomic.Bool
@@ -185,6 +218,17 @@ func (s *Session) connect(ctx context.Context) error {
 		return err
 	}
 	clear(s.stmts)
+	s.bc = nil
+	if s.blocking {
+		c := pc.Conn()
+		if tc, ok := c.(*tls.Conn); ok {
+			c = tc.NetConn()
+		}
+		if bc := asBlockConn(c); bc != nil {
+			bc.slow = s.slow
+			s.bc = bc
+		}
+	}
 	if s.closing.Load() || s.ctx.Err() != nil {
 		s.interrupt() // they came while we dialed
 	}
@@ -330,10 +374,44 @@ func (s *Session) begin(ctx context.Context, op string, key int) error {
 		}
 	}
 	// The session's own context is watched already.
-	if s.watching = ctx != s.ctx && ctx.Done() != nil; s.watching {
-		s.calls <- ctx
+	s.watching = false
+	if ctx == s.ctx || ctx.Done() == nil {
+		return nil
 	}
+	if s.bc == nil {
+		s.watching = true
+		s.calls <- ctx
+		return nil
+	}
+	// On a blocking connection most calls end before they would hand
+	// their context to the watcher, which costs two goroutine wake-ups
+	// (and their threads') per call: the wait hands it over (slow) only
+	// once the call has taken slowCall, or at ctx's deadline, whichever
+	// comes first. A context cancelled before its deadline by anything
+	// but the session's context interrupts the call up to slowCall late.
+	s.watchMu.Lock()
+	s.callCtx = ctx
+	s.watchMu.Unlock()
+	at := time.Now().Add(slowCall).UnixNano()
+	if dl, ok := ctx.Deadline(); ok && dl.UnixNano() < at {
+		at = max(dl.UnixNano(), 1)
+	}
+	s.armedOn = s.bc
+	s.bc.arm(at)
 	return nil
+}
+
+// slow hands the slow call's context to the watcher, once per call. The
+// goroutine waiting on the blocking connection calls it: the call's, or
+// pgconn's background reader.
+func (s *Session) slow() {
+	s.watchMu.Lock()
+	defer s.watchMu.Unlock()
+	if s.callCtx == nil || s.engaged {
+		return
+	}
+	s.engaged = true
+	s.calls <- s.callCtx
 }
 
 // end releases the session after a method that began: the watcher stops
@@ -341,6 +419,15 @@ func (s *Session) begin(ctx context.Context, op string, key int) error {
 // closed the connection, unless the call had just completed: then the
 // connection is fine, and only its deadline must be cleared.
 func (s *Session) end() {
+	if s.armedOn != nil {
+		s.armedOn.disarm()
+		s.armedOn = nil
+		s.watchMu.Lock()
+		s.watching = s.engaged
+		s.engaged = false
+		s.callCtx = nil
+		s.watchMu.Unlock()
+	}
 	if s.watching {
 		s.ended <- struct{}{}
 		s.watching = false

@@ -51,7 +51,14 @@ var _ drivers.CompareAndSwapper = (*sessionStore)(nil)
 // TestConformanceSession: the write paths on a session's own connection
 // (pgconn, prepared statements) keep every promise the pool's do.
 func TestConformanceSession(t *testing.T) {
+	for _, tr := range transports {
+		t.Run(tr, func(t *testing.T) { conformanceSession(t, tr) })
+	}
+}
+
+func conformanceSession(t *testing.T, tr string) {
 	runnertest.Conformance(t, func(t testing.TB, o drivers.Options) drivers.Store {
+		o.Params = map[string]string{ParamTransport: tr}
 		ss := &sessionStore{st: open(t, o)}
 		// Before open's cleanup closes the pool, which waits for the
 		// session's connection.
@@ -77,6 +84,29 @@ func TestConformancePool(t *testing.T) {
 	}, drivertest.Writers(8, 100), drivertest.ServerClock())
 }
 
+// transports are the session transports of this platform.
+var transports = func() []string {
+	if blockingSupported {
+		return []string{TransportBlocking, TransportNetpoll}
+	}
+	return []string{TransportNetpoll}
+}()
+
+// withTransport is o with transport tr.
+func withTransport(o drivers.Options, tr string) drivers.Options {
+	o.Params = map[string]string{ParamTransport: tr}
+	return o
+}
+
+// eachTransport runs f as a subtest per transport.
+func eachTransport(t *testing.T, f func(t *testing.T, tr string)) {
+	for _, tr := range transports {
+		t.Run(tr, func(t *testing.T) { f(t, tr) })
+	}
+}
+
+// newSession opens a session of s and checks that its connection is of
+// the store's transport.
 func newSession(t *testing.T, ctx context.Context, s *Store) *Session {
 	t.Helper()
 	ss, err := s.Session(ctx)
@@ -84,14 +114,20 @@ func newSession(t *testing.T, ctx context.Context, s *Store) *Session {
 		t.Fatalf("Session: %v", err)
 	}
 	t.Cleanup(func() { ss.Close() })
-	return ss.(*Session)
+	sess := ss.(*Session)
+	if got := sess.bc != nil; got != s.blocking {
+		t.Fatalf("session on a blocking connection: %v, want %v", got, s.blocking)
+	}
+	return sess
 }
 
 // TestSessionInterrupted: cancelling a session's context interrupts a
 // statement that waits for a row lock, with a cancellation error; Close
 // then discards the connection and the store goes on working.
-func TestSessionInterrupted(t *testing.T) {
-	s, ctx := openSetup(t, drivers.Options{Writers: 2}, drivers.Spec{Keys: 1, FieldGroups: 1, PayloadBytes: 8})
+func TestSessionInterrupted(t *testing.T) { eachTransport(t, sessionInterrupted) }
+
+func sessionInterrupted(t *testing.T, tr string) {
+	s, ctx := openSetup(t, withTransport(drivers.Options{Writers: 2}, tr), drivers.Spec{Keys: 1, FieldGroups: 1, PayloadBytes: 8})
 	tx := lockRow(t, ctx, testDSN(t), 0)
 	sctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -187,8 +223,10 @@ func TestSessionCloseClosesConnection(t *testing.T) {
 
 // TestSessionAllocs: an optimistic attempt (Read + CompareAndSwap) on a
 // session allocates only pgconn's command tags, one per statement.
-func TestSessionAllocs(t *testing.T) {
-	s, ctx := openSetup(t, drivers.Options{Writers: 1}, drivers.Spec{Keys: 1, FieldGroups: 1, PayloadBytes: 64})
+func TestSessionAllocs(t *testing.T) { eachTransport(t, sessionAllocs) }
+
+func sessionAllocs(t *testing.T, tr string) {
+	s, ctx := openSetup(t, withTransport(drivers.Options{Writers: 1}, tr), drivers.Spec{Keys: 1, FieldGroups: 1, PayloadBytes: 64})
 	ss := newSession(t, ctx, s)
 	d := drivers.Doc{Groups: make([]int64, 0, 1), Payload: make([]byte, 0, 64)}
 	w := &drivers.Write{Payload: make([]byte, 64), Writer: 1}
@@ -220,8 +258,10 @@ func TestSessionAllocs(t *testing.T) {
 // session's) interrupts the statement it waits on; the call fails with
 // a cancellation, and the session's next call succeeds on a new
 // connection.
-func TestSessionCallCanceled(t *testing.T) {
-	s, ctx := openSetup(t, drivers.Options{Writers: 1}, drivers.Spec{Keys: 1, FieldGroups: 1, PayloadBytes: 8})
+func TestSessionCallCanceled(t *testing.T) { eachTransport(t, sessionCallCanceled) }
+
+func sessionCallCanceled(t *testing.T, tr string) {
+	s, ctx := openSetup(t, withTransport(drivers.Options{Writers: 1}, tr), drivers.Spec{Keys: 1, FieldGroups: 1, PayloadBytes: 8})
 	tx := lockRow(t, ctx, testDSN(t), 0)
 	ss := newSession(t, ctx, s)
 	cctx, cancel := context.WithCancel(ctx)
@@ -277,7 +317,13 @@ func TestSessionsBeyondPool(t *testing.T) {
 // CompareAndSwap) on a session, with its allocations: pgconn's two
 // command tags, nothing of the driver's.
 func BenchmarkSessionReadCAS(b *testing.B) {
-	s := open(b, drivers.Options{Writers: 1})
+	for _, tr := range transports {
+		b.Run(tr, func(b *testing.B) { benchmarkSessionReadCAS(b, tr) })
+	}
+}
+
+func benchmarkSessionReadCAS(b *testing.B, tr string) {
+	s := open(b, withTransport(drivers.Options{Writers: 1}, tr))
 	ctx := testCtx(b)
 	if err := s.Setup(ctx, drivers.Spec{Keys: 1, FieldGroups: 1, PayloadBytes: 64}); err != nil {
 		b.Fatal(err)
