@@ -8,7 +8,8 @@ import (
 	"io"
 	"iter"
 	"maps"
-	"regexp"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -16,13 +17,6 @@ import (
 
 	"github.com/occbench/occbench/plots"
 	"github.com/occbench/occbench/results"
-)
-
-// Chart sizes in the HTML report: sweep charts and per-cell charts are
-// laid out two per row and scale with the page.
-const (
-	chartW = plots.DefaultWidth
-	chartH = plots.DefaultHeight
 )
 
 // Limits of the HTML report. A cell's four charts take some 45 KB of
@@ -51,6 +45,33 @@ func HTML(w io.Writer, f *results.File) error {
 	return writeHTML(w, f, limits{cells: MaxCells, charted: MaxChartedCells})
 }
 
+// WriteHTMLFile writes f's HTML report (HTML) to path, mode 0644 (the
+// page is meant to be opened and shared): to a temporary file in the
+// same folder, renamed over path once complete, so that a failure leaves
+// no partial page and an earlier report at path stays whole.
+func WriteHTMLFile(path string, f *results.File) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".report-*.html")
+	if err != nil {
+		return fmt.Errorf("report: html: %w", err)
+	}
+	defer os.Remove(tmp.Name()) // after the rename: nothing to remove
+	if err := HTML(tmp, f); err != nil {
+		tmp.Close()
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		return fmt.Errorf("report: html: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("report: html: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("report: html: %w", err)
+	}
+	return nil
+}
+
 // limits are MaxCells and MaxChartedCells, smaller in tests.
 type limits struct{ cells, charted int }
 
@@ -66,6 +87,7 @@ func writeHTML(w io.Writer, f *results.File, lim limits) error {
 		return fmt.Errorf("report: html: %w", err)
 	}
 	pg := newPage(f, lim.charted)
+	sty := plots.NewStyles("s")
 
 	// The navigation at the top links the sweep charts when there are
 	// any: draw the first before writing anything.
@@ -92,7 +114,7 @@ func writeHTML(w io.Writer, f *results.File, lim limits) error {
 			return err
 		}
 		for more {
-			fig, err := drawFigure(sweep)
+			fig, err := drawFigure(sweep, sty)
 			if err != nil {
 				return err
 			}
@@ -122,11 +144,15 @@ func writeHTML(w io.Writer, f *results.File, lim limits) error {
 					return fmt.Errorf("report: html: %w", err)
 				}
 				for _, p := range ps {
-					fig, err := drawFigure(p)
+					fig, err := drawFigure(p, sty)
 					if err != nil {
 						return err
 					}
 					sec.Figures = append(sec.Figures, fig)
+				}
+				if short, secs := charts.ShortCell(pg.groups[i].id); short {
+					sec.NoTimeseries = fmt.Sprintf("No time-series chart: the cell measured %.3g s, less than the %d s a per-second chart needs (plots.MinTimeseriesS).",
+						secs, plots.MinTimeseriesS)
 				}
 			}
 			if err := exec("cell", sec); err != nil {
@@ -143,13 +169,21 @@ func writeHTML(w io.Writer, f *results.File, lim limits) error {
 	return bw.Flush()
 }
 
-// drawFigure renders a chart for the page.
-func drawFigure(p plots.Plot) (figure, error) {
-	svg, err := plots.SVG(p, chartW, chartH)
+// drawFigure renders a chart for the page, its styles as classes of
+// the page's sheet: the figure carries the rules the sheet gained.
+func drawFigure(p plots.Plot, sty *plots.Styles) (figure, error) {
+	w, h := p.Size()
+	svg, err := plots.SVGElement(p, w, h, sty)
 	if err != nil {
 		return figure{}, fmt.Errorf("report: html: %w", err)
 	}
-	return figure{Name: p.Name, Title: p.Title, SVG: inlineSVG(svg, p.Title)}, nil
+	return figure{
+		Name:  p.Name,
+		Title: p.Title,
+		Wide:  len(p.Panels) > 0 && !p.Stack,
+		CSS:   template.CSS(sty.NewRules()),
+		SVG:   template.HTML(svg), // plots escapes the text it draws and the title
+	}, nil
 }
 
 // page is what the template shows.
@@ -203,6 +237,8 @@ type row struct {
 
 type figure struct {
 	Name, Title string
+	Wide        bool         // small multiples: the full width of the page
+	CSS         template.CSS // style rules first used by this figure
 	SVG         template.HTML
 }
 
@@ -218,7 +254,10 @@ type cellSection struct {
 	Faults  *faultTable
 	Charted bool
 	Figures []figure
-	Limit   int // MaxChartedCells, for the note of an uncharted section
+	// NoTimeseries says why a charted section has no time-series chart
+	// (a cell shorter than plots.MinTimeseriesS); "" when it has one.
+	NoTimeseries string
+	Limit        int // MaxChartedCells, for the note of an uncharted section
 }
 
 // faultTable lists the faults injected into a section's cells, one row
@@ -782,28 +821,4 @@ func thresholdFailures(f *results.File, multiDriver bool) []string {
 		}
 	}
 	return out
-}
-
-// svgOpen matches the root element of gonum's SVG output.
-var svgOpen = regexp.MustCompile(`(?s)<svg\b[^>]*>`)
-
-// svgViewBox extracts the root's viewBox.
-var svgViewBox = regexp.MustCompile(`viewBox="([^"]*)"`)
-
-// inlineSVG turns a standalone SVG document into an element for an HTML
-// page: no XML prolog or comment, no namespace declarations (the HTML
-// parser puts <svg> in the SVG namespace), a viewBox and no fixed size so
-// that it scales with its container, and an accessible name.
-func inlineSVG(doc []byte, title string) template.HTML {
-	s := string(doc)
-	loc := svgOpen.FindStringIndex(s)
-	if loc == nil {
-		return ""
-	}
-	viewBox := ""
-	if m := svgViewBox.FindStringSubmatch(s[loc[0]:loc[1]]); m != nil {
-		viewBox = ` viewBox="` + m[1] + `"`
-	}
-	open := `<svg` + viewBox + ` preserveAspectRatio="xMidYMid meet" role="img" aria-label="` + template.HTMLEscapeString(title) + `">`
-	return template.HTML(open + s[loc[1]:]) // gonum escapes the text it draws
 }
