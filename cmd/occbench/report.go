@@ -4,7 +4,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -86,8 +85,36 @@ func plotCmd(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "wrote %d files to %s (open %s)\n", len(paths), *out, filepath.Join(*out, "report.html"))
+	fmt.Fprintf(stdout, "wrote %d files to %s: %s; open %s\n", len(paths), *out, folderCounts(*out, paths), filepath.Join(*out, "report.html"))
 	return nil
+}
+
+// folderCounts says how many of paths each folder under dir holds, in
+// order of first appearance: "throughput/ 2, latency/ 6, …".
+func folderCounts(dir string, paths []string) string {
+	var order []string
+	n := map[string]int{}
+	for _, p := range paths {
+		rel, err := filepath.Rel(dir, p)
+		if err != nil {
+			rel = p
+		}
+		d := filepath.Dir(rel)
+		if d == "." {
+			d = rel
+		} else {
+			d += "/"
+		}
+		if n[d] == 0 {
+			order = append(order, d)
+		}
+		n[d]++
+	}
+	parts := make([]string, len(order))
+	for i, d := range order {
+		parts[i] = fmt.Sprintf("%s %d", d, n[d])
+	}
+	return strings.Join(parts, ", ")
 }
 
 // writePlots writes every plot and a self-contained report.html into dir.
@@ -97,19 +124,7 @@ func writePlots(f *results.File, dir string, formats ...string) ([]string, error
 		return nil, fmt.Errorf("--plots: %w", err)
 	}
 	html := filepath.Join(dir, "report.html")
-	tmp, err := os.CreateTemp(dir, ".report-*.html")
-	if err != nil {
-		return nil, fmt.Errorf("--plots: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	if err := htmlreport.HTML(tmp, f); err != nil {
-		tmp.Close()
-		return nil, fmt.Errorf("--plots: report.html: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return nil, fmt.Errorf("--plots: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), html); err != nil {
+	if err := htmlreport.WriteHTMLFile(html, f); err != nil {
 		return nil, fmt.Errorf("--plots: %w", err)
 	}
 	return append(paths, html), nil
