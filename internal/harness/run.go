@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/occbench/occbench/clock"
 	"github.com/occbench/occbench/internal/redact"
 	"github.com/occbench/occbench/results"
 	"github.com/occbench/occbench/runner"
@@ -19,9 +18,6 @@ type RunOptions struct {
 	// Grace bounds how long attempts in flight may go on after a stop
 	// before their context is cancelled; 0 = the runner's 10s.
 	Grace time.Duration
-	// Clock is the cells' time source (runner.Config.Clock); nil = the
-	// wall clock. The Go API's tests inject a fake one.
-	Clock clock.Clock
 }
 
 // RunOrder is the order in which the cells of a plan run, as indexes
@@ -69,7 +65,7 @@ func Run(ctx context.Context, p *Plan, st *Stores, o RunOptions) (*results.File,
 	if err != nil {
 		return file, BadInputf("thresholds: %w", err)
 	}
-	cfg := runner.Config{Scenario: sc, Store: st.Data, DriverName: sc.Driver, Leaser: st.Leaser, Observer: o.Observer, Faults: st.Faults, Injector: st.Injector, Grace: o.Grace, Clock: o.Clock}
+	cfg := runner.Config{Scenario: sc, Store: st.Data, DriverName: sc.Driver, Leaser: st.Leaser, Observer: o.Observer, Faults: st.Faults, Injector: st.Injector, Grace: o.Grace}
 	var runErr error
 	done := make([]*results.Cell, len(p.Cells))
 	for n, i := range RunOrder(p.Cells) {
