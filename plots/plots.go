@@ -166,7 +166,9 @@ func NewCharts(f *results.File) (*Charts, error) {
 // Sweeps yields the sweep charts, each drawn when the loop asks for it:
 // throughput-committed, latency-p50, latency-p99, latency-p999,
 // attempts-amplification, attempts-conflicts, recovery-p99 (when a cell
-// has conflict recovery times: results.Cell.RecoveryMS), then spectrum-w<N> for each writer
+// has conflict recovery times: results.Cell.RecoveryMS), throughput-usl
+// (when a closed-loop series has three writer counts: the USL fit over
+// the measured ops/s, uslChart), then spectrum-w<N> for each writer
 // count. After an error it yields nothing more.
 func (cs *Charts) Sweeps() iter.Seq2[Plot, error] {
 	return func(yield func(Plot, error) bool) {
@@ -183,6 +185,12 @@ func (cs *Charts) Sweeps() iter.Seq2[Plot, error] {
 			if p != nil && !yield(*p, nil) {
 				return
 			}
+		}
+		if p, err := uslChart(m); err != nil || p != nil && !yield(*p, nil) {
+			if err != nil {
+				yield(Plot{}, fmt.Errorf("plots: %s: %w", USLName, err))
+			}
+			return
 		}
 		for _, w := range m.writers {
 			p, err := spectrumSweepPlot(m, w)

@@ -107,9 +107,9 @@ func TestAllRenders(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			// 6 sweep charts, a spectrum per writer count, 3 per ran cell
-			// (trials together): 6 + 3 + 12×3.
-			if want := 6 + 3 + 12*3; len(ps) != want {
+			// 7 sweep charts (the USL fit among them), a spectrum per
+			// writer count, 3 per ran cell (trials together): 7 + 3 + 12×3.
+			if want := 7 + 3 + 12*3; len(ps) != want {
 				t.Errorf("All: %d charts, want %d", len(ps), want)
 			}
 			seen := map[string]bool{}
@@ -133,7 +133,7 @@ func TestAllRenders(t *testing.T) {
 				checkSVG(t, p.Name, s)
 			}
 			for _, name := range []string{
-				"throughput-committed", "latency-p99", "attempts-amplification", "attempts-conflicts", "spectrum-w1", "spectrum-w16",
+				"throughput-committed", "throughput-usl", "latency-p99", "attempts-amplification", "attempts-conflicts", "spectrum-w1", "spectrum-w16",
 				"spectrum-optimistic-full-jitter-w16", "attempts-optimistic-full-jitter-w16",
 				"timeseries-optimistic-full-jitter-w16",
 			} {
