@@ -35,14 +35,17 @@ const (
 type Options struct {
 	// Interval is the period of the plain progress lines printed when
 	// the output is not a terminal (--progress-interval); 0 means
-	// DefaultInterval. Rates on a line cover the complete seconds of
+	// DefaultInterval. One more line comes as soon as a cell's first
+	// second is complete. Rates on a line cover the complete seconds of
 	// the last Interval.
 	Interval time.Duration
-	// Refresh is how often a terminal bar's figures are recomputed
-	// (the series changes once per second); 0 means DefaultRefresh.
+	// Refresh is how often a terminal bar's figures are recomputed, and
+	// how often plain lines are considered (the series changes once per
+	// second); 0 means DefaultRefresh.
 	Refresh time.Duration
 	// Terminal forces bar (true) or line (false) output; nil detects
-	// it: bars when the writer is an *os.File on a terminal.
+	// it: bars when the writer (or the one a Console wraps) is an
+	// *os.File on a terminal.
 	Terminal *bool
 	// Now tells the time when a cell starts; nil means time.Now.
 	Now func() time.Time
@@ -65,7 +68,8 @@ func CheckInterval(d time.Duration) error {
 // Progress shows the progress of a run's cells. It implements
 // runner.Observer; call Close when the run ends.
 type Progress struct {
-	w        io.Writer
+	w        io.Writer // a Console's own writer: progress's writes never suspend bars
+	console  *Console  // nil unless New was given one
 	interval time.Duration
 	refresh  time.Duration
 	term     bool
@@ -77,6 +81,7 @@ type Progress struct {
 	bars   *mpb.Progress
 	cur    *cell
 	closed bool
+	run    runTimes
 
 	wmu sync.Mutex // serialises writes to w and guards err
 	err error      // first write error
@@ -88,8 +93,13 @@ var _ runner.Observer = (*Progress)(nil)
 // below MinInterval are raised to it; validate user input with
 // CheckInterval first.
 func New(w io.Writer, o Options) *Progress {
+	c, _ := w.(*Console)
+	if c != nil {
+		w = c.w
+	}
 	p := &Progress{
 		w:        w,
+		console:  c,
 		interval: clampInterval(o.Interval, DefaultInterval),
 		refresh:  clampInterval(o.Refresh, DefaultRefresh),
 		now:      o.Now,
@@ -109,8 +119,32 @@ func New(w io.Writer, o Options) *Progress {
 	} else if f, ok := w.(*os.File); ok {
 		p.term = term.IsTerminal(int(f.Fd()))
 	}
+	if c != nil {
+		c.attach(p)
+	}
 	return p
 }
+
+// WithNote returns an Observer that shows cells as p does, with note
+// after each cell's name: what the spec does not tell, such as
+// tune-backoff's base and cap. A nil p gives a nil Observer.
+func (p *Progress) WithNote(note string) runner.Observer {
+	if p == nil {
+		return nil
+	}
+	return noted{p, note}
+}
+
+type noted struct {
+	p    *Progress
+	note string
+}
+
+func (n noted) CellStarted(spec runner.Spec, index, total int, live *runner.Live) {
+	n.p.cellStarted(spec, index, total, live, n.note)
+}
+
+func (n noted) CellFinished(spec runner.Spec, c *results.Cell) { n.p.cellFinished(spec, c, n.note) }
 
 func clampInterval(d, def time.Duration) time.Duration {
 	if d == 0 {
@@ -119,13 +153,28 @@ func clampInterval(d, def time.Duration) time.Duration {
 	return max(d, MinInterval)
 }
 
+// runTimes is what the run's ETA is estimated from.
+type runTimes struct {
+	n    int           // cells finished that ran (skipped ones excluded)
+	wall time.Duration // their time from CellStarted to CellFinished
+}
+
 // cell is the cell being shown.
 type cell struct {
 	spec         runner.Spec
+	note         string
 	index, total int
 	live         *runner.Live
+	started      time.Time // Now at CellStarted
+	run          runTimes  // as when the cell started
 	stop, done   chan struct{}
 	bar          *mpb.Bar // terminal only
+	hidden       bool     // terminal: a foreign write removed the bar (Console)
+
+	// Plain lines: when the last one was printed, and whether one had
+	// figures (the first complete second's comes at once).
+	lastLine   time.Time
+	hadFigures bool
 
 	mu   sync.Mutex
 	snap snapshot // terminal: last refresh, read by the bar's decorators
@@ -134,6 +183,10 @@ type cell struct {
 // CellStarted starts showing a cell: a bar on a terminal, otherwise a
 // ticker that prints a line every Interval.
 func (p *Progress) CellStarted(spec runner.Spec, index, total int, live *runner.Live) {
+	p.cellStarted(spec, index, total, live, "")
+}
+
+func (p *Progress) cellStarted(spec runner.Spec, index, total int, live *runner.Live, note string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.closed || live == nil {
@@ -144,9 +197,12 @@ func (p *Progress) CellStarted(spec runner.Spec, index, total int, live *runner.
 		p.dropBar(p.cur)
 		p.cur = nil
 	}
-	c := &cell{spec: spec, index: index, total: total, live: live, stop: make(chan struct{}), done: make(chan struct{})}
-	c.snap.elapsed = p.now().Sub(live.Start)
-	period := p.interval
+	now := p.now()
+	c := &cell{spec: spec, note: note, index: index, total: total, live: live, started: now, run: p.run, lastLine: now,
+		stop: make(chan struct{}), done: make(chan struct{})}
+	c.snap = sample(nil, now.Sub(live.Start), live.Length, 1)
+	c.snap.eta, c.snap.etaOK = eta(c, now)
+	period := min(p.refresh, p.interval)
 	if p.term {
 		period = p.refresh
 		if err := p.addBar(c); err != nil {
@@ -160,7 +216,9 @@ func (p *Progress) CellStarted(spec runner.Spec, index, total int, live *runner.
 }
 
 // CellFinished stops the cell's ticker and prints its summary line.
-func (p *Progress) CellFinished(spec runner.Spec, res *results.Cell) {
+func (p *Progress) CellFinished(spec runner.Spec, res *results.Cell) { p.cellFinished(spec, res, "") }
+
+func (p *Progress) cellFinished(spec runner.Spec, res *results.Cell, note string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.closed {
@@ -173,7 +231,11 @@ func (p *Progress) CellFinished(spec runner.Spec, res *results.Cell) {
 		c = nil
 	}
 	p.cur = nil
-	line := summary(label(c, spec), res) + "\n"
+	if c != nil && res.Skipped == "" {
+		p.run.n++
+		p.run.wall += max(p.now().Sub(c.started), 0)
+	}
+	line := summary(label(c, spec, note), res) + "\n"
 	if c == nil || c.bar == nil {
 		if c != nil {
 			p.stopCell(c)
@@ -194,6 +256,9 @@ func (p *Progress) CellFinished(spec runner.Spec, res *results.Cell) {
 // Close stops a cell still shown, removes the bars and returns the
 // first error met writing progress. Calling it again does nothing.
 func (p *Progress) Close() error {
+	if p.console != nil { // first: a Console locks itself, then p
+		p.console.detach(p)
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if !p.closed {
@@ -236,22 +301,32 @@ func (p *Progress) stopCell(c *cell) {
 	<-c.done
 }
 
-// refreshCell reads c's series once and shows the figures at now.
+// refreshCell reads c's series once and shows the figures at now: on a
+// terminal in the bar; otherwise in a line when Interval has passed
+// since the last one, or when the first complete second's figures are
+// in.
 func (p *Progress) refreshCell(c *cell, now time.Time) {
 	window := RefreshWindow
 	if !p.term {
 		window = max(1, int(p.interval/time.Second))
 	}
 	s := sample(c.live.Series.Points(), now.Sub(c.live.Start), c.live.Length, window)
-	if c.bar == nil {
-		p.write(label(c, c.spec) + "  " + liveText(s, c.live.Length) + "\n")
+	s.eta, s.etaOK = eta(c, now)
+	if !p.term {
+		if now.Sub(c.lastLine) < p.interval && (c.hadFigures || s.secs == 0) {
+			return
+		}
+		c.lastLine = now
+		c.hadFigures = c.hadFigures || s.secs > 0
+		p.write(label(c, c.spec, c.note) + "  " + liveText(s, c.live.Length) + "\n")
 		return
 	}
 	c.mu.Lock()
 	c.snap = s
+	bar := c.bar
 	c.mu.Unlock()
-	if c.live.Length > 0 {
-		c.bar.SetCurrent(min(max(s.elapsed, 0), c.live.Length).Milliseconds())
+	if bar != nil && c.live.Length > 0 {
+		bar.SetCurrent(min(max(s.elapsed, 0), c.live.Length).Milliseconds())
 	}
 }
 
@@ -269,7 +344,7 @@ func (p *Progress) addBar(c *cell) error {
 	// Total 0: the bar never completes by itself; CellFinished drops it.
 	bar, err := p.bars.Add(0, style.Build(),
 		mpb.BarWidth(barWidth),
-		mpb.PrependDecorators(decor.Any(func(decor.Statistics) string { return label(c, c.spec) })),
+		mpb.PrependDecorators(decor.Any(func(decor.Statistics) string { return label(c, c.spec, c.note) })),
 		mpb.AppendDecorators(decor.Any(func(decor.Statistics) string {
 			c.mu.Lock()
 			defer c.mu.Unlock()
@@ -286,13 +361,38 @@ func (p *Progress) addBar(c *cell) error {
 	return nil
 }
 
-// dropBar removes c's bar and waits until the screen shows it gone.
+// dropBar removes c's bar: it is drawn no more, and the container's
+// next render erases it.
 func (p *Progress) dropBar(c *cell) {
-	if c.bar == nil {
+	c.mu.Lock()
+	bar := c.bar
+	c.bar = nil
+	c.mu.Unlock()
+	if bar == nil {
 		return
 	}
-	c.bar.Abort(true)
-	c.bar.Wait()
+	bar.Abort(true)
+	bar.Wait()
+}
+
+// suspend removes the running cell's bar from the screen before
+// something else writes there (Console); the cell shows no bar again.
+// Without it the next render would redraw the bar below the foreign
+// line and leave the old one above it. An aborted bar's last frame is
+// erased only by the container's next render: suspend shuts the
+// container down (its last render erases it) and the next cell starts
+// a new one.
+func (p *Progress) suspend() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if c := p.cur; c != nil && c.bar != nil {
+		p.dropBar(c)
+		c.hidden = true
+	}
+	if p.bars != nil {
+		p.bars.Wait()
+		p.bars = nil
+	}
 }
 
 func (p *Progress) write(s string) {
@@ -315,10 +415,14 @@ func (p *Progress) setErr(err error) {
 type snapshot struct {
 	elapsed       time.Duration // since Live.Start; < 0 during warmup
 	ops           int64         // committed ops flushed so far
+	attempts      int64         // attempts flushed so far
+	conflicts     int64         // conflicts flushed so far
 	secs          int           // complete seconds behind the rates; 0 = none yet
 	opsPerSec     float64
 	conflictRatio float64 // conflicts ÷ attempts
 	p99ms         float64 // highest per-second p99 in the window
+	eta           time.Duration
+	etaOK         bool // eta is known
 }
 
 // sample computes the figures at elapsed (time since the start of
@@ -330,6 +434,8 @@ func sample(points []results.Point, elapsed, length time.Duration, window int) s
 	s := snapshot{elapsed: elapsed}
 	for i := range points {
 		s.ops += points[i].Ops
+		s.attempts += points[i].Attempts
+		s.conflicts += points[i].Conflicts
 	}
 	if elapsed < grace {
 		return s
@@ -358,12 +464,51 @@ func sample(points []results.Point, elapsed, length time.Duration, window int) s
 	return s
 }
 
-// label is "[index/total] strategy/backoff/wN", with the trial when > 1.
-// c is nil when the cell was not started (no index known).
-func label(c *cell, spec runner.Spec) string {
+// eta estimates the time left in the run at now: the rest of c, then
+// the cells after it, each taking as long as the finished ones did on
+// average (from CellStarted to CellFinished: setup and audit included),
+// or before any finished as long as c's warmup and planned length. It
+// is unknown in an ops-bounded cell before any cell finished.
+func eta(c *cell, now time.Time) (time.Duration, bool) {
+	var per time.Duration
+	switch {
+	case c.run.n > 0:
+		per = c.run.wall / time.Duration(c.run.n)
+	case c.live.Length > 0:
+		per = c.live.Start.Sub(c.started) + c.live.Length
+	default:
+		return 0, false
+	}
+	rest := max(per-now.Sub(c.started), 0)
+	if c.live.Length > 0 {
+		rest = max(rest, c.live.Length-max(now.Sub(c.live.Start), 0))
+	}
+	after := max(c.total-c.index-1, 0)
+	return rest + time.Duration(after)*per, true
+}
+
+// fmtETA prints a duration to the second: 45s, 4m05s, 1h02m.
+func fmtETA(d time.Duration) string {
+	d = d.Round(time.Second)
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%ds", int(d/time.Second))
+	case d < time.Hour:
+		return fmt.Sprintf("%dm%02ds", int(d/time.Minute), int(d%time.Minute/time.Second))
+	}
+	d = d.Round(time.Minute)
+	return fmt.Sprintf("%dh%02dm", int(d/time.Hour), int(d%time.Hour/time.Minute))
+}
+
+// label is "[index/total] strategy/backoff/wN", with the trial when > 1
+// and the note. c is nil when the cell was not started (no index known).
+func label(c *cell, spec runner.Spec, note string) string {
 	name := spec.String()
 	if spec.Trial > 1 {
 		name += fmt.Sprintf(" trial %d", spec.Trial)
+	}
+	if note != "" {
+		name += " " + note
 	}
 	if c == nil {
 		return name
@@ -371,21 +516,34 @@ func label(c *cell, spec runner.Spec) string {
 	return fmt.Sprintf("[%d/%d] %s", c.index+1, c.total, name)
 }
 
-// liveText is the part of a progress line after the label.
+// liveText is the part of a progress line after the label: the time,
+// the ops committed so far (once there are any), the rates over the
+// complete seconds of the window (before the first is complete, the
+// conflict ratio so far), and the run's ETA.
 func liveText(s snapshot, length time.Duration) string {
-	if s.elapsed < 0 {
-		return fmt.Sprintf("warmup, %.1fs left", (-s.elapsed).Seconds())
-	}
 	var t string
-	if length > 0 {
+	switch {
+	case s.elapsed < 0:
+		t = fmt.Sprintf("warmup, %.1fs left", (-s.elapsed).Seconds())
+	case length > 0:
 		t = fmt.Sprintf("%.1fs/%.1fs", min(s.elapsed, length).Seconds(), length.Seconds())
-	} else {
+		if s.ops > 0 {
+			t += fmt.Sprintf("  %d ops", s.ops)
+		}
+	default:
 		t = fmt.Sprintf("%.1fs  %d ops", s.elapsed.Seconds(), s.ops)
 	}
-	if s.secs == 0 {
-		return t
+	switch {
+	case s.elapsed < 0:
+	case s.secs > 0:
+		t += fmt.Sprintf("  %.0f ops/s  %.1f%% conflicts  p99 %s ms", s.opsPerSec, 100*s.conflictRatio, fmtMS(s.p99ms))
+	case s.attempts > 0:
+		t += fmt.Sprintf("  %.1f%% conflicts", 100*float64(s.conflicts)/float64(s.attempts))
 	}
-	return fmt.Sprintf("%s  %.0f ops/s  %.1f%% conflicts  p99 %s ms", t, s.opsPerSec, 100*s.conflictRatio, fmtMS(s.p99ms))
+	if s.etaOK {
+		t += "  run ETA " + fmtETA(s.eta)
+	}
+	return t
 }
 
 // summary is a finished cell's line, with the audit verdict.

@@ -35,16 +35,16 @@ func TestSample(t *testing.T) {
 		window  int
 		want    snapshot
 	}{
-		{"warmup", pts, -s / 2, 5 * s, 5, snapshot{elapsed: -s / 2, ops: 340}},
+		{"warmup", pts, -s / 2, 5 * s, 5, snapshot{elapsed: -s / 2, ops: 340, attempts: 370, conflicts: 30}},
 		{"no series yet", nil, 3 * s, 5 * s, 5, snapshot{elapsed: 3 * s, secs: 2}},
-		{"first second not complete", pts, 1999 * time.Millisecond, 5 * s, 5, snapshot{elapsed: 1999 * time.Millisecond, ops: 340}},
-		{"first second complete", pts, 2 * s, 5 * s, 5, snapshot{elapsed: 2 * s, ops: 340, secs: 1, opsPerSec: 90, conflictRatio: 0.1, p99ms: 1.5}},
-		{"two seconds", pts, 3500 * time.Millisecond, 5 * s, 5, snapshot{elapsed: 3500 * time.Millisecond, ops: 340, secs: 2, opsPerSec: 135, conflictRatio: 0.1, p99ms: 3}},
-		{"window of one", pts, 3 * s, 5 * s, 1, snapshot{elapsed: 3 * s, ops: 340, secs: 1, opsPerSec: 180, conflictRatio: 0.1, p99ms: 3}},
-		{"window slides", pts, 5 * s, 0, 2, snapshot{elapsed: 5 * s, ops: 340, secs: 2, opsPerSec: 35, p99ms: 2}},
-		{"quiet seconds count as zero", pts, 7 * s, 0, 3, snapshot{elapsed: 7 * s, ops: 340, secs: 3, opsPerSec: 40.0 / 3, p99ms: 1}},
-		{"capped at the planned length", pts, 9 * s, 3 * s, 2, snapshot{elapsed: 9 * s, ops: 340, secs: 2, opsPerSec: 105, conflictRatio: 20.0 / 230, p99ms: 3}},
-		{"zero window means one", pts, 2 * s, 0, 0, snapshot{elapsed: 2 * s, ops: 340, secs: 1, opsPerSec: 90, conflictRatio: 0.1, p99ms: 1.5}},
+		{"first second not complete", pts, 1999 * time.Millisecond, 5 * s, 5, snapshot{elapsed: 1999 * time.Millisecond, ops: 340, attempts: 370, conflicts: 30}},
+		{"first second complete", pts, 2 * s, 5 * s, 5, snapshot{elapsed: 2 * s, ops: 340, attempts: 370, conflicts: 30, secs: 1, opsPerSec: 90, conflictRatio: 0.1, p99ms: 1.5}},
+		{"two seconds", pts, 3500 * time.Millisecond, 5 * s, 5, snapshot{elapsed: 3500 * time.Millisecond, ops: 340, attempts: 370, conflicts: 30, secs: 2, opsPerSec: 135, conflictRatio: 0.1, p99ms: 3}},
+		{"window of one", pts, 3 * s, 5 * s, 1, snapshot{elapsed: 3 * s, ops: 340, attempts: 370, conflicts: 30, secs: 1, opsPerSec: 180, conflictRatio: 0.1, p99ms: 3}},
+		{"window slides", pts, 5 * s, 0, 2, snapshot{elapsed: 5 * s, ops: 340, attempts: 370, conflicts: 30, secs: 2, opsPerSec: 35, p99ms: 2}},
+		{"quiet seconds count as zero", pts, 7 * s, 0, 3, snapshot{elapsed: 7 * s, ops: 340, attempts: 370, conflicts: 30, secs: 3, opsPerSec: 40.0 / 3, p99ms: 1}},
+		{"capped at the planned length", pts, 9 * s, 3 * s, 2, snapshot{elapsed: 9 * s, ops: 340, attempts: 370, conflicts: 30, secs: 2, opsPerSec: 105, conflictRatio: 20.0 / 230, p99ms: 3}},
+		{"zero window means one", pts, 2 * s, 0, 0, snapshot{elapsed: 2 * s, ops: 340, attempts: 370, conflicts: 30, secs: 1, opsPerSec: 90, conflictRatio: 0.1, p99ms: 1.5}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -66,16 +66,22 @@ func TestText(t *testing.T) {
 	cut := *done
 	cut.Interrupted, cut.DurationS = true, 2.25
 	tests := []struct{ name, got, want string }{
-		{"timed", label(c, spec) + "  " + liveText(live, 5*time.Second),
-			"[3/48] optimistic/expo/w16  2.0s/5.0s  12345 ops/s  4.2% conflicts  p99 1.23 ms"},
-		{"ops mode", label(c, spec) + "  " + liveText(live, 0),
+		{"timed", label(c, spec, "") + "  " + liveText(live, 5*time.Second),
+			"[3/48] optimistic/expo/w16  2.0s/5.0s  24690 ops  12345 ops/s  4.2% conflicts  p99 1.23 ms"},
+		{"with the run's ETA", liveText(snapshot{elapsed: 2 * time.Second, ops: 24690, secs: 1, opsPerSec: 12345, conflictRatio: 0.042, p99ms: 1.234, eta: 245 * time.Second, etaOK: true}, 5*time.Second),
+			"2.0s/5.0s  24690 ops  12345 ops/s  4.2% conflicts  p99 1.23 ms  run ETA 4m05s"},
+		{"before the first complete second", liveText(snapshot{elapsed: 1200 * time.Millisecond, ops: 90, attempts: 100, conflicts: 10}, 5*time.Second),
+			"1.2s/5.0s  90 ops  10.0% conflicts"},
+		{"warmup with ETA", liveText(snapshot{elapsed: -time.Second, eta: 2 * time.Hour, etaOK: true}, 5*time.Second), "warmup, 1.0s left  run ETA 2h00m"},
+		{"note", label(c, spec, "base 1ms cap 100ms"), "[3/48] optimistic/expo/w16 base 1ms cap 100ms"},
+		{"ops mode", label(c, spec, "") + "  " + liveText(live, 0),
 			"[3/48] optimistic/expo/w16  2.0s  24690 ops  12345 ops/s  4.2% conflicts  p99 1.23 ms"},
 		{"elapsed beyond length", liveText(snapshot{elapsed: 5300 * time.Millisecond}, 5*time.Second), "5.0s/5.0s"},
 		{"no complete second", liveText(snapshot{elapsed: 500 * time.Millisecond}, 5*time.Second), "0.5s/5.0s"},
 		{"warmup", liveText(snapshot{elapsed: -1500 * time.Millisecond}, 5*time.Second), "warmup, 1.5s left"},
-		{"trial", label(c, runner.Spec{Strategy: "lww", Backoff: "none", Writers: 2, Trial: 3}), "[3/48] lww/none/w2 trial 3"},
-		{"not started", label(nil, spec), "optimistic/expo/w16"},
-		{"summary", summary(label(c, spec), done),
+		{"trial", label(c, runner.Spec{Strategy: "lww", Backoff: "none", Writers: 2, Trial: 3}, ""), "[3/48] lww/none/w2 trial 3"},
+		{"not started", label(nil, spec, ""), "optimistic/expo/w16"},
+		{"summary", summary(label(c, spec, ""), done),
 			"[3/48] optimistic/expo/w16  done 5.0s  12345 ops/s  4.2% conflicts  p99 12.3 ms  ok: 61725 committed, 61725 in the store"},
 		{"interrupted", summary("x", &cut), "x  interrupted after 2.2s  12345 ops/s  4.2% conflicts  p99 12.3 ms  ok: 61725 committed, 61725 in the store"},
 		{"skipped", summary("x", &results.Cell{Skipped: "lease: the store grants no leases"}), "x  skipped: lease: the store grants no leases"},
@@ -168,17 +174,20 @@ func TestPlainLines(t *testing.T) {
 	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	tests := []struct {
 		name   string
+		warmup time.Duration
 		length time.Duration
 		want   string
 	}{
-		{"timed", 5 * time.Second, `[2/3] optimistic/expo/w4  warmup, 1.0s left
-[2/3] optimistic/expo/w4  2.5s/5.0s  90 ops/s  10.0% conflicts  p99 1.02 ms
-[2/3] optimistic/expo/w4  3.0s/5.0s  135 ops/s  10.0% conflicts  p99 2.05 ms
+		// A line as soon as the first second is complete (elapsed 2 s),
+		// then one every Interval.
+		{"timed", time.Second, 5 * time.Second, `[2/3] optimistic/expo/w4  2.0s/5.0s  320 ops  90 ops/s  10.0% conflicts  p99 1.02 ms  run ETA 9s
+[2/3] optimistic/expo/w4  5.0s/5.0s  320 ops  64 ops/s  8.6% conflicts  p99 2.05 ms  run ETA 6s
 [2/3] optimistic/expo/w4  done 5.0s  123 ops/s  10.0% conflicts  p99 2.05 ms  ok: 320 committed, 320 in the store
 `},
-		{"ops mode", 0, `[2/3] optimistic/expo/w4  warmup, 1.0s left
-[2/3] optimistic/expo/w4  2.5s  320 ops  90 ops/s  10.0% conflicts  p99 1.02 ms
-[2/3] optimistic/expo/w4  3.0s  320 ops  135 ops/s  10.0% conflicts  p99 2.05 ms
+		// A line every Interval in a long warmup; no ETA in an ops-bounded
+		// cell before any cell finished.
+		{"ops mode", 6 * time.Second, 0, `[2/3] optimistic/expo/w4  warmup, 1.0s left
+[2/3] optimistic/expo/w4  2.0s  320 ops  90 ops/s  10.0% conflicts  p99 1.02 ms
 [2/3] optimistic/expo/w4  done 5.0s  123 ops/s  10.0% conflicts  p99 2.05 ms  ok: 320 committed, 320 in the store
 `},
 	}
@@ -190,14 +199,13 @@ func TestPlainLines(t *testing.T) {
 			var out bytes.Buffer
 			no := false
 			p := New(&out, Options{Interval: 5 * time.Second, Terminal: &no, Now: clk.Now, Ticker: ft.start})
-			live := &runner.Live{Series: testSeries(t), Start: t0.Add(time.Second), Length: tt.length}
+			live := &runner.Live{Series: testSeries(t), Start: t0.Add(tt.warmup), Length: tt.length}
 
 			p.CellStarted(spec, 1, 3, live)
-			ft.tick(clk.Now()) // in warmup
-			clk.Advance(3500 * time.Millisecond)
-			ft.tick(clk.Now())
-			clk.Advance(500 * time.Millisecond)
-			ft.tick(clk.Now())
+			for range 8 {
+				clk.Advance(time.Second)
+				ft.tick(clk.Now())
+			}
 			p.CellFinished(spec, done)
 			if err := p.Close(); err != nil {
 				t.Fatal(err)
@@ -205,8 +213,8 @@ func TestPlainLines(t *testing.T) {
 			if got := out.String(); got != tt.want {
 				t.Errorf("output\n%s\nwant\n%s", got, tt.want)
 			}
-			if len(ft.periods) != 1 || ft.periods[0] != 5*time.Second || ft.stopped != 1 {
-				t.Errorf("ticker periods %v, stopped %d times; want [5s], 1", ft.periods, ft.stopped)
+			if len(ft.periods) != 1 || ft.periods[0] != DefaultRefresh || ft.stopped != 1 {
+				t.Errorf("ticker periods %v, stopped %d times; want [%v], 1", ft.periods, ft.stopped, DefaultRefresh)
 			}
 		})
 	}
@@ -220,7 +228,8 @@ func TestTerminalBar(t *testing.T) {
 		length time.Duration
 		live   string
 	}{
-		{"timed", 5 * time.Second, "3.0s/5.0s  135 ops/s  10.0% conflicts  p99 2.05 ms"},
+		// Started 3 s into measurement: the cell's 2 s left, then one more.
+		{"timed", 5 * time.Second, "3.0s/5.0s  320 ops  135 ops/s  10.0% conflicts  p99 2.05 ms  run ETA 4s"},
 		{"ops mode spinner", 0, "3.0s  320 ops  135 ops/s  10.0% conflicts  p99 2.05 ms"},
 	}
 	for _, tt := range tests {
