@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/occbench/occbench/internal/harness"
+	"github.com/occbench/occbench/progress"
 )
 
 // Exit codes (documented in doc.go and the README).
@@ -55,6 +56,7 @@ func runWithSignals(ctx context.Context, args []string, stdout, stderr io.Writer
 // runWithTeardown is runWithSignals with the Teardown the second signal
 // calls.
 func runWithTeardown(ctx context.Context, td *harness.Teardown, args []string, stdout, stderr io.Writer, sig <-chan os.Signal) int {
+	stderr = progress.NewConsole(stderr) // a line from anywhere first removes a progress bar from the screen
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return exitBadInput

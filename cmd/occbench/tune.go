@@ -131,6 +131,7 @@ policy(base,cap).`)
 		s.BackoffBase, s.BackoffCap = scenarios.Duration(c.Base), scenarios.Duration(c.Cap)
 		cc := cfg
 		cc.Scenario = s
+		cc.Observer = prog.WithNote(fmt.Sprintf("base %v cap %v", c.Base, c.Cap))
 		n++
 		return runner.RunCell(ctx, cc, runner.Spec{Strategy: c.Strategy, Backoff: c.Policy, Writers: sc.Writers[0], Trial: trial}, n-1, max(total, n))
 	}
