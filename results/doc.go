@@ -83,4 +83,20 @@
 // leave out the summary table's "recov p99 ms" and "jain" columns (and
 // show "-" in a cell without them when another cell has them), the CSV
 // fields are empty, and the threshold metrics read 0.
+//
+// # Scalability (USL)
+//
+// File.USL holds the Universal Scalability Law, X(N) = λN / (1 + σ(N−1)
+// + κN(N−1)), fitted (package usl) to the committed ops/s against writers
+// of each writers sweep: per (driver, strategy, backoff), the closed-loop
+// cells that ran to their end, trials averaged at each writer count,
+// three writer counts or more (FitUSL; occbench capacity fits each
+// pair's probes instead). Each USL has lambda (ops/s of one writer
+// without contention), sigma (contention, 0 … 1), kappa (coherency),
+// peak_writers = sqrt((1−σ)/κ) and peak_ops_s (both absent when κ = 0:
+// no peak), peak_beyond_measured, r2 and mape_pct on the measured
+// points, or an error. Files written before it existed, and merged
+// files, have none: USLOf fits them when they are reported. The text and
+// markdown reports end the tables with a "Scalability (USL)" section
+// (USLTable).
 package results
