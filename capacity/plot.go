@@ -9,26 +9,21 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/occbench/occbench/plots"
 	"github.com/occbench/occbench/results"
 	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/font"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
-	"gonum.org/v1/plot/vg/vgimg"
 )
 
+// Colours of what is not the pair's series: a failed probe in the
+// report's red; the SLO and the answer in ink, dashed and dotted.
 var (
-	passInk = color.RGBA{0x2c, 0xa0, 0x2c, 0xff}
-	failInk = color.RGBA{0xd6, 0x27, 0x28, 0xff}
-	lineInk = color.RGBA{0x1f, 0x77, 0xb4, 0xff}
-	sloInk  = color.RGBA{0xff, 0x7f, 0x0e, 0xff}
+	failInk = color.RGBA{0xb3, 0x26, 0x1e, 0xff}
+	ink     = color.Gray{Y: 0x33}
 	greyInk = color.Gray{Y: 0x77}
-)
-
-// Plot size.
-const (
-	plotW = 16 * vg.Centimeter
-	plotH = 18 * vg.Centimeter
 )
 
 // Plots returns the two panels of the search plot for a: throughput vs
@@ -39,6 +34,12 @@ const (
 // logarithmic (base 2, ticks at Start·2ⁿ). It returns an error when a has
 // no judged probe.
 func (r *Report) Plots(a *Answer) (top, bottom *plot.Plot, err error) {
+	top, bottom, _, err = r.plots(a)
+	return top, bottom, err
+}
+
+// plots returns Plots's panels and one legend for both, each entry once.
+func (r *Report) plots(a *Answer) (top, bottom *plot.Plot, shared *plot.Legend, err error) {
 	var judged []Probe
 	for _, p := range a.Probes {
 		if p.Values != nil {
@@ -46,7 +47,7 @@ func (r *Report) Plots(a *Answer) (top, bottom *plot.Plot, err error) {
 		}
 	}
 	if len(judged) == 0 {
-		return nil, nil, fmt.Errorf("%s: no judged probe to plot", a.Pair)
+		return nil, nil, nil, fmt.Errorf("%s: no judged probe to plot", a.Pair)
 	}
 	slices.SortStableFunc(judged, func(x, y Probe) int {
 		switch {
@@ -68,37 +69,59 @@ func (r *Report) Plots(a *Answer) (top, bottom *plot.Plot, err error) {
 	if r.Vary == Rate {
 		loadLabel = "arrival rate (ops/s)"
 	}
-	top, err = r.panel(a, judged, ThroughputOpsS, "throughput (ops/s)", loadLabel)
+	shared = plots.NewLegend()
+	seen := map[string]bool{}
+	top, err = r.panel(a, judged, ThroughputOpsS, "throughput (ops/s)", loadLabel, shared, seen)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	top.Title.Text = fmt.Sprintf("%s — SLO %s", a.Pair, r.SLO)
-	bottom, err = r.panel(a, judged, lat, strings.TrimSuffix(lat, "_ms")+" latency (ms)", loadLabel)
+	top.Title.Text = r.title(a)
+	bottom, err = r.panel(a, judged, lat, strings.TrimSuffix(lat, "_ms")+" latency (ms)", loadLabel, shared, seen)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	return top, bottom, nil
+	return top, bottom, shared, nil
 }
 
-func (r *Report) panel(a *Answer, judged []Probe, metric, yLabel, xLabel string) (*plot.Plot, error) {
-	p := plot.New()
-	p.Y.Label.Text = yLabel
-	p.X.Label.Text = xLabel
-	p.Add(plotter.NewGrid())
+// title names the pair and the SLO: "optimistic / expo — SLO p99_ms < 20".
+func (r *Report) title(a *Answer) string {
+	return fmt.Sprintf("%s — SLO %s", a.Pair, r.SLO)
+}
+
+// panel draws one metric of the probes against the load, in plots'
+// style: the pair's line (its strategy's colour, its backoff's dashes)
+// through the median of the probes at each load, in load order; each
+// probe marked (filled: pass, red cross: fail) and numbered in the order
+// it ran; the SLO's thresholds dashed, the answer dotted. Legend entries
+// go to p.Legend and, each once, to shared.
+func (r *Report) panel(a *Answer, judged []Probe, metric, yLabel, xLabel string, shared *plot.Legend, seen map[string]bool) (*plot.Plot, error) {
+	p := plots.NewPlot("", xLabel, yLabel)
+	add := func(name string, th ...plot.Thumbnailer) {
+		p.Legend.Add(name, th...)
+		if !seen[name] {
+			seen[name] = true
+			shared.Add(name, th...)
+		}
+	}
+	colour := plots.StrategyColour(a.Pair.Strategy)
 
 	x := func(load float64) float64 { return math.Log2(load) }
-	line := make(plotter.XYs, len(judged))
+	var loads []float64 // in load order, each once
+	byLoad := map[float64][]float64{}
 	var pass, fail plotter.XYs
 	labels := plotter.XYLabels{}
 	lo, hi := math.Inf(1), math.Inf(-1)
 	ymax := 0.0
-	for i, pr := range judged {
+	for _, pr := range judged {
 		v := pr.Values[metric]
 		if math.IsNaN(v) || math.IsInf(v, 0) {
 			v = 0
 		}
 		pt := plotter.XY{X: x(pr.Load), Y: v}
-		line[i] = pt
+		if _, ok := byLoad[pr.Load]; !ok {
+			loads = append(loads, pr.Load)
+		}
+		byLoad[pr.Load] = append(byLoad[pr.Load], v)
 		if pr.Pass {
 			pass = append(pass, pt)
 		} else {
@@ -108,6 +131,15 @@ func (r *Report) panel(a *Answer, judged []Probe, metric, yLabel, xLabel string)
 		labels.Labels = append(labels.Labels, fmt.Sprint(pr.Seq))
 		lo, hi = min(lo, pr.Load), max(hi, pr.Load)
 		ymax = max(ymax, v)
+	}
+	line := make(plotter.XYs, len(loads)) // the median at each load
+	for i, load := range loads {
+		vs := byLoad[load]
+		slices.Sort(vs)
+		line[i] = plotter.XY{X: x(load), Y: vs[len(vs)/2]}
+		if len(vs)%2 == 0 {
+			line[i].Y = (vs[len(vs)/2-1] + vs[len(vs)/2]) / 2
+		}
 	}
 	var slo []Cond
 	for _, c := range r.SLO {
@@ -146,8 +178,9 @@ func (r *Report) panel(a *Answer, judged []Probe, metric, yLabel, xLabel string)
 	if err != nil {
 		return nil, err
 	}
-	l.Color, l.Width = lineInk, vg.Points(1.5)
+	l.Color, l.Width, l.Dashes = colour, vg.Points(1.8), plots.BackoffDashes(a.Pair.Backoff)
 	p.Add(l)
+	add(a.Pair.String()+" (median at each load)", l)
 	if len(fit) > 1 {
 		f, err := plotter.NewLine(fit)
 		if err != nil {
@@ -155,32 +188,32 @@ func (r *Report) panel(a *Answer, judged []Probe, metric, yLabel, xLabel string)
 		}
 		f.Color, f.Width, f.Dashes = greyInk, vg.Points(1.5), []vg.Length{vg.Points(4), vg.Points(2)}
 		p.Add(f)
-		p.Legend.Add(uslLegend(a.USL, r.Vary), f)
+		add(uslLegend(a.USL, r.Vary), f)
 	}
 	for _, c := range slo {
 		s, err := plotter.NewLine(plotter.XYs{{X: p.X.Min, Y: c.Value}, {X: p.X.Max, Y: c.Value}})
 		if err != nil {
 			return nil, err
 		}
-		s.Color, s.Width, s.Dashes = sloInk, vg.Points(1.5), []vg.Length{vg.Points(6), vg.Points(3)}
+		s.Color, s.Width, s.Dashes = ink, vg.Points(1.5), []vg.Length{vg.Points(6), vg.Points(3)}
 		p.Add(s)
-		p.Legend.Add("SLO "+c.String(), s)
+		add("SLO "+c.String(), s)
 	}
 	if a.Pass != nil {
 		v, err := plotter.NewLine(plotter.XYs{{X: x(a.Load), Y: 0}, {X: x(a.Load), Y: p.Y.Max}})
 		if err != nil {
 			return nil, err
 		}
-		v.Color, v.Width, v.Dashes = greyInk, vg.Points(1), []vg.Length{vg.Points(1.5), vg.Points(2.5)}
+		v.Color, v.Width, v.Dashes = ink, vg.Points(1.5), []vg.Length{vg.Points(1.5), vg.Points(2.5)}
 		p.Add(v)
-		p.Legend.Add("answer: "+r.Vary.Format(a.Load), v)
+		add("answer: "+r.Vary.Format(a.Load), v)
 	}
 	for _, m := range []struct {
 		xys   plotter.XYs
 		ink   color.Color
 		glyph draw.GlyphDrawer
 		name  string
-	}{{pass, passInk, draw.CircleGlyph{}, "pass"}, {fail, failInk, draw.BoxGlyph{}, "fail"}} {
+	}{{pass, colour, draw.CircleGlyph{}, "probe that passed the SLO"}, {fail, failInk, draw.CrossGlyph{}, "probe that failed it"}} {
 		if len(m.xys) == 0 {
 			continue
 		}
@@ -190,13 +223,17 @@ func (r *Report) panel(a *Answer, judged []Probe, metric, yLabel, xLabel string)
 		}
 		s.GlyphStyle = draw.GlyphStyle{Color: m.ink, Radius: vg.Points(4), Shape: m.glyph}
 		p.Add(s)
-		p.Legend.Add(m.name, s)
+		add(m.name, s)
 	}
 	lb, err := plotter.NewLabels(labels)
 	if err != nil {
 		return nil, err
 	}
 	lb.Offset = vg.Point{X: vg.Points(5), Y: vg.Points(3)}
+	for i := range lb.TextStyle {
+		lb.TextStyle[i].Font = font.Font{Typeface: "Liberation", Variant: "Sans", Size: vg.Points(10)}
+		lb.TextStyle[i].Color = greyInk
+	}
 	p.Add(lb)
 	// Curves rise to the right: the top left corner is the free one.
 	p.Legend.Top = true
@@ -224,28 +261,24 @@ func (t doublingTicks) Ticks(lo, hi float64) []plot.Tick {
 	return ts
 }
 
-// WritePlot draws the search plot for a as a PNG file.
+// WritePlot draws the search plot for a as a PNG file, mode 0644, in the
+// style of package plots: the two panels stacked, one legend beside them.
 func (r *Report) WritePlot(path string, a *Answer) error {
-	top, bottom, err := r.Plots(a)
+	top, bottom, leg, err := r.plots(a)
 	if err != nil {
 		return err
 	}
-	img := vgimg.New(plotW, plotH)
-	dc := draw.New(img)
-	tiles := draw.Tiles{Rows: 2, Cols: 1, PadTop: vg.Millimeter * 2, PadBottom: vg.Millimeter * 2,
-		PadLeft: vg.Millimeter * 2, PadRight: vg.Millimeter * 4, PadY: vg.Millimeter * 4}
-	canvases := plot.Align([][]*plot.Plot{{top}, {bottom}}, tiles, dc)
-	top.Draw(canvases[0][0])
-	bottom.Draw(canvases[1][0])
-	f, err := os.Create(path)
+	pl := plots.Plot{Name: "capacity", Title: r.title(a), Panels: []*plot.Plot{top, bottom}, Stack: true, Legend: leg}
+	top.Title.Text = ""
+	w, h := pl.Size()
+	b, err := plots.PNG(pl, w, h)
 	if err != nil {
-		return err
-	}
-	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(f); err != nil {
-		f.Close()
 		return fmt.Errorf("%s: %w", path, err)
 	}
-	return f.Close()
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return nil
 }
 
 // PlotName is the file name of a pair's plot: capacity-<strategy>-<backoff>.png.

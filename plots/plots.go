@@ -86,7 +86,7 @@ func (p Plot) Size() (w, h vg.Length) {
 	}
 	cols, rows := p.grid()
 	if p.Stack {
-		return DefaultWidth, vg.Length(rows)*PanelHeight*0.8 + 0.5*vg.Inch
+		return DefaultWidth + 2*vg.Inch, vg.Length(rows)*PanelHeight*0.8 + 0.5*vg.Inch
 	}
 	return vg.Length(cols)*PanelWidth + 2.4*vg.Inch, vg.Length(rows)*PanelHeight + 0.6*vg.Inch
 }
@@ -531,7 +531,9 @@ func drawPanels(p Plot, c draw.Canvas) {
 	for r := range grid {
 		for col, pl := range grid[r] {
 			if pl != nil {
-				pl.Draw(canvases[r][col])
+				bare := *pl // Legend explains every panel: none draws its own
+				bare.Legend = plot.NewLegend()
+				bare.Draw(canvases[r][col])
 			}
 		}
 	}

@@ -184,6 +184,14 @@ func newPlot(title, xLabel, yLabel string) *plot.Plot {
 	return p
 }
 
+// NewLegend returns an empty legend in occbench's style, for the shared
+// legend of small multiples (Plot.Legend).
+func NewLegend() *plot.Legend {
+	l := plot.NewLegend()
+	styleLegend(&l)
+	return &l
+}
+
 // styleLegend gives l occbench's legend style.
 func styleLegend(l *plot.Legend) {
 	l.TextStyle.Font = sans(legendSz)
