@@ -1,19 +1,25 @@
 package tune
 
 import (
+	"bytes"
 	"fmt"
 	"image/color"
 	"math"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 
 	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/font"
 	"gonum.org/v1/plot/palette"
 	"gonum.org/v1/plot/palette/moreland"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
+
+	"github.com/occbench/occbench/plots"
 )
 
 // heatmapColours is the number of palette steps.
@@ -129,12 +135,7 @@ func (r *Report) Heatmap(strategy, policy string) (*plot.Plot, error) {
 	h.Min, h.Max = lo, hi
 	h.NaN = color.Gray{Y: 0xdd}
 
-	p := plot.New()
-	better := "blue = better"
-	p.Title.Text = fmt.Sprintf("%s · %s: %s (%s)", strategy, policy, r.Objective, better)
-	p.Title.Padding = vg.Points(6)
-	p.X.Label.Text = "base"
-	p.Y.Label.Text = "cap"
+	p := plots.NewPlot(fmt.Sprintf("%s · %s: %s\nblue = better, red = worse (scale at the right)", strategy, policy, r.Objective), "base", "cap")
 	p.Add(h)
 	lb, err := plotter.NewLabels(labels)
 	if err != nil {
@@ -142,6 +143,7 @@ func (r *Report) Heatmap(strategy, policy string) (*plot.Plot, error) {
 	}
 	for k := range lb.TextStyle {
 		st := &lb.TextStyle[k]
+		st.Font = font.Font{Typeface: "Liberation", Variant: "Sans", Size: vg.Points(10)}
 		st.XAlign, st.YAlign = draw.XCenter, draw.YCenter
 		st.Color = color.Black
 		if v := g.z[k/len(bases)][k%len(bases)]; !math.IsNaN(v) && dark(pal[index(v, lo, hi, len(pal))]) {
@@ -160,6 +162,65 @@ func (r *Report) Heatmap(strategy, policy string) (*plot.Plot, error) {
 	p.Y.Tick.Marker = plot.ConstantTicks(yt)
 	p.X.Padding, p.Y.Padding = 0, 0
 	return p, nil
+}
+
+// scaleLabel names the objective and its unit on the colour scale.
+func scaleLabel(o Objective) string {
+	switch o {
+	case P99:
+		return "p99 latency (ms)"
+	case Goodput:
+		return "goodput (committed ops/s)"
+	case Attempts:
+		return "attempts per committed op"
+	}
+	return string(o)
+}
+
+// Scale draws the colour scale of a strategy's heatmaps: the palette
+// from the lowest to the highest value on a y axis in the objective's
+// unit.
+func (r *Report) Scale(strategy string) (*plot.Plot, error) {
+	i := slices.IndexFunc(r.Rankings, func(rk Ranking) bool { return rk.Strategy == strategy })
+	if i < 0 {
+		return nil, fmt.Errorf("heatmap: no results for strategy %q", strategy)
+	}
+	lo, hi, ok := r.scale(&r.Rankings[i])
+	if !ok {
+		return nil, fmt.Errorf("heatmap: %s: no valid result to draw", strategy)
+	}
+	p := plots.NewPlot("", "", scaleLabel(r.Objective))
+	p.Add(&scaleBar{colours: r.colours()})
+	p.HideX()
+	p.Y.Min, p.Y.Max = lo, hi
+	p.Y.Tick.Marker = plot.TickerFunc(func(lo, hi float64) []plot.Tick {
+		ts := plot.DefaultTicks{}.Ticks(lo, hi)
+		for i := range ts {
+			if ts[i].Label != "" {
+				ts[i].Label = strconv.FormatFloat(ts[i].Value, 'f', -1, 64)
+			}
+		}
+		return ts
+	})
+	p.X.Min, p.X.Max = 0, 1
+	return p, nil
+}
+
+// scaleBar fills its plot's data area with the palette, bottom (the
+// lowest value) to top, one band per colour as HeatMap maps values.
+type scaleBar struct{ colours []color.Color }
+
+func (b *scaleBar) Plot(c draw.Canvas, p *plot.Plot) {
+	n := len(b.colours)
+	h := c.Max.Y - c.Min.Y
+	for i, col := range b.colours {
+		// Band i holds the values HeatMap gives colour i: centred on
+		// i/(n-1) of the range, half a band at either end.
+		y0 := c.Min.Y + h*vg.Length(max(0, (float64(i)-0.5)/float64(n-1)))
+		y1 := c.Min.Y + h*vg.Length(min(1, (float64(i)+0.5)/float64(n-1)))
+		c.SetColor(col)
+		c.Fill(vg.Rectangle{Min: vg.Point{X: c.Min.X, Y: y0}, Max: vg.Point{X: c.Max.X, Y: y1}}.Path())
+	}
 }
 
 // index is the palette index HeatMap uses for v.
@@ -196,14 +257,49 @@ func (r *Report) WriteHeatmaps(dir string) ([]string, error) {
 			if err != nil {
 				return out, err
 			}
-			w := vg.Length(4+3*len(r.Grid.Bases)) * vg.Centimeter
-			h := vg.Length(4+2*len(r.Grid.Caps)) * vg.Centimeter
 			path := filepath.Join(dir, HeatmapName(rk.Strategy, pol))
-			if err := p.Save(w, h, path); err != nil {
-				return out, fmt.Errorf("%s: %w", path, err)
+			if err := r.writeHeatmap(path, p, rk.Strategy); err != nil {
+				return out, err
 			}
 			out = append(out, path)
 		}
 	}
 	return out, nil
+}
+
+// scaleW is the width of the colour scale beside a heatmap.
+const scaleW = 4.6 * vg.Centimeter
+
+// writeHeatmap draws heat with the strategy's colour scale at its right,
+// aligned with its cells, as a PNG file at path, mode 0644.
+func (r *Report) writeHeatmap(path string, heat *plot.Plot, strategy string) error {
+	scale, err := r.Scale(strategy)
+	if err != nil {
+		return err
+	}
+	w := vg.Length(4+3*len(r.Grid.Bases))*vg.Centimeter + scaleW
+	h := vg.Length(4+2*len(r.Grid.Caps)) * vg.Centimeter
+	img := vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(plots.DPI))
+	c := draw.New(img)
+	c.SetColor(color.White)
+	c.Fill(c.Rectangle.Path())
+	hc := draw.Crop(c, 0, -scaleW, 0, 0)
+	heat.Draw(hc)
+	// The scale's data area spans the heatmap's rows.
+	cells := heat.DataCanvas(hc)
+	sc := draw.Crop(c, w-scaleW+3*vg.Millimeter, -8*vg.Millimeter, 0, 0)
+	probe := scale.DataCanvas(sc)
+	sc.Min.Y = cells.Min.Y - (probe.Min.Y - sc.Min.Y)
+	sc.Max.Y = cells.Max.Y + (sc.Max.Y - probe.Max.Y)
+	// The axis and its label on the left of the bar: draw the bar from
+	// the left edge of the scale's area.
+	scale.Draw(sc)
+	var buf bytes.Buffer
+	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(&buf); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return nil
 }
