@@ -513,7 +513,7 @@ func renderText(w io.Writer, f *File, o Options) error {
 		ew.Printf("\nnext:\n")
 		tw := tabwriter.NewWriter(ew, 0, 8, 3, ' ', 0)
 		for _, n := range next {
-			fmt.Fprintf(tw, "  %s\t%s\n", n.cmd, n.what)
+			fmt.Fprintf(tw, "  %s\t# %s\n", n.cmd, n.what)
 		}
 		if err := tw.Flush(); err != nil {
 			return err

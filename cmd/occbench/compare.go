@@ -24,7 +24,7 @@ func compareCmd(args []string, stdout, stderr io.Writer) (int, error) {
 	format := fs.String("format", "text", "output format: "+strings.Join(compare.Formats(), ", "))
 	alpha := fs.Float64("alpha", compare.DefaultAlpha, "significance level of the Mann-Whitney U-test over trials (with too few trials to reach it, the medians decide)")
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: occbench compare BASE.json NEW.json [--fail-on GATES] [--format text|markdown|json] [--alpha 0.05]\n\nflags:")
+		fmt.Fprintln(fs.Output(), "usage: occbench compare BASE.json NEW.json [--fail-on GATES] [--format "+strings.Join(compare.Formats(), "|")+"] [--alpha 0.05]\n\nflags:")
 		fs.PrintDefaults()
 	}
 	pos, err := parseInterleaved(fs, args)

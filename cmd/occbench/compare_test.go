@@ -107,7 +107,7 @@ func TestCompareGateEndToEnd(t *testing.T) {
 		{name: "not a results file", args: []string{"compare", base, "go.mod"}, code: exitBadInput, oneLineErr: true, stderr: []string{"go.mod"}},
 		{name: "one file", args: []string{"compare", base}, code: exitBadInput, oneLineErr: true, stderr: []string{"want two results files"}},
 		{name: "bad format", args: []string{"compare", base, same, "--format", "csv"}, code: exitBadInput, oneLineErr: true,
-			stderr: []string{`--format: unknown format "csv" (allowed: text, markdown, json)`}},
+			stderr: []string{`--format: unknown format "csv" (allowed: text, markdown, json, junit)`}},
 		{name: "bad alpha", args: []string{"compare", base, same, "--alpha", "0"}, code: exitBadInput, oneLineErr: true,
 			stderr: []string{"--alpha: must be in (0, 1), got 0"}},
 	} {

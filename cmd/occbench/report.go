@@ -17,15 +17,16 @@ import (
 // package's plus the HdrHistogram percentile text and the HTML report.
 func reportFormats() []string { return append(results.Formats(), "hgrm", "html") }
 
-// render writes f in format.
-func render(w io.Writer, f *results.File, format string) error {
+// render writes f in format; o names the scenario's question and the
+// file's path for the text and markdown reports.
+func render(w io.Writer, f *results.File, format string, o results.Options) error {
 	switch format {
 	case "hgrm":
 		return htmlreport.HGRM(w, f)
 	case "html":
 		return htmlreport.HTML(w, f)
 	}
-	return results.Render(w, f, format)
+	return results.RenderWith(w, f, format, o)
 }
 
 func reportCmd(args []string, stdout, stderr io.Writer) error {
@@ -51,7 +52,7 @@ func reportCmd(args []string, stdout, stderr io.Writer) error {
 		return usageError{err}
 	}
 	f.USL = results.USLOf(f) // a file written before the fit existed, or merged, is fitted now
-	return render(stdout, f, *format)
+	return render(stdout, f, *format, renderOptions(f, pos[0], ""))
 }
 
 func plotCmd(args []string, stdout, stderr io.Writer) error {

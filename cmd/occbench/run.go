@@ -122,7 +122,7 @@ const usage = `usage: occbench <command> [arguments]
 commands:
   run [SCENARIO] [flags]   run a scenario (default: the built-in quickstart)
   list [WHAT]              list scenarios, drivers, strategies, backoffs, distributions
-  report FILE [--format F] re-render a results file (text, json, markdown, csv, hgrm, html)
+  report FILE [--format F] re-render a results file (text, markdown, csv, json, jsonl, junit, hgrm, html)
   plot FILE [--out DIR]    write plots (PNG, SVG) and a self-contained report.html
   compare BASE NEW [flags] compare two results files; --fail-on gates exit 1 on a regression
   merge FILE... -o OUT     merge the results of concurrent runs of one scenario

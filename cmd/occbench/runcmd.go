@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/occbench/occbench/clock"
 	_ "github.com/occbench/occbench/drivers/memory"
 	_ "github.com/occbench/occbench/drivers/mongo"
 	_ "github.com/occbench/occbench/drivers/postgres"
@@ -189,6 +190,12 @@ The defaults below are what a bare 'occbench run' uses.`)
 		}
 		observers = append(observers, m)
 	}
+	var stream *secondStream
+	if rf.format == "jsonl" {
+		stream = newSecondStream(stdout, clock.Real{}, p.Scenario.Driver, p.Scenario.Rate, p.Scenario.Trials)
+		defer stream.Close()
+		observers = append(observers, stream)
+	}
 	var obs runner.Observer
 	if len(observers) > 0 {
 		obs = progress.Multi(observers...)
@@ -197,8 +204,17 @@ The defaults below are what a bare 'occbench run' uses.`)
 	if prog != nil {
 		_ = prog.Close() // remove the bars before the report
 	}
-	_, werr := rf.writeResults(file, p.ResultsName(), stderr)
-	if err := results.Render(stdout, file, rf.format); err != nil {
+	path, werr := rf.writeResults(file, p.ResultsName(), stderr)
+	opts := renderOptions(file, path, runQuestion(p.Provenance))
+	if stream != nil {
+		// The seconds went out as they happened; the summaries follow.
+		if err := stream.Close(); err != nil {
+			return harness.ExitFailed, err
+		}
+		if err := results.WriteJSONL(stdout, file, false, opts); err != nil {
+			return harness.ExitFailed, err
+		}
+	} else if err := results.RenderWith(stdout, file, rf.format, opts); err != nil {
 		return harness.ExitFailed, err
 	}
 	if werr != nil {
