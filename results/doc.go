@@ -44,10 +44,32 @@
 // # Reports
 //
 // Render prints a file as an aligned text table, a GitHub markdown table
-// (for pull requests), CSV with every summary column (for spreadsheets and
-// benchstat-like tooling) or JSON. Every report lists each cell's audit;
-// lost updates under a strategy that promises safety are printed loudly,
-// those under lww or an unfenced lease are labelled as expected.
+// (for pull requests and step summaries: at most MarkdownLimit bytes, the
+// rows that do not fit left out and counted), CSV with every summary
+// column (for spreadsheets and benchstat-like tooling), JSON, JSON lines
+// (WriteJSONL: a "second" object per second of each cell, a "cell" object
+// per cell, then a "run" object with the verdict) or JUnit XML
+// (JUnitSuiteOf: a testcase per cell audit and threshold, for CI
+// systems). Every report lists each cell's audit; lost updates under a
+// strategy that promises safety are printed loudly, those under lww or an
+// unfenced lease are labelled as expected. Numbers are written one way
+// everywhere: rates and counts with three significant digits and
+// thousands grouped (FormatCount: 41,200 ops/s), exact counts grouped
+// (FormatInt), milliseconds with three significant digits (FormatMS).
+//
+// RenderWith takes Options: the scenario's question, printed at the top
+// with its description, and the file's path, which the text and markdown
+// reports end with the commands to run next on. Both end with a verdict
+// (VerdictOf): in each group of cells differing only by strategy,
+// backoff and trial (one writers count), the strategy/backoff with the
+// highest goodput and the one with the lowest p99 of committed ops, each
+// with the runner-up and, when the file has trials, the Mann-Whitney
+// U-test of the two (NoiseTest, as occbench compare does: "~" within
+// noise, "ahead of", or too few trials to test); with single trials the
+// verdict says that differences were not tested. A cell that was
+// skipped, failed its audit or has none, lost updates (even as its
+// strategy allows), committed nothing or was cut short cannot be best,
+// and the verdict says how many there were.
 //
 // An audit may also have no verdict (NoVerdict): the store was reset under
 // the cell (Audit.StoreReset) or could not be read back

@@ -7,9 +7,9 @@ Usage:
 
 	occbench run [SCENARIO] [flags]     run a scenario (default: quickstart)
 	occbench list [scenarios|drivers|strategies|backoffs|distributions]
-	occbench report FILE [--format text|json|markdown|csv|hgrm|html]
+	occbench report FILE [--format text|markdown|csv|json|jsonl|junit|hgrm|html]
 	occbench plot FILE [--out DIR]      plots (PNG, SVG) and a self-contained report.html
-	occbench compare BASE NEW [--fail-on GATES] [--format text|markdown|json]
+	occbench compare BASE NEW [--fail-on GATES] [--format text|markdown|json|junit]
 	occbench merge A.json B.json … -o ALL.json
 	occbench capacity [SCENARIO] --slo 'p99_ms<=50,success_rate>=0.999' --vary writers|rate
 	occbench tune-backoff [SCENARIO] --writers 32 --policies … --base … --cap … --objective p99|goodput|attempts
