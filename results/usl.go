@@ -32,8 +32,9 @@ type USL struct {
 	Sigma  float64 `json:"sigma"`  // contention, 0 … 1 (1: serialised)
 	Kappa  float64 `json:"kappa"`  // coherency, ≥ 0
 	// PeakWriters is sqrt((1−σ)/κ), where the fit's throughput is
-	// largest, and PeakOpsS the throughput there; both absent when κ = 0
-	// (the fit has no peak). PeakBeyond is set when the peak lies beyond
+	// largest, and PeakOpsS the throughput there (at 1 writer when the
+	// peak is below 1: the throughput falls from the first writer on);
+	// both absent when κ = 0 (the fit has no peak). PeakBeyond is set when the peak lies beyond
 	// the largest writer count measured: a prediction, not a measurement.
 	PeakWriters *float64 `json:"peak_writers,omitempty"`
 	PeakOpsS    *float64 `json:"peak_ops_s,omitempty"`
@@ -87,11 +88,26 @@ func NewUSL(driver, strategy, backoff string, pts []usl.Point, points int) (USL,
 		u.MAPE = e
 	}
 	if n, ok := m.Peak(); ok {
-		x := m.X(n)
+		x, _ := m.PeakX()
 		u.PeakWriters, u.PeakOpsS = &n, &x
 		u.PeakBeyond = len(u.Writers) > 0 && n > float64(u.Writers[len(u.Writers)-1])
 	}
+	// JSON has no NaN or Inf: a fit that is not finite is no fit (usl.Fit
+	// never returns one; this keeps a results file writable if it did).
+	for _, v := range []float64{u.Lambda, u.Sigma, u.Kappa, u.R2, u.MAPE, deref(u.PeakWriters), deref(u.PeakOpsS)} {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return USL{Driver: driver, Strategy: strategy, Backoff: backoff, Points: points, Writers: u.Writers,
+				Error: fmt.Sprintf("usl: fit not finite (λ %v, σ %v, κ %v)", m.Lambda, m.Sigma, m.Kappa)}, true
+		}
+	}
 	return u, true
+}
+
+func deref(p *float64) float64 {
+	if p == nil {
+		return 0
+	}
+	return *p
 }
 
 // FitUSL fits the Universal Scalability Law to every writers sweep of f:

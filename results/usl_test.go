@@ -108,6 +108,33 @@ func TestFitUSLBeyond(t *testing.T) {
 	}
 }
 
+// TestFitUSLFalling: a sweep fitted with σ = 1 and κ > 0 peaks at 0
+// writers; its peak throughput is the fit's at 1 writer, not 0/0, and
+// the file still encodes.
+func TestFitUSLFalling(t *testing.T) {
+	t.Parallel()
+	f := &File{Schema: Schema}
+	for _, w := range []int{1, 2, 4, 8, 16} {
+		f.Cells = append(f.Cells, uslCell("memory", "lease", "expo", w, 300/(1+0.1*float64(w-1))))
+	}
+	f.USL = FitUSL(f)
+	if len(f.USL) != 1 {
+		t.Fatalf("fits %+v", f.USL)
+	}
+	u := f.USL[0]
+	if u.PeakWriters == nil || *u.PeakWriters != 0 || u.PeakOpsS == nil || math.Abs(*u.PeakOpsS-300) > 1e-6 || u.Sigma != 1 {
+		t.Errorf("fit %+v (peak %v, %v), want σ 1, peak 0 writers at 300 ops/s", u, deref(u.PeakWriters), deref(u.PeakOpsS))
+	}
+	var buf bytes.Buffer
+	if err := Encode(&buf, f); err != nil {
+		t.Fatal(err)
+	}
+	_, rows := USLTable(f.USL)
+	if rows[0][6] != "<1" || rows[0][7] != "300" {
+		t.Errorf("row %q, want peak writers <1 at 300 ops/s", rows[0])
+	}
+}
+
 func TestUSLJSON(t *testing.T) {
 	t.Parallel()
 	f := uslFile()

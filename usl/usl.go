@@ -35,12 +35,23 @@ func (m Model) X(n float64) float64 {
 // Peak returns the concurrency sqrt((1−σ)/κ) at which the predicted
 // throughput is largest; ok is false when κ = 0 (no peak: the throughput
 // never falls). A peak below 1 means that the throughput falls from the
-// first writer on.
+// first writer on (0 when σ = 1).
 func (m Model) Peak() (n float64, ok bool) {
 	if !(m.Kappa > 0) {
 		return 0, false
 	}
 	return math.Sqrt(math.Max(0, 1-m.Sigma) / m.Kappa), true
+}
+
+// PeakX is the largest throughput the model predicts for N ≥ 1: X at the
+// peak, or X(1) when the peak is below 1 writer (X is 0/0 at N = 0 when
+// σ = 1); ok is false when there is no peak (κ = 0).
+func (m Model) PeakX() (x float64, ok bool) {
+	n, ok := m.Peak()
+	if !ok {
+		return 0, false
+	}
+	return m.X(math.Max(n, 1)), true
 }
 
 // MAPE is the mean absolute percentage error of the model on points,

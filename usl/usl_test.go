@@ -219,17 +219,21 @@ func TestPeakAndMAPE(t *testing.T) {
 		pts      []Point
 		mape     float64
 		mapeOK   bool
-		peakXMin float64 // X(peak) is the largest X: ≥ X at peak ± 1
+		peakX    float64 // PeakX when set
 	}{
 		{m: Model{Lambda: 100, Sigma: 0.04, Kappa: 0.0006}, peak: 40, ok: true,
 			pts: []Point{{1, 100}, {2, 200}}, mape: 100 * (1 - 200/(1+0.04+0.0012)/200) / 2, mapeOK: true},
 		{m: Model{Lambda: 100, Sigma: 0.5, Kappa: 0}, ok: false, pts: []Point{{1, 0}}, mapeOK: false},
-		{m: Model{Lambda: 100, Sigma: 1, Kappa: 0.1}, peak: 0, ok: true, pts: nil, mapeOK: false},
+		{m: Model{Lambda: 100, Sigma: 1, Kappa: 0.1}, peak: 0, ok: true, pts: nil, mapeOK: false, peakX: 100},
+		{m: Model{Lambda: 100, Sigma: 0.5, Kappa: 2}, peak: 0.5, ok: true, pts: nil, mapeOK: false, peakX: 100},
 	}
 	for _, tt := range tests {
 		p, ok := tt.m.Peak()
 		if ok != tt.ok || math.Abs(p-tt.peak) > 1e-9 {
 			t.Errorf("%+v: Peak() = %v, %v; want %v, %v", tt.m, p, ok, tt.peak, tt.ok)
+		}
+		if x, xok := tt.m.PeakX(); xok != ok || (tt.peakX != 0 && math.Abs(x-tt.peakX) > 1e-9) || (ok && tt.peakX == 0 && x != tt.m.X(p)) {
+			t.Errorf("%+v: PeakX() = %v, %v; want %v (X at the peak, X(1) below 1)", tt.m, x, xok, tt.peakX)
 		}
 		if ok && p >= 2 {
 			if tt.m.X(p) < tt.m.X(p-1) || tt.m.X(p) < tt.m.X(p+1) {
@@ -279,6 +283,9 @@ func FuzzFit(f *testing.F) {
 		}
 		if p, ok := m.Peak(); ok && (math.IsNaN(p) || math.IsInf(p, 0)) {
 			t.Fatalf("Fit(%v) = %+v: peak %v", pts, m, p)
+		}
+		if x, ok := m.PeakX(); ok && (math.IsNaN(x) || math.IsInf(x, 0) || x < 0) {
+			t.Fatalf("Fit(%v) = %+v: peak X %v", pts, m, x)
 		}
 		if e, ok := m.MAPE(pts); ok && (math.IsNaN(e) || math.IsInf(e, 0)) {
 			t.Fatalf("Fit(%v) = %+v: MAPE %v", pts, m, e)
