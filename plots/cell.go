@@ -370,7 +370,7 @@ func cellP99(m *model, k cellKey, ts []second, leg *plot.Legend) *plot.Plot {
 	sc := marks(pts, c, draw.CircleGlyph{})
 	sc.Radius = 2.5
 	p.Add(l, sc)
-	leg.Add("p99 op latency of the ops committed in each second", l, sc)
+	leg.Add("p99 op latency (ms, ops committed that second)", l, sc)
 	setTime(p, ts)
 	p.Y.Min, p.Y.Max = 0, hi*1.08
 	if shade != nil {
