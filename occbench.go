@@ -140,8 +140,11 @@ func WithName(name string) Option { return func(o *options) { o.name = name } }
 // key(i). The names must be distinct. The default is "key-0", "key-1", ….
 func WithKeys(key func(i int) string) Option { return func(o *options) { o.keys = key } }
 
-// WithClock runs the cells on clk (durations, backoffs, holds); the
-// default is the wall clock. Tests pass a clock.Fake.
+// WithClock runs the cells on clk (durations, backoffs, holds, think
+// times); the default is the wall clock. A clock.Fake moves only when
+// something sleeps on it: with one, run in ops_per_writer mode, or give
+// the scenario a think time or a hold, or a cell never reaches its
+// duration.
 func WithClock(clk clock.Clock) Option { return func(o *options) { o.clk = clk } }
 
 // WithObserver tells obs about each cell as it starts and finishes

@@ -16,6 +16,7 @@ import (
 	"github.com/occbench/occbench/delay"
 	"github.com/occbench/occbench/drivers"
 	"github.com/occbench/occbench/results"
+	"github.com/occbench/occbench/runner"
 	"github.com/occbench/occbench/scenarios"
 )
 
@@ -508,5 +509,51 @@ func BenchmarkAttempt(b *testing.B) {
 		if err := ad.CompareAndSwap(ctx, w); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// observer records what it is told.
+type observer struct {
+	mu     sync.Mutex
+	events []string
+}
+
+func (o *observer) CellStarted(spec runner.Spec, index, total int, live *runner.Live) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.events = append(o.events, fmt.Sprintf("start %s %d/%d series=%v", spec, index+1, total, live.Series != nil))
+}
+
+func (o *observer) CellFinished(spec runner.Spec, c *results.Cell) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.events = append(o.events, fmt.Sprintf("finish %s ops=%d", spec, c.Ops))
+}
+
+func TestWithObserver(t *testing.T) {
+	obs := &observer{}
+	sc := scenario(2, 5, 1)
+	sc.Writers = []int{1, 2}
+	run(t, t.Context(), sc, newMem(), WithObserver(obs))
+	want := []string{
+		"start optimistic/expo/w1 1/2 series=true", "finish optimistic/expo/w1 ops=5",
+		"start optimistic/expo/w2 2/2 series=true", "finish optimistic/expo/w2 ops=10",
+	}
+	if strings.Join(obs.events, "; ") != strings.Join(want, "; ") {
+		t.Errorf("events %q, want %q", obs.events, want)
+	}
+}
+
+// A duration-mode cell on a fake clock ends when the writers' think
+// times have moved the clock past it.
+func TestRunForADurationOnAFakeClock(t *testing.T) {
+	sc := scenario(2, 0, 1)
+	sc.Duration = scenarios.Duration(time.Second)
+	sc.Warmup = scenarios.Duration(100 * time.Millisecond)
+	sc.Think = scenarios.Duration(10 * time.Millisecond)
+	f := run(t, t.Context(), sc, newMem())
+	c := f.Cells[0]
+	if c.DurationS != 1 || c.Ops == 0 || !c.Audit.OK || c.Audit.Expected < c.Ops {
+		t.Errorf("duration %v s, %d ops, audit %q: want 1 s of commits, warmup's counted by the audit", c.DurationS, c.Ops, c.Audit.Verdict)
 	}
 }
