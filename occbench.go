@@ -302,10 +302,19 @@ func check(sc *scenarios.Scenario, st Store) ([]threshold.Threshold, error) {
 		return nil, bad("field_groups", "%d: an occbench.Store has one version per key (allowed: 1)", sc.FieldGroups)
 	case len(sc.Faults) > 0:
 		return nil, bad("faults", "%s: faults act on a server occbench starts, not on a Go store (allowed: none)", strings.Join(sc.Faults, ","))
-	case sc.DSN != "" || sc.Image != "" || len(sc.Params) > 0 || sc.LeaseStore != "" || sc.LeaseDSN != "" || sc.Persistence != "":
-		return nil, bad("dsn, image, params, lease_store, lease_dsn, persistence", "the store is the Go value given to Run: leave them empty")
 	case !sc.Latency.IsZero():
 		return nil, bad("latency", "%s: occbench injects latency only into its memory driver; a Go store's latency is its own (allowed: 0)", sc.Latency)
+	}
+	for _, f := range []struct {
+		name string
+		set  bool
+	}{
+		{"dsn", sc.DSN != ""}, {"image", sc.Image != ""}, {"params", len(sc.Params) > 0},
+		{"lease_store", sc.LeaseStore != ""}, {"lease_dsn", sc.LeaseDSN != ""}, {"persistence", sc.Persistence != ""},
+	} {
+		if f.set {
+			return nil, bad(f.name, "the store is the Go value given to Run, which has no %s (allowed: empty)", f.name)
+		}
 	}
 	ts, err := threshold.ParseAll(sc.Thresholds)
 	if err != nil {
