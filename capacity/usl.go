@@ -106,16 +106,18 @@ func uslText(a *Answer) string {
 }
 
 // uslLegend names the fitted curve in the plot: "USL fit: σ 0.050,
-// κ 0.004, peak 15.4 writers".
+// κ 0.004, peak 15.4 writers" (the peak with three digits).
 func uslLegend(u *results.USL, v Vary) string {
 	s := fmt.Sprintf("USL fit: σ %s, κ %s", results.FormatSigma(u.Sigma), results.FormatKappa(u.Kappa))
 	switch {
 	case u.PeakWriters == nil:
 		s += ", no peak"
+	case *u.PeakWriters < 1:
+		s += ", falls from 1 writer"
 	case u.PeakBeyond:
-		s += ", peak " + v.Format(*u.PeakWriters) + " (beyond)"
+		s += ", peak " + results.FormatCount(*u.PeakWriters) + " " + string(v) + " (beyond)"
 	default:
-		s += ", peak " + v.Format(*u.PeakWriters)
+		s += ", peak " + results.FormatCount(*u.PeakWriters) + " " + string(v)
 	}
 	return s
 }

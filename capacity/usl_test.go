@@ -116,7 +116,7 @@ func TestPlotUSL(t *testing.T) {
 	if want := *a.USL.PeakOpsS * 1.15; top.Y.Max < want*(1-1e-9) {
 		t.Errorf("top y max %v, want ≥ %v (the fit's peak)", top.Y.Max, want)
 	}
-	if got := uslLegend(a.USL, Writers); !strings.HasPrefix(got, "USL fit: σ 0.045, κ 0.00324, peak 17") {
+	if got := uslLegend(a.USL, Writers); !strings.HasPrefix(got, "USL fit: σ 0.045, κ 0.00324, peak 17.2 writers") {
 		t.Errorf("legend %q", got)
 	}
 }
