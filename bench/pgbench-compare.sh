@@ -278,6 +278,9 @@ run_pgbench() {
 	tps=$(awk '/^tps = / { print $3 }' "$base.out")
 	failed=$(awk '/^number of failed transactions:/ { print $5 }' "$base.out")
 	txns=$(awk -F': ' '/^number of transactions actually processed:/ { split($2, a, "/"); print a[1] }' "$base.out")
+	# pgbench's -T includes connecting its clients: on a loaded machine
+	# 32 SCRAM logins can take most of a short T, or all of it.
+	[ "${txns:-}" != 0 ] || die "pgbench processed no transaction in ${T}s ($w, $c clients): on a loaded machine connecting its clients (SCRAM) can take the whole run; use a larger T"
 	[ -n "$tps" ] || die "pgbench printed no tps ($w, $c clients): $(tail -3 "$base.out")"
 	[[ ${txns:-} =~ ^[1-9][0-9]*$ ]] || die "pgbench printed no transaction count ($w, $c clients): $(tail -3 "$base.out")"
 	[ "${failed:-0}" = 0 ] || die "pgbench: $failed failed transactions ($w, $c clients), see $base.out"

@@ -167,15 +167,14 @@ func (c *blockConn) wait(op string, fds *[2]pollFd, dl *atomic.Int64) error {
 		}
 		until := dl.Load()
 		slowAt := c.slowAt.Load()
-		var ts syscall.Timespec
-		tsp := uintptr(0)
+		d := int64(maxWait)
 		if until != 0 || slowAt != 0 {
 			end := until
 			if slowAt != 0 && (end == 0 || slowAt < end) {
 				end = slowAt
 			}
-			d := end - time.Now().UnixNano()
-			if d <= 0 {
+			left := end - time.Now().UnixNano()
+			if left <= 0 {
 				if end == until {
 					return c.opErr(op, os.ErrDeadlineExceeded)
 				}
@@ -184,12 +183,12 @@ func (c *blockConn) wait(op string, fds *[2]pollFd, dl *atomic.Int64) error {
 				}
 				continue
 			}
-			ts = syscall.NsecToTimespec(d)
-			tsp = uintptr(unsafe.Pointer(&ts))
+			d = min(d, left)
 		}
+		ts := syscall.NsecToTimespec(d)
 		c.yield()
 		fds[0].revents, fds[1].revents = 0, 0
-		n, _, e := syscall.Syscall6(syscall.SYS_PPOLL, uintptr(unsafe.Pointer(&fds[0])), 2, tsp, 0, 0, 0)
+		n, _, e := syscall.Syscall6(syscall.SYS_PPOLL, uintptr(unsafe.Pointer(&fds[0])), 2, uintptr(unsafe.Pointer(&ts)), 0, 0, 0)
 		switch {
 		case e == syscall.EINTR || n == 0:
 			continue // a signal, or the timeout: the loop looks at the clock
@@ -207,6 +206,13 @@ func (c *blockConn) wait(op string, fds *[2]pollFd, dl *atomic.Int64) error {
 		}
 	}
 }
+
+// maxWait bounds one ppoll: a longer wait is several system calls. The
+// runtime's sysmon takes the P of a goroutine that has been in the same
+// system call for 10 ms (when it next looks, at most every 10 ms), and
+// the call then ends on the slow path (another P, a futex wake-up of
+// sysmon); a new call starts that count again.
+const maxWait = 4 * time.Millisecond
 
 // yieldEvery is how often a wait passes through the Go scheduler
 // first; it must be well under the runtime's 10 ms preemption slice.
