@@ -213,13 +213,13 @@ func TestFitDegenerate(t *testing.T) {
 func TestPeakAndMAPE(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		m        Model
-		peak     float64
-		ok       bool
-		pts      []Point
-		mape     float64
-		mapeOK   bool
-		peakX    float64 // PeakX when set
+		m      Model
+		peak   float64
+		ok     bool
+		pts    []Point
+		mape   float64
+		mapeOK bool
+		peakX  float64 // PeakX when set
 	}{
 		{m: Model{Lambda: 100, Sigma: 0.04, Kappa: 0.0006}, peak: 40, ok: true,
 			pts: []Point{{1, 100}, {2, 200}}, mape: 100 * (1 - 200/(1+0.04+0.0012)/200) / 2, mapeOK: true},
