@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/occbench/occbench/internal/judge"
+
 	"github.com/occbench/occbench/backoff"
 	"github.com/occbench/occbench/clock"
 	"github.com/occbench/occbench/drivers"
@@ -104,19 +106,19 @@ var (
 var (
 	// ErrLostUpdates: a cell's audit found fewer ops in the store than
 	// were committed, under a strategy that promises none are lost.
-	ErrLostUpdates = errors.New("unexpected lost updates")
+	ErrLostUpdates = judge.ErrLostUpdates
 	// ErrAuditUnavailable: a cell's store could not be audited (no
 	// Auditor, or Applied failed): nothing proves that no update was lost.
-	ErrAuditUnavailable = errors.New("audit unavailable")
+	ErrAuditUnavailable = judge.ErrAuditUnavailable
 	// ErrStoreReset: keys a cell seeded were gone at the audit.
-	ErrStoreReset = errors.New("store reset")
+	ErrStoreReset = judge.ErrStoreReset
 	// ErrErrors: a cell's attempts failed with errors more than
 	// MaxErrorRatio of the time; its numbers measure the failure.
-	ErrErrors = errors.New("cells dominated by errors")
+	ErrErrors = judge.ErrErrors
 	// ErrInterrupted: the run's context ended before every cell ran.
-	ErrInterrupted = errors.New("interrupted")
+	ErrInterrupted = judge.ErrInterrupted
 	// ErrThresholds: a threshold of the scenario failed.
-	ErrThresholds = errors.New("thresholds failed")
+	ErrThresholds = judge.ErrThresholds
 )
 
 // Option changes how Run runs.

@@ -15,6 +15,7 @@ import (
 	"github.com/occbench/occbench/clock"
 	"github.com/occbench/occbench/delay"
 	"github.com/occbench/occbench/drivers"
+	"github.com/occbench/occbench/internal/judge"
 	"github.com/occbench/occbench/results"
 	"github.com/occbench/occbench/runner"
 	"github.com/occbench/occbench/scenarios"
@@ -183,7 +184,7 @@ func TestRunCommitsEveryOp(t *testing.T) {
 			t.Errorf("driver %q, environment %q: want the store's type occbench.memStore", c.Driver, f.Environment.Driver)
 		}
 		if c.Ops != 200 || !c.Audit.OK || c.Audit.Expected != 200 || c.Audit.Observed != 200 || c.Audit.Versions != 200 {
-			t.Errorf("cell %s#%d: %d ops, audit %+v: want 200 committed, found, versions +200", cellName(&c), c.Trial, c.Ops, c.Audit)
+			t.Errorf("cell %s#%d: %d ops, audit %+v: want 200 committed, found, versions +200", judge.CellName(&c), c.Trial, c.Ops, c.Audit)
 		}
 		if want := "ok: 200 committed, 200 in the store"; c.Audit.Verdict != want {
 			t.Errorf("verdict %q, want %q", c.Audit.Verdict, want)
