@@ -47,7 +47,7 @@ func TestRefusedBeforeAnyWork(t *testing.T) {
 		want string
 	}{
 		{"unknown param key", []string{"run", "--driver", "memory", "--params", "lock_wait=nowait"}, `--params: unknown key "lock_wait" for driver memory (allowed: none)`},
-		{"unknown postgres param", []string{"run", "--driver", "postgres", "--param", "fsync=off"}, `--param: unknown key "fsync" for driver postgres (allowed: lock_wait, conns)`},
+		{"unknown postgres param", []string{"run", "--driver", "postgres", "--param", "fsync=off"}, `--param: unknown key "fsync" for driver postgres (allowed: lock_wait, conns, transport)`},
 		{"latency on sqlite", []string{"run", "--driver", "sqlite", "--latency", "1ms"}, "--latency: driver sqlite does not inject latency (only: memory"},
 		{"image on memory", []string{"run", "--driver", "memory", "--image", "postgres:17"}, "--image: driver memory runs no server"},
 		{"dsn on memory", []string{"run", "--driver", "memory", "--dsn", "x"}, "--dsn: driver memory is in-process"},
