@@ -3,6 +3,7 @@ package dashboard
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"sync"
 	"time"
 
@@ -158,7 +159,7 @@ func (d *Dashboard) CellStarted(spec runner.Spec, index, total int, live *runner
 		ev.LengthS = live.Length.Seconds()
 	}
 	if eta, ok := d.etaLocked(c, total); ok {
-		ev.ETAS = eta.Seconds()
+		ev.ETAS = round3(eta.Seconds())
 	}
 	d.logLocked("start", ev)
 	if live == nil || live.Series == nil {
@@ -245,9 +246,9 @@ func (d *Dashboard) CellFinished(spec runner.Spec, cell *results.Cell) {
 	if cell.Skipped != "" {
 		ev.Verdict = cell.Skipped
 	} else {
-		ev.OpsS = finite(cell.ThroughputOpsS)
-		ev.ConflictPct = finite(100 * cell.ConflictRatio)
-		ev.P99MS = finite(cell.LatencyMS.P99)
+		ev.OpsS = round3(cell.ThroughputOpsS)
+		ev.ConflictPct = round3(100 * cell.ConflictRatio)
+		ev.P99MS = round3(cell.LatencyMS.P99)
 	}
 	d.logLocked("finished", ev)
 }
@@ -281,11 +282,13 @@ func auditWord(c *results.Cell) (string, bool) {
 	return "not ok", false
 }
 
-func finite(v float64) float64 {
-	if v != v || v > 1e300 || v < -1e300 {
+// round3 rounds v to three decimals; NaN and ±Inf, which JSON cannot
+// carry, become 0.
+func round3(v float64) float64 {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
 		return 0
 	}
-	return v
+	return math.Round(v*1000) / 1000
 }
 
 // stopLocked stops reading the running cell.

@@ -30,7 +30,7 @@ func (f *fieldFlag) Set(v string) error {
 // groupOf sorts the flags that are not scenario fields into help sections.
 var groupOf = map[string]string{
 	"out": "output", "format": "output", "quiet": "output", "plots": "output", "metrics-addr": "output",
-	"progress-interval": "output", "dry-run": "run", "force": "run", "lock-wait": "store",
+	"dashboard": "output", "progress-interval": "output", "dry-run": "run", "force": "run", "lock-wait": "store",
 }
 
 // addScenarioFlags defines one flag per scenario field (and its alias).

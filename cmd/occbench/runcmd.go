@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/occbench/occbench/clock"
+	"github.com/occbench/occbench/dashboard"
 	_ "github.com/occbench/occbench/drivers/memory"
 	_ "github.com/occbench/occbench/drivers/mongo"
 	_ "github.com/occbench/occbench/drivers/postgres"
@@ -140,6 +141,7 @@ func (rf *runFlags) writeResults(f *results.File, defaultName string, stderr io.
 func runCmd(ctx context.Context, td *harness.Teardown, args []string, stdout, stderr io.Writer) (int, error) {
 	rf := runFlags{teardown: td}
 	fs := newRunFlagSet("occbench run", &rf)
+	dashAddr := fs.String("dashboard", "", `serve a live page of the run on this address (":8080" binds 127.0.0.1; 0.0.0.0:8080 every interface); it offers report.html at the end and stops when the run ends`)
 	fs.SetOutput(stdout)
 	fs.Usage = func() {
 		printGroupedUsage(fs.Output(), fs, `usage: occbench run [SCENARIO] [flags]
@@ -156,6 +158,11 @@ The defaults below are what a bare 'occbench run' uses.`)
 	}
 	if !slices.Contains(results.Formats(), rf.format) {
 		return harness.ExitBadInput, harness.BadInputf("--format: unknown format %q (allowed: %s)", rf.format, strings.Join(results.Formats(), ", "))
+	}
+	if *dashAddr != "" {
+		if _, err := dashboard.ResolveAddr(*dashAddr); err != nil {
+			return harness.ExitBadInput, harness.BadInput(err)
+		}
 	}
 	p, err := rf.plan("run", pos)
 	if err != nil {
@@ -190,6 +197,15 @@ The defaults below are what a bare 'occbench run' uses.`)
 		}
 		observers = append(observers, m)
 	}
+	var dash *dashboardRun
+	if *dashAddr != "" {
+		dash, err = startDashboard(*dashAddr, p, stderr)
+		if err != nil {
+			return harness.ExitBadInput, harness.BadInput(err)
+		}
+		defer dash.close(ctx, nil)
+		observers = append(observers, dash.d)
+	}
 	var stream *secondStream
 	if rf.format == "jsonl" {
 		stream = newSecondStream(stdout, clock.Real{}, p.Scenario.Driver, p.Scenario.Rate, p.Scenario.Trials)
@@ -216,6 +232,9 @@ The defaults below are what a bare 'occbench run' uses.`)
 		}
 	} else if err := results.RenderWith(stdout, file, rf.format, opts); err != nil {
 		return harness.ExitFailed, err
+	}
+	if dash != nil {
+		dash.close(ctx, file)
 	}
 	if werr != nil {
 		return harness.ExitFailed, werr
