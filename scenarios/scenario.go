@@ -127,6 +127,10 @@ type Scenario struct {
 	// connection attempt.
 	OpTimeout      Duration `yaml:"op_timeout" json:"op_timeout"`
 	ConnectTimeout Duration `yaml:"connect_timeout" json:"connect_timeout"`
+
+	// WritePath, when set, runs the strategies over the user's own SQL
+	// (writepath.go) instead of the built-in document.
+	WritePath *WritePath `yaml:"write_path,omitempty" json:"write_path,omitempty"`
 }
 
 // Default returns a scenario with every field at its default.
@@ -222,7 +226,7 @@ func Parse(src string, b []byte) (Scenario, error) {
 			for i, mm := range m {
 				parts[i] = fmt.Sprintf("line %s: unknown field %q", mm[1], mm[2])
 			}
-			return Scenario{}, fmt.Errorf("scenario %s: %s (allowed: %s)", src, strings.Join(parts, "; "), strings.Join(FieldNames(), ", "))
+			return Scenario{}, fmt.Errorf("scenario %s: %s (allowed: %s)", src, strings.Join(parts, "; "), strings.Join(yamlFieldNames(), ", "))
 		}
 		msg = strings.TrimPrefix(msg, "yaml: ")
 		msg = strings.ReplaceAll(msg, "unmarshal errors:\n  ", "")

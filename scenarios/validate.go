@@ -189,5 +189,8 @@ func (s *Scenario) Validate(a Allowed) error {
 	if s.Trials < 1 || s.Trials > 1000 {
 		return bad("trials", "must be 1 … 1000, got %d", s.Trials)
 	}
+	if err := s.validateWritePath(bad); err != nil {
+		return err
+	}
 	return s.validateBounds(bad)
 }

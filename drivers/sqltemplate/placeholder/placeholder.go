@@ -248,3 +248,35 @@ func isSpace(c byte) bool {
 func isDigit(c byte) bool      { return c >= '0' && c <= '9' }
 func isIdentStart(c byte) bool { return c == '_' || (c|0x20 >= 'a' && c|0x20 <= 'z') }
 func isIdent(c byte) bool      { return isIdentStart(c) || isDigit(c) }
+
+// The templates of a write_path block, in the order they are documented.
+const (
+	Setup    = "setup"     // statements run once per cell
+	Read     = "read"      // one row for @key, with at least a version column
+	CAS      = "cas"       // the conditional write: one row affected commits, none is a conflict
+	Write    = "write"     // the unconditional write (lww, check-then-write, lease)
+	LockRead = "lock_read" // the locking read of pessimistic
+	Audit    = "audit"     // one integer: the committed ops the store holds
+	Teardown = "teardown"  // statements run when the store closes
+)
+
+// Templates lists the template names.
+func Templates() []string {
+	return []string{Setup, Read, CAS, Write, LockRead, Audit, Teardown}
+}
+
+// Allowed returns the parameters template may use, and false for a name
+// that is no template.
+func Allowed(template string) ([]string, bool) {
+	switch template {
+	case Setup, Audit, Teardown:
+		return []string{"keys"}, true
+	case Read, LockRead:
+		return []string{"key"}, true
+	case CAS:
+		return []string{"key", "version", "new_version", "writer", "op", "payload", "updated_at"}, true
+	case Write:
+		return []string{"key", "version", "new_version", "counter", "writer", "op", "payload", "updated_at"}, true
+	}
+	return nil, false
+}
