@@ -22,9 +22,11 @@
 #
 # pgbench runs `pgbench -n -M prepared -c N -j min(N,2) -T T -f script`;
 # occbench runs `occbench run --driver postgres --param conns=CONNS
-# [--param transport=TRANSPORT] --strategy optimistic|pessimistic --backoff none --writers N --keys 1|1000
-# --distribution single|uniform --duration T --warmup 1s --quiet --format
-# json`. In each cell the two tools alternate (pgbench first in odd runs,
+# [--param transport=TRANSPORT] --strategy optimistic|pessimistic --backoff
+# none --hold 0 --writers N --keys 1|1000 --distribution single|uniform
+# --duration T --warmup 1s --quiet --format json` (--hold 0: no time
+# between read and write, as pgbench's script has none; the quickstart
+# scenario's default is 200µs). In each cell the two tools alternate (pgbench first in odd runs,
 # occbench first in even runs), so that noise on a shared machine hits
 # both.
 #
@@ -299,7 +301,7 @@ run_occbench() {
 	local TIMEFORMAT='%U %S' env=() transport_param=()
 	[ "$CONNS" != writer ] || transport_param=(--param transport="$TRANSPORT")
 	[ "$THREADS" = default ] || env=(env GOMAXPROCS="$(jobs "$c")")
-	{ time "${env[@]}" "${pin_cmd[@]}" "${nice_cmd[@]}" "$OCCBENCH" run --driver postgres --dsn "$DSN" --param conns="$CONNS" "${transport_param[@]}" --strategy "$strat" --backoff none \
+	{ time "${env[@]}" "${pin_cmd[@]}" "${nice_cmd[@]}" "$OCCBENCH" run --driver postgres --dsn "$DSN" --param conns="$CONNS" "${transport_param[@]}" --strategy "$strat" --backoff none --hold 0 \
 		--writers "$c" --keys "$keys" --distribution "$dist" --duration "${T}s" --warmup 1s \
 		--quiet --format json --out "$base.file.json" >"$base.json" 2>"$base.err"; } 2>"$base.time" ||
 		die "occbench failed ($w, $c writers): $(tail -3 "$base.err")"

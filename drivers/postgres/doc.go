@@ -35,10 +35,10 @@
 // blocking (Linux), the writer's goroutine waits in ppoll(2) on its own
 // thread, as pgbench does, instead of parking on Go's netpoller, which at
 // low concurrency costs every round trip several thread wake-ups (the
-// poller's, an idle P's, sysmon's): at 1 writer about 3 context
-// switches per optimistic attempt instead of 7 … 13, and 0.5 futex calls
-// instead of 7 (bench/PARITY.md, session 3). What an attempt sends is
-// the same. A waiting writer keeps its P, so with as many writers as
+// poller's, an idle P's, sysmon's): at 1 writer 2.4 … 4 context
+// switches and under 1 futex call per optimistic attempt instead of
+// 9 … 13 and 6 … 7, and about half the client CPU (bench/PARITY.md,
+// session 3). What an attempt sends is the same. A waiting writer keeps its P, so with as many writers as
 // GOMAXPROCS the runtime has to hand Ps round, and the netpoller is
 // cheaper: auto (the default) is blocking when Options.Writers is below
 // GOMAXPROCS, netpoll otherwise. On a blocking connection the session's
