@@ -46,7 +46,7 @@
 # against the change of the document's counter. The payload is writer 1's
 # (64 bytes 0x01): argv cannot carry writer 0's NUL bytes.
 #
-# occbench runs `occbench run --driver redis --dsn DSN --params conns=CONNS
+# occbench runs `occbench run --driver redis --dsn DSN --params conns=CONNS --hold 0
 # --writers N --keys 1 --strategies optimistic --backoffs none --duration T
 # --warmup 1s --quiet --format json`: with conns=writer (the driver's
 # default) each writer has a connection of its own, as each
@@ -208,7 +208,7 @@ mkdir -p "$RAW"
 redis-cli -u "$DSN" MONITOR >"$RAW/monitor.txt" 2>&1 &
 monitor_pid=$!
 sleep 0.5
-"$OCCBENCH" run --driver redis --dsn "$DSN" --params "conns=$CONNS" --writers 1 --keys 1 --strategies optimistic --backoffs none \
+"$OCCBENCH" run --driver redis --dsn "$DSN" --params "conns=$CONNS" --writers 1 --keys 1 --strategies optimistic --backoffs none --hold 0 \
 	--duration 200ms --warmup 0s --quiet --format json --out "$RAW/probe.file.json" >"$RAW/probe.json" 2>"$RAW/probe.err" ||
 	die "occbench probe run failed: $(tail -3 "$RAW/probe.err")"
 sleep 0.5
@@ -306,7 +306,7 @@ run_occbench() {
 	local TIMEFORMAT='%U %S' env=()
 	[ "$THREADS" = default ] || env=(env GOMAXPROCS="$(threads "$c")")
 	{ time "${env[@]}" "${pin_cmd[@]}" "${nice_cmd[@]}" "$OCCBENCH" run --driver redis --dsn "$DSN" \
-		--params "conns=$CONNS" --writers "$c" --keys 1 --strategies optimistic --backoffs none --duration "${T}s" --warmup 1s \
+		--params "conns=$CONNS" --writers "$c" --keys 1 --strategies optimistic --backoffs none --hold 0 --duration "${T}s" --warmup 1s \
 		--quiet --format json --out "$base.file.json" >"$base.json" 2>"$base.err"; } 2>"$base.time" ||
 		die "occbench failed ($c writers): $(tail -3 "$base.err")"
 	jq -r '.cells[0] | "\(.attempts_s) \(.conflict_ratio) \(.errors | add // 0) \(.audit.ok) \(.attempts) \(.ops) \(.audit.expected)"' \
