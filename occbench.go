@@ -224,7 +224,7 @@ func Run(ctx context.Context, sc scenarios.Scenario, st Store, opts ...Option) (
 	cfg := runner.Config{Scenario: sc, Store: ad, DriverName: o.name, Clock: o.clk, Observer: o.observer, Grace: o.grace}
 	done := make([]*results.Cell, len(cells))
 	var runErr error
-	for n, i := range runOrder(cells) {
+	for n, i := range runner.RunOrder(cells) {
 		if ctx.Err() != nil {
 			break
 		}
@@ -250,26 +250,6 @@ func Run(ctx context.Context, sc scenarios.Scenario, st Store, opts ...Option) (
 		}
 	}
 	return file, runErr
-}
-
-// runOrder is the order the cells run in, as indexes into cells: every
-// cell's first trial, then every cell's second, and so on, so that a
-// slow spell of the machine does not shift one cell's trials together
-// (as occbench run orders them).
-func runOrder(cells []runner.Spec) []int {
-	maxTrial := 0
-	for _, c := range cells {
-		maxTrial = max(maxTrial, c.Trial)
-	}
-	out := make([]int, 0, len(cells))
-	for t := 0; t <= maxTrial; t++ {
-		for i, c := range cells {
-			if c.Trial == t {
-				out = append(out, i)
-			}
-		}
-	}
-	return out
 }
 
 // check validates sc and refuses what st cannot run, naming the field

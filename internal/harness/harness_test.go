@@ -12,6 +12,7 @@ import (
 	_ "github.com/occbench/occbench/drivers/memory"
 	_ "github.com/occbench/occbench/drivers/sqlite"
 	"github.com/occbench/occbench/results"
+	"github.com/occbench/occbench/runner"
 	"github.com/occbench/occbench/threshold"
 )
 
@@ -187,14 +188,14 @@ func TestRunOrderInterleavesTrials(t *testing.T) {
 		t.Fatal(err)
 	}
 	var got []string
-	for _, i := range RunOrder(p.Cells) {
+	for _, i := range runner.RunOrder(p.Cells) {
 		got = append(got, fmt.Sprintf("w%d#%d", p.Cells[i].Writers, p.Cells[i].Trial))
 	}
 	if want := "w1#1 w8#1 w1#2 w8#2 w1#3 w8#3"; strings.Join(got, " ") != want {
 		t.Errorf("run order %v, want %s", got, want)
 	}
 	one, _ := NewPlan("", []Setting{{"driver", "memory"}, {"writers", "1,8"}})
-	if got := RunOrder(one.Cells); len(got) != len(one.Cells) || got[0] != 0 || got[len(got)-1] != len(got)-1 {
+	if got := runner.RunOrder(one.Cells); len(got) != len(one.Cells) || got[0] != 0 || got[len(got)-1] != len(got)-1 {
 		t.Errorf("one trial: order %v, want plan order", got)
 	}
 }

@@ -20,29 +20,7 @@ type RunOptions struct {
 	Grace time.Duration
 }
 
-// RunOrder is the order in which the cells of a plan run, as indexes
-// into cells: trial by trial, every cell's first trial, then every
-// cell's second, and so on. Run back to back, a cell's trials would all
-// meet the same few seconds of the machine, and a slow spell would shift
-// them together: a change between two runs would then look significant
-// when it is drift. Interleaved, each cell's trials sample the whole run.
-func RunOrder(cells []runner.Spec) []int {
-	maxTrial := 0
-	for _, c := range cells {
-		maxTrial = max(maxTrial, c.Trial)
-	}
-	out := make([]int, 0, len(cells))
-	for t := 0; t <= maxTrial; t++ {
-		for i, c := range cells {
-			if c.Trial == t {
-				out = append(out, i)
-			}
-		}
-	}
-	return out
-}
-
-// Run runs every cell of the plan, trials interleaved (RunOrder), and
+// Run runs every cell of the plan, trials interleaved (runner.RunOrder), and
 // returns the results file, cells in plan order (also when it stops
 // early: then with the cells measured so far). A cancelled ctx stops the
 // current cell, which keeps what it measured, and marks the file
@@ -68,7 +46,7 @@ func Run(ctx context.Context, p *Plan, st *Stores, o RunOptions) (*results.File,
 	cfg := runner.Config{Scenario: sc, Store: st.Data, DriverName: sc.Driver, Leaser: st.Leaser, Observer: o.Observer, Faults: st.Faults, Injector: st.Injector, Grace: o.Grace}
 	var runErr error
 	done := make([]*results.Cell, len(p.Cells))
-	for n, i := range RunOrder(p.Cells) {
+	for n, i := range runner.RunOrder(p.Cells) {
 		if ctx.Err() != nil {
 			break
 		}
