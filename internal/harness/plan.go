@@ -253,6 +253,7 @@ func (p *Plan) Write(w io.Writer) error {
 	if p.Driver.Server && sc.DSN == "" {
 		where += " (a container occbench starts)"
 	}
+	where += writePathNote(sc)
 	cells := "cells"
 	if len(p.Cells) == 1 {
 		cells = "cell"

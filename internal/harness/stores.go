@@ -131,7 +131,7 @@ func Open(ctx context.Context, sc scenarios.Scenario, o OpenOptions) (*Stores, e
 		if data && proxy != nil {
 			do.Dial = proxy.Dial
 		}
-		s, err := d.Open(ctx, do)
+		s, err := openStore(ctx, d, sc, data, do)
 		if err != nil {
 			return nil, fmt.Errorf("--driver %s: %s", driver, redact.DSN(err.Error()))
 		}
@@ -184,6 +184,9 @@ func (p *Plan) Preflight(ctx context.Context, st *Stores) error {
 	if err := st.Data.Setup(ctx, spec); err != nil {
 		if ctx.Err() != nil {
 			return nil // interrupted: the run stops at once and says so
+		}
+		if terr, ok := templateError(err); ok {
+			return terr // one line: write_path.DRIVER.NAME: the server's message
 		}
 		invalid := errors.Is(err, drivers.ErrInvalidOption)
 		err = fmt.Errorf("--driver %s: %s", sc.Driver, redact.DSN(err.Error()))

@@ -1,0 +1,178 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/occbench/occbench/internal/testenv"
+	"github.com/occbench/occbench/results"
+	"github.com/occbench/occbench/scenarios"
+)
+
+// ordersFile writes the built-in orders scenario, with edit applied to
+// its text, into dir.
+func ordersFile(t *testing.T, dir string, edit func(string) string) string {
+	t.Helper()
+	src, ok := scenarios.Source("orders")
+	if !ok {
+		t.Fatal("no built-in orders")
+	}
+	text := string(src)
+	if edit != nil {
+		if text = edit(text); text == string(src) {
+			t.Fatal("the edit changed nothing")
+		}
+	}
+	path := filepath.Join(dir, fmt.Sprintf("orders-%d.yaml", time.Now().UnixNano()))
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// pgSchema returns the PostgreSQL DSN with a fresh schema of its own as
+// search_path (dropped at cleanup), or skips without a server.
+func pgSchema(t *testing.T) string {
+	t.Helper()
+	dsn := testenv.DSN(t, testenv.PostgresDSN)
+	conn, err := pgx.Connect(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	schema := fmt.Sprintf("occbench_cmd_tpl_%d_%d", os.Getpid(), time.Now().UnixNano())
+	if _, err := conn.Exec(context.Background(), "CREATE SCHEMA "+schema); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_, _ = conn.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
+		conn.Close(context.Background())
+	})
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// TestWritePathRun: occbench run over the orders templates gives
+// conflict counts and a real audit for every cell, on SQLite and (with
+// a server) PostgreSQL.
+func TestWritePathRun(t *testing.T) {
+	for _, driver := range []string{"sqlite", "postgres"} {
+		t.Run(driver, func(t *testing.T) {
+			args := []string{"run", "orders", "--driver", driver, "--writers", "4", "--ops-per-writer", "30", "--duration", "0s", "--warmup", "0s",
+				"--strategies", "optimistic,pessimistic,lease,lww", "--quiet"}
+			if driver == "postgres" {
+				args = append(args, "--dsn", pgSchema(t))
+			}
+			out := filepath.Join(t.TempDir(), "orders.json")
+			r := runT(t, append(args, "--out", out)...)
+			if r.code != exitOK {
+				t.Fatalf("exit %d\nstderr: %s", r.code, r.stderr)
+			}
+			f, err := results.ReadFile(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(f.Cells) != 4 {
+				t.Fatalf("%d cells, want 4", len(f.Cells))
+			}
+			wp, _ := f.Scenario["write_path"].(map[string]any)
+			if wp[driver] == nil {
+				t.Errorf("results file's scenario has no write_path.%s: %v", driver, f.Scenario["write_path"])
+			}
+			for _, c := range f.Cells {
+				a := c.Audit
+				if !a.OK || a.Unavailable != "" || a.Expected != 120 {
+					t.Errorf("%s: audit %+v, want ok over 120 committed orders", c.Strategy, a)
+				}
+				if c.Strategy != "lww" && a.Observed != a.Expected {
+					t.Errorf("%s: %d units sold for %d orders: %s", c.Strategy, a.Observed, a.Expected, a.Verdict)
+				}
+			}
+		})
+	}
+}
+
+// TestWritePathBadTemplate: a template the server cannot parse is one
+// line naming it and the server's message, exit 2; an unknown parameter
+// is refused before anything starts.
+func TestWritePathBadTemplate(t *testing.T) {
+	dir := t.TempDir()
+	broken := func(s string) string {
+		return strings.Replace(s, "cas: >\n      UPDATE inventory", "cas: >\n      UPDAT inventory", -1)
+	}
+	for _, tc := range []struct {
+		name, driver string
+		edit         func(string) string
+		want         string
+	}{
+		{"sqlite syntax", "sqlite", broken, `occbench: write_path.sqlite.cas: SQL logic error: near "UPDAT": syntax error`},
+		{"postgres syntax", "postgres", broken, `occbench: write_path.postgres.cas: ERROR: syntax error at or near "UPDAT" (SQLSTATE 42601)`},
+		{"unknown parameter", "sqlite", func(s string) string { return strings.Replace(s, "last_order = @op", "last_order = @order", 1) },
+			`write_path.sqlite.cas: unknown parameter @order at offset`},
+		{"unknown template", "sqlite", func(s string) string { return strings.Replace(s, "    audit:", "    audits:", 1) },
+			`write_path (line `},
+		{"field groups", "sqlite", nil, `field_groups (--field-groups): must be 1 with a write_path`},
+		{"no entry", "memory", nil, `write_path: driver memory runs no templates (write_path supports postgres, sqlite`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			args := []string{"run", ordersFile(t, dir, tc.edit), "--driver", tc.driver, "--writers", "1", "--ops-per-writer", "1", "--duration", "0s", "--quiet",
+				"--out", filepath.Join(dir, "bad.json")}
+			if tc.driver == "postgres" {
+				args = append(args, "--dsn", pgSchema(t))
+			}
+			if tc.name == "field groups" {
+				args = append(args, "--field-groups", "2")
+			}
+			r := runT(t, args...)
+			if r.code != exitBadInput {
+				t.Fatalf("exit %d, want %d\nstderr: %s", r.code, exitBadInput, r.stderr)
+			}
+			if !strings.Contains(r.stderr, tc.want) {
+				t.Errorf("stderr %q lacks %q", r.stderr, tc.want)
+			}
+			if lines := strings.Count(strings.TrimSpace(r.stderr), "\n") + 1; lines != 1 {
+				t.Errorf("bad input must be one line, got %d:\n%s", lines, r.stderr)
+			}
+		})
+	}
+}
+
+// TestWritePathNoAudit: without an audit template the run goes on, and
+// every cell's audit is unavailable and says why, never ok.
+func TestWritePathNoAudit(t *testing.T) {
+	dir := t.TempDir()
+	path := ordersFile(t, dir, func(s string) string {
+		i := strings.Index(s, "    audit: SELECT coalesce(sum(initial - stock), 0) FROM inventory\n")
+		return s[:i] + s[i+len("    audit: SELECT coalesce(sum(initial - stock), 0) FROM inventory\n"):]
+	})
+	out := filepath.Join(dir, "noaudit.json")
+	r := runT(t, "run", path, "--writers", "2", "--ops-per-writer", "10", "--duration", "0s", "--warmup", "0s", "--strategies", "optimistic,pessimistic", "--out", out)
+	if r.code == exitOK || r.code == exitBadInput {
+		t.Errorf("exit %d: a run whose audit is unavailable must not pass, nor be refused\nstderr: %s", r.code, r.stderr)
+	}
+	if !strings.Contains(r.stderr, "without an audit: every cell's audit will be unavailable") {
+		t.Errorf("the plan does not say the audit is unavailable:\n%s", r.stderr)
+	}
+	f, err := results.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range f.Cells {
+		if c.Audit.OK || !strings.Contains(c.Audit.Unavailable, "write_path.sqlite has no audit template") {
+			t.Errorf("%s: audit %+v, want unavailable naming the missing template", c.Strategy, c.Audit)
+		}
+	}
+}
