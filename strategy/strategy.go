@@ -74,15 +74,15 @@ type Config struct {
 	// store's lock or transaction (drivers.Write.Hold), leases under the
 	// lease, the others between their Read and their write.
 	Hold delay.Dist
-	// Scope is the scope of the cell's ops (Op.Scope): New refuses
-	// ScopeOperation for a store that does not offer it, and for the
-	// strategies whose lock is the document's.
 	// StallNow, while true, makes every lease holder stall: it stops
 	// heartbeating and pauses mid-operation for Stall.Duration (1.5 ×
 	// the TTL when that is 0), as Stall with probability 1 does. The
 	// runner sets it during a stall-holder fault; nil = never.
 	StallNow *atomic.Bool
-	Scope    drivers.Scope
+	// Scope is the scope of the cell's ops (Op.Scope): New refuses
+	// ScopeOperation for a store that does not offer it, and for the
+	// strategies whose lock is the document's.
+	Scope drivers.Scope
 }
 
 // DefaultLeaseTTL is the lease time to live when none is given.

@@ -54,6 +54,7 @@ func TestRefusedBeforeAnyWork(t *testing.T) {
 		{"empty list item", []string{"run", "--writers", "1,,4"}, `--writers: empty item in "1,,4"`},
 		{"duplicate list item", []string{"run", "--writers", "4,4"}, `--writers: "4" listed twice`},
 		{"no cell can run", []string{"run", "--driver", "memory", "--strategy", "serializable"}, "no cell can run: "},
+		{"no cell can run in operation scope", []string{"run", "--driver", "memory", "--scope", "operation", "--strategies", "pessimistic,lease"}, "no cell can run: --scope operation: strategy pessimistic locks or leases the whole document"},
 		{"NaN", []string{"run", "--driver", "memory", "--rate", "NaN"}, "--rate: want a finite number"},
 		{"Inf", []string{"run", "--driver", "memory", "--hot-ops", "Inf"}, "--hot-ops: want a finite number"},
 		{"warmup bound", []string{"run", "--driver", "memory", "--warmup", "2h"}, "warmup (--warmup): must be ≤ 1h"},

@@ -199,12 +199,18 @@ func (p *Plan) Preflight(ctx context.Context, st *Stores) error {
 }
 
 // CheckRunnable refuses a plan in which no cell can run on these stores
-// (--driver memory --strategies serializable): every strategy is one the
-// store cannot do. It names each strategy and the store's reason.
+// (--driver memory --strategies serializable, --scope operation
+// --strategies pessimistic): every strategy is one the store cannot do
+// with the cell's scope and hold. It names each strategy and the reason.
 func (p *Plan) CheckRunnable(st *Stores) error {
+	scope, err := drivers.ParseScope(p.Scenario.Scope)
+	if err != nil {
+		return BadInput(fmt.Errorf("--scope: %w", err))
+	}
 	var reasons []string
 	for _, name := range p.Scenario.Strategies {
-		_, err := strategy.New(name, st.Data, p.Scenario.Driver, strategy.Config{Leaser: st.Leaser, Fencing: p.Scenario.Fencing, LeaseTTL: p.Scenario.LeaseTTL.D()})
+		_, err := strategy.New(name, st.Data, p.Scenario.Driver, strategy.Config{Leaser: st.Leaser, Fencing: p.Scenario.Fencing,
+			LeaseTTL: p.Scenario.LeaseTTL.D(), Hold: p.Scenario.Hold, Scope: scope})
 		if err == nil {
 			return nil
 		}
