@@ -72,11 +72,12 @@ func wrap(op string, key int, err error) error {
 	if errors.Is(err, pgx.ErrNoRows) {
 		return notFound(op, key)
 	}
-	return opErr(op, key, classify(err), err)
+	return opErr(op, key, Classify(err), err)
 }
 
-// classify returns the class of an error that is not a conflict.
-func classify(err error) drivers.ErrorClass {
+// Classify returns the class of an error that is not a conflict: the
+// PostgreSQL driver's, and the template driver's for pgx errors.
+func Classify(err error) drivers.ErrorClass {
 	switch {
 	case errors.Is(err, context.Canceled):
 		return drivers.ClassCanceled

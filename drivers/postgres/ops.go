@@ -57,7 +57,7 @@ func notFound(op string, key int) error {
 // dial failed) sent nothing.
 func (s *Store) acquire(ctx context.Context, op string, key int) (*pgxpool.Conn, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, notSentErr(op, key, classify(err), err)
+		return nil, notSentErr(op, key, Classify(err), err)
 	}
 	c, err := s.pool.Acquire(ctx)
 	if err != nil {

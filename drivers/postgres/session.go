@@ -241,7 +241,7 @@ func (s *Session) connect(ctx context.Context) error {
 func (s *Session) dialFailed(ctx context.Context, op string, key int, err error) error {
 	class := drivers.ClassConnection
 	if cerr := ctx.Err(); cerr != nil {
-		class = classify(cerr)
+		class = Classify(cerr)
 		if !errors.Is(err, cerr) {
 			err = fmt.Errorf("%w: %w", cerr, err)
 		}
@@ -355,7 +355,7 @@ var errSessionClosed = errors.New("session closed")
 // one broke.
 func (s *Session) begin(ctx context.Context, op string, key int) error {
 	if err := ctx.Err(); err != nil {
-		return notSentErr(op, key, classify(err), err)
+		return notSentErr(op, key, Classify(err), err)
 	}
 	s.mu.Lock()
 	switch {
@@ -365,7 +365,7 @@ func (s *Session) begin(ctx context.Context, op string, key int) error {
 	case s.ctx.Err() != nil:
 		err := s.ctx.Err()
 		s.mu.Unlock()
-		return notSentErr(op, key, classify(err), fmt.Errorf("session: %w", err))
+		return notSentErr(op, key, Classify(err), fmt.Errorf("session: %w", err))
 	case s.pc == nil || s.pc.IsClosed():
 		s.drop()
 		if err := s.connect(ctx); err != nil {

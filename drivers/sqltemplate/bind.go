@@ -5,9 +5,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"io"
-	"net"
 	"strings"
+
+	"github.com/occbench/occbench/drivers/postgres"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	msqlite "modernc.org/sqlite"
@@ -253,40 +253,16 @@ func busy(err error) bool {
 	return false
 }
 
-// classify returns the class of an error that is not a conflict.
+// classify returns the class of an error that is not a conflict: the
+// PostgreSQL driver's classes (pgx's errors, contexts, the network), and
+// a server error for SQLite's own.
 func classify(err error) drivers.ErrorClass {
-	switch {
-	case errors.Is(err, context.Canceled):
-		return drivers.ClassCanceled
-	case errors.Is(err, context.DeadlineExceeded), pgconn.Timeout(err):
-		return drivers.ClassTimeout
-	case errors.Is(err, drivers.ErrNotFound):
-		return drivers.ClassNotFound
-	}
-	var pg *pgconn.PgError
-	if errors.As(err, &pg) {
-		switch {
-		case pg.Code == "57014":
-			return drivers.ClassTimeout
-		case strings.HasPrefix(pg.Code, "08"), pg.Code == "57P01", pg.Code == "57P02", pg.Code == "57P03":
-			return drivers.ClassConnection
-		}
-		return drivers.ClassServer
+	if c := postgres.Classify(err); c != drivers.ClassOther {
+		return c
 	}
 	var lite *msqlite.Error
 	if errors.As(err, &lite) {
 		return drivers.ClassServer
-	}
-	var ce *pgconn.ConnectError
-	if errors.As(err, &ce) || errors.Is(err, pgconn.ErrConnClosed) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-		return drivers.ClassConnection
-	}
-	var ne net.Error
-	if errors.As(err, &ne) {
-		if ne.Timeout() {
-			return drivers.ClassTimeout
-		}
-		return drivers.ClassConnection
 	}
 	return drivers.ClassOther
 }
