@@ -3,6 +3,7 @@ package runner_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"strings"
 	"sync"
@@ -90,6 +91,9 @@ func TestOutageBackoff(t *testing.T) {
 		{"connection reset: may have committed", errReset, "connection", true},
 		{"not sent", drivers.NotSent(errReset), "connection", false},
 		{"refused dial", &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connection refused")}, "connection", false},
+		// A store's own cancellation (a dial it cancelled) while the cell
+		// runs is an error, not the cell's stop: the writer goes on.
+		{"canceled by the store", drivers.NotSent(fmt.Errorf("connect: %w", context.Canceled)), "canceled", false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t0 := time.Unix(0, 0)

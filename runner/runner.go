@@ -750,10 +750,16 @@ func (p *plan) writer(id int, rec *record.Recorder, strat strategy.Strategy) {
 }
 
 // stoppedBy reports whether err, an attempt's error, is the cell's stop
-// cancelling it: a cancelled context, or any error once the grace period
-// has cancelled the store context.
+// cancelling it: once the cell is stopping, a cancelled context, or any
+// error once the grace period has cancelled the store context. A
+// context.Canceled from a store while the cell runs is an error like
+// any other (a driver that cancels a dial of its own at a deadline must
+// not end the writer).
 func (p *plan) stoppedBy(err error) bool {
-	return errors.Is(err, context.Canceled) || (p.stop.Load() && p.storeCtx.Err() != nil)
+	if !p.stop.Load() && p.ctx.Err() == nil {
+		return false
+	}
+	return errors.Is(err, context.Canceled) || p.storeCtx.Err() != nil
 }
 
 // pastEnd reports whether t is at or after the end of the measured
@@ -789,7 +795,7 @@ func (p *plan) retry(err error, errored bool, attempts int, elapsed time.Duratio
 		return why(record.MaxAttempts), gaveUp
 	case maxElapsed > 0 && elapsed >= maxElapsed:
 		return why(record.MaxElapsed), gaveUp
-	case p.stop.Load() || errors.Is(err, context.Canceled) || p.pastEnd(now):
+	case p.stop.Load() || p.stoppedBy(err) || p.pastEnd(now):
 		return 0, cutOff
 	case !p.budget.Withdraw():
 		return why(record.Budget), gaveUp

@@ -44,6 +44,10 @@ const (
 //   - Paused: against a hung server a call ends at its context's
 //     deadline with a timeout, a cancelled Totals returns at once, and
 //     Close takes at most CloseWithin.
+//   - RedialTimesOut: when the connection is gone and a new dial hangs,
+//     a call ends at its context's deadline with a timeout or connection
+//     error that does not wrap context.Canceled (the runner reads a cancellation as the
+//     cell's stop, and ends the writer).
 //   - OpenRefused, OpenBlackholed: Open fails within ConnectTimeout.
 //
 // When the store is a drivers.Sessioner the calls go through one of its
@@ -53,6 +57,7 @@ func RunNetwork(t *testing.T, open NetOpener) {
 	t.Run("Restart", func(t *testing.T) { netRestart(t, open) })
 	t.Run("KilledConnections", func(t *testing.T) { netKilled(t, open) })
 	t.Run("Paused", func(t *testing.T) { netPaused(t, open) })
+	t.Run("RedialTimesOut", func(t *testing.T) { netRedialTimesOut(t, open) })
 	t.Run("OpenRefused", func(t *testing.T) { netOpenFails(t, open, (*Proxy).Down) })
 	t.Run("OpenBlackholed", func(t *testing.T) { netOpenFails(t, open, (*Proxy).Blackhole) })
 }
@@ -285,6 +290,39 @@ func netPaused(t *testing.T, open NetOpener) {
 	t.Logf("Close with the server paused: %v after %v", err, took)
 	if took > CloseWithin {
 		t.Errorf("Close with the server paused took %v, want ≤ %v", took, CloseWithin)
+	}
+}
+
+func netRedialTimesOut(t *testing.T, open NetOpener) {
+	p := NewProxy(t)
+	t.Cleanup(p.Up)
+	c := openNet(t, open, drivers.Options{Dial: p.Dial, ConnectTimeout: 5 * time.Second})
+	if _, err := within(10*time.Second, c.read); err != nil {
+		t.Fatalf("Read: %v", err)
+	}
+	p.Blackhole() // live connections closed, new dials hang
+	const deadline = 300 * time.Millisecond
+	for i := range 3 { // the first call may find the closed connection
+		took, err := within(deadline, c.read)
+		switch {
+		case err == nil:
+			t.Fatalf("Read %d with the server unreachable succeeded", i)
+		case errors.Is(err, context.Canceled):
+			t.Errorf("Read %d past its deadline: %v wraps context.Canceled, want a deadline only", i, err)
+		case took > deadline+slack:
+			t.Errorf("Read %d with a %v deadline returned after %v", i, deadline, took)
+		case drivers.MayHaveCommitted(err):
+			t.Errorf("Read %d past its deadline: MayHaveCommitted(%v) = true, want false", i, err)
+		}
+		// A timeout, or a connection error (Mongo's server selection
+		// ends at the deadline as one): the store was not reached.
+		if cl := drivers.ClassOf(err); err != nil && cl != drivers.ClassTimeout && cl != drivers.ClassConnection {
+			t.Errorf("Read %d while the dial hangs: class %v, want timeout or connection (%v)", i, cl, err)
+		}
+	}
+	p.Up()
+	if _, err := within(10*time.Second, c.read); err != nil {
+		t.Fatalf("Read once the server is reachable again: %v", err)
 	}
 }
 

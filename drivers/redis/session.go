@@ -279,7 +279,10 @@ func (s *Session) dialFailed(ctx context.Context, op string, key int, err error)
 	if cerr != nil {
 		class = classify(cerr)
 		if !errors.Is(err, cerr) {
-			err = fmt.Errorf("%w: %w", cerr, err)
+			// Only cerr is wrapped: the dial's own error says "canceled"
+			// when the watcher ended it for a deadline (cancelDial), and
+			// a deadline must not read as a cancellation.
+			err = fmt.Errorf("%w: %v", cerr, err)
 		}
 	}
 	return &drivers.OpError{Driver: "redis", Op: op, Key: key, Class: class, Err: fmt.Errorf("connect: %w", err), NotSent: true}
