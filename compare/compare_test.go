@@ -448,8 +448,10 @@ func TestComparePlainGateWithTrials(t *testing.T) {
 	}
 }
 
-func TestCompareExpectedLossNotGated(t *testing.T) {
-	t.Parallel()
+// lwwLossGated compares a lww cell that lost 40 updates, as expected,
+// with itself under the gate lost_updates>0.
+func lwwLossGated(t *testing.T) *Report {
+	t.Helper()
 	v := base()
 	v.lost = 40
 	lww := cellOf("lww", "none", 8, 0, v)
@@ -458,6 +460,12 @@ func TestCompareExpectedLossNotGated(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return r
+}
+
+func TestCompareExpectedLossNotGated(t *testing.T) {
+	t.Parallel()
+	r := lwwLossGated(t)
 	if len(r.Failed()) != 0 {
 		t.Errorf("expected lww loss failed a gate: %v", r.Failed())
 	}

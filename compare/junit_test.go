@@ -50,14 +50,7 @@ func TestRenderJUnit(t *testing.T) {
 // loses updates by design, and says why.
 func TestRenderJUnitExempt(t *testing.T) {
 	t.Parallel()
-	v := base()
-	v.lost = 40
-	lww := cellOf("lww", "none", 8, 0, v)
-	lww.Audit.LossExpected, lww.Audit.OK = true, true
-	r, err := Compare(fileOf("uniform", lww), fileOf("uniform", lww), Options{Gates: gates(t, "lost_updates>0")})
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := lwwLossGated(t)
 	var doc results.JUnitSuites
 	if err := xml.Unmarshal(render(t, r, "junit"), &doc); err != nil {
 		t.Fatal(err)
