@@ -128,37 +128,27 @@ func (m *model) measured(k cellKey) float64 {
 
 // inPanel names a series inside a panel of its strategy: the backoff,
 // with the driver and rate when the file has several.
-func (m *model) inPanel(s seriesKey) string {
-	l := s.Backoff
+func (m *model) inPanel(s seriesKey) string { return m.qualify(s, s.Backoff) }
+
+// qualify prefixes name with s's driver and suffixes its rate, when the
+// file has several of them.
+func (m *model) qualify(s seriesKey, name string) string {
 	if m.multiDriver {
-		l = s.Driver + ": " + l
+		name = s.Driver + ": " + name
 	}
 	if m.multiRate {
 		if s.Rate > 0 {
-			l += " @ " + formatSI(s.Rate) + "/s"
+			name += " @ " + formatSI(s.Rate) + "/s"
 		} else {
-			l += " (closed)"
+			name += " (closed)"
 		}
 	}
-	return l
+	return name
 }
 
 // label names a series in legends: "optimistic / full-jitter", with the
 // driver and rate when the file has several.
-func (m *model) label(s seriesKey) string {
-	l := s.Strategy + " / " + s.Backoff
-	if m.multiDriver {
-		l = s.Driver + ": " + l
-	}
-	if m.multiRate {
-		if s.Rate > 0 {
-			l += " @ " + formatSI(s.Rate) + "/s"
-		} else {
-			l += " (closed)"
-		}
-	}
-	return l
-}
+func (m *model) label(s seriesKey) string { return m.qualify(s, s.Strategy+" / "+s.Backoff) }
 
 // cellTitle names a cell in chart titles.
 func (m *model) cellTitle(k cellKey) string {

@@ -158,17 +158,7 @@ func (m *model) panelName(g []seriesKey) string {
 			return name
 		}
 	}
-	if m.multiDriver {
-		name = s.Driver + ": " + name
-	}
-	if m.multiRate {
-		if s.Rate > 0 {
-			name += " @ " + formatSI(s.Rate) + "/s"
-		} else {
-			name += " (closed)"
-		}
-	}
-	return name
+	return m.qualify(s, name)
 }
 
 // panelled makes a Plot of the panels drawn for groups: P when there is
