@@ -23,8 +23,10 @@ import (
 //     server looks hung (SIGSTOP), connects succeed and nothing answers.
 //   - Down closes every live connection and refuses new ones with
 //     ECONNREFUSED: the server is stopped or restarting.
-//   - Blackhole makes new dials wait until their context ends: packets
-//     to the server are dropped.
+//   - Blackhole makes new dials wait until their context ends or the
+//     proxy leaves the mode: packets to the server are dropped, and a
+//     dial still retrying when the network heals connects, as a
+//     retransmitted SYN does.
 //   - Cut closes every live connection and stays up: the backends were
 //     killed.
 //
@@ -39,6 +41,7 @@ type Proxy struct {
 	mu     sync.Mutex
 	cond   *sync.Cond
 	mode   proxyMode
+	moved  chan struct{} // closed and replaced when the mode changes
 	links  map[*link]struct{}
 	closed bool
 	target string // the last address dialed through the proxy
@@ -67,7 +70,7 @@ func NewProxy(t testing.TB) *Proxy {
 	if err != nil {
 		t.Fatalf("proxy: %v", err)
 	}
-	p := &Proxy{ln: ln, done: make(chan struct{}), links: map[*link]struct{}{}}
+	p := &Proxy{ln: ln, done: make(chan struct{}), moved: make(chan struct{}), links: map[*link]struct{}{}}
 	p.cond = sync.NewCond(&p.mu)
 	p.wg.Add(1)
 	go p.accept()
@@ -83,23 +86,27 @@ func NewProxy(t testing.TB) *Proxy {
 func (p *Proxy) Dial(ctx context.Context, network, addr string) (net.Conn, error) {
 	p.dials.Add(1)
 	p.mu.Lock()
-	mode := p.mode
+	mode, moved := p.mode, p.moved
 	if addr == p.ln.Addr().String() {
 		addr = p.target
 	} else {
 		p.target = addr
 	}
 	p.mu.Unlock()
-	switch mode {
-	case modeDown:
-		return nil, &net.OpError{Op: "dial", Net: network, Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}
-	case modeBlackhole:
+	for mode == modeBlackhole {
 		select {
 		case <-ctx.Done():
 			return nil, &net.OpError{Op: "dial", Net: network, Err: ctx.Err()}
 		case <-p.done:
 			return nil, &net.OpError{Op: "dial", Net: network, Err: net.ErrClosed}
+		case <-moved:
+			p.mu.Lock()
+			mode, moved = p.mode, p.moved
+			p.mu.Unlock()
 		}
+	}
+	if mode == modeDown {
+		return nil, &net.OpError{Op: "dial", Net: network, Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}
 	}
 	var d net.Dialer
 	c, err := d.DialContext(ctx, "tcp", p.ln.Addr().String())
@@ -145,6 +152,10 @@ func (p *Proxy) Live() int {
 
 func (p *Proxy) set(m proxyMode, cut bool) {
 	p.mu.Lock()
+	if p.mode != m {
+		close(p.moved)
+		p.moved = make(chan struct{})
+	}
 	p.mode = m
 	if cut {
 		p.cutLocked()
