@@ -6,19 +6,32 @@ import (
 	"fmt"
 
 	"github.com/occbench/occbench/drivers"
+	"github.com/occbench/occbench/drivers/redis"
 	"github.com/occbench/occbench/drivers/sqltemplate"
 	"github.com/occbench/occbench/internal/redact"
 	"github.com/occbench/occbench/scenarios"
 )
 
 // openStore opens driver d with o; the data store of a scenario with a
-// write_path is the template store over the user's SQL instead of the
-// driver's built-in document.
+// write_path is the template store over the user's SQL (postgres,
+// sqlite) or Lua scripts (redis) instead of the driver's built-in
+// document.
 func openStore(ctx context.Context, d drivers.Driver, sc scenarios.Scenario, data bool, o drivers.Options) (drivers.Store, error) {
 	if !data || sc.WritePath == nil {
 		return d.Open(ctx, o)
 	}
-	t := sc.WritePath.For(d.Name)
+	w := sc.WritePath
+	if d.Name == "redis" && w.Redis != nil {
+		t := w.Redis
+		st, err := redis.OpenTemplates(ctx, o, redis.Templates{
+			KeyPattern: t.KeyPattern, Setup: t.Setup, Read: t.Read, CAS: t.CAS, Write: t.Write, Audit: t.Audit, Teardown: t.Teardown,
+		})
+		if err != nil {
+			return nil, err // not a nil *TemplateStore in a non-nil Store
+		}
+		return st, nil
+	}
+	t := w.For(d.Name)
 	if t == nil {
 		return nil, BadInputf("write_path: no %s entry for driver %s", d.Name, d.Name)
 	}
@@ -31,21 +44,30 @@ func openStore(ctx context.Context, d drivers.Driver, sc scenarios.Scenario, dat
 // refused (bad input), when it is one.
 func templateError(err error) (error, bool) {
 	var te *sqltemplate.TemplateError
-	if !errors.As(err, &te) {
-		return nil, false
+	var re *redis.TemplateError
+	switch {
+	case errors.As(err, &te):
+		return BadInput(errors.New(redact.DSN(te.Error()))), true
+	case errors.As(err, &re):
+		return BadInput(errors.New(redact.DSN(re.Error()))), true
 	}
-	return BadInput(errors.New(redact.DSN(te.Error()))), true
+	return nil, false
 }
 
 // writePathNote is what the plan's first line says of a write_path: whose
-// SQL runs, and that there will be no audit without an audit template.
+// SQL, scripts or documents run, and that there will be no audit without
+// an audit template.
 func writePathNote(sc scenarios.Scenario) string {
-	t := sc.WritePath.For(sc.Driver)
-	if t == nil {
+	if !sc.WritePath.Has(sc.Driver) {
 		return ""
 	}
-	note := fmt.Sprintf(", your SQL (write_path.%s)", sc.Driver)
-	if t.Audit == "" {
+	what := "SQL"
+	switch sc.Driver {
+	case "redis":
+		what = "Lua scripts"
+	}
+	note := fmt.Sprintf(", your %s (write_path.%s)", what, sc.Driver)
+	if !sc.WritePath.HasAudit(sc.Driver) {
 		note += fmt.Sprintf(" without an audit: every cell's audit will be unavailable (add write_path.%s.audit)", sc.Driver)
 	}
 	return note
