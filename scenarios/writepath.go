@@ -14,18 +14,20 @@ import (
 // WritePath is the write_path block: per driver, the user's own write
 // path that the strategies compose instead of occbench's built-in
 // document: SQL for postgres and sqlite (package drivers/sqltemplate
-// runs it), Lua scripts for redis (drivers/redis TemplateStore).
-// MongoDB templates are not implemented. Only the entry of the scenario's
+// runs it), Lua scripts for redis (drivers/redis TemplateStore),
+// extended-JSON filters, updates and an aggregation for mongo
+// (drivers/mongo TemplateStore). Only the entry of the scenario's
 // driver is used; a file may carry several, so that --driver switches
 // between them.
 type WritePath struct {
 	Postgres *SQLTemplates   `yaml:"postgres,omitempty" json:"postgres,omitempty"`
 	SQLite   *SQLTemplates   `yaml:"sqlite,omitempty" json:"sqlite,omitempty"`
 	Redis    *RedisTemplates `yaml:"redis,omitempty" json:"redis,omitempty"`
+	Mongo    *MongoTemplates `yaml:"mongo,omitempty" json:"mongo,omitempty"`
 }
 
 // WritePathDrivers are the drivers a write_path block has entries for.
-var WritePathDrivers = []string{"postgres", "redis", "sqlite"}
+var WritePathDrivers = []string{"mongo", "postgres", "redis", "sqlite"}
 
 // Has reports whether the block has an entry for driver.
 func (w *WritePath) Has(driver string) bool {
@@ -35,6 +37,8 @@ func (w *WritePath) Has(driver string) bool {
 	switch driver {
 	case "redis":
 		return w.Redis != nil
+	case "mongo":
+		return w.Mongo != nil
 	}
 	return w.For(driver) != nil
 }
@@ -46,6 +50,8 @@ func (w *WritePath) HasAudit(driver string) bool {
 		return false
 	case driver == "redis":
 		return strings.TrimSpace(w.Redis.Audit) != ""
+	case driver == "mongo":
+		return strings.TrimSpace(w.Mongo.Audit) != ""
 	}
 	return w.For(driver).Audit != ""
 }
@@ -135,7 +141,12 @@ func (w *WritePath) UnmarshalYAML(n *yaml.Node) error {
 			w.Redis = &t
 			continue
 		case "mongo":
-			return fmt.Errorf("write_path.%s (line %d): templates for %s are not implemented (write_path supports %s)", k.Value, k.Line, k.Value, strings.Join(WritePathDrivers, ", "))
+			var t MongoTemplates
+			if err := v.Decode(&t); err != nil {
+				return err
+			}
+			w.Mongo = &t
+			continue
 		}
 		var t SQLTemplates
 		if err := v.Decode(&t); err != nil {
@@ -265,6 +276,8 @@ func (s *Scenario) validateWritePath(bad func(yamlName, format string, args ...a
 		switch {
 		case d == "redis" && w.Redis != nil:
 			err = w.Redis.Check()
+		case d == "mongo" && w.Mongo != nil:
+			err = w.Mongo.Check()
 		case w.For(d) != nil:
 			err = w.For(d).Check(d)
 		}

@@ -125,7 +125,7 @@ func TestWritePathBadTemplate(t *testing.T) {
 		{"unknown template", "sqlite", func(s string) string { return strings.Replace(s, "    audit:", "    audits:", 1) },
 			`write_path (line `},
 		{"field groups", "sqlite", nil, `field_groups (--field-groups): must be 1 with a write_path`},
-		{"no entry", "memory", nil, `write_path: driver memory runs no templates (write_path supports postgres, redis, sqlite)`},
+		{"no entry", "memory", nil, `write_path: driver memory runs no templates (write_path supports mongo, postgres, redis, sqlite)`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			args := []string{"run", ordersFile(t, dir, tc.edit), "--driver", tc.driver, "--writers", "1", "--ops-per-writer", "1", "--duration", "0s", "--quiet",

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/occbench/occbench/drivers"
+	"github.com/occbench/occbench/drivers/mongo"
 	"github.com/occbench/occbench/drivers/redis"
 	"github.com/occbench/occbench/drivers/sqltemplate"
 	"github.com/occbench/occbench/internal/redact"
@@ -14,8 +15,8 @@ import (
 
 // openStore opens driver d with o; the data store of a scenario with a
 // write_path is the template store over the user's SQL (postgres,
-// sqlite) or Lua scripts (redis) instead of the driver's built-in
-// document.
+// sqlite), Lua scripts (redis) or filters and updates (mongo) instead
+// of the driver's built-in document.
 func openStore(ctx context.Context, d drivers.Driver, sc scenarios.Scenario, data bool, o drivers.Options) (drivers.Store, error) {
 	if !data || sc.WritePath == nil {
 		return d.Open(ctx, o)
@@ -28,6 +29,18 @@ func openStore(ctx context.Context, d drivers.Driver, sc scenarios.Scenario, dat
 		})
 		if err != nil {
 			return nil, err // not a nil *TemplateStore in a non-nil Store
+		}
+		return st, nil
+	}
+	if d.Name == "mongo" && w.Mongo != nil {
+		t := w.Mongo
+		m := mongo.Templates{Collection: t.Collection, Setup: t.Setup, Read: t.Read, CASFilter: t.CAS.Filter, CASUpdate: t.CAS.Update, Audit: t.Audit, Fields: t.Fields}
+		if t.Write != nil {
+			m.WriteFilter, m.WriteUpdate = t.Write.Filter, t.Write.Update
+		}
+		st, err := mongo.OpenTemplates(ctx, o, m)
+		if err != nil {
+			return nil, err
 		}
 		return st, nil
 	}
@@ -45,11 +58,14 @@ func openStore(ctx context.Context, d drivers.Driver, sc scenarios.Scenario, dat
 func templateError(err error) (error, bool) {
 	var te *sqltemplate.TemplateError
 	var re *redis.TemplateError
+	var me *mongo.TemplateError
 	switch {
 	case errors.As(err, &te):
 		return BadInput(errors.New(redact.DSN(te.Error()))), true
 	case errors.As(err, &re):
 		return BadInput(errors.New(redact.DSN(re.Error()))), true
+	case errors.As(err, &me):
+		return BadInput(errors.New(redact.DSN(me.Error()))), true
 	}
 	return nil, false
 }
@@ -65,6 +81,8 @@ func writePathNote(sc scenarios.Scenario) string {
 	switch sc.Driver {
 	case "redis":
 		what = "Lua scripts"
+	case "mongo":
+		what = "filters and updates"
 	}
 	note := fmt.Sprintf(", your %s (write_path.%s)", what, sc.Driver)
 	if !sc.WritePath.HasAudit(sc.Driver) {
