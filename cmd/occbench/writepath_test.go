@@ -259,3 +259,73 @@ func TestWritePathRedis(t *testing.T) {
 		})
 	}
 }
+
+// mongoDSN returns the server's DSN with a database of the test's own.
+func mongoDSN(t *testing.T) string {
+	t.Helper()
+	dsn := testenv.DSN(t, testenv.MongoDSN)
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Path = fmt.Sprintf("/cmdtpl_%d", time.Now().UnixNano())
+	return u.String()
+}
+
+// TestWritePathMongo: occbench run over the orders filters and updates
+// with one writer gives an ok audit of every order (FerretDB loses
+// concurrent updates: with one writer nothing can be lost); a template
+// parsing or the server refuses is one line naming it, exit 2.
+func TestWritePathMongo(t *testing.T) {
+	dir := t.TempDir()
+	t.Run("run", func(t *testing.T) {
+		out := filepath.Join(dir, "mongo.json")
+		r := runT(t, "run", "orders", "--driver", "mongo", "--dsn", mongoDSN(t), "--writers", "1", "--ops-per-writer", "20", "--duration", "0s", "--warmup", "0s",
+			"--strategies", "optimistic,lease,lww", "--quiet", "--out", out)
+		if r.code != exitOK {
+			t.Fatalf("exit %d\nstderr: %s", r.code, r.stderr)
+		}
+		f, err := results.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(f.Cells) != 3 {
+			t.Fatalf("%d cells, want 3", len(f.Cells))
+		}
+		for _, c := range f.Cells {
+			if a := c.Audit; !a.OK || a.Expected != 20 || a.Observed != 20 {
+				t.Errorf("%s: audit %+v, want ok, 20 orders sold", c.Strategy, a)
+			}
+		}
+	})
+	for _, tc := range []struct {
+		name string
+		edit func(string) string
+		want string
+	}{
+		{"unknown parameter", func(s string) string {
+			return strings.Replace(s, `"last_order": "@op"}}`, `"last_order": "@order"}}`, 1)
+		}, "occbench: write_path.mongo.cas.update: unknown parameter @order"},
+		{"audit stage", func(s string) string {
+			return strings.Replace(s, `audit: '[{"$project": {"_id": 0, "sold": 1}}]'`, `audit: '[{"$nosuchstage": {}}]'`, 1)
+		}, "occbench: write_path.mongo.audit: "},
+		{"not json", func(s string) string {
+			return strings.Replace(s, `read: '{"_id": "@key"}'`+"\n    cas:\n      filter: '{\"_id\": \"@key\", \"version\": \"@version\", \"sold\"", `read: '{"_id": @key}'`+"\n    cas:\n      filter: '{\"_id\": \"@key\", \"version\": \"@version\", \"sold\"", 1)
+		}, `write_path.mongo.read: want extended JSON`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := ordersFile(t, dir, tc.edit)
+			r := runT(t, "run", path, "--driver", "mongo", "--dsn", mongoDSN(t), "--writers", "1", "--ops-per-writer", "1", "--duration", "0s", "--quiet",
+				"--out", filepath.Join(dir, "bad.json"))
+			if r.code != exitBadInput {
+				t.Fatalf("exit %d, want %d\nstderr: %s", r.code, exitBadInput, r.stderr)
+			}
+			if !strings.Contains(r.stderr, tc.want) {
+				t.Errorf("stderr %q lacks %q", r.stderr, tc.want)
+			}
+			if lines := strings.Count(strings.TrimSpace(r.stderr), "\n") + 1; lines != 1 {
+				t.Errorf("bad input must be one line, got %d:\n%s", lines, r.stderr)
+			}
+		})
+	}
+}
