@@ -11,20 +11,52 @@ import (
 	"github.com/occbench/occbench/drivers/sqltemplate/placeholder"
 )
 
-// WritePath is the write_path block: per driver, the SQL of the user's
-// own table that the strategies compose instead of occbench's built-in
-// document (package drivers/sqltemplate runs it). Only the entry of the
-// scenario's driver is used; a file may carry both, so that --driver
-// switches between them.
+// WritePath is the write_path block: per driver, the user's own write
+// path that the strategies compose instead of occbench's built-in
+// document: SQL for postgres and sqlite (package drivers/sqltemplate
+// runs it), Lua scripts for redis (drivers/redis TemplateStore),
+// extended-JSON filters, updates and an aggregation for mongo
+// (drivers/mongo TemplateStore). Only the entry of the scenario's
+// driver is used; a file may carry several, so that --driver switches
+// between them.
 type WritePath struct {
-	Postgres *SQLTemplates `yaml:"postgres,omitempty" json:"postgres,omitempty"`
-	SQLite   *SQLTemplates `yaml:"sqlite,omitempty" json:"sqlite,omitempty"`
+	Postgres *SQLTemplates   `yaml:"postgres,omitempty" json:"postgres,omitempty"`
+	SQLite   *SQLTemplates   `yaml:"sqlite,omitempty" json:"sqlite,omitempty"`
+	Redis    *RedisTemplates `yaml:"redis,omitempty" json:"redis,omitempty"`
+	Mongo    *MongoTemplates `yaml:"mongo,omitempty" json:"mongo,omitempty"`
 }
 
 // WritePathDrivers are the drivers a write_path block has entries for.
-var WritePathDrivers = []string{"postgres", "sqlite"}
+var WritePathDrivers = []string{"mongo", "postgres", "redis", "sqlite"}
 
-// For returns the entry of driver, or nil.
+// Has reports whether the block has an entry for driver.
+func (w *WritePath) Has(driver string) bool {
+	if w == nil {
+		return false
+	}
+	switch driver {
+	case "redis":
+		return w.Redis != nil
+	case "mongo":
+		return w.Mongo != nil
+	}
+	return w.For(driver) != nil
+}
+
+// HasAudit reports whether driver's entry has an audit template.
+func (w *WritePath) HasAudit(driver string) bool {
+	switch {
+	case !w.Has(driver):
+		return false
+	case driver == "redis":
+		return strings.TrimSpace(w.Redis.Audit) != ""
+	case driver == "mongo":
+		return strings.TrimSpace(w.Mongo.Audit) != ""
+	}
+	return w.For(driver).Audit != ""
+}
+
+// For returns the SQL entry of driver (postgres, sqlite), or nil.
 func (w *WritePath) For(driver string) *SQLTemplates {
 	if w == nil {
 		return nil
@@ -100,6 +132,22 @@ func (w *WritePath) UnmarshalYAML(n *yaml.Node) error {
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
+		switch k.Value {
+		case "redis":
+			var t RedisTemplates
+			if err := v.Decode(&t); err != nil {
+				return err
+			}
+			w.Redis = &t
+			continue
+		case "mongo":
+			var t MongoTemplates
+			if err := v.Decode(&t); err != nil {
+				return err
+			}
+			w.Mongo = &t
+			continue
+		}
 		var t SQLTemplates
 		if err := v.Decode(&t); err != nil {
 			return err
@@ -109,8 +157,6 @@ func (w *WritePath) UnmarshalYAML(n *yaml.Node) error {
 			w.Postgres = &t
 		case "sqlite":
 			w.SQLite = &t
-		case "redis", "mongo":
-			return fmt.Errorf("write_path.%s (line %d): templates for %s are not implemented (write_path supports %s)", k.Value, k.Line, k.Value, strings.Join(WritePathDrivers, ", "))
 		default:
 			return fmt.Errorf("write_path.%s (line %d): unknown driver %q (allowed: %s)", k.Value, k.Line, k.Value, strings.Join(WritePathDrivers, ", "))
 		}
@@ -214,22 +260,29 @@ func (s *Scenario) validateWritePath(bad func(yamlName, format string, args ...a
 	}
 	prefix := fmt.Sprintf("scenario %q: ", s.Name)
 	if !slices.Contains(WritePathDrivers, s.Driver) {
-		return fmt.Errorf("%swrite_path: driver %s runs no templates (write_path supports %s; redis and mongo templates are not implemented)", prefix, s.Driver, strings.Join(WritePathDrivers, ", "))
+		return fmt.Errorf("%swrite_path: driver %s runs no templates (write_path supports %s)", prefix, s.Driver, strings.Join(WritePathDrivers, ", "))
 	}
-	if w.For(s.Driver) == nil {
+	if !w.Has(s.Driver) {
 		var have []string
 		for _, d := range WritePathDrivers {
-			if w.For(d) != nil {
+			if w.Has(d) {
 				have = append(have, d)
 			}
 		}
 		return fmt.Errorf("%swrite_path: no %s entry for driver %s (entries: %s)", prefix, s.Driver, s.Driver, strings.Join(have, ", "))
 	}
 	for _, d := range WritePathDrivers {
-		if t := w.For(d); t != nil {
-			if err := t.Check(d); err != nil {
-				return fmt.Errorf("%s%w", prefix, err)
-			}
+		var err error
+		switch {
+		case d == "redis" && w.Redis != nil:
+			err = w.Redis.Check()
+		case d == "mongo" && w.Mongo != nil:
+			err = w.Mongo.Check()
+		case w.For(d) != nil:
+			err = w.For(d).Check(d)
+		}
+		if err != nil {
+			return fmt.Errorf("%s%w", prefix, err)
 		}
 	}
 	if s.FieldGroups != 1 {

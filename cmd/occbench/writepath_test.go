@@ -125,7 +125,7 @@ func TestWritePathBadTemplate(t *testing.T) {
 		{"unknown template", "sqlite", func(s string) string { return strings.Replace(s, "    audit:", "    audits:", 1) },
 			`write_path (line `},
 		{"field groups", "sqlite", nil, `field_groups (--field-groups): must be 1 with a write_path`},
-		{"no entry", "memory", nil, `write_path: driver memory runs no templates (write_path supports postgres, sqlite`},
+		{"no entry", "memory", nil, `write_path: driver memory runs no templates (write_path supports mongo, postgres, redis, sqlite)`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			args := []string{"run", ordersFile(t, dir, tc.edit), "--driver", tc.driver, "--writers", "1", "--ops-per-writer", "1", "--duration", "0s", "--quiet",
@@ -174,5 +174,158 @@ func TestWritePathNoAudit(t *testing.T) {
 		if c.Audit.OK || !strings.Contains(c.Audit.Unavailable, "write_path.sqlite has no audit template") {
 			t.Errorf("%s: audit %+v, want unavailable naming the missing template", c.Strategy, c.Audit)
 		}
+	}
+}
+
+// redisOrders writes the orders scenario with its Redis keys under a
+// prefix of the test's own, plus edit, and returns its path and the DSN.
+func redisOrders(t *testing.T, dir string, edit func(string) string) (string, string) {
+	t.Helper()
+	dsn := testenv.DSN(t, testenv.RedisDSN)
+	prefix := fmt.Sprintf("cmdtest%d:", time.Now().UnixNano())
+	path := ordersFile(t, dir, func(s string) string {
+		s = strings.Replace(s, `key_pattern: "orders:inventory:{key}"`, `key_pattern: "`+prefix+`orders:inventory:{key}"`, 1)
+		if edit != nil {
+			s = edit(s)
+		}
+		return s
+	})
+	return path, dsn
+}
+
+// TestWritePathRedis: occbench run over the orders Lua scripts gives a
+// real audit for every cell (pessimistic skipped: Redis has no row
+// lock), and a script the server cannot compile is one line naming it,
+// exit 2.
+func TestWritePathRedis(t *testing.T) {
+	dir := t.TempDir()
+	t.Run("run", func(t *testing.T) {
+		path, dsn := redisOrders(t, dir, nil)
+		out := filepath.Join(dir, "redis.json")
+		r := runT(t, "run", path, "--driver", "redis", "--dsn", dsn, "--writers", "4", "--ops-per-writer", "30", "--duration", "0s", "--warmup", "0s",
+			"--strategies", "optimistic,lease,lww", "--quiet", "--out", out)
+		if r.code != exitOK {
+			t.Fatalf("exit %d\nstderr: %s", r.code, r.stderr)
+		}
+		f, err := results.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(f.Cells) != 3 {
+			t.Fatalf("%d cells, want 3", len(f.Cells))
+		}
+		wp, _ := f.Scenario["write_path"].(map[string]any)
+		if wp["redis"] == nil {
+			t.Errorf("results file's scenario has no write_path.redis: %v", f.Scenario["write_path"])
+		}
+		for _, c := range f.Cells {
+			a := c.Audit
+			if !a.OK || a.Unavailable != "" || a.Expected != 120 {
+				t.Errorf("%s: audit %+v, want ok over 120 committed orders", c.Strategy, a)
+			}
+			if c.Strategy != "lww" && a.Observed != a.Expected {
+				t.Errorf("%s: %d units sold for %d orders: %s", c.Strategy, a.Observed, a.Expected, a.Verdict)
+			}
+		}
+	})
+	for _, tc := range []struct {
+		name string
+		edit func(string) string
+		want string
+	}{
+		{"lua syntax", func(s string) string {
+			return strings.Replace(s, "if v[1] ~= ARGV[1] or tonumber(v[2]) <= 0 then return 0 end", "if v[1] ~= ARGV[1] or then return 0 end", 1)
+		}, "occbench: write_path.redis.cas: ERR Error compiling script"},
+		{"no version", func(s string) string {
+			return strings.Replace(s, "return {'version', v[1], 'counter'", "return {'vers', v[1], 'counter'", 1)
+		}, "occbench: write_path.redis.read: key 0: returns no version"},
+		{"lock_read", func(s string) string {
+			return strings.Replace(s, "    teardown: return redis.call('DEL', KEYS[1])", "    lock_read: x", 1)
+		}, `unknown template "lock_read"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path, dsn := redisOrders(t, dir, tc.edit)
+			r := runT(t, "run", path, "--driver", "redis", "--dsn", dsn, "--writers", "1", "--ops-per-writer", "1", "--duration", "0s", "--quiet",
+				"--out", filepath.Join(dir, "bad.json"))
+			if r.code != exitBadInput {
+				t.Fatalf("exit %d, want %d\nstderr: %s", r.code, exitBadInput, r.stderr)
+			}
+			if !strings.Contains(r.stderr, tc.want) {
+				t.Errorf("stderr %q lacks %q", r.stderr, tc.want)
+			}
+			if lines := strings.Count(strings.TrimSpace(r.stderr), "\n") + 1; lines != 1 {
+				t.Errorf("bad input must be one line, got %d:\n%s", lines, r.stderr)
+			}
+		})
+	}
+}
+
+// mongoDSN returns the server's DSN with a database of the test's own.
+func mongoDSN(t *testing.T) string {
+	t.Helper()
+	dsn := testenv.DSN(t, testenv.MongoDSN)
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Path = fmt.Sprintf("/cmdtpl_%d", time.Now().UnixNano())
+	return u.String()
+}
+
+// TestWritePathMongo: occbench run over the orders filters and updates
+// with one writer gives an ok audit of every order (FerretDB loses
+// concurrent updates: with one writer nothing can be lost); a template
+// parsing or the server refuses is one line naming it, exit 2.
+func TestWritePathMongo(t *testing.T) {
+	dir := t.TempDir()
+	t.Run("run", func(t *testing.T) {
+		out := filepath.Join(dir, "mongo.json")
+		r := runT(t, "run", "orders", "--driver", "mongo", "--dsn", mongoDSN(t), "--writers", "1", "--ops-per-writer", "20", "--duration", "0s", "--warmup", "0s",
+			"--strategies", "optimistic,lease,lww", "--quiet", "--out", out)
+		if r.code != exitOK {
+			t.Fatalf("exit %d\nstderr: %s", r.code, r.stderr)
+		}
+		f, err := results.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(f.Cells) != 3 {
+			t.Fatalf("%d cells, want 3", len(f.Cells))
+		}
+		for _, c := range f.Cells {
+			if a := c.Audit; !a.OK || a.Expected != 20 || a.Observed != 20 {
+				t.Errorf("%s: audit %+v, want ok, 20 orders sold", c.Strategy, a)
+			}
+		}
+	})
+	for _, tc := range []struct {
+		name string
+		edit func(string) string
+		want string
+	}{
+		{"unknown parameter", func(s string) string {
+			return strings.Replace(s, `"last_order": "@op"}}`, `"last_order": "@order"}}`, 1)
+		}, "occbench: write_path.mongo.cas.update: unknown parameter @order"},
+		{"audit stage", func(s string) string {
+			return strings.Replace(s, `audit: '[{"$project": {"_id": 0, "sold": 1}}]'`, `audit: '[{"$nosuchstage": {}}]'`, 1)
+		}, "occbench: write_path.mongo.audit: "},
+		{"not json", func(s string) string {
+			return strings.Replace(s, `read: '{"_id": "@key"}'`+"\n    cas:\n      filter: '{\"_id\": \"@key\", \"version\": \"@version\", \"sold\"", `read: '{"_id": @key}'`+"\n    cas:\n      filter: '{\"_id\": \"@key\", \"version\": \"@version\", \"sold\"", 1)
+		}, `write_path.mongo.read: want extended JSON`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := ordersFile(t, dir, tc.edit)
+			r := runT(t, "run", path, "--driver", "mongo", "--dsn", mongoDSN(t), "--writers", "1", "--ops-per-writer", "1", "--duration", "0s", "--quiet",
+				"--out", filepath.Join(dir, "bad.json"))
+			if r.code != exitBadInput {
+				t.Fatalf("exit %d, want %d\nstderr: %s", r.code, exitBadInput, r.stderr)
+			}
+			if !strings.Contains(r.stderr, tc.want) {
+				t.Errorf("stderr %q lacks %q", r.stderr, tc.want)
+			}
+			if lines := strings.Count(strings.TrimSpace(r.stderr), "\n") + 1; lines != 1 {
+				t.Errorf("bad input must be one line, got %d:\n%s", lines, r.stderr)
+			}
+		})
 	}
 }

@@ -137,5 +137,61 @@
 // readConcern=local") and Settings returns them as a map for results
 // files. The URI's own w and readConcernLevel are overridden.
 //
+// # Templates (write_path)
+//
+// TemplateStore runs the strategies over a scenario's write_path.mongo:
+// the user's own collection, filters and updates instead of the built-in
+// document. The harness opens it (OpenTemplates) in place of the Store
+// when the scenario has a write_path; it reuses the Store's connection
+// with the default concerns and takes no params. Every template is
+// MongoDB extended JSON (relaxed or canonical) in a string; a
+// placeholder is a JSON string whose whole value is the parameter,
+// "@key", replaced by its typed value (int64; @payload binary):
+//
+//	collection  the user's collection, in the URI's database
+//	setup       optional: the seed document of one key (@key, @keys): Setup drops the
+//	            collection and inserts one per key 0 … keys−1. Without it the collection
+//	            must already hold them
+//	read        the filter of key @key's document (findOne). Fields version (required),
+//	            counter, writer, op, updated_at (integers) and payload (binary or string)
+//	            fill the document; fields: {counter: sold} maps them to other names
+//	cas         filter and update (@key @version @new_version @writer @op @payload
+//	            @updated_at), run as updateOne: one document matched commits, none is a
+//	            VersionMismatch conflict. The update must be of operators ($set, $inc, …)
+//	write       optional, the same with @counter (the read's counter + 1) and @version
+//	            the read's: lww, check-then-write and lease need it. None matched is an
+//	            error (the key is missing)
+//	audit       optional: an aggregation pipeline (@keys) whose result documents each hold
+//	            one integer field besides _id; their sum, computed on the client, is the
+//	            committed ops the store holds. One document from a $group, or one per key
+//	            from a $project: FerretDB v1 sums 64-bit integers in $group to 0, so the
+//	            examples $project and let occbench sum
+//
+// Placeholders a template may not use are refused at Open. Setup drops
+// the driver's leases collection, runs the setup, reads keys 0 and
+// keys−1 (each must be found and have a version) and runs the audit
+// once; a template the server refuses or whose result does not fit is a
+// *TemplateError, one line "write_path.mongo.NAME: message" matching
+// drivers.ErrInvalidOption, which the CLI reports with exit 2. The cas
+// and write updates cannot be dry-run without writing: the server judges
+// them at the first attempt.
+//
+// Fences live in the user's document, in the field occbench_fence: a
+// fenced write adds {occbench_fence: {$not: {$gt: fence}}} to the write
+// filter and $set occbench_fence to the update, and ReadFenced is a
+// findOneAndUpdate of the read filter with the same condition, so a
+// stale holder's write matches nothing (a StaleFence conflict when the
+// document is there). Leases are the Store's (the leases collection,
+// the client's clock). Pessimistic is not offered: a template store has
+// no lock_read.
+//
+// FerretDB: the template store's updates are filtered updates like the
+// built-in ones, so on FerretDB v1 they are not atomic either. Two
+// optimistic writers whose cas filters hold the same version can both
+// match, and the audit reports the loss (orders, 4 writers × 30 orders
+// on one FerretDB 1.24.2: 32 of 120 lost, LOST UPDATES); the tests
+// assert that the audit reports every loss (drivertest.NonAtomicCAS, as
+// the built-in conformance does) rather than hiding it.
+//
 // Registered as driver "mongo".
 package mongo

@@ -134,5 +134,63 @@
 //	cas    lua (default) | watch    how CompareAndSwap is made atomic
 //	conns  writer (default) | pool  a connection per writer, or go-redis's pool per call
 //
+// # Templates (write_path)
+//
+// TemplateStore runs the strategies over a scenario's write_path.redis:
+// the user's own Lua scripts instead of the built-in document. The
+// harness opens it (OpenTemplates) in place of the Store when the
+// scenario has a write_path; it reuses the Store's connection (go-redis's
+// pool, conns=pool: no per-writer sessions, so its latencies are those
+// of an application on go-redis) and takes no params. A key index i
+// (0 … keys−1) is the Redis key key_pattern with {key} replaced by i
+// ("orders:{key}" → "orders:3"). Every script is run with EVALSHA
+// (EVAL again after NOSCRIPT), with:
+//
+//	setup[i]   once per key at every cell's Setup   KEYS[1] the key; ARGV[1] its index, ARGV[2] the keys
+//	teardown[i] once per key when the store closes  (same)
+//	read       KEYS[1] the key; ARGV[1] its index. Returns one integer (the version), or name,
+//	           value pairs as HGETALL does with at least "version" (counter, writer, op,
+//	           updated_at, fence and payload fill the document, other names are ignored);
+//	           false (nil) or an empty array is a missing key
+//	cas        KEYS[1] the key; ARGV (fixed order, below) with version = the version read.
+//	           Returns 1 when it committed, 0 on a conflict (nothing written); any other
+//	           reply, or an error, is an error (the script may have written)
+//	write      optional, for lww, check-then-write and lease: the naive write from the read,
+//	           ARGV with version = the read's, new_version = version + 1, counter = the read's
+//	           counter + 1. Returns 1 when written, 0 when the key is missing
+//	audit      optional: KEYS = every key's name, in index order; ARGV[1] the keys. Returns
+//	           one integer, the committed ops the store holds (Totals.Counter is it less its
+//	           value after Setup; without an audit every cell's audit is unavailable)
+//
+//	ARGV of cas and write: [1] version  [2] new_version  [3] writer  [4] op  [5] payload
+//	                       [6] counter (write only; 0 for cas)  [7] updated_at  [8] key index
+//
+// Lua numbers are doubles: values above 2^53 lose precision, so compare
+// versions as the strings ARGV holds (v == ARGV[1]), as the built-in
+// scripts do.
+//
+// Setup loads every script with SCRIPT LOAD, so that a script the
+// server cannot compile is refused before the cell with the server's
+// message; runs the setup scripts (pipelined); runs the read of keys 0
+// and keys−1, each of which must find a version; and runs the audit
+// once (one integer). A failure there is a *TemplateError, one line
+// "write_path.redis.NAME: message" matching drivers.ErrInvalidOption,
+// which the CLI reports with exit 2. Scripts with a #! shebang line
+// (Redis 7 flags) are not supported: the fenced wrapper (below) puts its
+// prologue before them.
+//
+// Leases and fences are occbench's own keys, which Setup deletes
+// (0 … keys−1): occbench:tpl:lease:{i} (the lease, PX ttl, Redis's
+// clock), occbench:tpl:grant:{i} (the counter fences are drawn from) and
+// occbench:tpl:fence:{i} (the highest fence key i's writes have
+// accepted). A fenced write or read runs the user's write or read script
+// wrapped in one script that first refuses a fence lower than the
+// accepted one (a StaleFence conflict, nothing run) and raises it when
+// the user's script succeeded, so the user's keys need no fence field.
+// The wrapper passes the fence key as KEYS[2] and the fence as ARGV[9].
+// Redis has no row lock: pessimistic and serializable are not offered.
+// Totals.Docs and Totals.Versions come from running the read of every
+// key when there are at most TemplateMaxScanKeys keys.
+//
 // Registered as driver "redis".
 package redis

@@ -86,5 +86,6 @@
 // per-writer sessions), so latencies include database/sql's overhead and
 // are not comparable to the built-in postgres driver's to the
 // microsecond. Options.Dial and ConnectTimeout apply to PostgreSQL.
-// Redis (Lua) and MongoDB templates are not implemented.
+// Redis (Lua) and MongoDB templates are run by drivers/redis and
+// drivers/mongo (their TemplateStore), over those drivers' connections.
 package sqltemplate

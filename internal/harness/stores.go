@@ -132,6 +132,9 @@ func Open(ctx context.Context, sc scenarios.Scenario, o OpenOptions) (*Stores, e
 			do.Dial = proxy.Dial
 		}
 		s, err := openStore(ctx, d, sc, data, do)
+		if terr, ok := templateError(err); ok {
+			return nil, terr // one line: write_path.DRIVER.NAME: why
+		}
 		if err != nil {
 			return nil, fmt.Errorf("--driver %s: %s", driver, redact.DSN(err.Error()))
 		}
