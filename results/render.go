@@ -463,6 +463,9 @@ func renderText(w io.Writer, f *File, o Options) error {
 			return err
 		}
 	}
+	if err := writeClasses(ew, f, false); err != nil {
+		return err
+	}
 	writeUSL(ew, f, false)
 
 	if failed, total := thresholdFailures(f); total > 0 {
@@ -619,6 +622,7 @@ func markdownDoc(buf *bytes.Buffer, f *File, o Options, t table, shown int) {
 			ew.Printf("\n_%s more not shown._\n", plural(left, "fault"))
 		}
 	}
+	_ = writeClasses(ew, f, true) // a bytes.Buffer does not fail
 	writeUSL(ew, f, true)
 
 	if failed, total := thresholdFailures(f); total > 0 {

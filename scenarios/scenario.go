@@ -131,6 +131,10 @@ type Scenario struct {
 	// WritePath, when set, runs the strategies over the user's own SQL
 	// (writepath.go) instead of the built-in document.
 	WritePath *WritePath `yaml:"write_path,omitempty" json:"write_path,omitempty"`
+
+	// Classes, when set, run classes of writers together in one cell
+	// (classes.go): they replace writers, strategies and backoffs.
+	Classes []Class `yaml:"classes,omitempty" json:"classes,omitempty"`
 }
 
 // Default returns a scenario with every field at its default.
@@ -233,6 +237,10 @@ func Parse(src string, b []byte) (Scenario, error) {
 		msg = strings.ReplaceAll(msg, "\n  ", "; ")
 		return Scenario{}, fmt.Errorf("scenario %s: %s", src, nameFields(b, msg))
 	}
+	if err := checkClassKeys(src, &s, topKeys(b)); err != nil {
+		return Scenario{}, err
+	}
+	s.applyClasses()
 	return s, nil
 }
 
