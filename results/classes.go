@@ -2,6 +2,7 @@ package results
 
 import (
 	"strconv"
+	"strings"
 
 	"github.com/occbench/occbench/internal/textout"
 )
@@ -153,4 +154,16 @@ func writeClasses(ew *textout.Writer, f *File, markdown bool) error {
 	}
 	ew.Printf("\nwriter classes (each cell's numbers over its classes' writers):\n")
 	return printTable(ew, "  ", cols, rows)
+}
+
+// CellLossReason says why c may lose updates, as LossReason does for its
+// strategy; for a cell of writer classes, the audit's account of which
+// class overwrites which ("class workers (lease: …)").
+func CellLossReason(c *Cell) string {
+	if len(c.Classes) > 0 {
+		if _, why, ok := strings.Cut(c.Audit.Verdict, "as expected: "); ok {
+			return why
+		}
+	}
+	return LossReason(c.Strategy)
 }

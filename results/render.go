@@ -256,6 +256,8 @@ func expectedLoss(c *Cell) bool {
 // or "the strategy promises no safety".
 func LossReason(strategy string) string {
 	switch {
+	case strings.Contains(strategy, "+"): // a cell of writer classes: CellLossReason says which
+		return "a writer class overwrites the others"
 	case strategy == "lww":
 		return "unconditional writes"
 	case strings.Contains(strategy, "lease"):
@@ -312,7 +314,7 @@ func auditLines(f *File, code, strong func(string) string) (loud, noVerdict, qui
 			loud = append(loud, line)
 		case expectedLoss(c):
 			quiet = append(quiet, fmt.Sprintf("%s (%s) lost %s of %s updates as expected: %s",
-				code(c.Strategy), label, FormatInt(a.LostUpdates), FormatInt(a.Expected), LossReason(c.Strategy)))
+				code(c.Strategy), label, FormatInt(a.LostUpdates), FormatInt(a.Expected), CellLossReason(c)))
 		}
 	}
 	return loud, noVerdict, quiet
