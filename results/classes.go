@@ -99,41 +99,56 @@ func HasClasses(f *File) bool {
 	return false
 }
 
-// ClassTable is every writer class of f, one row per class in cell
-// order: the cell's short name (as FaultTable's), the class's name,
-// writers, strategy, backoff and field group, then ops/s (goodput),
-// conflict%, retries/op, p50 ms, p99 ms, recov p99 ms, jain (among the
-// class's writers), give-ups and cut-off. It is empty when no cell ran
-// classes.
-func ClassTable(f *File) (cols []Column, rows [][]string) {
-	multi := len(drivers(f)) > 1
-	for i := range f.Cells {
-		c := &f.Cells[i]
-		for j := range c.Classes {
-			k := &c.Classes[j]
-			kc := k.AsCell(c)
-			rows = append(rows, []string{
-				shortName(c, multi), k.Name, strconv.Itoa(k.Writers), k.Strategy, k.Backoff, strconv.Itoa(k.FieldGroup),
-				FormatCount(k.ThroughputOpsS), FormatPercent(k.ConflictRatio), FormatCount(k.RetriesPerOp.Mean),
-				FormatMS(k.LatencyMS.P50), FormatMS(k.LatencyMS.P99), RecoveryP99Text(&kc), JainText(&kc),
-				FormatInt(GaveUp(&kc)), FormatInt(CutOffOf(&kc)),
-			})
-		}
-	}
-	if len(rows) == 0 {
-		return nil, nil
-	}
+// ClassColumns are the columns of ClassRows.
+func ClassColumns() []Column {
+	var cols []Column
 	for _, c := range []struct {
 		name    string
 		numeric bool
 	}{
-		{"cell", false}, {"class", false}, {"writers", true}, {"strategy", false}, {"backoff", false}, {"group", true},
+		{"class", false}, {"writers", true}, {"strategy", false}, {"backoff", false}, {"group", true},
 		{"ops/s", true}, {"conflict%", true}, {"retries/op", true}, {"p50 ms", true}, {"p99 ms", true},
 		{"recov p99 ms", true}, {"jain", true}, {"give-ups", true}, {"cut-off", true},
 	} {
 		cols = append(cols, Column{Name: c.name, Numeric: c.numeric})
 	}
-	return cols, rows
+	return cols
+}
+
+// ClassRows are c's writer classes, one row each in class order: the
+// class's name, writers, strategy, backoff and field group, then ops/s
+// (goodput), conflict%, retries/op, p50 ms, p99 ms, recov p99 ms, jain
+// (among the class's writers), give-ups and cut-off (ClassColumns).
+func ClassRows(c *Cell) [][]string {
+	var rows [][]string
+	for j := range c.Classes {
+		k := &c.Classes[j]
+		kc := k.AsCell(c)
+		rows = append(rows, []string{
+			k.Name, strconv.Itoa(k.Writers), k.Strategy, k.Backoff, strconv.Itoa(k.FieldGroup),
+			FormatCount(k.ThroughputOpsS), FormatPercent(k.ConflictRatio), FormatCount(k.RetriesPerOp.Mean),
+			FormatMS(k.LatencyMS.P50), FormatMS(k.LatencyMS.P99), RecoveryP99Text(&kc), JainText(&kc),
+			FormatInt(GaveUp(&kc)), FormatInt(CutOffOf(&kc)),
+		})
+	}
+	return rows
+}
+
+// ClassTable is every writer class of f, one row per class in cell
+// order: the cell's short name (as FaultTable's), then ClassRows. It is
+// empty when no cell ran classes.
+func ClassTable(f *File) (cols []Column, rows [][]string) {
+	multi := len(drivers(f)) > 1
+	for i := range f.Cells {
+		c := &f.Cells[i]
+		for _, r := range ClassRows(c) {
+			rows = append(rows, append([]string{shortName(c, multi)}, r...))
+		}
+	}
+	if len(rows) == 0 {
+		return nil, nil
+	}
+	return append([]Column{{Name: "cell"}}, ClassColumns()...), rows
 }
 
 // writeClasses prints ClassTable under the summary: an indented table
