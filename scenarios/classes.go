@@ -5,6 +5,7 @@ import (
 	"math"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -152,4 +153,22 @@ func (s *Scenario) validateClasses(a Allowed) error {
 		return fmt.Errorf("scenario %q: rate (--rate): not with classes: set rate per class (classes[i].rate)", s.Name)
 	}
 	return nil
+}
+
+// classFields are the fields of a class, in the order Class declares them.
+var classFields = []string{"name", "writers", "strategy", "backoff", "field_group", "think", "rate"}
+
+// classFieldError words the unknown fields of a YAML decode error (m:
+// line and field of each) when they are all inside the classes block:
+// "classes: line 5: unknown field "owner" (allowed: name, writers, …)".
+func classFieldError(src string, b []byte, m [][]string) (string, bool) {
+	parts := make([]string, len(m))
+	for i, mm := range m {
+		line, err := strconv.Atoi(mm[1])
+		if err != nil || fieldAtLine(b, line) != "classes" {
+			return "", false
+		}
+		parts[i] = fmt.Sprintf("line %s: unknown field %q", mm[1], mm[2])
+	}
+	return fmt.Sprintf("scenario %s: classes: %s (allowed: %s)", src, strings.Join(parts, "; "), strings.Join(classFields, ", ")), true
 }

@@ -230,6 +230,9 @@ func Parse(src string, b []byte) (Scenario, error) {
 			for i, mm := range m {
 				parts[i] = fmt.Sprintf("line %s: unknown field %q", mm[1], mm[2])
 			}
+			if msg, ok := classFieldError(src, b, m); ok {
+				return Scenario{}, errors.New(msg)
+			}
 			return Scenario{}, fmt.Errorf("scenario %s: %s (allowed: %s)", src, strings.Join(parts, "; "), strings.Join(yamlFieldNames(), ", "))
 		}
 		msg = strings.TrimPrefix(msg, "yaml: ")
