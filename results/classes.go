@@ -182,3 +182,18 @@ func CellLossReason(c *Cell) string {
 	}
 	return LossReason(c.Strategy)
 }
+
+// classesWithoutHistograms is c, or a copy of c whose classes have no
+// histograms (the JSONL cell object leaves histograms out).
+func classesWithoutHistograms(c *Cell) *Cell {
+	if len(c.Classes) == 0 {
+		return c
+	}
+	cc := *c
+	cc.Classes = make([]Class, len(c.Classes))
+	for i, k := range c.Classes {
+		k.Histograms = nil
+		cc.Classes[i] = k
+	}
+	return &cc
+}

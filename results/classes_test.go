@@ -2,6 +2,7 @@ package results
 
 import (
 	"bytes"
+	"encoding/json"
 	"reflect"
 	"strings"
 	"testing"
@@ -124,5 +125,32 @@ func TestCellLossReason(t *testing.T) {
 	}
 	if got := CellLossReason(&f.Cells[1]); got != LossReason(f.Cells[1].Strategy) {
 		t.Errorf("lww: %q", got)
+	}
+}
+
+// TestClassesJSONL: the cell object carries its classes without their
+// histograms, and the file's cell keeps them.
+func TestClassesJSONL(t *testing.T) {
+	f := classesFile(t)
+	line, err := CellLine(&f.Cells[4])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		Classes []map[string]any `json:"classes"`
+	}
+	if err := json.Unmarshal(line, &got); err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Classes) != 2 || got.Classes[0]["name"] != "editors" {
+		t.Fatalf("classes %v", got.Classes)
+	}
+	for _, k := range got.Classes {
+		if _, ok := k["histograms"]; ok {
+			t.Errorf("class %v has histograms in JSONL", k["name"])
+		}
+	}
+	if f.Cells[4].Classes[0].Histograms == nil {
+		t.Errorf("CellLine changed the file's cell")
 	}
 }
