@@ -30,7 +30,9 @@ func TestHTMLClasses(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := parse(t, buf.Bytes())
-	heads := d.all(func(n *html.Node) bool { return n.Type == html.ElementNode && n.Data == "h4" && text(n) == "Writer classes" })
+	heads := d.all(func(n *html.Node) bool {
+		return n.Type == html.ElementNode && n.Data == "h4" && text(n) == "Writer classes"
+	})
 	if len(heads) != 1 {
 		t.Fatalf("%d writer classes headings, want 1 (one cell has classes)", len(heads))
 	}
