@@ -50,7 +50,7 @@ func mergeClasses(cells []*results.Cell, offsets []int, o Options) ([]results.Cl
 			return nil, fmt.Errorf("class %s: %w", k.Name, err)
 		}
 		m := results.Class{Name: k.Name, Writers: mc.Writers, Strategy: k.Strategy, Backoff: k.Backoff,
-			FieldGroup: k.FieldGroup, ThinkMS: k.ThinkMS, Rate: mc.Rate}
+			FieldGroup: k.FieldGroup, FieldGroupName: k.FieldGroupName, ThinkMS: k.ThinkMS, Rate: mc.Rate}
 		results.ClassOf(&m, &mc)
 		out = append(out, m)
 	}

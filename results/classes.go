@@ -14,13 +14,16 @@ import (
 // sums of its classes'; its audit is the cell's alone (the store's
 // documents are shared).
 type Class struct {
-	Name       string  `json:"name"`
-	Writers    int     `json:"writers"`
-	Strategy   string  `json:"strategy"`
-	Backoff    string  `json:"backoff"`
-	FieldGroup int     `json:"field_group"`
-	ThinkMS    float64 `json:"think_ms,omitempty"`
-	Rate       float64 `json:"rate,omitempty"` // open loop target ops/s of the class; 0 = closed loop
+	Name       string `json:"name"`
+	Writers    int    `json:"writers"`
+	Strategy   string `json:"strategy"`
+	Backoff    string `json:"backoff"`
+	FieldGroup int    `json:"field_group"`
+	// FieldGroupName is the group's name (the scenario's
+	// field_group_names), "" when the groups have none.
+	FieldGroupName string  `json:"field_group_name,omitempty"`
+	ThinkMS        float64 `json:"think_ms,omitempty"`
+	Rate           float64 `json:"rate,omitempty"` // open loop target ops/s of the class; 0 = closed loop
 
 	Ops             int64            `json:"ops"`
 	Attempts        int64            `json:"attempts"`
@@ -125,13 +128,22 @@ func ClassRows(c *Cell) [][]string {
 		k := &c.Classes[j]
 		kc := k.AsCell(c)
 		rows = append(rows, []string{
-			k.Name, strconv.Itoa(k.Writers), k.Strategy, k.Backoff, strconv.Itoa(k.FieldGroup),
+			k.Name, strconv.Itoa(k.Writers), k.Strategy, k.Backoff, groupText(k),
 			FormatCount(k.ThroughputOpsS), FormatPercent(k.ConflictRatio), FormatCount(k.RetriesPerOp.Mean),
 			FormatMS(k.LatencyMS.P50), FormatMS(k.LatencyMS.P99), RecoveryP99Text(&kc), JainText(&kc),
 			FormatInt(GaveUp(&kc)), FormatInt(CutOffOf(&kc)),
 		})
 	}
 	return rows
+}
+
+// groupText is k's field group for a table: its index, and its name
+// when it has one ("1 assets").
+func groupText(k *Class) string {
+	if k.FieldGroupName != "" {
+		return strconv.Itoa(k.FieldGroup) + " " + k.FieldGroupName
+	}
+	return strconv.Itoa(k.FieldGroup)
 }
 
 // ClassTable is every writer class of f, one row per class in cell

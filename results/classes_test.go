@@ -23,7 +23,7 @@ func classesFile(t *testing.T) *File {
 		RecoveryMS: &Recovery{Ops: 80, P50: 2, P90: 4, P99: 7.5, Max: 9, Mean: 2.5},
 		Fairness:   &Fairness{Jain: 0.98, MinShare: 0.43, MaxShare: 0.57}, WriterOps: []int64{130, 170},
 		Histograms: map[string]string{HistCommitted: enc}}
-	importer := Class{Name: "importer", Writers: 6, Strategy: "lww", Backoff: "none", FieldGroup: 1,
+	importer := Class{Name: "importer", Writers: 6, Strategy: "lww", Backoff: "none", FieldGroup: 1, FieldGroupName: "assets",
 		Ops: 5700, Attempts: 5700, GiveUps: map[string]int64{}, Errors: map[string]int64{},
 		ThroughputOpsS: 570, AttemptsS: 570, SuccessRate: 1, Amplification: 1,
 		LatencyMS:  Latency{P50: 0.5, P90: 0.8, P99: 1.25, P999: 2, Max: 3, Mean: 0.6},
@@ -81,7 +81,7 @@ func TestClassTable(t *testing.T) {
 	}{
 		{0, "cell", "optimistic+lww/expo+none/w8"}, {0, "class", "editors"}, {0, "ops/s", "30"}, {0, "conflict%", "28.6%"},
 		{0, "recov p99 ms", "7.50"}, {0, "give-ups", "2"}, {0, "cut-off", "1"}, {0, "jain", "0.980"},
-		{1, "class", "importer"}, {1, "strategy", "lww"}, {1, "group", "1"}, {1, "recov p99 ms", "-"}, {1, "p99 ms", "1.25"},
+		{1, "class", "importer"}, {1, "strategy", "lww"}, {1, "group", "1 assets"}, {1, "recov p99 ms", "-"}, {1, "p99 ms", "1.25"},
 	} {
 		if got := rows[tt.row][at[tt.col]]; got != tt.value {
 			t.Errorf("row %d %s = %q, want %q", tt.row, tt.col, got, tt.value)

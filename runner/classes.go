@@ -114,7 +114,7 @@ func summarizeClasses(sc scenarios.Scenario, classes []writerClass, recs []*reco
 			return nil, fmt.Errorf("class %s: %w", c.name, err)
 		}
 		k := results.Class{Name: c.name, Writers: c.writers, Strategy: c.strategy, Backoff: c.backoff,
-			FieldGroup: c.group, ThinkMS: float64(c.think) / float64(time.Millisecond), Rate: c.rate}
+			FieldGroup: c.group, FieldGroupName: sc.GroupName(c.group), ThinkMS: float64(c.think) / float64(time.Millisecond), Rate: c.rate}
 		results.ClassOf(&k, &cc)
 		out[i] = k
 	}

@@ -171,9 +171,13 @@ func TestClassesFieldGroupScope(t *testing.T) {
 	)
 	sc.Scope = "field-group"
 	sc.OpsPerWriter = 300
+	sc.FieldGroupNames = []string{"assets", "content"}
 	c := runOne(t, st, nil, sc)
 	checkSums(t, &c)
 	wk, ed := c.Classes[0], c.Classes[1]
+	if wk.FieldGroupName != "assets" || ed.FieldGroupName != "content" {
+		t.Errorf("group names %q, %q", wk.FieldGroupName, ed.FieldGroupName)
+	}
 	if ed.Conflicts != 0 || ed.Ops != 300 {
 		t.Errorf("editors alone on group 1: %d conflicts, %d ops; want 0, 300", ed.Conflicts, ed.Ops)
 	}

@@ -5,8 +5,9 @@ import (
 	"math"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
+
+	"gopkg.in/yaml.v3"
 )
 
 // Class is one class of writers of a scenario's classes block: writers
@@ -20,12 +21,58 @@ type Class struct {
 	Strategy string `yaml:"strategy" json:"strategy"`
 	Backoff  string `yaml:"backoff" json:"backoff"`
 	// FieldGroup is the field group every writer of the class writes,
-	// 0 … field_groups − 1.
-	FieldGroup int `yaml:"field_group" json:"field_group"`
+	// 0 … field_groups − 1. In YAML it may be a name of the scenario's
+	// field_group_names instead (FieldGroupName), which Validate
+	// resolves to its index.
+	FieldGroup     int    `yaml:"field_group" json:"field_group"`
+	FieldGroupName string `yaml:"-" json:"-"`
 	// Think is the pause between a writer's ops; Rate, when > 0, runs
 	// the class open loop at Rate ops/s across its writers.
 	Think Duration `yaml:"think,omitempty" json:"think,omitempty"`
 	Rate  float64  `yaml:"rate,omitempty" json:"rate,omitempty"`
+}
+
+// UnmarshalYAML decodes a class, refusing unknown fields (with the class
+// fields allowed) and taking field_group as an index or a name.
+func (c *Class) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind != yaml.MappingNode {
+		return fmt.Errorf("line %d: want a class: a mapping of %s", n.Line, strings.Join(classFields, ", "))
+	}
+	var group *yaml.Node
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k := n.Content[i]
+		if !slices.Contains(classFields, k.Value) {
+			return fmt.Errorf("line %d: unknown class field %q (allowed: %s)", k.Line, k.Value, strings.Join(classFields, ", "))
+		}
+		if k.Value == "field_group" {
+			group = n.Content[i+1]
+		}
+	}
+	type plain struct {
+		Name     string   `yaml:"name"`
+		Writers  int      `yaml:"writers"`
+		Strategy string   `yaml:"strategy"`
+		Backoff  string   `yaml:"backoff"`
+		Group    any      `yaml:"field_group"`
+		Think    Duration `yaml:"think"`
+		Rate     float64  `yaml:"rate"`
+	}
+	var p plain
+	if err := n.Decode(&p); err != nil {
+		return err
+	}
+	*c = Class{Name: p.Name, Writers: p.Writers, Strategy: p.Strategy, Backoff: p.Backoff, Think: p.Think, Rate: p.Rate}
+	if group == nil {
+		return nil
+	}
+	if group.Kind == yaml.ScalarNode && group.Tag == "!!int" {
+		return group.Decode(&c.FieldGroup)
+	}
+	if group.Kind != yaml.ScalarNode || group.Value == "" {
+		return fmt.Errorf("line %d: field_group: want an index or a name of field_group_names", group.Line)
+	}
+	c.FieldGroupName = group.Value
+	return nil
 }
 
 // classSwept are the fields a classes block replaces: a scenario that
@@ -133,6 +180,14 @@ func (s *Scenario) validateClasses(a Allowed) error {
 		if a.Backoffs != nil && !slices.Contains(a.Backoffs, c.Backoff) {
 			return bad(i, "backoff", "unknown value %q (allowed: %s)", c.Backoff, strings.Join(a.Backoffs, ", "))
 		}
+		if c.FieldGroupName != "" {
+			j := slices.Index(s.FieldGroupNames, c.FieldGroupName)
+			if j < 0 {
+				return bad(i, "field_group", "unknown field group %q (allowed: 0 … %d%s)", c.FieldGroupName, s.FieldGroups-1, groupNamesText(s.FieldGroupNames))
+			}
+			s.Classes[i].FieldGroup, s.Classes[i].FieldGroupName = j, ""
+			c.FieldGroup = j
+		}
 		if s.FieldGroups >= 1 && s.FieldGroups <= MaxFieldGroups && (c.FieldGroup < 0 || c.FieldGroup >= s.FieldGroups) {
 			return bad(i, "field_group", "must be 0 … %d (field_groups is %d), got %d", s.FieldGroups-1, s.FieldGroups, c.FieldGroup)
 		}
@@ -155,20 +210,42 @@ func (s *Scenario) validateClasses(a Allowed) error {
 	return nil
 }
 
+// groupNamesText lists names for an error: ", or content, assets", or
+// "" when the groups have none.
+func groupNamesText(names []string) string {
+	if len(names) == 0 {
+		return ""
+	}
+	return ", or " + strings.Join(names, ", ")
+}
+
+// validateGroupNames checks field_group_names: one distinct, non-empty
+// name per field group, or none.
+func (s *Scenario) validateGroupNames(bad func(yamlName, format string, args ...any) error) error {
+	if len(s.FieldGroupNames) == 0 {
+		return nil
+	}
+	if len(s.FieldGroupNames) != s.FieldGroups {
+		return bad("field_group_names", "%d names for %d field groups (field_groups): name every group, or none", len(s.FieldGroupNames), s.FieldGroups)
+	}
+	for i, n := range s.FieldGroupNames {
+		if !className.MatchString(n) {
+			return bad("field_group_names", "want 1 … 32 letters, digits, - or _ per name, got %q", n)
+		}
+		if slices.Index(s.FieldGroupNames, n) != i {
+			return bad("field_group_names", "%q listed twice", n)
+		}
+	}
+	return nil
+}
+
+// GroupName is the name of field group g (field_group_names), or "".
+func (s *Scenario) GroupName(g int) string {
+	if g < 0 || g >= len(s.FieldGroupNames) {
+		return ""
+	}
+	return s.FieldGroupNames[g]
+}
+
 // classFields are the fields of a class, in the order Class declares them.
 var classFields = []string{"name", "writers", "strategy", "backoff", "field_group", "think", "rate"}
-
-// classFieldError words the unknown fields of a YAML decode error (m:
-// line and field of each) when they are all inside the classes block:
-// "classes: line 5: unknown field "owner" (allowed: name, writers, …)".
-func classFieldError(src string, b []byte, m [][]string) (string, bool) {
-	parts := make([]string, len(m))
-	for i, mm := range m {
-		line, err := strconv.Atoi(mm[1])
-		if err != nil || fieldAtLine(b, line) != "classes" {
-			return "", false
-		}
-		parts[i] = fmt.Sprintf("line %s: unknown field %q", mm[1], mm[2])
-	}
-	return fmt.Sprintf("scenario %s: classes: %s (allowed: %s)", src, strings.Join(parts, "; "), strings.Join(classFields, ", ")), true
-}

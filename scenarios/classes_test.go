@@ -59,7 +59,7 @@ func TestClassesRefused(t *testing.T) {
 		{name: "with backoffs", yaml: "backoffs: [none]\n" + class("name: w, writers: 1, strategy: lease, backoff: none"), parse: true,
 			want: "backoffs: not with classes"},
 		{name: "unknown class field", yaml: class("name: w, writers: 1, strategy: lease, backoff: none, owner: x"), parse: true,
-			want: `scenario own.yaml: classes: line 5: unknown field "owner" (allowed: name, writers, strategy, backoff, field_group, think, rate)`},
+			want: `scenario own.yaml: line 5: classes: unknown class field "owner" (allowed: name, writers, strategy, backoff, field_group, think, rate)`},
 		{name: "bad strategy", yaml: class("name: w, writers: 1, strategy: hope, backoff: none"),
 			want: `classes[1].strategy: unknown value "hope" (allowed: optimistic, pessimistic, lease, lww)`},
 		{name: "bad backoff", yaml: class("name: w, writers: 1, strategy: lease, backoff: soon"),
@@ -123,5 +123,63 @@ func TestClassSweepFields(t *testing.T) {
 		if FieldOf(f) != f {
 			t.Errorf("%s is not a scenario field with a flag", f)
 		}
+	}
+}
+
+// TestClassGroupNames: with field_group_names, a class may name its
+// field group; Validate resolves the name to its index.
+func TestClassGroupNames(t *testing.T) {
+	const named = "name: own\nfield_groups: 2\nfield_group_names: [content, assets]\nclasses:\n" +
+		"  - {name: editors, writers: 2, strategy: optimistic, backoff: expo, field_group: content}\n" +
+		"  - {name: workers, writers: 6, strategy: lease, backoff: none, field_group: assets}\n"
+	s, err := Parse("own.yaml", []byte(named))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Validate(testAllowed); err != nil {
+		t.Fatal(err)
+	}
+	if s.Classes[0].FieldGroup != 0 || s.Classes[1].FieldGroup != 1 || s.Classes[1].FieldGroupName != "" || s.GroupName(1) != "assets" || s.GroupName(2) != "" {
+		t.Fatalf("classes %+v", s.Classes)
+	}
+	back, err := FromMap(s.ToMap(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := back.Validate(testAllowed); err != nil || back.Classes[1].FieldGroup != 1 || !slices.Equal(back.FieldGroupNames, s.FieldGroupNames) {
+		t.Errorf("round trip: %v, %+v", err, back)
+	}
+
+	for _, tt := range []struct {
+		name, yaml, want string
+		parse            bool
+	}{
+		{name: "unknown name", yaml: strings.Replace(named, "field_group: assets", "field_group: thumbnails", 1),
+			want: `classes[1].field_group: unknown field group "thumbnails" (allowed: 0 … 1, or content, assets)`},
+		{name: "name without names", yaml: strings.Replace(named, "field_group_names: [content, assets]\n", "", 1),
+			want: `classes[0].field_group: unknown field group "content" (allowed: 0 … 1)`},
+		{name: "too few names", yaml: strings.Replace(named, "[content, assets]", "[content]", 1),
+			want: "field_group_names (--field-group-names): 1 names for 2 field groups"},
+		{name: "name twice", yaml: strings.Replace(named, "[content, assets]", "[content, content]", 1),
+			want: `field_group_names (--field-group-names): "content" listed twice`},
+		{name: "bad name", yaml: strings.Replace(named, "[content, assets]", "[content, 'a b']", 1),
+			want: `field_group_names (--field-group-names): want 1 … 32 letters`},
+		{name: "list as group", yaml: strings.Replace(named, "field_group: assets", "field_group: [1]", 1), parse: true,
+			want: "line 6: classes: field_group: want an index or a name of field_group_names"},
+		{name: "class not a mapping", yaml: "classes: [3]\n", parse: true,
+			want: "line 1: classes: want a class: a mapping of name, writers"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := Parse("own.yaml", []byte(tt.yaml))
+			if !tt.parse {
+				if err != nil {
+					t.Fatalf("Parse: %v", err)
+				}
+				err = s.Validate(testAllowed)
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), "\n") {
+				t.Fatalf("got %v, want one line containing %q", err, tt.want)
+			}
+		})
 	}
 }

@@ -74,6 +74,9 @@ func (s *Scenario) Validate(a Allowed) error {
 			}
 		}
 	}
+	if err := s.validateGroupNames(bad); err != nil { // before the classes, which may name groups
+		return err
+	}
 	if err := s.validateClasses(a); err != nil { // before strategies, which the classes set
 		return err
 	}

@@ -42,6 +42,9 @@ func (p *Plan) classRows() [][3]string {
 	var rows [][3]string
 	for i, c := range sc.Classes {
 		v := fmt.Sprintf("%s: %d writers, %s, backoff %s, field group %d", c.Name, c.Writers, c.Strategy, c.Backoff, c.FieldGroup)
+		if n := sc.GroupName(c.FieldGroup); n != "" {
+			v += " (" + n + ")"
+		}
 		if c.Think > 0 {
 			v += ", think " + c.Think.String()
 		}

@@ -22,8 +22,8 @@ func TestPlanClasses(t *testing.T) {
 	}
 	for _, want := range []string{
 		"plan: 2 cells of field-ownership",
-		"classes[0]  editors: 2 writers, optimistic, backoff expo, field group 0, think 20ms  (built-in field-ownership)",
-		"classes[1]  workers: 6 writers, lease, backoff full-jitter, field group 1",
+		"classes[0]  editors: 2 writers, optimistic, backoff expo, field group 0 (content), think 20ms  (built-in field-ownership)",
+		"classes[1]  workers: 6 writers, lease, backoff full-jitter, field group 1 (assets)",
 	} {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("plan lacks %q:\n%s", want, b.String())
