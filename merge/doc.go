@@ -49,6 +49,16 @@
 //     (recovery_ms, fairness or writer_ops absent), the merged cell has
 //     none of the three, rather than numbers that leave that input out.
 //
+// # Writer classes
+//
+// A cell of writer classes (the scenario's classes block) merges its
+// classes by name: every input must have the same classes, each with the
+// same strategy, backoff and field group, and each class is merged as a
+// cell of its writers is, by the rules above (writers, rate and
+// counters summed, histograms merged exactly, summaries and fairness
+// recomputed), in the first input's class order. The scenario's class
+// writers and rates are scaled as its writers and rate are.
+//
 // # The audit
 //
 // Each input audited the store after its own cell, and each audit read

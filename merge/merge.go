@@ -280,6 +280,7 @@ func scaled(m map[string]any, n int) results.Scenario {
 	if r, ok := m["rate"].(float64); ok {
 		out["rate"] = r * float64(n)
 	}
+	scaleClasses(out, n)
 	return out
 }
 
@@ -421,9 +422,13 @@ func mergeCell(cells []*results.Cell, offsets []int, o Options) (results.Cell, e
 		out.Histograms[name] = enc
 	}
 	out.Timeseries = mergeSeries(cells, offsets)
+	if out.Classes, err = mergeClasses(cells, offsets, o); err != nil {
+		return out, err
+	}
 	out.Audit = runner.Audit(out.Audit.Expected, out.Audit.Indeterminate,
 		drivers.Totals{Counter: observed, Versions: versions}, out.Strategy, out.Audit.LossExpected)
 	keepAuditStates(&out.Audit, cells)
+	classVerdict(&out.Audit, cells)
 	return out, nil
 }
 

@@ -501,3 +501,21 @@ func (h *logHist) quantile(q float64) int64 {
 	}
 	return logValue(logBuckets - 1)
 }
+
+// Merged returns a new recorder holding rs merged, in order (their
+// writers' committed ops in that order: WriterOps), without changing
+// any of them: a class's writers merged apart from the cell's. It feeds
+// no series. rs must not be empty.
+func Merged(rs []*Recorder) (*Recorder, error) {
+	if len(rs) == 0 {
+		return nil, fmt.Errorf("record: merged: no recorder")
+	}
+	out := New(nil)
+	out.writerOps = make([]int64, 0, len(rs))
+	for _, r := range rs {
+		if err := out.Merge(r); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}

@@ -59,7 +59,7 @@ func lossLine(c *results.Cell, name string) string {
 	var s string
 	switch {
 	case verdictOf(c) == verdictExpected:
-		s = fmt.Sprintf("%s lost %d of %d updates, as expected (%s)", name, a.LostUpdates, a.Expected, results.LossReason(c.Strategy))
+		s = fmt.Sprintf("%s lost %d of %d updates, as expected (%s)", name, a.LostUpdates, a.Expected, results.CellLossReason(c))
 		return s
 	case a.LostUpdates > 0:
 		s = fmt.Sprintf("%s lost %d of %d committed updates", name, a.LostUpdates, a.Expected)

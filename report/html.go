@@ -252,6 +252,7 @@ type cellSection struct {
 	Facts   []kv       // one trial
 	Trials  *factTable // several trials, side by side
 	Faults  *faultTable
+	Classes *faultTable // writer classes (classes.go); nil without
 	Charted bool
 	Figures []figure
 	// NoTimeseries says why a charted section has no time-series chart
@@ -620,6 +621,7 @@ func sectionOf(f *results.File, multiDriver bool, g *group, maxCharted int) cell
 	}
 	s.Class = worst.class()
 	s.Faults = sectionFaults(f, g, labels)
+	s.Classes = sectionClasses(f, g, labels)
 	if len(trials) == 1 {
 		s.Facts = trials[0]
 		return s

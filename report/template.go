@@ -189,6 +189,11 @@ footer { color: var(--muted); font-size: 13px; margin-top: 24px; }
 <thead><tr>{{range .Header}}<th{{if .Numeric}} class="num"{{end}}>{{.Name}}</th>{{end}}</tr></thead>
 <tbody>{{range .Rows}}<tr>{{range $i, $v := .}}{{$c := index $h $i}}<td{{if $c.Numeric}} class="num"{{else if eq $c.Name "error"}} class="error"{{end}}>{{$v}}</td>{{end}}</tr>
 {{end}}</tbody></table></div>{{end}}
+{{with .Classes}}{{$h := .Header}}<h4>Writer classes</h4>
+<div class="scroll"><table class="faults">
+<thead><tr>{{range .Header}}<th{{if .Numeric}} class="num"{{end}}>{{.Name}}</th>{{end}}</tr></thead>
+<tbody>{{range .Rows}}<tr>{{range $i, $v := .}}{{$c := index $h $i}}<td{{if $c.Numeric}} class="num"{{end}}>{{$v}}</td>{{end}}</tr>
+{{end}}</tbody></table></div>{{end}}
 {{if .Charted}}<div class="charts">
 {{range .Figures}}{{template "figure" .}}{{end}}</div>
 {{with .NoTimeseries}}<p class="hint">{{.}}</p>

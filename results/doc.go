@@ -106,6 +106,28 @@
 // show "-" in a cell without them when another cell has them), the CSV
 // fields are empty, and the threshold metrics read 0.
 //
+// # Writer classes
+//
+// A cell of a scenario that declared writer classes (its classes block)
+// runs every class's writers together, and its Classes list breaks the
+// cell down per class, in class order (Class): the class's identity
+// (name, writers, strategy, backoff, field_group, think_ms, rate) and
+// every measured number of Cell counted over that class's writers only
+// (ops, attempts, conflicts, give-ups, cut-offs, errors, goodput
+// throughput_ops_s over the cell's duration, conflict ratio, success
+// rate, amplification, retries, latencies, recovery_ms, fairness among
+// the class's writers, writer_ops, and its histograms so that merge
+// combines classes exactly). The cell's own numbers are over all its
+// writers: its counters are the sums of its classes'. Its strategy and
+// backoff are the classes' distinct ones joined by "+" ("optimistic+lease")
+// and its rate the sum of theirs. The audit is the cell's alone (the
+// documents are shared); its verdict names the class whose writes may
+// overwrite the others' when a loss is expected (CellLossReason). The
+// text and markdown reports print ClassTable under the summary, the
+// HTML report ClassRows in the cell's section; the JSONL cell object
+// carries the classes without their histograms; the CSV has no class
+// columns (one row per cell). Cells without classes have no classes key.
+//
 // # Scalability (USL)
 //
 // File.USL holds the Universal Scalability Law, X(N) = λN / (1 + σ(N−1)

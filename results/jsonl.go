@@ -159,9 +159,10 @@ func NewRunLine(f *File, o Options) RunLine {
 }
 
 // CellLine is the "cell" object of c: every field of the results file's
-// cell but the histograms and the time series (the "second" objects),
-// after "type" and "cell" (CellID.Name).
+// cell but the histograms (its writer classes' too) and the time series
+// (the "second" objects), after "type" and "cell" (CellID.Name).
 func CellLine(c *Cell) (json.RawMessage, error) {
+	c = classesWithoutHistograms(c)
 	b, err := json.Marshal(c)
 	if err != nil {
 		return nil, fmt.Errorf("results: jsonl: cell %s: %w", IDOf(c).Name(), err)

@@ -256,6 +256,8 @@ func expectedLoss(c *Cell) bool {
 // or "the strategy promises no safety".
 func LossReason(strategy string) string {
 	switch {
+	case strings.Contains(strategy, "+"): // a cell of writer classes: CellLossReason says which
+		return "a writer class overwrites the others"
 	case strategy == "lww":
 		return "unconditional writes"
 	case strings.Contains(strategy, "lease"):
@@ -312,7 +314,7 @@ func auditLines(f *File, code, strong func(string) string) (loud, noVerdict, qui
 			loud = append(loud, line)
 		case expectedLoss(c):
 			quiet = append(quiet, fmt.Sprintf("%s (%s) lost %s of %s updates as expected: %s",
-				code(c.Strategy), label, FormatInt(a.LostUpdates), FormatInt(a.Expected), LossReason(c.Strategy)))
+				code(c.Strategy), label, FormatInt(a.LostUpdates), FormatInt(a.Expected), CellLossReason(c)))
 		}
 	}
 	return loud, noVerdict, quiet
@@ -462,6 +464,9 @@ func renderText(w io.Writer, f *File, o Options) error {
 		if err := printTable(ew, "  ", cols, rows); err != nil {
 			return err
 		}
+	}
+	if err := writeClasses(ew, f, false); err != nil {
+		return err
 	}
 	writeUSL(ew, f, false)
 
@@ -619,6 +624,7 @@ func markdownDoc(buf *bytes.Buffer, f *File, o Options, t table, shown int) {
 			ew.Printf("\n_%s more not shown._\n", plural(left, "fault"))
 		}
 	}
+	_ = writeClasses(ew, f, true) // a bytes.Buffer does not fail
 	writeUSL(ew, f, true)
 
 	if failed, total := thresholdFailures(f); total > 0 {

@@ -143,6 +143,11 @@ type Cell struct {
 	Timeseries []Point           `json:"timeseries"`
 
 	Thresholds []ThresholdResult `json:"thresholds,omitempty"` // checked thresholds, in scenario order
+
+	// Classes break the cell's numbers down by writer class, in the
+	// scenario's class order, when the scenario declared classes (see
+	// Class); nil otherwise. The cell's counters are their sums.
+	Classes []Class `json:"classes,omitempty"`
 }
 
 // ThresholdResult is one threshold checked against one cell.

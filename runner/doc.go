@@ -50,6 +50,19 @@
 // cell with faults keeps a 100 ms time series and counters per fault
 // window, which faults.Analyze turns into the cell's fault records.
 //
+// Writer classes (the scenario's classes block, classes.go): a cell of
+// classes runs every class's writers together, sharing the clock, the
+// stop, the measured window, the retry budget and the documents, each
+// writer with its class's strategy, conflict backoff, think time,
+// open-loop rate (across the class's writers) and field group. Each
+// class's recorders are merged apart and summarised as the cell is
+// (results.Class); the cell is the sum. The audit expects a loss only
+// when a class may overwrite the others — its strategy promises no
+// safety (lww, check-then-write, an unfenced lease), or it is a lease
+// class beside a class of another strategy, whose writes its lease does
+// not exclude — and names that class. A class whose strategy the store
+// cannot run skips the cell, naming the class.
+//
 // Each cell gives its store a seed (drivers.Spec.Seed, StoreSeed) derived
 // from the scenario's seed and the trial, as the writers' key sequences
 // are: the memory store draws its latencies from it.

@@ -35,8 +35,12 @@ func (s Spec) String() string {
 
 // Cells returns the cross product writers × strategies × backoffs (×
 // trials), in the order they run: for each writer count, each strategy,
-// each backoff.
+// each backoff. A scenario with classes has one cell per trial, of all
+// its classes' writers (classes.go).
 func Cells(s scenarios.Scenario) []Spec {
+	if len(s.Classes) > 0 {
+		return classCells(s) // one cell of every class per trial
+	}
 	var out []Spec
 	trials := max(s.Trials, 1)
 	for _, w := range s.Writers {
@@ -146,17 +150,18 @@ func RunCell(ctx context.Context, cfg Config, spec Spec, index, total int) (resu
 			break
 		}
 	}
-	strat, err := strategy.New(spec.Strategy, cfg.Store, cfg.DriverName, scfg)
+	classes, err := cellClasses(sc, spec)
 	if err != nil {
-		cell.Skipped = err.Error()
+		return cell, err
+	}
+	cell.Rate = classRate(classes)
+	classStrats, skipped := classStrategies(cfg, classes, scfg)
+	if skipped != "" {
+		cell.Skipped = skipped
 		if cfg.Observer != nil {
 			cfg.Observer.CellFinished(spec, &cell)
 		}
 		return cell, nil
-	}
-	policy, err := backoff.New(spec.Backoff, sc.BackoffBase.D(), sc.BackoffCap.D())
-	if err != nil {
-		return cell, err
 	}
 	errPolicy, err := errorPolicy(sc.ErrorBackoff)
 	if err != nil {
@@ -184,7 +189,7 @@ func RunCell(ctx context.Context, cfg Config, spec Spec, index, total int) (resu
 		return cell, fmt.Errorf("%s: setup: %w", cfg.DriverName, err)
 	}
 	// A lease store that is another store gets fresh leases per cell too.
-	if ls, ok := cfg.Leaser.(drivers.Store); ok && spec.Strategy == strategy.Lease && ls != cfg.Store {
+	if ls, ok := cfg.Leaser.(drivers.Store); ok && usesLease(classes) && ls != cfg.Store {
 		if err := ls.Setup(ctx, dspec); err != nil {
 			return cell, fmt.Errorf("lease store: setup: %w", err)
 		}
@@ -219,7 +224,7 @@ func RunCell(ctx context.Context, cfg Config, spec Spec, index, total int) (resu
 	}()
 
 	// Writers get connections of their own when the store offers them.
-	strats, closeSessions, err := writerStrategies(storeCtx, cfg, spec, strat, scfg)
+	strats, closeSessions, err := writerStrategies(storeCtx, cfg, classes, classStrats, scfg)
 	if err != nil {
 		return cell, err
 	}
@@ -244,7 +249,7 @@ func RunCell(ctx context.Context, cfg Config, spec Spec, index, total int) (resu
 		live.Length = sc.Duration.D()
 	}
 	p := plan{
-		sc: sc, spec: spec, policy: policy, errPolicy: errPolicy, budget: budget, chooser: chooser,
+		sc: sc, spec: spec, errPolicy: errPolicy, budget: budget, chooser: chooser,
 		clk: clk, stop: &stop.Bool, ctx: ctx, storeCtx: storeCtx, opTimeout: opTimeout,
 		groupBytes: dspec.GroupBytes(), measureStart: live.Start, live: live,
 		onConflict: onConflict, scope: scope,
@@ -268,16 +273,19 @@ func RunCell(ctx context.Context, cfg Config, spec Spec, index, total int) (resu
 	sched := newFaultSchedule(ctx, clk, cfg.Faults, cfg.Injector, scfg.StallNow, p.measureStart, p.measureEnd, writersDone)
 	recs := make([]*record.Recorder, spec.Writers)
 	var wg sync.WaitGroup
-	for w := range spec.Writers {
-		recs[w] = record.New(series)
-		if fine != nil {
-			recs[w].TrackFaults(fine, starts)
+	for ci := range classes {
+		cls := &classes[ci]
+		for w := cls.first; w < cls.first+cls.writers; w++ {
+			recs[w] = record.New(series)
+			if fine != nil {
+				recs[w].TrackFaults(fine, starts)
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				p.writer(w, recs[w], strats[w], cls)
+			}()
 		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			p.writer(w, recs[w], strats[w])
-		}()
 	}
 	var injected []injected
 	faultsDone := make(chan struct{})
@@ -298,12 +306,6 @@ func RunCell(ctx context.Context, cfg Config, spec Spec, index, total int) (resu
 	startClose()
 	waitClosed(sessionsClosed, bound)
 
-	merged := recs[0]
-	for _, r := range recs[1:] {
-		if err := merged.Merge(r); err != nil {
-			return cell, err
-		}
-	}
 	// The measured window: the whole planned duration, even when the
 	// writers stopped early because no op could start before its end;
 	// up to the stop when the cell was interrupted; the ops' time in ops
@@ -314,6 +316,16 @@ func RunCell(ctx context.Context, cfg Config, spec Spec, index, total int) (resu
 	}
 	if measured < 0 {
 		measured = 0
+	}
+	// Classes first: the cell's merge below changes recs[0].
+	if cell.Classes, err = summarizeClasses(sc, classes, recs, measured); err != nil {
+		return cell, err
+	}
+	merged := recs[0]
+	for _, r := range recs[1:] {
+		if err := merged.Merge(r); err != nil {
+			return cell, err
+		}
 	}
 	if err := merged.Summarize(&cell, measured); err != nil {
 		return cell, err
@@ -335,8 +347,10 @@ func RunCell(ctx context.Context, cfg Config, spec Spec, index, total int) (resu
 		cell.Audit = Unavailable(expected, merged.Indeterminate, fmt.Sprintf("%s: %v", cfg.DriverName, err))
 	case totals.Docs < int64(sc.Keys) || merged.NotFound > 0:
 		cell.Audit = StoreReset(expected, merged.Indeterminate, totals, sc.Keys, merged.NotFound)
+	case len(sc.Classes) > 0:
+		cell.Audit = classAudit(expected, merged.Indeterminate, totals, classes, classStrats)
 	default:
-		cell.Audit = Audit(expected, merged.Indeterminate, totals, spec.Strategy, strat.LossExpected())
+		cell.Audit = Audit(expected, merged.Indeterminate, totals, spec.Strategy, classStrats[0].LossExpected())
 	}
 	if cfg.Observer != nil {
 		cfg.Observer.CellFinished(spec, &cell)
@@ -405,16 +419,20 @@ func StoreSeed(seed uint64, trial int) uint64 {
 	return z ^ (z >> 31)
 }
 
-// writerStrategies returns one strategy per writer: over a session of
-// the writer's own when cfg.Store is a drivers.Sessioner that offers
-// them, else shared over the store. closeSessions closes the sessions;
+// writerStrategies returns one strategy per writer, its class's: over a
+// session of the writer's own when cfg.Store is a drivers.Sessioner that
+// offers them, else shared[class] over the store. closeSessions closes the sessions;
 // calling it again does nothing (it is not safe for concurrent use). A
 // close error does not void what was measured: the session's connection
 // is discarded and the audit reads through the store.
-func writerStrategies(ctx context.Context, cfg Config, spec Spec, shared strategy.Strategy, scfg strategy.Config) (strats []strategy.Strategy, closeSessions func(), err error) {
-	strats = make([]strategy.Strategy, spec.Writers)
-	for w := range strats {
-		strats[w] = shared
+func writerStrategies(ctx context.Context, cfg Config, classes []writerClass, shared []strategy.Strategy, scfg strategy.Config) (strats []strategy.Strategy, closeSessions func(), err error) {
+	last := classes[len(classes)-1]
+	strats = make([]strategy.Strategy, last.first+last.writers)
+	names := make([]string, len(strats))
+	for ci, c := range classes {
+		for w := c.first; w < c.first+c.writers; w++ {
+			strats[w], names[w] = shared[ci], c.strategy
+		}
 	}
 	sr, ok := cfg.Store.(drivers.Sessioner)
 	if !ok {
@@ -440,7 +458,7 @@ func writerStrategies(ctx context.Context, cfg Config, spec Spec, shared strateg
 			return nil, nil, fmt.Errorf("%s: writer %d: session: %w", cfg.DriverName, w, err)
 		}
 		sessions = append(sessions, s)
-		if strats[w], err = strategy.New(spec.Strategy, s, cfg.DriverName, scfg); err != nil {
+		if strats[w], err = strategy.New(names[w], s, cfg.DriverName, scfg); err != nil {
 			closeSessions()
 			return nil, nil, fmt.Errorf("%s: writer %d: session: %w", cfg.DriverName, w, err)
 		}
@@ -516,8 +534,7 @@ type paddedBool struct {
 type plan struct {
 	sc         scenarios.Scenario
 	spec       Spec
-	policy     backoff.Policy // conflicts
-	errPolicy  backoff.Policy // errored attempts
+	errPolicy  backoff.Policy // errored attempts (conflicts: the writer's class's policy)
 	budget     *backoff.Budget
 	chooser    keydist.Chooser
 	clk        clock.Clock
@@ -550,7 +567,10 @@ type plan struct {
 // whatever failed; its give-up reason is "error" when its last attempt
 // errored, and the writer waits the error backoff before its next op.
 // Each attempt runs under the op timeout.
-func (p *plan) writer(id int, rec *record.Recorder, strat strategy.Strategy) {
+//
+// cls is the writer's class: its conflict backoff, think time, open-loop
+// rate (shared by the class's writers) and field group.
+func (p *plan) writer(id int, rec *record.Recorder, strat strategy.Strategy, cls *writerClass) {
 	defer rec.Flush()
 	sc := &p.sc
 	rng := rand.New(rand.NewPCG(sc.Seed, uint64(p.spec.Trial)<<32|uint64(id)))
@@ -558,8 +578,12 @@ func (p *plan) writer(id int, rec *record.Recorder, strat strategy.Strategy) {
 	for i := range payload {
 		payload[i] = byte(id)
 	}
+	group := cls.group
+	if group < 0 {
+		group = id % sc.FieldGroups
+	}
 	op := &strategy.Op{
-		Group:   id % sc.FieldGroups,
+		Group:   group,
 		Writer:  int64(id),
 		Payload: payload,
 		Rand:    rng,
@@ -572,7 +596,8 @@ func (p *plan) writer(id int, rec *record.Recorder, strat strategy.Strategy) {
 	var (
 		maxAttempts = sc.MaxAttempts
 		maxElapsed  = sc.MaxElapsed.D()
-		think       = sc.Think.D()
+		think       = cls.think
+		policy      = cls.policy
 		failPolicy  = p.onConflict == scenarios.Fail
 		opsLimit    = int64(sc.OpsPerWriter)
 		// consecutive errored attempts of this writer, and the last
@@ -580,16 +605,17 @@ func (p *plan) writer(id int, rec *record.Recorder, strat strategy.Strategy) {
 		errStreak    int
 		prevErrDelay time.Duration
 	)
-	// Open loop: this writer owns slots id, id+W, id+2W, … of a schedule
-	// with one slot every 1/rate seconds from the start of the cell.
+	// Open loop: writer i of its class's W owns slots i, i+W, i+2W, … of
+	// the class's schedule, with one slot every 1/rate seconds from the
+	// start of the cell.
 	var interval time.Duration
-	if sc.Rate > 0 {
-		interval = time.Duration(float64(time.Second) * float64(p.spec.Writers) / sc.Rate)
+	if cls.rate > 0 {
+		interval = time.Duration(float64(time.Second) * float64(cls.writers) / cls.rate)
 	}
 	start := p.clk.Now()
 	var slot0 time.Duration
-	if sc.Rate > 0 {
-		slot0 = time.Duration(float64(time.Second) * float64(id) / sc.Rate)
+	if cls.rate > 0 {
+		slot0 = time.Duration(float64(time.Second) * float64(id-cls.first) / cls.rate)
 	}
 	now := start
 	var done int64 // measured ops, whatever their outcome
@@ -689,7 +715,7 @@ func (p *plan) writer(id int, rec *record.Recorder, strat strategy.Strategy) {
 					delay = p.errPolicy.Delay(errStreak-1, prevErrDelay, rng)
 					prevErrDelay = delay
 				case !op.MergeNow:
-					delay = p.policy.Delay(conflicts-1, prevDelay, rng)
+					delay = policy.Delay(conflicts-1, prevDelay, rng)
 					prevDelay = delay
 				}
 				switch {

@@ -105,6 +105,10 @@ var fields = []field{
 	strField("on_conflict", "retry, fail or merge", func(s *Scenario) *string { return &s.OnConflict }),
 	strField("scope", "what a conditional write checks: document, field-group or operation (one slot per writer: writers never conflict)", func(s *Scenario) *string { return &s.Scope }),
 	intField("field_groups", "payload field groups per document (1 … 16)", func(s *Scenario) *int { return &s.FieldGroups }),
+	{yaml: "field_group_names", flag: "field-group-names", usage: "names of the field groups, one per group, comma list (content,assets): writer classes may name their field_group", set: func(s *Scenario, v string) (err error) {
+		s.FieldGroupNames, err = parseList("field-group-names", v)
+		return err
+	}},
 	{yaml: "fencing", flag: "fencing", usage: "lease: the store rejects writes with a stale fencing token", set: func(s *Scenario, v string) error {
 		b, err := strconv.ParseBool(v)
 		if err != nil {

@@ -30,6 +30,10 @@ func FuzzParse(f *testing.F) {
 		"hold: exp:500us\nscope: operation\nstrategies: [check-then-write]\n",
 		"hold: normal:1ms\n",
 		"hold: [1ms]\nscope: document,operation\n",
+		"field_groups: 2\nclasses:\n  - {name: a, writers: 2, strategy: optimistic, backoff: expo, field_group: 1, think: 2s}\n  - {name: b, writers: 1, strategy: lease, backoff: none, rate: 5}\n",
+		"classes: [{name: a, writers: -1, field_group: 99}, {name: a}]\nwriters: [2]\n",
+		"classes: {name: a}\n",
+		"classes: [{think: forever, rate: .inf}]\n",
 	} {
 		f.Add([]byte(s))
 	}

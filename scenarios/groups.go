@@ -6,7 +6,7 @@ var flagGroups = map[string]string{
 	"name": "scenario", "description": "scenario", "seed": "scenario", "trials": "scenario", "thresholds": "scenario",
 
 	"writers": "workload", "keys": "workload", "distribution": "workload", "zipf_theta": "workload",
-	"hot_fraction": "workload", "hot_ops": "workload", "payload_bytes": "workload", "field_groups": "workload",
+	"hot_fraction": "workload", "hot_ops": "workload", "payload_bytes": "workload", "field_groups": "workload", "field_group_names": "workload",
 	"duration": "workload", "ops_per_writer": "workload", "warmup": "workload", "think": "workload", "rate": "workload",
 	"hold": "workload",
 

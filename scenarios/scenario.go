@@ -83,12 +83,15 @@ type Scenario struct {
 	BudgetRetryCost float64  `yaml:"budget_retry_cost" json:"budget_retry_cost"`
 	BudgetRefund    float64  `yaml:"budget_refund" json:"budget_refund"`
 
-	OnConflict  string   `yaml:"on_conflict" json:"on_conflict"`
-	Scope       string   `yaml:"scope" json:"scope"`
-	FieldGroups int      `yaml:"field_groups" json:"field_groups"`
-	Fencing     bool     `yaml:"fencing" json:"fencing"`
-	LeaseTTL    Duration `yaml:"lease_ttl" json:"lease_ttl"`
-	LeaseStall  Stall    `yaml:"lease_stall" json:"lease_stall"`
+	OnConflict  string `yaml:"on_conflict" json:"on_conflict"`
+	Scope       string `yaml:"scope" json:"scope"`
+	FieldGroups int    `yaml:"field_groups" json:"field_groups"`
+	// FieldGroupNames, when set, names each field group (one per group,
+	// in order): classes may then name their field_group.
+	FieldGroupNames []string `yaml:"field_group_names,omitempty" json:"field_group_names,omitempty"`
+	Fencing         bool     `yaml:"fencing" json:"fencing"`
+	LeaseTTL        Duration `yaml:"lease_ttl" json:"lease_ttl"`
+	LeaseStall      Stall    `yaml:"lease_stall" json:"lease_stall"`
 
 	Writers      []int   `yaml:"writers" json:"writers"`
 	Keys         int     `yaml:"keys" json:"keys"`
@@ -131,6 +134,10 @@ type Scenario struct {
 	// WritePath, when set, runs the strategies over the user's own SQL
 	// (writepath.go) instead of the built-in document.
 	WritePath *WritePath `yaml:"write_path,omitempty" json:"write_path,omitempty"`
+
+	// Classes, when set, run classes of writers together in one cell
+	// (classes.go): they replace writers, strategies and backoffs.
+	Classes []Class `yaml:"classes,omitempty" json:"classes,omitempty"`
 }
 
 // Default returns a scenario with every field at its default.
@@ -233,6 +240,10 @@ func Parse(src string, b []byte) (Scenario, error) {
 		msg = strings.ReplaceAll(msg, "\n  ", "; ")
 		return Scenario{}, fmt.Errorf("scenario %s: %s", src, nameFields(b, msg))
 	}
+	if err := checkClassKeys(src, &s, topKeys(b)); err != nil {
+		return Scenario{}, err
+	}
+	s.applyClasses()
 	return s, nil
 }
 

@@ -74,6 +74,13 @@ func (s *Scenario) Validate(a Allowed) error {
 			}
 		}
 	}
+	if err := s.validateGroupNames(bad); err != nil { // before the classes, which may name groups
+		return err
+	}
+	if err := s.validateClasses(a); err != nil { // before strategies, which the classes set
+		return err
+	}
+	s.applyClasses()
 	if err := listOf("strategies", s.Strategies, a.Strategies); err != nil {
 		return err
 	}

@@ -300,7 +300,7 @@ func (s *Scenario) validateWritePath(bad func(yamlName, format string, args ...a
 // yamlFieldNames are the top-level YAML names: the fields with a flag,
 // and write_path, which has none.
 func yamlFieldNames() []string {
-	names := append(FieldNames(), "write_path")
+	names := append(FieldNames(), "write_path", "classes")
 	slices.Sort(names)
 	return names
 }

@@ -83,6 +83,9 @@ func (rf *runFlags) plan(cmd string, pos []string) (*harness.Plan, error) {
 	if cmd != "run" && len(p.Scenario.Faults) > 0 {
 		return nil, harness.BadInputf("faults: %s measures the store at its best and injects no faults; use occbench run --fault", cmd)
 	}
+	if cmd != "run" && len(p.Scenario.Classes) > 0 {
+		return nil, harness.BadInputf("classes: %s sweeps writers per strategy and backoff, which a scenario's writer classes fix; use occbench run", cmd)
+	}
 	return p, nil
 }
 

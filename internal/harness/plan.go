@@ -84,6 +84,9 @@ func NewPlan(arg string, settings []Setting) (*Plan, error) {
 		p.flags[field] = "--" + s.Flag
 	}
 	describeOverrides(&sc, settings)
+	if err := p.checkClassFlags(&sc); err != nil {
+		return nil, BadInput(err)
+	}
 	if err := sc.Validate(Allowed()); err != nil {
 		return nil, BadInput(err)
 	}
@@ -99,7 +102,7 @@ func NewPlan(arg string, settings []Setting) (*Plan, error) {
 	if err != nil {
 		return nil, BadInputf("%s: %w", p.name("thresholds"), err)
 	}
-	if err := threshold.CheckStrategies(ts, sc.Strategies); err != nil {
+	if err := threshold.CheckStrategies(ts, classStrategies(sc)); err != nil {
 		return nil, BadInputf("%s: %w", p.name("thresholds"), err)
 	}
 	p.Cells = runner.Cells(sc)
@@ -278,10 +281,15 @@ func (p *Plan) WriteDimensions(w io.Writer) error {
 		{"writers", joinInts(sc.Writers), p.Origin("writers")},
 		{"strategies", strings.Join(sc.Strategies, ", "), p.Origin("strategies")},
 		{"backoffs", strings.Join(sc.Backoffs, ", "), p.Origin("backoffs")},
+	}
+	if len(sc.Classes) > 0 { // the classes replace the three
+		rows = p.classRows()
+	}
+	rows = append(rows, [][3]string{
 		{"trials", trialsText(sc.Trials), p.Origin("trials")},
 		{"duration", dur, p.durationOrigin()},
 		{"warmup", sc.Warmup.String(), p.Origin("warmup")},
-	}
+	}...)
 	shown := map[string]bool{"writers": true, "strategies": true, "backoffs": true, "trials": true, "duration": true, "ops_per_writer": true, "warmup": true}
 	for _, f := range p.order {
 		if shown[f] || f == "driver" || f == "name" || f == "description" {

@@ -210,6 +210,9 @@ func (p *Plan) CheckRunnable(st *Stores) error {
 	if err != nil {
 		return BadInput(fmt.Errorf("--scope: %w", err))
 	}
+	if len(p.Scenario.Classes) > 0 {
+		return p.checkRunnableClasses(st, scope)
+	}
 	var reasons []string
 	for _, name := range p.Scenario.Strategies {
 		_, err := strategy.New(name, st.Data, p.Scenario.Driver, strategy.Config{Leaser: st.Leaser, Fencing: p.Scenario.Fencing,
