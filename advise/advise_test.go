@@ -140,7 +140,7 @@ func TestTies(t *testing.T) {
 			if v.Label() != tt.wantLabel {
 				t.Errorf("verdict = %s, want %s", v.Label(), tt.wantLabel)
 			}
-			if tt.wantReason != "" && (len(v.Why) != 1 || v.Why[0] != tt.wantReason) {
+			if tt.wantReason != "" && (len(v.Why) != 2 || !slices.Contains(v.Why, tt.wantReason)) {
 				t.Errorf("why = %q, want %q", v.Why, tt.wantReason)
 			}
 			line := rep.BandLine(&rep.Skews[0], &rep.Skews[0].Bands[Goodput][0])
@@ -419,5 +419,33 @@ func TestWritePlots(t *testing.T) {
 	}
 	if _, err := rep.Plot(&SkewResult{Skew: single}); err == nil {
 		t.Errorf("Plot of a skew without points: no error")
+	}
+}
+
+func TestTieLedByEitherIsOneBand(t *testing.T) {
+	t.Parallel()
+	cs := cells(single, []point{
+		{1, "optimistic", []float64{1000}, []float64{1}, 0},
+		{1, "pessimistic", []float64{960}, []float64{1}, 0},
+		{2, "optimistic", []float64{960}, []float64{1}, 0},
+		{2, "pessimistic", []float64{1000}, []float64{1}, 0},
+		{4, "optimistic", []float64{2000}, []float64{1}, 0},
+		{4, "pessimistic", []float64{1000}, []float64{1}, 0},
+	})
+	rep, err := Analyze(plan([]int{1, 2, 4}, []string{"optimistic", "pessimistic"}, 1), Options{}, cs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sr := &rep.Skews[0]
+	g := sr.Bands[Goodput]
+	if len(g) != 2 || g[0].Last != 1 || g[0].Verdict.Label() != "tie: optimistic, pessimistic" {
+		t.Fatalf("bands = %+v, want the tie at 1-2 writers as one band", g)
+	}
+	// Every point has 0% conflicts: the bands are placed by writers.
+	if got := rep.BandLine(sr, &g[0]); !strings.HasPrefix(got, "up to 2 writers on single: tie within noise on goodput") {
+		t.Errorf("line = %q", got)
+	}
+	if got := rep.BandLine(sr, &g[1]); !strings.HasPrefix(got, "from 4 writers on single: optimistic with") {
+		t.Errorf("line = %q", got)
 	}
 }

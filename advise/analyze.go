@@ -126,9 +126,11 @@ type Verdict struct {
 	// Best is the strategy with the best median; "" when no strategy is
 	// valid at the point.
 	Best string
-	// Set is Best and every strategy within noise of it, in rank order.
+	// Set is Best and every strategy within noise of it, in the plan's
+	// strategy order (so that a tie is the same tie whichever of its
+	// members leads).
 	Set []string
-	// Why says, per strategy of Set after Best, why it is a tie:
+	// Why says, for each strategy of Set, why it is in it: "best",
 	// "within margin", "not significant" or "ranges overlap".
 	Why []string
 }
@@ -289,12 +291,20 @@ func judge(stats []Stat, o Objective, opts Options) Verdict {
 		return cmp.Compare(x, y)
 	})
 	best := valid[0]
-	v := Verdict{Best: best.Strategy, Set: []string{best.Strategy}}
-	for _, s := range valid[1:] {
-		if why := tie(best, s, o, opts); why != "" {
-			v.Set = append(v.Set, s.Strategy)
-			v.Why = append(v.Why, why)
+	v := Verdict{Best: best.Strategy}
+	for i := range stats {
+		s := &stats[i]
+		why := "best"
+		if s != best {
+			if !s.Valid {
+				continue
+			}
+			if why = tie(best, s, o, opts); why == "" {
+				continue
+			}
 		}
+		v.Set = append(v.Set, s.Strategy)
+		v.Why = append(v.Why, why)
 	}
 	return v
 }

@@ -60,7 +60,11 @@ func where(sr *SkewResult, b *Band) string {
 		}
 		return fmt.Sprintf("%d–%d writers", first, last)
 	}
-	known := func(x *Crossover) bool { return x != nil && !math.IsNaN(x.Conflict) }
+	// A crossover between two points of the same conflict ratio (as
+	// printed) does not place the band on the conflict axis.
+	known := func(x *Crossover) bool {
+		return x != nil && !math.IsNaN(x.Conflict) && pct(sr.Points[x.Before].Conflict) != pct(sr.Points[x.After].Conflict)
+	}
 	switch {
 	case b.Above == nil && b.Below == nil:
 		lo, hi := math.Inf(1), math.Inf(-1)

@@ -87,8 +87,9 @@ type Column struct {
 func SummaryTable(f *File) (cols []Column, rows [][]string) {
 	multiDriver := len(drivers(f)) > 1
 	withFaults := hasFaults(f)
-	hasRate, hasTrial, hasCutOff := false, false, false
+	hasRate, hasTrial, hasCutOff, hasDist := false, false, false, false
 	for i := range f.Cells {
+		hasDist = hasDist || f.Cells[i].Distribution != ""
 		hasRate = hasRate || f.Cells[i].Rate > 0
 		hasTrial = hasTrial || f.Cells[i].Trial > 0
 		hasCutOff = hasCutOff || (f.Cells[i].Skipped == "" && CutOffOf(&f.Cells[i]) > 0)
@@ -100,6 +101,9 @@ func SummaryTable(f *File) (cols []Column, rows [][]string) {
 	col("strategy", false)
 	col("backoff", false)
 	col("writers", true)
+	if hasDist {
+		col("keys dist", false)
+	}
 	if hasRate {
 		col("rate", true)
 	}
@@ -130,6 +134,9 @@ func SummaryTable(f *File) (cols []Column, rows [][]string) {
 			row = append(row, c.Driver)
 		}
 		row = append(row, c.Strategy, c.Backoff, strconv.Itoa(c.Writers))
+		if hasDist {
+			row = append(row, orDash(c.Distribution != "", c.Distribution))
+		}
 		if hasRate {
 			row = append(row, orDash(c.Rate > 0, FormatCount(c.Rate)))
 		}
@@ -267,6 +274,9 @@ func LossReason(strategy string) string {
 // cellLabel names a cell in audit lines: "backoff expo, writers 8, …".
 func cellLabel(c *Cell, multiDriver bool) string {
 	parts := []string{"backoff " + c.Backoff, "writers " + strconv.Itoa(c.Writers)}
+	if c.Distribution != "" {
+		parts = append(parts, "keys "+c.Distribution)
+	}
 	if c.Rate > 0 {
 		parts = append(parts, "rate "+FormatCount(c.Rate)+"/s")
 	}
@@ -747,6 +757,9 @@ func shortName(c *Cell, multi bool) string {
 		parts = append(parts, c.Driver)
 	}
 	parts = append(parts, c.Strategy, c.Backoff, "w"+strconv.Itoa(c.Writers))
+	if c.Distribution != "" {
+		parts = append(parts, c.Distribution)
+	}
 	if c.Rate > 0 {
 		parts = append(parts, "r"+Sig3(c.Rate))
 	}
