@@ -105,9 +105,17 @@ func (r *Report) panel(sr *SkewResult, o Objective, yLabel string, shared *plot.
 		if !math.IsNaN(c.Conflict) {
 			at = pct(c.Conflict) + " conflicts"
 		}
-		add(fmt.Sprintf("%s crossover %s → %s at %s", o, c.From, c.To, at), v)
+		add(fmt.Sprintf("%s crossover at %s: %s → %s", o, at, short(c.From), short(c.To)), v)
 	}
 	return p, nil
+}
+
+// short names a verdict in a legend: a strategy, or "tie".
+func short(label string) string {
+	if strings.HasPrefix(label, "tie:") {
+		return "tie"
+	}
+	return label
 }
 
 // writerTicks marks powers of two on an axis over log2(writers).
