@@ -449,3 +449,34 @@ func TestTieLedByEitherIsOneBand(t *testing.T) {
 		t.Errorf("line = %q", got)
 	}
 }
+
+func TestNonMonotoneConflictsPlaceByWriters(t *testing.T) {
+	t.Parallel()
+	// Conflicts 0%, 4%, 1%: a fall of 3 points, beyond MonotoneSlack.
+	cs := cells(single, []point{
+		{1, "optimistic", []float64{1000}, []float64{1}, 0},
+		{1, "pessimistic", []float64{500}, []float64{1}, 0},
+		{2, "optimistic", []float64{500}, []float64{1}, 0.04},
+		{2, "pessimistic", []float64{1000}, []float64{1}, 0},
+		{4, "optimistic", []float64{1000}, []float64{1}, 0.01},
+		{4, "pessimistic", []float64{500}, []float64{1}, 0},
+	})
+	rep, err := Analyze(plan([]int{1, 2, 4}, []string{"optimistic", "pessimistic"}, 1), Options{}, cs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sr := &rep.Skews[0]
+	g := sr.Bands[Goodput]
+	if len(g) != 3 {
+		t.Fatalf("bands = %+v", g)
+	}
+	if got := rep.BandLine(sr, &g[1]); !strings.HasPrefix(got, "2 writers on single: pessimistic") {
+		t.Errorf("middle band = %q, want it placed by writers", got)
+	}
+	if got := rep.BandLine(sr, &g[0]); !strings.HasPrefix(got, "up to 1 writer on single: optimistic") {
+		t.Errorf("first band = %q, want it placed by writers", got)
+	}
+	if b := rep.Advice().Skews[0].Bands[0]; b.Below != nil {
+		t.Errorf("advice band bound %v on a conflict axis that is not monotone", *b.Below)
+	}
+}

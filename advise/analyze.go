@@ -214,7 +214,18 @@ type SkewResult struct {
 	Points     []PointResult // writers ascending
 	Bands      map[Objective][]Band
 	Crossovers []Crossover // goodput's, then p99's, in writers order
+	// ConflictAxis is true when optimistic's conflict ratio is known at
+	// every point and never falls by more than MonotoneSlack from one
+	// writers count to the next: only then do the bands read as ranges
+	// of conflict ratio; otherwise the writers place them.
+	ConflictAxis bool
 }
+
+// MonotoneSlack is how far optimistic's conflict ratio may fall from
+// one writers count to the next (noise where there are almost no
+// conflicts) with the bands still placed on the conflict axis: half a
+// percentage point.
+const MonotoneSlack = 0.005
 
 // Report is the outcome of an advise run.
 type Report struct {
@@ -260,6 +271,13 @@ func analyze(p Plan, opts Options, cells []results.Cell) *Report {
 			pr.Goodput = judge(pr.Stats, Goodput, opts)
 			pr.P99 = judge(pr.Stats, P99, opts)
 			sr.Points = append(sr.Points, pr)
+		}
+		sr.ConflictAxis = len(sr.Points) > 0
+		for i := range sr.Points {
+			c := sr.Points[i].Conflict
+			if math.IsNaN(c) || (i > 0 && c < sr.Points[i-1].Conflict-MonotoneSlack) {
+				sr.ConflictAxis = false
+			}
 		}
 		for _, o := range Objectives() {
 			bands, xs := bandsOf(sr.Points, o)
@@ -451,10 +469,10 @@ func (r *Report) Advice() *results.Advice {
 				} else {
 					ab.Winner = b.Verdict.Best
 				}
-				if b.Above != nil {
+				if b.Above != nil && sr.ConflictAxis {
 					ab.Above = finite(b.Above.Conflict)
 				}
-				if b.Below != nil {
+				if b.Below != nil && sr.ConflictAxis {
 					ab.Below = finite(b.Below.Conflict)
 				}
 				if b.RunnerUp != "" {

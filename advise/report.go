@@ -63,7 +63,7 @@ func where(sr *SkewResult, b *Band) string {
 	// A crossover between two points of the same conflict ratio (as
 	// printed) does not place the band on the conflict axis.
 	known := func(x *Crossover) bool {
-		return x != nil && !math.IsNaN(x.Conflict) && pct(sr.Points[x.Before].Conflict) != pct(sr.Points[x.After].Conflict)
+		return sr.ConflictAxis && x != nil && !math.IsNaN(x.Conflict) && pct(sr.Points[x.Before].Conflict) != pct(sr.Points[x.After].Conflict)
 	}
 	switch {
 	case b.Above == nil && b.Below == nil:
@@ -73,7 +73,7 @@ func where(sr *SkewResult, b *Band) string {
 				lo, hi = min(lo, c), max(hi, c)
 			}
 		}
-		if math.IsInf(lo, 1) {
+		if math.IsInf(lo, 1) || !sr.ConflictAxis {
 			return fmt.Sprintf("at every measured load (%s%s)", span(), on)
 		}
 		cr := pct(lo) + "–" + pct(hi)
@@ -92,7 +92,7 @@ func where(sr *SkewResult, b *Band) string {
 		}
 		return fmt.Sprintf("above %s conflicts (≥ %s%s)", pct(b.Above.Conflict), writersText(first), on)
 	}
-	if !known(b.Above) || !known(b.Below) {
+	if !known(b.Above) || !known(b.Below) || b.Above.Conflict > b.Below.Conflict {
 		return span() + on
 	}
 	return fmt.Sprintf("%s–%s conflicts (%s%s)", pct(b.Above.Conflict), pct(b.Below.Conflict), span(), on)
