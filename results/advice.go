@@ -1,5 +1,7 @@
 package results
 
+import "github.com/occbench/occbench/internal/textout"
+
 // Advice is the answer of occbench advise, kept in the results file
 // beside the cells it was computed from: per key skew, the contention
 // bands and which strategy is best in each on goodput and on p99, and
@@ -76,4 +78,34 @@ type AdviceCrossover struct {
 	// Writers is the crossover on the writers axis, interpolated the
 	// same way on log2(writers).
 	Writers float64 `json:"writers"`
+}
+
+// writeAdvice prints the advice block's lines, per skew: the bands on
+// each objective as occbench advise printed them.
+func writeAdvice(ew *textout.Writer, f *File, markdown bool) {
+	a := f.Advice
+	if a == nil {
+		return
+	}
+	if markdown {
+		ew.Printf("\n#### Advice (occbench advise, backoff %s, %d trials per point)\n\n", textout.MarkdownLine(a.Backoff), a.Trials)
+	} else {
+		ew.Printf("\nadvice (occbench advise, backoff %s, %d trials per point):\n", a.Backoff, a.Trials)
+	}
+	for _, o := range a.Omitted {
+		if markdown {
+			ew.Printf("- not run (the store cannot): %s\n", textout.MarkdownLine(o))
+		} else {
+			ew.Printf("  not run (the store cannot): %s\n", o)
+		}
+	}
+	for _, s := range a.Skews {
+		for _, b := range s.Bands {
+			if markdown {
+				ew.Printf("- best on %s, %s\n", b.Objective, textout.MarkdownLine(b.Line))
+			} else {
+				ew.Printf("  best on %s, %s\n", b.Objective, b.Line)
+			}
+		}
+	}
 }

@@ -474,6 +474,7 @@ func renderText(w io.Writer, f *File, o Options) error {
 		}
 	}
 	writeUSL(ew, f, false)
+	writeAdvice(ew, f, false)
 
 	if failed, total := thresholdFailures(f); total > 0 {
 		ew.Printf("\n")
@@ -630,6 +631,7 @@ func markdownDoc(buf *bytes.Buffer, f *File, o Options, t table, shown int) {
 		}
 	}
 	writeUSL(ew, f, true)
+	writeAdvice(ew, f, true)
 
 	if failed, total := thresholdFailures(f); total > 0 {
 		ew.Printf("\n#### Thresholds\n\n")
