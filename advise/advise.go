@@ -108,12 +108,12 @@ func (o Omission) String() string { return o.Strategy + ": " + o.Reason }
 type Plan struct {
 	// Scenario and Driver name the run in the report's first line.
 	Scenario, Driver string
-	Writers    []int
-	Skews      []Skew
-	Strategies []string   // those the store can run
-	Omitted    []Omission // candidates it cannot
-	Backoff    string
-	Trials     int
+	Writers          []int
+	Skews            []Skew
+	Strategies       []string   // those the store can run
+	Omitted          []Omission // candidates it cannot
+	Backoff          string
+	Trials           int
 }
 
 // Validate reports an empty or repeated list, a writer count below 1 or
