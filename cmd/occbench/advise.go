@@ -60,13 +60,20 @@ cell and the advice.`, advise.DefaultBackoff, advise.DefaultTrials))
 	if rf.format != "text" && rf.format != "markdown" {
 		return exitBadInput, badInput("--format: advise prints text or markdown, got %q (the --out file is the JSON)", rf.format)
 	}
-	p, err := rf.plan("advise", pos)
+	// The scenario's own cells are not what advise runs: its sweep's
+	// size is checked below.
+	whole := rf
+	whole.force = true
+	p, err := whole.plan("advise", pos)
 	if err != nil {
 		return exitBadInput, err
 	}
 	pl, keysNote, err := advisePlan(p, skews)
 	if err != nil {
 		return exitBadInput, err
+	}
+	if n := pl.Cells(); n > harness.MaxCells && !rf.force {
+		return exitBadInput, badInput("the sweep has %d cells, more than %d: check --writers, --skews, --strategies and --trials, or pass --force", n, harness.MaxCells)
 	}
 	sc := &p.Scenario
 	sc.Strategies, sc.Writers, sc.Backoffs, sc.Trials = pl.Strategies, pl.Writers, []string{pl.Backoff}, pl.Trials
