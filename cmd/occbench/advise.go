@@ -60,6 +60,12 @@ cell and the advice.`, advise.DefaultBackoff, advise.DefaultTrials))
 	if rf.format != "text" && rf.format != "markdown" {
 		return exitBadInput, badInput("--format: advise prints text or markdown, got %q (the --out file is the JSON)", rf.format)
 	}
+	if rf.plotsDir != "" {
+		return exitBadInput, badInput("--plots: advise draws its crossover plots with --plot DIR (occbench plot FILE draws the cells)")
+	}
+	if rf.metricsAddr != "" {
+		return exitBadInput, badInput("--metrics-addr: advise serves no metrics; use occbench run")
+	}
 	// The scenario's own cells are not what advise runs: its sweep's
 	// size is checked below.
 	whole := rf

@@ -26,6 +26,7 @@ func TestAdviseBadInput(t *testing.T) {
 		{"margin", []string{"advise", "--driver", "memory", "--margin", "1"}, "--margin: must be in [0, 1)"},
 		{"format", []string{"advise", "--driver", "memory", "--format", "csv"}, "--format: advise prints text or markdown"},
 		{"rate", []string{"advise", "--driver", "memory", "--rate", "100"}, "--rate: advise compares closed-loop writers"},
+		{"plots", []string{"advise", "--driver", "memory", "--plots", "x"}, "--plots: advise draws its crossover plots with --plot DIR"},
 		{"too many cells", []string{"advise", "--driver", "memory", "--trials", "600"}, "the sweep has 32400 cells, more than 10000"},
 		{"no runnable strategy", []string{"advise", "--driver", "memory", "--scope", "operation", "--strategies", "pessimistic", "--skews", "single", "--quiet"}, "no cell can run"},
 	} {
