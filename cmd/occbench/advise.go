@@ -43,9 +43,9 @@ Sweeps writers × key skew for optimistic, pessimistic, lease and hybrid
 skew, one line per contention band saying which strategy is best on
 goodput and on p99, where each stops being best (the crossover, in
 optimistic's conflict ratio), and the table behind it. Strategies within
-noise of each other are a tie. The writers default to 1,2,4,8,16,32 and
-the trials to %d, whatever the scenario says; --out gets every cell and
-the advice.`, advise.DefaultBackoff, advise.DefaultTrials))
+noise of each other are a tie. Unless flags set them, the writers are
+1,2,4,8,16,32 (whatever the scenario lists) and the trials at least %d;
+--out gets every cell and the advice.`, advise.DefaultBackoff, advise.DefaultTrials))
 	}
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
