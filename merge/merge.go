@@ -167,14 +167,18 @@ func Merge(parts []*results.File, o Options) (*results.File, error) {
 type key struct {
 	driver, strategy, backoff string
 	writers, trial            int
+	distribution              string
 }
 
 func keyOf(c *results.Cell) key {
-	return key{c.Driver, c.Strategy, c.Backoff, c.Writers, c.Trial}
+	return key{c.Driver, c.Strategy, c.Backoff, c.Writers, c.Trial, c.Distribution}
 }
 
 func (k key) String() string {
 	s := k.strategy + "/" + k.backoff + "/w" + strconv.Itoa(k.writers)
+	if k.distribution != "" {
+		s += "/" + k.distribution
+	}
 	if k.trial > 0 {
 		s += "/t" + strconv.Itoa(k.trial)
 	}
@@ -328,7 +332,7 @@ func mergeCell(cells []*results.Cell, offsets []int, o Options) (results.Cell, e
 	out := results.Cell{
 		Driver: first.Driver, Strategy: first.Strategy, Backoff: first.Backoff,
 		OnConflict: first.OnConflict, Scope: first.Scope, Keys: first.Keys, Trial: first.Trial,
-		Skipped: first.Skipped,
+		Distribution: first.Distribution, Skipped: first.Skipped,
 	}
 	for i, c := range cells {
 		if (c.Skipped == "") != (first.Skipped == "") {

@@ -605,3 +605,25 @@ func TestMergeKPIs(t *testing.T) {
 		t.Errorf("merge without a recovery histogram: %v", err)
 	}
 }
+
+// TestMergeKeepsDistributionsApart: occbench advise's cells that differ
+// only by their key distribution merge each with its own.
+func TestMergeKeepsDistributionsApart(t *testing.T) {
+	t.Parallel()
+	r := rand.New(rand.NewPCG(3, 4))
+	s1, s2, s3, s4 := gen(r, 100), gen(r, 200), gen(r, 300), gen(r, 400)
+	with := func(c results.Cell, d string) results.Cell { c.Distribution = d; return c }
+	a := fileOf("host-a", t0, 1, with(cellOf(t, "optimistic", 8, s1, 10, 100), "single"), with(cellOf(t, "optimistic", 8, s2, 10, 200), "uniform"))
+	b := fileOf("host-b", t0, 2, with(cellOf(t, "optimistic", 8, s3, 10, 300), "single"), with(cellOf(t, "optimistic", 8, s4, 10, 400), "uniform"))
+	a.Advice = &results.Advice{Backoff: "expo"}
+	m, err := Files([]*results.File{a, b})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Cells) != 2 || m.Cells[0].Distribution != "single" || m.Cells[0].Ops != 400 || m.Cells[1].Distribution != "uniform" || m.Cells[1].Ops != 600 {
+		t.Errorf("merged cells: %d, %q %d ops, want single 400 and uniform 600", len(m.Cells), m.Cells[0].Distribution, m.Cells[0].Ops)
+	}
+	if m.Advice != nil {
+		t.Errorf("a merged file keeps an input's advice: %+v", m.Advice)
+	}
+}

@@ -430,6 +430,18 @@ func banners(f *results.File, multiDriver bool, ran int) []banner {
 	if f.Interrupted {
 		out = append(out, banner{Class: "warn", Head: "Interrupted: the run was stopped early; results are partial"})
 	}
+	if a := f.Advice; a != nil {
+		b := banner{Class: "good", Head: fmt.Sprintf("Advice (occbench advise, backoff %s, %d trials per point)", a.Backoff, a.Trials)}
+		for _, o := range a.Omitted {
+			b.Lines = append(b.Lines, "not run (the store cannot): "+o)
+		}
+		for _, s := range a.Skews {
+			for _, l := range s.Bands {
+				b.Lines = append(b.Lines, "best on "+l.Objective+", "+l.Line)
+			}
+		}
+		out = append(out, b)
+	}
 	return out
 }
 

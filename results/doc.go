@@ -142,5 +142,22 @@
 // points, or an error. Files written before it existed, and merged
 // files, have none: USLOf fits them when they are reported. The text and
 // markdown reports end the tables with a "Scalability (USL)" section
-// (USLTable).
+// (USLTable). Cells with a distribution of their own (below) are left out
+// of the fits: several skews at one writer count are not one sweep.
+//
+// # Advice (occbench advise)
+//
+// occbench advise runs one scenario under several key skews; each of its
+// cells names its skew in distribution ("single", "zipfian(0.99)",
+// "uniform"; absent in every other command's cells). Cells that differ
+// only by it are different cells: the reports show a "keys dist" column,
+// and merge keeps them apart. File.Advice (Advice) holds advise's answer
+// from the cells: per skew, the bands of writer counts with one winner
+// (or a tie within noise) on goodput and on p99, bounded by the
+// crossovers in optimistic's conflict ratio, and the crossovers
+// themselves; omitted lists the candidate strategies the store could
+// not run. It is absent in other files and in merged ones (merge does not
+// carry it: the advice of merged inputs would have to be computed
+// again). The reports print its lines in an advice section, the HTML
+// page in a banner. docs/ADVISE.md describes the method.
 package results

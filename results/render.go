@@ -87,8 +87,9 @@ type Column struct {
 func SummaryTable(f *File) (cols []Column, rows [][]string) {
 	multiDriver := len(drivers(f)) > 1
 	withFaults := hasFaults(f)
-	hasRate, hasTrial, hasCutOff := false, false, false
+	hasRate, hasTrial, hasCutOff, hasDist := false, false, false, false
 	for i := range f.Cells {
+		hasDist = hasDist || f.Cells[i].Distribution != ""
 		hasRate = hasRate || f.Cells[i].Rate > 0
 		hasTrial = hasTrial || f.Cells[i].Trial > 0
 		hasCutOff = hasCutOff || (f.Cells[i].Skipped == "" && CutOffOf(&f.Cells[i]) > 0)
@@ -100,6 +101,9 @@ func SummaryTable(f *File) (cols []Column, rows [][]string) {
 	col("strategy", false)
 	col("backoff", false)
 	col("writers", true)
+	if hasDist {
+		col("keys dist", false)
+	}
 	if hasRate {
 		col("rate", true)
 	}
@@ -130,6 +134,9 @@ func SummaryTable(f *File) (cols []Column, rows [][]string) {
 			row = append(row, c.Driver)
 		}
 		row = append(row, c.Strategy, c.Backoff, strconv.Itoa(c.Writers))
+		if hasDist {
+			row = append(row, orDash(c.Distribution != "", c.Distribution))
+		}
 		if hasRate {
 			row = append(row, orDash(c.Rate > 0, FormatCount(c.Rate)))
 		}
@@ -269,6 +276,9 @@ func LossReason(strategy string) string {
 // cellLabel names a cell in audit lines: "backoff expo, writers 8, …".
 func cellLabel(c *Cell, multiDriver bool) string {
 	parts := []string{"backoff " + c.Backoff, "writers " + strconv.Itoa(c.Writers)}
+	if c.Distribution != "" {
+		parts = append(parts, "keys "+c.Distribution)
+	}
 	if c.Rate > 0 {
 		parts = append(parts, "rate "+FormatCount(c.Rate)+"/s")
 	}
@@ -469,6 +479,7 @@ func renderText(w io.Writer, f *File, o Options) error {
 		return err
 	}
 	writeUSL(ew, f, false)
+	writeAdvice(ew, f, false)
 
 	if failed, total := thresholdFailures(f); total > 0 {
 		ew.Printf("\n")
@@ -626,6 +637,7 @@ func markdownDoc(buf *bytes.Buffer, f *File, o Options, t table, shown int) {
 	}
 	_ = writeClasses(ew, f, true) // a bytes.Buffer does not fail
 	writeUSL(ew, f, true)
+	writeAdvice(ew, f, true)
 
 	if failed, total := thresholdFailures(f); total > 0 {
 		ew.Printf("\n#### Thresholds\n\n")
@@ -753,6 +765,9 @@ func shortName(c *Cell, multi bool) string {
 		parts = append(parts, c.Driver)
 	}
 	parts = append(parts, c.Strategy, c.Backoff, "w"+strconv.Itoa(c.Writers))
+	if c.Distribution != "" {
+		parts = append(parts, c.Distribution)
+	}
 	if c.Rate > 0 {
 		parts = append(parts, "r"+Sig3(c.Rate))
 	}

@@ -46,6 +46,9 @@ type File struct {
 	// (see USL, FitUSL); absent in files written before it existed, and
 	// when no sweep has three writer counts.
 	USL []USL `json:"usl,omitempty"`
+	// Advice is occbench advise's answer from the cells (see Advice);
+	// absent in files of other commands and in merged files.
+	Advice *Advice `json:"advice,omitempty"`
 }
 
 // Scenario is the resolved scenario (after flags), as plain data so that
@@ -68,15 +71,21 @@ type Environment struct {
 
 // Cell is one (driver, strategy, backoff, writers) combination.
 type Cell struct {
-	Driver     string  `json:"driver"`
-	Strategy   string  `json:"strategy"`
-	Backoff    string  `json:"backoff"`
-	Writers    int     `json:"writers"`
-	OnConflict string  `json:"on_conflict"`
-	Scope      string  `json:"scope"`
-	Keys       int     `json:"keys"`
-	Rate       float64 `json:"rate,omitempty"` // open loop target ops/s; 0 = closed loop
-	Trial      int     `json:"trial,omitempty"`
+	Driver     string `json:"driver"`
+	Strategy   string `json:"strategy"`
+	Backoff    string `json:"backoff"`
+	Writers    int    `json:"writers"`
+	OnConflict string `json:"on_conflict"`
+	Scope      string `json:"scope"`
+	Keys       int    `json:"keys"`
+	// Distribution is the key distribution of the cell when the run
+	// varied it from cell to cell (occbench advise: "single",
+	// "zipfian(0.99)", "uniform"); empty when the scenario's distribution
+	// held for every cell. Cells that differ only by it are different
+	// cells (merge keeps them apart).
+	Distribution string  `json:"distribution,omitempty"`
+	Rate         float64 `json:"rate,omitempty"` // open loop target ops/s; 0 = closed loop
+	Trial        int     `json:"trial,omitempty"`
 
 	DurationS   float64 `json:"duration_s"` // measured seconds (warmup excluded)
 	Interrupted bool    `json:"interrupted,omitempty"`

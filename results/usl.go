@@ -128,7 +128,10 @@ func FitUSL(f *File) []USL {
 	groups := map[key]*acc{}
 	for i := range f.Cells {
 		c := &f.Cells[i]
-		if c.Skipped != "" || c.Interrupted || c.Rate > 0 || c.Writers < 1 ||
+		// A cell with a distribution of its own (occbench advise) is one
+		// skew of several at the same writers: a fit over all would mix
+		// them, and USL has no field to tell them apart.
+		if c.Skipped != "" || c.Interrupted || c.Rate > 0 || c.Writers < 1 || c.Distribution != "" ||
 			math.IsNaN(c.ThroughputOpsS) || math.IsInf(c.ThroughputOpsS, 0) || c.ThroughputOpsS < 0 {
 			continue
 		}

@@ -13,18 +13,19 @@ Usage:
 	occbench merge A.json B.json … -o ALL.json
 	occbench capacity [SCENARIO] --slo 'p99_ms<=50,success_rate>=0.999' --vary writers|rate
 	occbench tune-backoff [SCENARIO] --writers 32 --policies … --base … --cap … --objective p99|goodput|attempts
+	occbench advise [SCENARIO] --driver D [--writers 1,2,4,8,16,32] [--skews single,zipfian,uniform] [--plot DIR]
 	occbench version                    (also occbench --version)
 	occbench help [COMMAND]
 
 SCENARIO is a built-in name (occbench list scenarios) or a YAML file. Every
 scenario field can be set by a flag of the same name (see occbench help
-run); flags win over the file. run, capacity and tune-backoff print their
+run); flags win over the file. run, capacity, tune-backoff and advise print their
 plan first (cells, each dimension and where its value came from, the
 estimated time); --dry-run prints it and exits.
 
 The commands are flag glue: internal/harness turns flags into a plan,
 refuses bad input before any work, opens the stores, runs the cells and
-judges the outcome (one verdict for run, capacity and tune-backoff).
+judges the outcome (one verdict for run, capacity, tune-backoff and advise).
 
 Exit codes:
 

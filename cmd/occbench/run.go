@@ -130,6 +130,8 @@ commands:
                            largest writers count (or rate) meeting an SLO, per strategy × backoff
   tune-backoff [SCENARIO] --writers N [flags]
                            rank backoff policy × base × cap by p99, goodput or attempts
+  advise [SCENARIO] --driver D [flags]
+                           which strategy is best per contention band, and the crossovers
   version                  print the version (also: occbench --version)
   help [COMMAND]           this text, or a command's flags
 
@@ -139,7 +141,7 @@ input, 3 a threshold failed, 130 interrupted.
 `
 
 // commands lists the subcommands, for errors and suggestions.
-var commands = []string{"run", "list", "report", "plot", "compare", "merge", "capacity", "tune-backoff", "version", "help"}
+var commands = []string{"run", "list", "report", "plot", "compare", "merge", "capacity", "tune-backoff", "advise", "version", "help"}
 
 func dispatch(ctx context.Context, td *harness.Teardown, cmd string, args []string, stdout, stderr io.Writer) (int, error) {
 	switch cmd {
@@ -159,6 +161,8 @@ func dispatch(ctx context.Context, td *harness.Teardown, cmd string, args []stri
 		return capacityCmd(ctx, td, args, stdout, stderr)
 	case "tune-backoff":
 		return tuneCmd(ctx, td, args, stdout, stderr)
+	case "advise":
+		return adviseCmd(ctx, td, args, stdout, stderr)
 	case "version", "-version", "--version":
 		if len(args) > 0 {
 			return exitBadInput, badInput("version: takes no arguments, got %q", args)
