@@ -94,7 +94,7 @@ func TestHybridEscalation(t *testing.T) {
 			steps: []step{{conflict: true}, {wait: 400 * time.Millisecond, conflict: true},
 				{wait: 500 * time.Millisecond, conflict: true},
 				{wait: 10 * time.Millisecond, escalated: true},
-				{wait: 980 * time.Millisecond, escalated: true},   // 990 ms since escalating
+				{wait: 980 * time.Millisecond, escalated: true},  // 990 ms since escalating
 				{wait: 10 * time.Millisecond, escalated: false}}, // 1 s: cooled
 			escs: 1, escTime: win,
 		},
