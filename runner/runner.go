@@ -139,6 +139,14 @@ func RunCell(ctx context.Context, cfg Config, spec Spec, index, total int) (resu
 		Clock:    clk,
 		Hold:     sc.Hold,
 		Scope:    scope,
+		Hybrid:   HybridConfig(sc),
+	}
+	var esc *strategy.Escalation // hybrid: the cell's per-key escalation
+	if spec.Strategy == strategy.Hybrid {
+		if esc, err = strategy.NewEscalation(sc.Keys, scfg.Hybrid); err != nil {
+			return cell, err
+		}
+		scfg.Escalation = esc
 	}
 	for _, f := range cfg.Faults {
 		if f.Kind == faults.StallHolder {
@@ -184,7 +192,7 @@ func RunCell(ctx context.Context, cfg Config, spec Spec, index, total int) (resu
 		return cell, fmt.Errorf("%s: setup: %w", cfg.DriverName, err)
 	}
 	// A lease store that is another store gets fresh leases per cell too.
-	if ls, ok := cfg.Leaser.(drivers.Store); ok && spec.Strategy == strategy.Lease && ls != cfg.Store {
+	if ls, ok := cfg.Leaser.(drivers.Store); ok && usesLeases(spec.Strategy, sc) && ls != cfg.Store {
 		if err := ls.Setup(ctx, dspec); err != nil {
 			return cell, fmt.Errorf("lease store: setup: %w", err)
 		}
@@ -252,6 +260,9 @@ func RunCell(ctx context.Context, cfg Config, spec Spec, index, total int) (resu
 	if sc.OpsPerWriter == 0 {
 		p.measureEnd = live.Start.Add(sc.Duration.D())
 	}
+	if esc != nil {
+		esc.Measure(live.Start, p.measureEnd)
+	}
 	if cfg.Observer != nil {
 		cfg.Observer.CellStarted(spec, index, total, live)
 	}
@@ -270,6 +281,9 @@ func RunCell(ctx context.Context, cfg Config, spec Spec, index, total int) (resu
 	var wg sync.WaitGroup
 	for w := range spec.Writers {
 		recs[w] = record.New(series)
+		if esc != nil {
+			recs[w].TrackHybrid()
+		}
 		if fine != nil {
 			recs[w].TrackFaults(fine, starts)
 		}
@@ -318,6 +332,11 @@ func RunCell(ctx context.Context, cfg Config, spec Spec, index, total int) (resu
 	if err := merged.Summarize(&cell, measured); err != nil {
 		return cell, err
 	}
+	if esc != nil && cell.Hybrid != nil {
+		n, d := esc.Summary(live.Start.Add(measured))
+		cell.Hybrid.Escalations = n
+		cell.Hybrid.TimeEscalatedS = math.Round(d.Seconds()*1000) / 1000
+	}
 	// Attempts still in flight at the end of the window land in one more
 	// second; the series covers the measured window only.
 	cell.Timeseries = series.Points()
@@ -342,6 +361,18 @@ func RunCell(ctx context.Context, cfg Config, spec Spec, index, total int) (resu
 		cfg.Observer.CellFinished(spec, &cell)
 	}
 	return cell, nil
+}
+
+// HybridConfig is the hybrid strategy's escalation settings of sc.
+func HybridConfig(sc scenarios.Scenario) strategy.HybridConfig {
+	return strategy.HybridConfig{Lock: sc.HybridLock, After: sc.EscalateAfter,
+		Window: sc.EscalateWindow.D(), Cool: sc.DeescalateAfter.D()}
+}
+
+// usesLeases reports whether a cell of strategy name takes leases: the
+// lease strategy, and hybrid with its lease lock.
+func usesLeases(name string, sc scenarios.Scenario) bool {
+	return name == strategy.Lease || (name == strategy.Hybrid && sc.HybridLock != strategy.HybridRow)
 }
 
 // errorPolicy builds the error backoff of a scenario's error_backoff
@@ -661,6 +692,7 @@ func (p *plan) writer(id int, rec *record.Recorder, strat strategy.Strategy) {
 					rec.CutOff()
 				default:
 					rec.Commit(end.Sub(p.measureStart), end.Sub(intended), attempts, backoffSum, inAttempts)
+					rec.HybridCommit(end.Sub(intended), op.Escalated)
 					if conflicts > 0 {
 						rec.Recovered(end.Sub(firstConflict))
 					}

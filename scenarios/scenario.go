@@ -90,6 +90,14 @@ type Scenario struct {
 	LeaseTTL    Duration `yaml:"lease_ttl" json:"lease_ttl"`
 	LeaseStall  Stall    `yaml:"lease_stall" json:"lease_stall"`
 
+	// The hybrid strategy: the lock a key escalates to (HybridLockValues),
+	// after EscalateAfter conflicts within EscalateWindow, until it goes
+	// DeescalateAfter without contention (0 = EscalateWindow).
+	HybridLock      string   `yaml:"hybrid_lock" json:"hybrid_lock"`
+	EscalateAfter   int      `yaml:"escalate_after" json:"escalate_after"`
+	EscalateWindow  Duration `yaml:"escalate_window" json:"escalate_window"`
+	DeescalateAfter Duration `yaml:"deescalate_after" json:"deescalate_after"`
+
 	Writers      []int   `yaml:"writers" json:"writers"`
 	Keys         int     `yaml:"keys" json:"keys"`
 	Distribution string  `yaml:"distribution" json:"distribution"`
@@ -148,6 +156,10 @@ func Default() Scenario {
 		Fencing:      true,
 		LeaseTTL:     Duration(time.Second),
 		LeaseStall:   Stall{Duration: Duration(1500 * time.Millisecond)},
+
+		HybridLock:     "lease",
+		EscalateAfter:  3,
+		EscalateWindow: Duration(time.Second),
 		Writers:      []int{4},
 		Keys:         1,
 		Distribution: "uniform",
