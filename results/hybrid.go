@@ -16,6 +16,10 @@ const (
 	HistPlain     = "plain"
 )
 
+// HybridStrategy is the hybrid strategy's name (strategy.Hybrid), which
+// results cannot import.
+const HybridStrategy = "hybrid"
+
 // Hybrid is what a hybrid cell adds: how often its keys escalated from
 // conditional writes to a lock, for how long, and what the ops cost on
 // each path.
@@ -97,4 +101,71 @@ func SetHybridLatency(c *Cell, escalated, plain *hdrhistogram.Histogram) {
 	}
 	c.Hybrid.EscalatedLatencyMS = OpLatencyOf(escalated)
 	c.Hybrid.PlainLatencyMS = OpLatencyOf(plain)
+}
+
+// HybridTable is every hybrid cell of f that ran, one row per cell in
+// cell order: the cell's short name, escalations, the seconds escalated
+// (summed over keys), the share of committed ops that held the lock, and
+// the p50 and p99 op latency of escalated and of plain (conditional
+// write) ops, "-" for a class without ops. It is empty when f has no
+// hybrid cell.
+func HybridTable(f *File) (cols []Column, rows [][]string) {
+	multi := len(drivers(f)) > 1
+	ms := func(l OpLatency, v float64) string { return orDash(l.Ops > 0, FormatMS(v)) }
+	for i := range f.Cells {
+		c := &f.Cells[i]
+		h := c.Hybrid
+		if c.Skipped != "" || h == nil {
+			continue
+		}
+		e, p := h.EscalatedLatencyMS, h.PlainLatencyMS
+		rows = append(rows, []string{shortName(c, multi), FormatInt(h.Escalations),
+			strconv.FormatFloat(h.TimeEscalatedS, 'f', 2, 64), FormatPercent(EscalatedShare(c)),
+			ms(e, e.P50), ms(e, e.P99), ms(p, p.P50), ms(p, p.P99)})
+	}
+	if len(rows) == 0 {
+		return nil, nil
+	}
+	return []Column{{Name: "cell"}, {"escalations", true}, {"escalated s", true}, {"locked ops", true},
+		{"locked p50 ms", true}, {"locked p99 ms", true}, {"plain p50 ms", true}, {"plain p99 ms", true}}, rows
+}
+
+// hybridCSVColumns are the hybrid escalation columns, last in a row and
+// only when some cell of f is hybrid: hybrid_escalations,
+// hybrid_time_escalated_s, then hybrid_{escalated,plain}_{ops,p50_ms,
+// p90_ms,p99_ms,max_ms,mean_ms}; empty for the other cells.
+func hybridCSVColumns(f *File) []csvColumn {
+	if !HasHybrid(f) {
+		return nil
+	}
+	h := func(name string, get func(h *Hybrid) string) csvColumn {
+		return csvColumn{name, func(c *Cell) string {
+			if c.Hybrid == nil {
+				return ""
+			}
+			return get(c.Hybrid)
+		}}
+	}
+	cols := []csvColumn{
+		h("hybrid_escalations", func(h *Hybrid) string { return fmtI(h.Escalations) }),
+		h("hybrid_time_escalated_s", func(h *Hybrid) string { return fmtF(h.TimeEscalatedS) }),
+	}
+	for _, class := range []struct {
+		name string
+		get  func(h *Hybrid) *OpLatency
+	}{
+		{"escalated", func(h *Hybrid) *OpLatency { return &h.EscalatedLatencyMS }},
+		{"plain", func(h *Hybrid) *OpLatency { return &h.PlainLatencyMS }},
+	} {
+		p := "hybrid_" + class.name + "_"
+		cols = append(cols,
+			h(p+"ops", func(h *Hybrid) string { return fmtI(class.get(h).Ops) }),
+			h(p+"p50_ms", func(h *Hybrid) string { return fmtF(class.get(h).P50) }),
+			h(p+"p90_ms", func(h *Hybrid) string { return fmtF(class.get(h).P90) }),
+			h(p+"p99_ms", func(h *Hybrid) string { return fmtF(class.get(h).P99) }),
+			h(p+"max_ms", func(h *Hybrid) string { return fmtF(class.get(h).Max) }),
+			h(p+"mean_ms", func(h *Hybrid) string { return fmtF(class.get(h).Mean) }),
+		)
+	}
+	return cols
 }

@@ -463,6 +463,12 @@ func renderText(w io.Writer, f *File, o Options) error {
 			return err
 		}
 	}
+	if cols, rows := HybridTable(f); len(rows) > 0 {
+		ew.Printf("\nhybrid escalation (locked = committed under the lock of an escalated key):\n")
+		if err := printTable(ew, "  ", cols, rows); err != nil {
+			return err
+		}
+	}
 	writeUSL(ew, f, false)
 
 	if failed, total := thresholdFailures(f); total > 0 {
@@ -617,6 +623,13 @@ func markdownDoc(buf *bytes.Buffer, f *File, o Options, t table, shown int) {
 		markdownTable(ew, cols, rows[:min(len(rows), markdownListMax)])
 		if left := len(rows) - markdownListMax; left > 0 {
 			ew.Printf("\n_%s more not shown._\n", plural(left, "fault"))
+		}
+	}
+	if cols, rows := HybridTable(f); len(rows) > 0 {
+		ew.Printf("\n#### Hybrid escalation\n\nLocked: committed under the lock of an escalated key; plain: with a conditional write.\n\n")
+		markdownTable(ew, cols, rows[:min(len(rows), markdownListMax)])
+		if left := len(rows) - markdownListMax; left > 0 {
+			ew.Printf("\n_%s more not shown._\n", plural(left, "cell"))
 		}
 	}
 	writeUSL(ew, f, true)
