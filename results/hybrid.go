@@ -105,7 +105,7 @@ func SetHybridLatency(c *Cell, escalated, plain *hdrhistogram.Histogram) {
 
 // HybridTable is every hybrid cell of f that ran, one row per cell in
 // cell order: the cell's short name, escalations, the seconds escalated
-// (summed over keys), the share of committed ops that held the lock, and
+// (summed over keys), the share of committed ops that held the lock (locked share), and
 // the p50 and p99 op latency of escalated and of plain (conditional
 // write) ops, "-" for a class without ops. It is empty when f has no
 // hybrid cell.
@@ -126,7 +126,7 @@ func HybridTable(f *File) (cols []Column, rows [][]string) {
 	if len(rows) == 0 {
 		return nil, nil
 	}
-	return []Column{{Name: "cell"}, {"escalations", true}, {"escalated s", true}, {"locked ops", true},
+	return []Column{{Name: "cell"}, {"escalations", true}, {"escalated s", true}, {"locked share", true},
 		{"locked p50 ms", true}, {"locked p99 ms", true}, {"plain p50 ms", true}, {"plain p99 ms", true}}, rows
 }
 
