@@ -77,7 +77,7 @@ func EscalatedShare(c *Cell) float64 {
 	return float64(h.EscalatedLatencyMS.Ops) / float64(h.EscalatedLatencyMS.Ops+h.PlainLatencyMS.Ops)
 }
 
-// HybridText words c's escalation in full: "3 escalations, 4.2 s
+// HybridText words c's escalation in full: "3 escalations, 4.20 s
 // escalated; 812 ops under the lock (p50 1.20, p99 9.80 ms), 2,310
 // conditional (p50 0.40, p99 3.10 ms)", or "-" for a cell that is not
 // hybrid.
@@ -86,8 +86,8 @@ func HybridText(c *Cell) string {
 	if h == nil {
 		return "-"
 	}
-	return fmt.Sprintf("%s escalations, %s s escalated; %s ops under the lock (p50 %s, p99 %s ms), %s conditional (p50 %s, p99 %s ms)",
-		strconv.FormatInt(h.Escalations, 10), strconv.FormatFloat(h.TimeEscalatedS, 'f', 2, 64),
+	return fmt.Sprintf("%s, %s s escalated; %s ops under the lock (p50 %s, p99 %s ms), %s conditional (p50 %s, p99 %s ms)",
+		plural(int(h.Escalations), "escalation"), strconv.FormatFloat(h.TimeEscalatedS, 'f', 2, 64),
 		strconv.FormatInt(h.EscalatedLatencyMS.Ops, 10), FormatMS(h.EscalatedLatencyMS.P50), FormatMS(h.EscalatedLatencyMS.P99),
 		strconv.FormatInt(h.PlainLatencyMS.Ops, 10), FormatMS(h.PlainLatencyMS.P50), FormatMS(h.PlainLatencyMS.P99))
 }

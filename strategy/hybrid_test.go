@@ -48,7 +48,7 @@ func (s *scripted) Acquire(ctx context.Context, key int, holder int64, ttl time.
 	return s.Store.Acquire(ctx, key, holder, ttl)
 }
 
-func newScripted(t *testing.T, clk drivers.Clock, keys int) *scripted {
+func newScripted(t testing.TB, clk drivers.Clock, keys int) *scripted {
 	t.Helper()
 	mem, err := memory.New(drivers.Options{Clock: clk})
 	if err != nil {
