@@ -61,7 +61,7 @@ func TestHybridInFlightWrite(t *testing.T) {
 			releaseA := <-g.entered
 			now := g.Now().UnixNano()
 			esc.conflict(0, now)
-			esc.conflict(0, now) // the key escalates
+			esc.conflict(0, now)                        // the key escalates
 			go func() { errC <- s.Attempt(ctx, opC) }() // locked: reads version 0, holds
 			releaseC := <-g.entered
 			// A writes first: under a lease it commits before C writes;
