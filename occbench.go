@@ -272,6 +272,7 @@ func check(sc *scenarios.Scenario, st Store) ([]threshold.Threshold, error) {
 			strategy.Lease:          "an occbench.Store has no leases",
 			strategy.LWW:            "an occbench.Store has no unconditional write",
 			strategy.CheckThenWrite: "an occbench.Store has no unconditional write",
+			strategy.Hybrid:         "its lock path needs a lease or a row lock that the conditional write respects, which only occbench's drivers guarantee",
 		}[s]
 		return nil, bad("strategies", "%s cannot run on %T: %s (allowed: %s)", s, st, why, strings.Join(allowed, ", "))
 	}

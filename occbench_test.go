@@ -365,6 +365,8 @@ func TestRunRefuses(t *testing.T) {
 			"pessimistic cannot run on *occbench.memStore: it implements no occbench.Locker (allowed: optimistic)"},
 		{"serializable", mod(func(s *scenarios.Scenario) { s.Strategies = []string{"serializable"} }), &lockStore{memStore: newMem()},
 			"serializable transaction (allowed: optimistic, pessimistic)"},
+		{"hybrid", mod(func(s *scenarios.Scenario) { s.Strategies = []string{"hybrid"} }), &lockStore{memStore: newMem()},
+			"hybrid cannot run on *occbench.lockStore: its lock path needs a lease or a row lock"},
 		{"scope", mod(func(s *scenarios.Scenario) { s.Scope = "field-group" }), newMem(), `scope: "field-group": an occbench.Store has one version per key (allowed: document)`},
 		{"merge", mod(func(s *scenarios.Scenario) { s.OnConflict = "merge" }), newMem(), "on_conflict: merge needs per-field-group versions"},
 		{"field groups", mod(func(s *scenarios.Scenario) { s.FieldGroups = 2 }), newMem(), "field_groups: 2: an occbench.Store has one version per key (allowed: 1)"},

@@ -47,7 +47,12 @@
 //     fairness (Jain's index, the smallest and largest share) is
 //     recomputed from them. When an input predates these fields
 //     (recovery_ms, fairness or writer_ops absent), the merged cell has
-//     none of the three, rather than numbers that leave that input out.
+//     none of the three, rather than numbers that leave that input out;
+//   - a hybrid cell's escalations and time_escalated_s are summed (each
+//     process escalated the keys its own writers saw conflict on), and
+//     its escalated and plain latencies are recomputed from the merged
+//     escalated and plain histograms; when an input has no hybrid
+//     results, the merged cell has none.
 //
 // # Writer classes
 //

@@ -417,6 +417,7 @@ func mergeCell(cells []*results.Cell, offsets []int, o Options) (results.Cell, e
 		results.SetKPIs(&out, hists[results.HistCommitted], hists[results.HistGaveUp],
 			hists[results.HistRecovery], hists[results.HistManyAttempts], ops)
 	}
+	mergeHybrid(&out, cells, hists)
 	out.Histograms = map[string]string{}
 	for _, name := range slices.Sorted(maps.Keys(hists)) {
 		enc, err := results.EncodeHistogram(hists[name])
@@ -434,6 +435,26 @@ func mergeCell(cells []*results.Cell, offsets []int, o Options) (results.Cell, e
 	keepAuditStates(&out.Audit, cells)
 	classVerdict(&out.Audit, cells)
 	return out, nil
+}
+
+// mergeHybrid sums the inputs' hybrid escalations and time escalated,
+// each process having escalated its own keys, and recomputes the
+// escalated and plain latencies from the merged histograms. When an
+// input has no hybrid results (not a hybrid cell, or written before
+// they existed) the merged cell has none.
+func mergeHybrid(out *results.Cell, cells []*results.Cell, hists map[string]*hdrhistogram.Histogram) {
+	var escalations int64
+	var secs float64
+	for _, c := range cells {
+		if c.Hybrid == nil {
+			return
+		}
+		escalations += c.Hybrid.Escalations
+		secs += c.Hybrid.TimeEscalatedS
+	}
+	results.SetHybridLatency(out, hists[results.HistEscalated], hists[results.HistPlain])
+	out.Hybrid.Escalations = escalations
+	out.Hybrid.TimeEscalatedS = round(secs, 3)
 }
 
 // writerOps concatenates the inputs' per-writer committed ops, in input
@@ -525,6 +546,18 @@ var required = [...]struct {
 			return 0
 		}
 		return c.RecoveryMS.Ops
+	}},
+	{results.HistEscalated, func(c *results.Cell) int64 {
+		if c.Hybrid == nil {
+			return 0
+		}
+		return c.Hybrid.EscalatedLatencyMS.Ops
+	}},
+	{results.HistPlain, func(c *results.Cell) int64 {
+		if c.Hybrid == nil {
+			return 0
+		}
+		return c.Hybrid.PlainLatencyMS.Ops
 	}},
 }
 

@@ -12,6 +12,9 @@
 // success nor a failure, so it is not a give-up and success_rate leaves
 // it out.
 //
+// A hybrid cell's recorders also keep the op latency of its escalated
+// and its plain committed ops apart (TrackHybrid, HybridCommit).
+//
 // A cell with faults also keeps, per writer, a fine time series (100 ms
 // steps of ops, attempts and errored attempts, flushed to a shared
 // FineSeries when the step changes) and one Window of counters per fault

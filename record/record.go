@@ -56,6 +56,10 @@ type Recorder struct {
 	// KiB a writer), which allocates it.
 	Recovery     *hdrhistogram.Histogram
 	ManyAttempts *hdrhistogram.Histogram
+	// Escalated and Plain are a hybrid cell's op latency of committed
+	// ops whose committing attempt ran under the lock of an escalated
+	// key, or as a conditional write, µs: nil unless TrackHybrid.
+	Escalated, Plain *hdrhistogram.Histogram
 
 	Ops             int64
 	Attempts        int64
@@ -165,6 +169,25 @@ func (r *Recorder) manyAttempts(us int64) {
 	r.value(r.ManyAttempts, us)
 }
 
+// TrackHybrid makes r keep the op latency of a hybrid cell's
+// escalated and plain committed ops apart (HybridCommit).
+func (r *Recorder) TrackHybrid() {
+	r.Escalated, r.Plain = results.NewHistogram(), results.NewHistogram()
+}
+
+// HybridCommit records the latency of a committed op of a hybrid cell,
+// escalated when its committing attempt held the lock; nothing unless
+// TrackHybrid was called. Call it after Commit.
+func (r *Recorder) HybridCommit(latency time.Duration, escalated bool) {
+	switch {
+	case r.Plain == nil:
+	case escalated:
+		r.value(r.Escalated, micros(latency))
+	default:
+		r.value(r.Plain, micros(latency))
+	}
+}
+
 // Recovered records the conflict recovery time of a committed op that
 // met at least one conflict: from the end of its first conflicting
 // attempt to its commit. Call it after Commit, for such ops only.
@@ -222,6 +245,16 @@ func (r *Recorder) Merge(o *Recorder) error {
 	} {
 		if dropped := p[0].Merge(p[1]); dropped != 0 {
 			return fmt.Errorf("record: merge dropped %d samples", dropped)
+		}
+	}
+	if o.Plain != nil {
+		if r.Plain == nil {
+			r.TrackHybrid()
+		}
+		for _, p := range [][2]*hdrhistogram.Histogram{{r.Escalated, o.Escalated}, {r.Plain, o.Plain}} {
+			if dropped := p[0].Merge(p[1]); dropped != 0 {
+				return fmt.Errorf("record: merge dropped %d samples", dropped)
+			}
 		}
 	}
 	if o.ManyAttempts != nil {
@@ -330,6 +363,9 @@ func (r *Recorder) Summarize(c *results.Cell, measured time.Duration) error {
 		c.ScheduleLagMS = &l
 	}
 	results.SetKPIs(c, r.Committed, r.GaveUp, r.Recovery, r.ManyAttempts, r.WriterOps())
+	if r.Plain != nil {
+		results.SetHybridLatency(c, r.Escalated, r.Plain)
+	}
 	c.StaleWritesRejected = r.StaleRejected
 	c.OutOfRange = r.OutOfRange
 	c.Histograms = map[string]string{}
@@ -338,6 +374,7 @@ func (r *Recorder) Summarize(c *results.Cell, measured time.Duration) error {
 		results.HistGaveUp: r.GaveUp, results.HistAttempts: r.AttemptsPer,
 		results.HistScheduleLag: r.Lag, results.HistRecovery: r.Recovery,
 		results.HistManyAttempts: r.ManyAttempts,
+		results.HistEscalated:    r.Escalated, results.HistPlain: r.Plain,
 	} {
 		if h == nil || h.TotalCount() == 0 {
 			continue

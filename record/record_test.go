@@ -223,6 +223,7 @@ func BenchmarkRecordSample(b *testing.B) {
 
 func TestRecordingAllocatesNothing(t *testing.T) {
 	r := New(&Series{})
+	r.TrackHybrid()
 	// The first op of more than StarvedAttempts attempts allocates the
 	// ManyAttempts histogram, once.
 	r.GiveUp(time.Second, results.StarvedAttempts+1, MaxAttempts)
@@ -233,6 +234,7 @@ func TestRecordingAllocatesNothing(t *testing.T) {
 		r.Commit(at, 5*time.Microsecond, 2+i%200, time.Microsecond, 3*time.Microsecond)
 		r.Recovered(2 * time.Microsecond)
 		r.GiveUp(7*time.Microsecond, 1+i%200, MaxAttempts)
+		r.HybridCommit(5*time.Microsecond, i%2 == 0)
 		i++
 	})
 	if allocs != 0 {

@@ -688,7 +688,8 @@ func giveUps(c *results.Cell) map[string]int64 {
 }
 
 // cellFacts are the counts of a cell beyond the summary table, the same
-// keys in the same order for every cell.
+// keys in the same order for every cell of a strategy (hybrid cells add
+// their escalation).
 func cellFacts(c *results.Cell) []kv {
 	facts := []kv{
 		{"ops / attempts / conflicts", fmt.Sprintf("%d / %d / %d in %ss", c.Ops, c.Attempts, c.Conflicts, results.Sig3(c.DurationS))},
@@ -700,10 +701,15 @@ func cellFacts(c *results.Cell) []kv {
 		{"retries per op", fmt.Sprintf("mean %s, p99 %s, max %s", results.Sig3(c.RetriesPerOp.Mean), results.Sig3(c.RetriesPerOp.P99), results.Sig3(c.RetriesPerOp.Max))},
 		{"conflict recovery ms (first conflict to commit)", results.RecoveryText(c)},
 		{"fairness (writers' commits), starved ops", results.FairnessText(c)},
+	}
+	if c.Hybrid != nil || c.Strategy == results.HybridStrategy {
+		facts = append(facts, kv{"hybrid escalation (locked vs plain ops)", results.HybridText(c)})
+	}
+	facts = append(facts, []kv{
 		{"op latency ms", latencyText(c.LatencyMS)},
 		{"attempt latency ms", latencyText(c.AttemptMS)},
 		{"mean op time ms", fmt.Sprintf("backoff %s + attempts %s", results.Sig3(c.Components.BackoffMean), results.Sig3(c.Components.AttemptMean))},
-	}
+	}...)
 	lag := "-"
 	if c.ScheduleLagMS != nil {
 		lag = latencyText(*c.ScheduleLagMS)

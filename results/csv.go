@@ -156,7 +156,8 @@ func faultCSVColumns() []csvColumn {
 // column, then conflicts.<kind>, give_ups.<reason> and errors.<class> for
 // the union of keys across cells, then the audit states and fault
 // summary (faultCSVColumns), then the conflict recovery and fairness
-// columns (kpiCSVColumns, empty for cells written before they existed). give_ups_total and the give_ups.* columns
+// columns (kpiCSVColumns, empty for cells written before they existed),
+// then, when some cell is hybrid, its escalation (hybridCSVColumns). give_ups_total and the give_ups.* columns
 // leave out a legacy give_ups["interrupted"], which cut_off counts.
 // Numbers use the shortest exact decimal form; an absent schedule lag
 // (closed loop) is an empty field.
@@ -167,6 +168,7 @@ func renderCSV(w io.Writer, f *File) error {
 	cols = append(cols, mapColumns(f, "errors", func(c *Cell) map[string]int64 { return c.Errors }, "")...)
 	cols = append(cols, faultCSVColumns()...)
 	cols = append(cols, kpiCSVColumns()...)
+	cols = append(cols, hybridCSVColumns(f)...)
 
 	cw := csv.NewWriter(w)
 	rec := make([]string, len(cols))

@@ -128,6 +128,15 @@
 // carries the classes without their histograms; the CSV has no class
 // columns (one row per cell). Cells without classes have no classes key.
 //
+// # Hybrid escalation
+//
+// A hybrid cell that ran has hybrid (Hybrid: escalations, the time its
+// keys spent escalated, and OpLatency summaries of the ops committed
+// under the lock and with a conditional write, from histograms
+// HistEscalated and HistPlain; SetHybridLatency); other cells have none.
+// HybridTable and HybridText render it, and CSV gains hybrid_* columns
+// only when some cell has it.
+//
 // # Scalability (USL)
 //
 // File.USL holds the Universal Scalability Law, X(N) = λN / (1 + σ(N−1)

@@ -478,6 +478,12 @@ func renderText(w io.Writer, f *File, o Options) error {
 	if err := writeClasses(ew, f, false); err != nil {
 		return err
 	}
+	if cols, rows := HybridTable(f); len(rows) > 0 {
+		ew.Printf("\nhybrid escalation (locked = committed under the lock of an escalated key):\n")
+		if err := printTable(ew, "  ", cols, rows); err != nil {
+			return err
+		}
+	}
 	writeUSL(ew, f, false)
 	writeAdvice(ew, f, false)
 
@@ -636,6 +642,13 @@ func markdownDoc(buf *bytes.Buffer, f *File, o Options, t table, shown int) {
 		}
 	}
 	_ = writeClasses(ew, f, true) // a bytes.Buffer does not fail
+	if cols, rows := HybridTable(f); len(rows) > 0 {
+		ew.Printf("\n#### Hybrid escalation\n\nLocked: committed under the lock of an escalated key; plain: with a conditional write.\n\n")
+		markdownTable(ew, cols, rows[:min(len(rows), markdownListMax)])
+		if left := len(rows) - markdownListMax; left > 0 {
+			ew.Printf("\n_%s more not shown._\n", plural(left, "cell"))
+		}
+	}
 	writeUSL(ew, f, true)
 	writeAdvice(ew, f, true)
 

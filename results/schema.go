@@ -140,6 +140,10 @@ type Cell struct {
 	// computed from it. nil in files written before it existed.
 	WriterOps []int64 `json:"writer_ops,omitempty"`
 
+	// Hybrid is the hybrid strategy's escalation (hybrid.go): set in
+	// every hybrid cell that ran, nil in other cells.
+	Hybrid *Hybrid `json:"hybrid,omitempty"`
+
 	StaleWritesRejected int64 `json:"stale_writes_rejected"`
 	OutOfRange          int64 `json:"out_of_range"` // samples beyond 1 h, counted not dropped
 

@@ -86,10 +86,26 @@ func classStrategies(cfg Config, classes []writerClass, scfg strategy.Config) (s
 	return strats, ""
 }
 
-// usesLease reports whether a class runs the lease strategy.
-func usesLease(classes []writerClass) bool {
+// usesLease reports whether a class takes leases (lease, or hybrid
+// with the lease lock).
+func usesLease(classes []writerClass, sc scenarios.Scenario) bool {
 	for _, c := range classes {
-		if c.strategy == strategy.Lease {
+		if usesLeases(c.strategy, sc) {
+			return true
+		}
+	}
+	return false
+}
+
+// runsHybrid reports whether the cell of strategy name (or one of the
+// scenario's classes) runs hybrid, whose writers share a per-key
+// escalation.
+func runsHybrid(name string, sc scenarios.Scenario) bool {
+	if name == strategy.Hybrid {
+		return true
+	}
+	for _, c := range sc.Classes {
+		if c.Strategy == strategy.Hybrid {
 			return true
 		}
 	}

@@ -143,6 +143,14 @@ func RunCell(ctx context.Context, cfg Config, spec Spec, index, total int) (resu
 		Clock:    clk,
 		Hold:     sc.Hold,
 		Scope:    scope,
+		Hybrid:   HybridConfig(sc),
+	}
+	var esc *strategy.Escalation // hybrid: the cell's per-key escalation
+	if runsHybrid(spec.Strategy, sc) {
+		if esc, err = strategy.NewEscalation(sc.Keys, scfg.Hybrid); err != nil {
+			return cell, err
+		}
+		scfg.Escalation = esc
 	}
 	for _, f := range cfg.Faults {
 		if f.Kind == faults.StallHolder {
@@ -189,7 +197,7 @@ func RunCell(ctx context.Context, cfg Config, spec Spec, index, total int) (resu
 		return cell, fmt.Errorf("%s: setup: %w", cfg.DriverName, err)
 	}
 	// A lease store that is another store gets fresh leases per cell too.
-	if ls, ok := cfg.Leaser.(drivers.Store); ok && usesLease(classes) && ls != cfg.Store {
+	if ls, ok := cfg.Leaser.(drivers.Store); ok && usesLease(classes, sc) && ls != cfg.Store {
 		if err := ls.Setup(ctx, dspec); err != nil {
 			return cell, fmt.Errorf("lease store: setup: %w", err)
 		}
@@ -257,6 +265,9 @@ func RunCell(ctx context.Context, cfg Config, spec Spec, index, total int) (resu
 	if sc.OpsPerWriter == 0 {
 		p.measureEnd = live.Start.Add(sc.Duration.D())
 	}
+	if esc != nil {
+		esc.Measure(live.Start, p.measureEnd)
+	}
 	if cfg.Observer != nil {
 		cfg.Observer.CellStarted(spec, index, total, live)
 	}
@@ -277,6 +288,9 @@ func RunCell(ctx context.Context, cfg Config, spec Spec, index, total int) (resu
 		cls := &classes[ci]
 		for w := cls.first; w < cls.first+cls.writers; w++ {
 			recs[w] = record.New(series)
+			if esc != nil {
+				recs[w].TrackHybrid()
+			}
 			if fine != nil {
 				recs[w].TrackFaults(fine, starts)
 			}
@@ -330,6 +344,11 @@ func RunCell(ctx context.Context, cfg Config, spec Spec, index, total int) (resu
 	if err := merged.Summarize(&cell, measured); err != nil {
 		return cell, err
 	}
+	if esc != nil && cell.Hybrid != nil {
+		n, d := esc.Summary(live.Start.Add(measured))
+		cell.Hybrid.Escalations = n
+		cell.Hybrid.TimeEscalatedS = math.Round(d.Seconds()*1000) / 1000
+	}
 	// Attempts still in flight at the end of the window land in one more
 	// second; the series covers the measured window only.
 	cell.Timeseries = series.Points()
@@ -356,6 +375,18 @@ func RunCell(ctx context.Context, cfg Config, spec Spec, index, total int) (resu
 		cfg.Observer.CellFinished(spec, &cell)
 	}
 	return cell, nil
+}
+
+// HybridConfig is the hybrid strategy's escalation settings of sc.
+func HybridConfig(sc scenarios.Scenario) strategy.HybridConfig {
+	return strategy.HybridConfig{Lock: sc.HybridLock, After: sc.EscalateAfter,
+		Window: sc.EscalateWindow.D(), Cool: sc.DeescalateAfter.D()}
+}
+
+// usesLeases reports whether a cell of strategy name takes leases: the
+// lease strategy, and hybrid with its lease lock.
+func usesLeases(name string, sc scenarios.Scenario) bool {
+	return name == strategy.Lease || (name == strategy.Hybrid && sc.HybridLock != strategy.HybridRow)
 }
 
 // errorPolicy builds the error backoff of a scenario's error_backoff
@@ -687,6 +718,7 @@ func (p *plan) writer(id int, rec *record.Recorder, strat strategy.Strategy, cls
 					rec.CutOff()
 				default:
 					rec.Commit(end.Sub(p.measureStart), end.Sub(intended), attempts, backoffSum, inAttempts)
+					rec.HybridCommit(end.Sub(intended), op.Escalated)
 					if conflicts > 0 {
 						rec.Recovered(end.Sub(firstConflict))
 					}

@@ -74,3 +74,33 @@ func BenchmarkOptimisticWithFaults(b *testing.B) {
 	}
 	b.ReportMetric(c.ThroughputOpsS, "ops/s")
 }
+
+// BenchmarkHybridUncontended is BenchmarkOptimisticUncontended with the
+// hybrid strategy: the escalation check and the split latency recording
+// add no allocation per op.
+func BenchmarkHybridUncontended(b *testing.B) {
+	st, err := memory.New(drivers.Options{Writers: 2})
+	if err != nil {
+		b.Fatal(err)
+	}
+	sc := scenarios.Default()
+	sc.Driver = "memory"
+	sc.Strategies = []string{"hybrid"}
+	sc.Backoffs = []string{"none"}
+	sc.Keys = 100_000
+	sc.Distribution = "uniform"
+	sc.OpsPerWriter = max(b.N/2, 1)
+	sc.Writers = []int{2}
+	b.ReportAllocs()
+	b.ResetTimer()
+	c, err := runner.RunCell(context.Background(), runner.Config{Scenario: sc, Store: st, DriverName: "memory"},
+		runner.Spec{Strategy: "hybrid", Backoff: "none", Writers: 2, Trial: 1}, 0, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.StopTimer()
+	if !c.Audit.OK || c.Hybrid == nil {
+		b.Fatalf("audit: %s, hybrid %+v", c.Audit.Verdict, c.Hybrid)
+	}
+	b.ReportMetric(c.ThroughputOpsS, "ops/s")
+}

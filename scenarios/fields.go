@@ -87,7 +87,7 @@ var fields = []field{
 	}},
 	strField("lease_store", "store that grants leases for the lease strategy (default: the data store)", func(s *Scenario) *string { return &s.LeaseStore }),
 	strField("lease_dsn", "DSN of the lease store", func(s *Scenario) *string { return &s.LeaseDSN }),
-	{yaml: "strategies", flag: "strategies", alias: "strategy", usage: "comma list: optimistic, pessimistic, serializable, lease, lww, check-then-write", set: func(s *Scenario, v string) (err error) {
+	{yaml: "strategies", flag: "strategies", alias: "strategy", usage: "comma list: optimistic, pessimistic, serializable, lease, lww, check-then-write, hybrid", set: func(s *Scenario, v string) (err error) {
 		s.Strategies, err = parseList("strategies", v)
 		return err
 	}},
@@ -131,6 +131,10 @@ var fields = []field{
 		s.LeaseStall = Stall{Prob: prob, Duration: Duration(dur)}
 		return nil
 	}},
+	strField("hybrid_lock", "hybrid: the lock a hot key escalates to: lease (the lease store's lease) or row (the store's row lock)", func(s *Scenario) *string { return &s.HybridLock }),
+	intField("escalate_after", "hybrid: conflicts on one key, within --escalate-window, that escalate it to the lock", func(s *Scenario) *int { return &s.EscalateAfter }),
+	durField("escalate_window", "hybrid: the window in which --escalate-after conflicts escalate a key", func(s *Scenario) *Duration { return &s.EscalateWindow }),
+	durField("deescalate_after", "hybrid: an escalated key returns to optimistic writes after this long without contention (0 = --escalate-window)", func(s *Scenario) *Duration { return &s.DeescalateAfter }),
 	{yaml: "writers", flag: "writers", usage: "concurrent writers; a comma list is a sweep (1,4,16,64)", set: func(s *Scenario, v string) error {
 		n, err := parseInts("writers", v)
 		s.Writers = n

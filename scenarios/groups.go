@@ -12,6 +12,7 @@ var flagGroups = map[string]string{
 
 	"strategies": "strategy", "on_conflict": "strategy", "scope": "strategy", "fencing": "strategy",
 	"lease_ttl": "strategy", "lease_stall": "strategy", "lease_store": "strategy", "lease_dsn": "strategy",
+	"hybrid_lock": "strategy", "escalate_after": "strategy", "escalate_window": "strategy", "deescalate_after": "strategy",
 
 	"backoffs": "backoff", "backoff_base": "backoff", "backoff_cap": "backoff", "max_attempts": "backoff",
 	"max_elapsed": "backoff", "budget": "backoff", "budget_retry_cost": "backoff", "budget_refund": "backoff",

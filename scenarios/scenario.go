@@ -93,6 +93,14 @@ type Scenario struct {
 	LeaseTTL        Duration `yaml:"lease_ttl" json:"lease_ttl"`
 	LeaseStall      Stall    `yaml:"lease_stall" json:"lease_stall"`
 
+	// The hybrid strategy: the lock a key escalates to (HybridLockValues),
+	// after EscalateAfter conflicts within EscalateWindow, until it goes
+	// DeescalateAfter without contention (0 = EscalateWindow).
+	HybridLock      string   `yaml:"hybrid_lock" json:"hybrid_lock"`
+	EscalateAfter   int      `yaml:"escalate_after" json:"escalate_after"`
+	EscalateWindow  Duration `yaml:"escalate_window" json:"escalate_window"`
+	DeescalateAfter Duration `yaml:"deescalate_after" json:"deescalate_after"`
+
 	Writers      []int   `yaml:"writers" json:"writers"`
 	Keys         int     `yaml:"keys" json:"keys"`
 	Distribution string  `yaml:"distribution" json:"distribution"`
@@ -172,6 +180,10 @@ func Default() Scenario {
 		ErrorBackoff:   backoff.DefaultErrorSpec,
 		OpTimeout:      Duration(10 * time.Second),
 		ConnectTimeout: Duration(10 * time.Second),
+
+		HybridLock:     "lease",
+		EscalateAfter:  3,
+		EscalateWindow: Duration(time.Second),
 	}
 }
 

@@ -19,6 +19,9 @@ type Allowed struct {
 var (
 	OnConflictValues = []string{"retry", "fail", "merge"}
 	ScopeValues      = []string{"document", "field-group", "operation"}
+	// HybridLockValues are the locks a hybrid key escalates to
+	// (strategy.HybridLocks).
+	HybridLockValues = []string{"lease", "row"}
 	// PersistenceValues are the settings of persistence besides "".
 	PersistenceValues = []string{"none", "aof"}
 )
@@ -129,6 +132,9 @@ func (s *Scenario) Validate(a Allowed) error {
 	if err := positive("lease_stall", s.LeaseStall.Duration); err != nil {
 		return err
 	}
+	if err := s.validateHybrid(bad, oneOf); err != nil {
+		return err
+	}
 	if _, err := backoff.ParseSpec("error_backoff", s.ErrorBackoff); err != nil {
 		return err
 	}
@@ -200,4 +206,22 @@ func (s *Scenario) Validate(a Allowed) error {
 		return err
 	}
 	return s.validateBounds(bad)
+}
+
+// validateHybrid checks the hybrid strategy's fields, whatever the
+// strategies: a scenario file stays valid when hybrid is added by a flag.
+func (s *Scenario) validateHybrid(bad func(yamlName, format string, args ...any) error, oneOf func(yamlName, v string, allowed []string) error) error {
+	if err := oneOf("hybrid_lock", s.HybridLock, HybridLockValues); err != nil {
+		return err
+	}
+	if s.EscalateAfter < 1 {
+		return bad("escalate_after", "must be ≥ 1, got %d", s.EscalateAfter)
+	}
+	if s.EscalateWindow <= 0 || s.EscalateWindow.D() > time.Hour {
+		return bad("escalate_window", "must be > 0 and ≤ 1h, got %s", s.EscalateWindow)
+	}
+	if s.DeescalateAfter < 0 || s.DeescalateAfter.D() > time.Hour {
+		return bad("deescalate_after", "must be ≥ 0 (0 = escalate_window) and ≤ 1h, got %s", s.DeescalateAfter)
+	}
+	return nil
 }

@@ -18,6 +18,18 @@
 //     detected; a write that lands between the check and the Put is
 //     overwritten, so it is a control too (LossExpected), and the audit
 //     counts what it lost.
+//   - hybrid: optimistic, until a key meets HybridConfig.After conflicts
+//     within HybridConfig.Window; that key's attempts then take a lock
+//     (HybridConfig.Lock: a lease of the lease store with a conditional
+//     write under it, or the store's row lock) until it has gone
+//     HybridConfig.Cool without contention. The per-key state is an
+//     Escalation shared by every writer of the cell (Config.Escalation),
+//     which also sums the escalations and the time escalated; Op.Escalated
+//     tells the runner which path an attempt took. Writes under the lock
+//     are conditional on the version read (row locks serialise with
+//     conditional writes in every store that has them), so the
+//     optimistic writes still in flight when a key escalates cannot be
+//     overwritten: no update is lost (LossExpected false).
 //
 // # The conflict window
 //

@@ -24,6 +24,9 @@ const (
 	// CheckThenWrite reads, compares the version in the client and
 	// writes without a condition: the non-atomic version check.
 	CheckThenWrite = "check-then-write"
+	// Hybrid writes optimistically and escalates a hot key to a lock
+	// (hybrid.go).
+	Hybrid = "hybrid"
 )
 
 var descriptions = []struct{ name, text string }{
@@ -33,6 +36,7 @@ var descriptions = []struct{ name, text string }{
 	{Lease, "lease with TTL and fencing token, heartbeat at TTL/2, token-checked release"},
 	{LWW, "naive read-modify-write with an unconditional write: the control that loses updates"},
 	{CheckThenWrite, "read, hold, read again and compare the version in the client, then an unconditional write: the check is not atomic, a control that loses updates"},
+	{Hybrid, "optimistic; a key with --escalate-after conflicts within --escalate-window takes a lock (--hybrid-lock lease|row) until it cools"},
 }
 
 // Names lists the strategies.
@@ -83,6 +87,11 @@ type Config struct {
 	// ScopeOperation for a store that does not offer it, and for the
 	// strategies whose lock is the document's.
 	Scope drivers.Scope
+	// Hybrid configures the hybrid strategy's escalation, and Escalation
+	// is its per-key state, shared by every writer of the cell (nil: New
+	// makes one of MaxTracked slots from Hybrid).
+	Hybrid     HybridConfig
+	Escalation *Escalation
 }
 
 // DefaultLeaseTTL is the lease time to live when none is given.
@@ -123,6 +132,10 @@ type Op struct {
 	// Held is the conflict window drawn by the attempts so far (Config.Hold):
 	// the sum of the holds they waited or began to wait.
 	Held time.Duration
+
+	// Escalated is set by a hybrid attempt that ran under the lock of an
+	// escalated key, cleared by one that wrote optimistically.
+	Escalated bool
 
 	doc   drivers.Doc
 	check drivers.Doc // check-then-write's second read
@@ -297,6 +310,8 @@ func New(name string, store drivers.Store, driverName string, c Config) (Strateg
 			return nil, err
 		}
 		return &lease{data: p, fenced: fr, leaser: l, ttl: ttl, stall: stall, stallNow: c.StallNow, clock: c.Clock, win: win}, nil
+	case Hybrid:
+		return newHybrid(store, c, win, have, holdInStore, opScope)
 	}
 	return nil, fmt.Errorf("--strategy: unknown strategy %q (allowed: %s)", name, strings.Join(Names(), ", "))
 }

@@ -27,7 +27,7 @@ func TestAdviseBadInput(t *testing.T) {
 		{"format", []string{"advise", "--driver", "memory", "--format", "csv"}, "--format: advise prints text or markdown"},
 		{"rate", []string{"advise", "--driver", "memory", "--rate", "100"}, "--rate: advise compares closed-loop writers"},
 		{"plots", []string{"advise", "--driver", "memory", "--plots", "x"}, "--plots: advise draws its crossover plots with --plot DIR"},
-		{"too many cells", []string{"advise", "--driver", "memory", "--trials", "600"}, "the sweep has 32400 cells, more than 10000"},
+		{"too many cells", []string{"advise", "--driver", "memory", "--trials", "600"}, "the sweep has 43200 cells, more than 10000"},
 		{"no runnable strategy", []string{"advise", "--driver", "memory", "--scope", "operation", "--strategies", "pessimistic", "--skews", "single", "--quiet"}, "no cell can run"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -52,7 +52,7 @@ func TestAdviseDryRun(t *testing.T) {
 	if r.code != exitOK {
 		t.Fatalf("exit %d\nstderr: %s", r.code, r.stderr)
 	}
-	want := "plan: advise on memory with decorrelated-jitter: 3 skews (single,zipfian,uniform) × 6 writer counts (1,2,4,8,16,32) × 3 strategies (optimistic, pessimistic, lease) × 2 trials = 108 cells of 1s"
+	want := "plan: advise on memory with decorrelated-jitter: 3 skews (single,zipfian,uniform) × 6 writer counts (1,2,4,8,16,32) × 4 strategies (optimistic, pessimistic, lease, hybrid) × 2 trials = 144 cells of 1s"
 	if !strings.HasPrefix(r.stdout, want) || !strings.Contains(r.stdout, "keys 1000") {
 		t.Errorf("dry run:\n%s\nwant it to start with:\n%s", r.stdout, want)
 	}
@@ -60,7 +60,7 @@ func TestAdviseDryRun(t *testing.T) {
 
 // bandLine is the shape of a recommendation line.
 var bandLine = regexp.MustCompile(`^  best on (goodput|p99), (below [0-9.]+% conflicts \(≤ \d+ writers? on single\)|above [0-9.]+% conflicts \(≥ \d+ writers on single\)|[0-9.]+%–[0-9.]+% conflicts \(.*\)|at every measured load \(.*\)|up to \d+ writers? on single|from \d+ writers on single|\d+(–\d+)? writers? on single): ` +
-	`((optimistic|pessimistic|lease) with full-jitter( \((goodput|p99) [0-9.]+× (optimistic|pessimistic|lease), (goodput|p99) [0-9.]+×\))?|tie within noise on (goodput|p99): .*)$`)
+	`((optimistic|pessimistic|lease|hybrid) with full-jitter( \((goodput|p99) [0-9.]+× (optimistic|pessimistic|lease|hybrid), (goodput|p99) [0-9.]+×\))?|tie within noise on (goodput|p99): .*)$`)
 
 func TestAdviseRun(t *testing.T) {
 	t.Parallel()
@@ -94,7 +94,7 @@ func TestAdviseRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(f.Cells) != 12 || f.Advice == nil || len(f.Advice.Skews) != 1 || f.Advice.Trials != 2 || f.Advice.Backoff != "full-jitter" {
+	if len(f.Cells) != 16 || f.Advice == nil || len(f.Advice.Skews) != 1 || f.Advice.Trials != 2 || f.Advice.Backoff != "full-jitter" {
 		t.Fatalf("results: %d cells, advice %+v", len(f.Cells), f.Advice)
 	}
 	for _, c := range f.Cells {

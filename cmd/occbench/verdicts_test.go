@@ -55,6 +55,8 @@ func TestRefusedBeforeAnyWork(t *testing.T) {
 		{"duplicate list item", []string{"run", "--writers", "4,4"}, `--writers: "4" listed twice`},
 		{"no cell can run", []string{"run", "--driver", "memory", "--strategy", "serializable"}, "no cell can run: "},
 		{"no cell can run in operation scope", []string{"run", "--driver", "memory", "--scope", "operation", "--strategies", "pessimistic,lease"}, "no cell can run: --scope operation: strategy pessimistic locks or leases the whole document"},
+		{"hybrid lock", []string{"run", "--driver", "memory", "--strategies", "hybrid", "--hybrid-lock", "mutex"}, `hybrid_lock (--hybrid-lock): unknown value "mutex" (allowed: lease, row)`},
+		{"hybrid escalate after", []string{"run", "--driver", "memory", "--strategies", "hybrid", "--escalate-after", "0"}, "escalate_after (--escalate-after): must be ≥ 1, got 0"},
 		{"NaN", []string{"run", "--driver", "memory", "--rate", "NaN"}, "--rate: want a finite number"},
 		{"Inf", []string{"run", "--driver", "memory", "--hot-ops", "Inf"}, "--hot-ops: want a finite number"},
 		{"warmup bound", []string{"run", "--driver", "memory", "--warmup", "2h"}, "warmup (--warmup): must be ≤ 1h"},

@@ -139,7 +139,13 @@ func TestPlanRefusals(t *testing.T) {
 		{[]Setting{{"driver", "memory"}, {"params", "conns=pool"}}, `--params: unknown key "conns" for driver memory (allowed: none)`},
 		{[]Setting{{"driver", "sqlite"}, {"latency", "1ms"}}, "--latency: driver sqlite does not inject latency"},
 		{[]Setting{{"driver", "memory"}, {"lease-dsn", "redis://x"}}, "--lease-dsn: set --lease-store too"},
-		{[]Setting{{"driver", "memory"}, {"lease-store", "sqlite"}, {"strategies", "optimistic"}}, "--lease-store: only the lease strategy uses a lease store"},
+		{[]Setting{{"driver", "memory"}, {"lease-store", "sqlite"}, {"strategies", "optimistic"}}, "--lease-store: only the lease strategy and hybrid with --hybrid-lock lease use a lease store"},
+		{[]Setting{{"driver", "memory"}, {"lease-store", "sqlite"}, {"strategies", "hybrid"}, {"hybrid-lock", "row"}}, "--lease-store: only the lease strategy and hybrid with --hybrid-lock lease use a lease store, and strategies are hybrid"},
+		{[]Setting{{"driver", "memory"}, {"strategies", "hybrid"}, {"hybrid-lock", "mutex"}}, `hybrid_lock (--hybrid-lock): unknown value "mutex" (allowed: lease, row)`},
+		{[]Setting{{"driver", "memory"}, {"strategies", "hybrid"}, {"escalate-after", "0"}}, "escalate_after (--escalate-after): must be ≥ 1, got 0"},
+		{[]Setting{{"driver", "memory"}, {"strategies", "hybrid"}, {"escalate-window", "0s"}}, "escalate_window (--escalate-window): must be > 0 and ≤ 1h, got 0s"},
+		{[]Setting{{"driver", "memory"}, {"strategies", "hybrid"}, {"deescalate-after", "-1s"}}, "deescalate_after (--deescalate-after): must be ≥ 0"},
+		{[]Setting{{"driver", "memory"}, {"strategies", "hybrid"}, {"escalate-after", "x"}}, "--escalate-after: want an integer"},
 	} {
 		_, err := NewPlan("", tt.settings)
 		if err == nil || !IsBadInput(err) || !strings.Contains(err.Error(), tt.want) {

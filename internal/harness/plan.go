@@ -139,8 +139,9 @@ func (p *Plan) checkDriver() error {
 	if sc.LeaseDSN != "" && sc.LeaseStore == "" {
 		return fmt.Errorf("%s: set --lease-store too (the lease DSN is for a separate lease store)", p.name("lease_dsn"))
 	}
-	if sc.LeaseStore != "" && sc.LeaseStore != sc.Driver && !slices.Contains(sc.Strategies, strategy.Lease) {
-		return fmt.Errorf("%s: only the lease strategy uses a lease store, and strategies are %s", p.name("lease_store"), strings.Join(sc.Strategies, ", "))
+	hybridLease := slices.Contains(sc.Strategies, strategy.Hybrid) && sc.HybridLock == strategy.HybridLease
+	if sc.LeaseStore != "" && sc.LeaseStore != sc.Driver && !slices.Contains(sc.Strategies, strategy.Lease) && !hybridLease {
+		return fmt.Errorf("%s: only the lease strategy and hybrid with --hybrid-lock lease use a lease store, and strategies are %s", p.name("lease_store"), strings.Join(sc.Strategies, ", "))
 	}
 	if sc.Persistence != "" && (d.Name != "redis" || sc.DSN != "") {
 		return fmt.Errorf("%s: applies to a redis container occbench starts, not to driver %s%s", p.name("persistence"), d.Name, map[bool]string{true: " with --dsn"}[sc.DSN != ""])

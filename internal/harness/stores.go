@@ -16,6 +16,7 @@ import (
 	"github.com/occbench/occbench/internal/provision"
 	"github.com/occbench/occbench/internal/redact"
 	"github.com/occbench/occbench/results"
+	"github.com/occbench/occbench/runner"
 	"github.com/occbench/occbench/scenarios"
 	"github.com/occbench/occbench/strategy"
 )
@@ -216,7 +217,7 @@ func (p *Plan) CheckRunnable(st *Stores) error {
 	var reasons []string
 	for _, name := range p.Scenario.Strategies {
 		_, err := strategy.New(name, st.Data, p.Scenario.Driver, strategy.Config{Leaser: st.Leaser, Fencing: p.Scenario.Fencing,
-			LeaseTTL: p.Scenario.LeaseTTL.D(), Hold: p.Scenario.Hold, Scope: scope})
+			LeaseTTL: p.Scenario.LeaseTTL.D(), Hold: p.Scenario.Hold, Scope: scope, Hybrid: runner.HybridConfig(p.Scenario)})
 		if err == nil {
 			return nil
 		}

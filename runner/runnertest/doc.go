@@ -25,5 +25,11 @@
 // take at least 80 ms, which catches a locked or serializable update that
 // skips Write.Hold or calls it outside its lock. OperationScope requires
 // an Offerer of drivers.CapOperationScope to commit every optimistic op
-// without a single version mismatch; other stores skip it.
+// without a single version mismatch; other stores skip it. Hybrid runs
+// the hybrid strategy with each lock (4 writers, one document, a 500µs
+// hold, escalating after 2 conflicts and cooling after 2 ms, so that
+// conditional and locked writes mix): every op commits, the audit is
+// clean (on a non-atomic store, exact), the key escalated, and the
+// escalated and plain ops add up to the cell's; the row lock skips on a
+// store without row locks.
 package runnertest

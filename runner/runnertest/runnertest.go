@@ -8,6 +8,7 @@ import (
 	"github.com/occbench/occbench/delay"
 	"github.com/occbench/occbench/drivers"
 	"github.com/occbench/occbench/drivers/drivertest"
+	"github.com/occbench/occbench/results"
 	"github.com/occbench/occbench/runner"
 	"github.com/occbench/occbench/scenarios"
 	"github.com/occbench/occbench/strategy"
@@ -28,6 +29,7 @@ func Run(t *testing.T, open drivertest.Opener, opts ...drivertest.Option) {
 	t.Run("CheckThenWriteLosesUpdates", s.checkThenWriteLoses)
 	t.Run("HoldSerializesCommits", s.holdSerializes)
 	t.Run("OperationScope", s.operationScope)
+	t.Run("Hybrid", s.hybrid)
 }
 
 // Conformance is a driver's whole conformance suite: drivertest.Run,
@@ -79,7 +81,7 @@ func (s *suite) runCell(t *testing.T, st drivers.Store, sc scenarios.Scenario, l
 		t.Fatalf("RunCell(%s): %v", spec, err)
 	}
 	return runnerCell{c.Skipped, c.Ops, c.Audit.Expected, c.Audit.Observed, c.Audit.LostUpdates, c.Audit.OK, c.Audit.LossExpected, c.Audit.Verdict, c.Errors,
-		c.ConflictsByKind, time.Since(start)}
+		c.ConflictsByKind, time.Since(start), c.Hybrid}
 }
 
 type runnerCell struct {
@@ -91,6 +93,7 @@ type runnerCell struct {
 	errors                  map[string]int64
 	conflicts               map[string]int64 // by kind
 	took                    time.Duration    // wall time of RunCell
+	hybrid                  *results.Hybrid
 }
 
 func (s *suite) increments(t *testing.T) {
@@ -339,5 +342,65 @@ func (s *suite) slots(t *testing.T, st drivers.Store) {
 	}
 	if len(d.Slots) != 0 {
 		t.Errorf("no slots in the spec: read %v", d.Slots)
+	}
+}
+
+// hybrid: 4 writers on one document with a hold, escalating after 2
+// conflicts and cooling after 2 ms without contention, so that keys go
+// back and forth between conditional writes and the lock while writes of
+// both kinds are in flight: every op commits, the store holds every
+// commit, and the cell reports its escalations and both latencies. The
+// row lock skips on a store without row locks, with its reason; every
+// driver has leases.
+func (s *suite) hybrid(t *testing.T) {
+	const writers, ops = 4, 25
+	for _, lock := range strategy.HybridLocks() {
+		t.Run(lock, func(t *testing.T) {
+			o := drivers.Options{Writers: writers}
+			st := s.open(t, o)
+			sc := s.scenario(strategy.Hybrid, writers, ops)
+			sc.HybridLock = lock
+			sc.EscalateAfter = 2
+			sc.EscalateWindow = scenarios.Duration(time.Second)
+			sc.DeescalateAfter = scenarios.Duration(2 * time.Millisecond)
+			sc.Hold = delay.Constant(500 * time.Microsecond)
+			var leaser drivers.Leaser
+			if lock == strategy.HybridLease {
+				leaser = s.cellLeaser(t, st, o)
+			}
+			c := s.runCell(t, st, sc, leaser)
+			if c.skipped != "" {
+				if lock == strategy.HybridRow {
+					t.Skipf("driver does not support hybrid's row lock: %s", c.skipped)
+				}
+				t.Fatalf("hybrid skipped: %s", c.skipped)
+			}
+			want := int64(writers * ops)
+			if len(c.errors) != 0 {
+				t.Errorf("errors during the cell: %v", c.errors)
+			}
+			if c.lossExpected {
+				t.Errorf("hybrid reports its losses as expected: it promises none")
+			}
+			h := c.hybrid
+			if h == nil {
+				t.Fatal("no hybrid results in a hybrid cell")
+			}
+			t.Logf("hybrid %s: %d escalations, %.3f s escalated, %d ops under the lock, %d conditional; conflicts %v",
+				lock, h.Escalations, h.TimeEscalatedS, h.EscalatedLatencyMS.Ops, h.PlainLatencyMS.Ops, c.conflicts)
+			if got := h.EscalatedLatencyMS.Ops + h.PlainLatencyMS.Ops; got != c.ops {
+				t.Errorf("%d escalated + plain ops, want the cell's %d", got, c.ops)
+			}
+			if s.NonAtomicCAS {
+				s.auditAgrees(t, c, want)
+				return
+			}
+			if c.expected != want || c.observed != want || !c.ok {
+				t.Errorf("committed %d, store %d, want %d: %s", c.expected, c.observed, want, c.verdict)
+			}
+			if h.Escalations == 0 || h.EscalatedLatencyMS.Ops == 0 {
+				t.Errorf("4 writers on one document with a 500µs hold never escalated (conflicts %v)", c.conflicts)
+			}
+		})
 	}
 }
