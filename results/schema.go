@@ -131,6 +131,10 @@ type Cell struct {
 	// computed from it. nil in files written before it existed.
 	WriterOps []int64 `json:"writer_ops,omitempty"`
 
+	// Idempotency is what the idempotent strategy's deliveries did
+	// (idempotency.go); nil in every other cell.
+	Idempotency *Idempotency `json:"idempotency,omitempty"`
+
 	StaleWritesRejected int64 `json:"stale_writes_rejected"`
 	OutOfRange          int64 `json:"out_of_range"` // samples beyond 1 h, counted not dropped
 

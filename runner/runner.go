@@ -146,6 +146,9 @@ func RunCell(ctx context.Context, cfg Config, spec Spec, index, total int) (resu
 			break
 		}
 	}
+	if scfg.Idem, err = idemCell(&sc, spec.Strategy); err != nil {
+		return cell, err
+	}
 	strat, err := strategy.New(spec.Strategy, cfg.Store, cfg.DriverName, scfg)
 	if err != nil {
 		cell.Skipped = err.Error()
@@ -249,6 +252,9 @@ func RunCell(ctx context.Context, cfg Config, spec Spec, index, total int) (resu
 		groupBytes: dspec.GroupBytes(), measureStart: live.Start, live: live,
 		onConflict: onConflict, scope: scope,
 	}
+	if scfg.Idem != nil {
+		p.idem = make([]strategy.IdemTally, spec.Writers)
+	}
 	if sc.OpsPerWriter == 0 {
 		p.measureEnd = live.Start.Add(sc.Duration.D())
 	}
@@ -329,6 +335,11 @@ func RunCell(ctx context.Context, cfg Config, spec Spec, index, total int) (resu
 	}
 
 	expected := merged.Ops + merged.UnmeasuredOps
+	var idem strategy.IdemTally
+	if p.idem != nil {
+		idem = idemSum(p.idem)
+		expected = idem.Applied // the deliveries that applied their effect
+	}
 	totals, err := readTotals(ctx, cfg.Store, bound)
 	switch {
 	case err != nil:
@@ -337,6 +348,9 @@ func RunCell(ctx context.Context, cfg Config, spec Spec, index, total int) (resu
 		cell.Audit = StoreReset(expected, merged.Indeterminate, totals, sc.Keys, merged.NotFound)
 	default:
 		cell.Audit = Audit(expected, merged.Indeterminate, totals, spec.Strategy, strat.LossExpected())
+	}
+	if p.idem != nil {
+		idemAudit(ctx, &cell, cfg.Store, &idem, totals, bound)
 	}
 	if cfg.Observer != nil {
 		cfg.Observer.CellFinished(spec, &cell)
@@ -529,6 +543,7 @@ type plan struct {
 	live       *Live
 	onConflict scenarios.OnConflict // the scenario's on_conflict, parsed once
 	scope      drivers.Scope        // the scenario's scope, parsed once
+	idem       []strategy.IdemTally // idempotent cells: each writer's tally, written when it ends
 
 	measureStart, measureEnd time.Time // measureEnd zero in ops mode
 }
@@ -566,6 +581,9 @@ func (p *plan) writer(id int, rec *record.Recorder, strat strategy.Strategy) {
 	}
 	op.Scope = p.scope
 	defer op.Close()
+	if p.idem != nil {
+		defer func() { p.idem[id] = op.Idem }()
+	}
 	actx := newAttemptCtx(p.storeCtx, p.clk, p.opTimeout)
 	defer func() { actx.release() }()
 

@@ -192,6 +192,7 @@ var fields = []field{
 		s.Thresholds, err = parseList("thresholds", v)
 		return err
 	}},
+	idemFields[0], idemFields[1], idemFields[2], idemFields[3], idemFields[4], // idempotency block
 }
 
 // Flag describes a flag that sets a scenario field.

@@ -131,6 +131,10 @@ type Scenario struct {
 	// WritePath, when set, runs the strategies over the user's own SQL
 	// (writepath.go) instead of the built-in document.
 	WritePath *WritePath `yaml:"write_path,omitempty" json:"write_path,omitempty"`
+
+	// Idempotency is the idempotent strategy's block (idempotency.go);
+	// nil = its defaults.
+	Idempotency *Idempotency `yaml:"idempotency,omitempty" json:"idempotency,omitempty"`
 }
 
 // Default returns a scenario with every field at its default.

@@ -33,6 +33,7 @@ var descriptions = []struct{ name, text string }{
 	{Lease, "lease with TTL and fencing token, heartbeat at TTL/2, token-checked release"},
 	{LWW, "naive read-modify-write with an unconditional write: the control that loses updates"},
 	{CheckThenWrite, "read, hold, read again and compare the version in the client, then an unconditional write: the check is not atomic, a control that loses updates"},
+	{Idempotent, "deliveries carrying an idempotency key: claim (PENDING), apply the effect and mark COMPLETED in one step; duplicates suppressed, stale claims recovered (scenario idempotency)"},
 }
 
 // Names lists the strategies.
@@ -83,6 +84,9 @@ type Config struct {
 	// ScopeOperation for a store that does not offer it, and for the
 	// strategies whose lock is the document's.
 	Scope drivers.Scope
+	// Idem is the idempotent strategy's cell state (NewIdempotency),
+	// shared by the cell's writers; nil = the default settings.
+	Idem *Idempotency
 }
 
 // DefaultLeaseTTL is the lease time to live when none is given.
@@ -123,6 +127,10 @@ type Op struct {
 	// Held is the conflict window drawn by the attempts so far (Config.Hold):
 	// the sum of the holds they waited or began to wait.
 	Held time.Duration
+
+	// Idem is what the idempotent strategy's deliveries did so far.
+	Idem IdemTally
+	idem *idemWriter // the idempotent strategy's delivery state
 
 	doc   drivers.Doc
 	check drivers.Doc // check-then-write's second read
@@ -263,6 +271,8 @@ func New(name string, store drivers.Store, driverName string, c Config) (Strateg
 			return nil, err
 		}
 		return &checkThenWrite{store: s, win: win}, nil
+	case Idempotent:
+		return newIdempotent(store, driverName, c, have)
 	case Lease:
 		p, ok := store.(drivers.Putter)
 		if err := have(store, drivers.CapPut, ok, ""); err != nil {
