@@ -1,6 +1,10 @@
 package results
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/occbench/occbench/internal/textout"
+)
 
 // HistIdemRecovery is the latency of each stale-PENDING recovery of an
 // idempotency cell: from the abandoned claim (the crash) to the
@@ -93,4 +97,61 @@ func IdempotencyText(c *Cell) string {
 		s += "; store not atomic"
 	}
 	return s
+}
+
+// IdempotencyTable is one row per idempotency cell of f (those with
+// Idempotency set), for the text, Markdown and HTML reports; nil when
+// f has none.
+func IdempotencyTable(f *File) (cols []Column, rows [][]string) {
+	multi := len(drivers(f)) > 1
+	for i := range f.Cells {
+		c := &f.Cells[i]
+		x := c.Idempotency
+		if x == nil {
+			continue
+		}
+		rec := func(v float64) string {
+			if x.RecoveryLatencyMS.Ops == 0 {
+				return "-"
+			}
+			return FormatMS(v)
+		}
+		double := FormatInt(x.DoubleApplied)
+		if x.DoubleApplied > 0 {
+			double += " !!"
+		}
+		rows = append(rows, []string{
+			shortName(c, multi), FormatInt(x.Deliveries), FormatInt(x.Duplicates), FormatInt(x.Applied),
+			FormatInt(x.DuplicatesSuppressed), double, FormatInt(x.HashMismatch), FormatInt(x.Crashed),
+			FormatInt(x.StalePendingRecovered), rec(x.RecoveryLatencyMS.P50), rec(x.RecoveryLatencyMS.P99), FormatInt(x.PendingAtEnd),
+		})
+	}
+	if len(rows) == 0 {
+		return nil, nil
+	}
+	cols = []Column{{Name: "cell"}}
+	for _, n := range []string{"deliveries", "duplicates", "applied", "suppressed", "double applied", "hash mismatch", "crashed", "stale recovered", "recovery p50 ms", "recovery p99 ms", "pending at end"} {
+		cols = append(cols, Column{Name: n, Numeric: true})
+	}
+	return cols, rows
+}
+
+// idemNote explains the idempotency table.
+const idemNote = "double applied = Σ counter − distinct keys completed (must be 0); recovery = crash to the takeover of its stale PENDING entry"
+
+// writeIdempotency writes the idempotency table, if f has one.
+func writeIdempotency(ew *textout.Writer, f *File, markdown bool) {
+	cols, rows := IdempotencyTable(f)
+	if len(rows) == 0 {
+		return
+	}
+	if markdown {
+		ew.Printf("\n#### Idempotency under redelivery\n\n")
+		markdownTable(ew, cols, rows)
+		ew.Printf("\n%s.\n", textout.MarkdownLine(upperFirst(idemNote)))
+		return
+	}
+	ew.Printf("\nidempotency under redelivery:\n")
+	_ = printTable(ew, "  ", cols, rows) // its error is ew's
+	ew.Printf("  %s\n", idemNote)
 }

@@ -222,6 +222,8 @@ func AuditText(c *Cell) string {
 		s = "LOST " + FormatInt(a.LostUpdates) + " !!"
 	case unexpected(c) && a.LostUpdates < 0:
 		s = "EXTRA " + FormatInt(-a.LostUpdates) + " !! (harness bug)"
+	case unexpected(c) && c.Idempotency != nil && c.Idempotency.DoubleApplied > 0:
+		s = "DOUBLE APPLIED " + FormatInt(c.Idempotency.DoubleApplied) + " !!"
 	case unexpected(c):
 		s = "FAILED !!"
 	case a.LossExpected && a.LostUpdates > 0:
@@ -464,6 +466,7 @@ func renderText(w io.Writer, f *File, o Options) error {
 		}
 	}
 	writeUSL(ew, f, false)
+	writeIdempotency(ew, f, false)
 
 	if failed, total := thresholdFailures(f); total > 0 {
 		ew.Printf("\n")
@@ -620,6 +623,7 @@ func markdownDoc(buf *bytes.Buffer, f *File, o Options, t table, shown int) {
 		}
 	}
 	writeUSL(ew, f, true)
+	writeIdempotency(ew, f, true)
 
 	if failed, total := thresholdFailures(f); total > 0 {
 		ew.Printf("\n#### Thresholds\n\n")

@@ -22,7 +22,7 @@ import (
 
 // idemCell returns the cell state of an idempotent cell, nil for any
 // other strategy.
-func idemCell(sc *scenarios.Scenario, strategyName string) (*strategy.Idempotency, error) {
+func idemCell(sc *scenarios.Scenario, strategyName string, trial int) (*strategy.Idempotency, error) {
 	if strategyName != strategy.Idempotent {
 		return nil, nil
 	}
@@ -30,6 +30,9 @@ func idemCell(sc *scenarios.Scenario, strategyName string) (*strategy.Idempotenc
 	return strategy.NewIdempotency(strategy.IdemParams{
 		DuplicateRate: b.DuplicateRate, CrashRate: b.CrashRate, MismatchRate: b.MismatchRate,
 		TTL: b.TTL.D(), StaleAfter: b.StaleAfter.D(),
+		// Processes merged later (occbench merge) run with different
+		// seeds: their keys must not collide.
+		KeyPrefix: int64(StoreSeed(sc.Seed, trial) & strategy.MaxIdemKeyPrefix),
 	})
 }
 
@@ -86,22 +89,34 @@ func idemAudit(ctx context.Context, c *results.Cell, st drivers.Store, t *strate
 		return
 	}
 	i.CompletedKeys, i.PendingAtEnd, i.FailedAtEnd = it.Completed, it.Pending, it.Failed
-	i.DoubleApplied = totals.Counter - it.Completed
+	IdemVerdict(&c.Audit, i, totals.Counter, why)
+}
+
+// IdemVerdict sets i.DoubleApplied from the documents' Σ counter and the
+// distinct keys completed (i.CompletedKeys), and fails a on a double
+// apply (or on completions that applied nothing), naming why, the
+// store's reason when it declared itself not atomic ("" = none). The
+// runner calls it after its audit; merge after recomputing the merged
+// audit.
+func IdemVerdict(a *results.Audit, i *results.Idempotency, counter int64, why string) {
+	i.DoubleApplied = counter - i.CompletedKeys
+	if a.Unavailable != "" || a.StoreReset {
+		i.DoubleApplied = max(i.DoubleApplied, 0)
+		return
+	}
+	note := ""
+	if why != "" {
+		note = " (" + why + ")"
+	}
 	switch {
 	case i.DoubleApplied > 0:
-		c.Audit.OK = false
-		c.Audit.Verdict = fmt.Sprintf("DOUBLE APPLIED: the documents' counters sum to %d for %d distinct keys completed: %d effects applied twice", totals.Counter, it.Completed, i.DoubleApplied)
-		if why != "" {
-			c.Audit.Verdict += " (" + why + ")"
-		}
+		a.OK = false
+		a.Verdict = fmt.Sprintf("DOUBLE APPLIED: the documents' counters sum to %d for %d distinct keys completed: %d effects applied twice%s", counter, i.CompletedKeys, i.DoubleApplied, note)
 	case i.DoubleApplied < 0:
-		c.Audit.OK = false
-		c.Audit.Verdict = fmt.Sprintf("LOST EFFECTS: %d keys are marked COMPLETED but the documents' counters sum to %d: %d completions applied nothing", it.Completed, totals.Counter, -i.DoubleApplied)
+		a.OK = false
+		a.Verdict = fmt.Sprintf("LOST EFFECTS: %d keys are marked COMPLETED but the documents' counters sum to %d: %d completions applied nothing%s", i.CompletedKeys, counter, -i.DoubleApplied, note)
 		i.DoubleApplied = 0
-		if why != "" {
-			c.Audit.Verdict += " (" + why + ")"
-		}
-	case c.Audit.OK:
-		c.Audit.Verdict += fmt.Sprintf("; %d keys completed once each, %d duplicates suppressed", it.Completed, t.Suppressed)
+	case a.OK:
+		a.Verdict += fmt.Sprintf("; %d keys completed once each, %d duplicates suppressed", i.CompletedKeys, i.DuplicatesSuppressed)
 	}
 }

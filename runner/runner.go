@@ -146,7 +146,7 @@ func RunCell(ctx context.Context, cfg Config, spec Spec, index, total int) (resu
 			break
 		}
 	}
-	if scfg.Idem, err = idemCell(&sc, spec.Strategy); err != nil {
+	if scfg.Idem, err = idemCell(&sc, spec.Strategy, spec.Trial); err != nil {
 		return cell, err
 	}
 	strat, err := strategy.New(spec.Strategy, cfg.Store, cfg.DriverName, scfg)

@@ -32,7 +32,15 @@ type IdemParams struct {
 	MismatchRate float64
 	TTL          time.Duration // entries expire this long after their claim
 	StaleAfter   time.Duration // a PENDING entry older than this is abandoned
+	// KeyPrefix, 0 … MaxIdemKeyPrefix, is the top bits of every key and
+	// claim token the cell makes: keys are prefix<<48 | (writer+1)<<32 |
+	// n, so that processes with different prefixes (the runner derives
+	// it from the seed) share a store without sharing keys.
+	KeyPrefix int64
 }
+
+// MaxIdemKeyPrefix bounds IdemParams.KeyPrefix.
+const MaxIdemKeyPrefix = 1<<14 - 1
 
 // Defaults of IdemParams' durations.
 const (
@@ -57,6 +65,9 @@ func (p IdemParams) Check() error {
 	}
 	if err := rate("mismatch_rate", "mismatch-rate", p.MismatchRate); err != nil {
 		return err
+	}
+	if p.KeyPrefix < 0 || p.KeyPrefix > MaxIdemKeyPrefix {
+		return fmt.Errorf("idempotency key prefix: must be 0 … %d, got %d", MaxIdemKeyPrefix, p.KeyPrefix)
 	}
 	if p.StaleAfter <= 0 {
 		return fmt.Errorf("idempotency.stale_after (--stale-after): must be > 0, got %v", p.StaleAfter)
@@ -216,7 +227,7 @@ func (s *idempotent) Attempt(ctx context.Context, op *Op) error {
 	r.Now = op.Now
 	if !iw.claimed {
 		iw.tokens++
-		r.Token = (op.Writer+1)<<40 | iw.tokens
+		r.Token = s.cell.KeyPrefix<<48 | (op.Writer+1)<<32 | iw.tokens
 		if err := s.store.Begin(ctx, r, &iw.claim); err != nil {
 			return err
 		}
@@ -299,7 +310,7 @@ func (s *idempotent) deliver(op *Op, iw *idemWriter, p *IdemParams) {
 		}
 	}
 	iw.seq++
-	r.Key = (op.Writer+1)<<40 | iw.seq
+	r.Key = p.KeyPrefix<<48 | (op.Writer+1)<<32 | iw.seq
 	r.Doc = op.Key
 	r.Hash = IdemHash(r.Key)
 	s.cell.put(delivered{key: r.Key, doc: r.Doc})
