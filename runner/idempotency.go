@@ -108,13 +108,18 @@ func IdemVerdict(a *results.Audit, i *results.Idempotency, counter int64, why st
 	if why != "" {
 		note = " (" + why + ")"
 	}
+	// set puts v first, keeping what the counter audit found.
+	set := func(v string) {
+		if !a.OK && a.Verdict != "" {
+			v += "; " + a.Verdict
+		}
+		a.OK, a.Verdict = false, v
+	}
 	switch {
 	case i.DoubleApplied > 0:
-		a.OK = false
-		a.Verdict = fmt.Sprintf("DOUBLE APPLIED: the documents' counters sum to %d for %d distinct keys completed: %d effects applied twice%s", counter, i.CompletedKeys, i.DoubleApplied, note)
+		set(fmt.Sprintf("DOUBLE APPLIED: the documents' counters sum to %d for %d distinct keys completed: %d effects applied twice%s", counter, i.CompletedKeys, i.DoubleApplied, note))
 	case i.DoubleApplied < 0:
-		a.OK = false
-		a.Verdict = fmt.Sprintf("LOST EFFECTS: %d keys are marked COMPLETED but the documents' counters sum to %d: %d completions applied nothing%s", i.CompletedKeys, counter, -i.DoubleApplied, note)
+		set(fmt.Sprintf("LOST EFFECTS: %d keys are marked COMPLETED but the documents' counters sum to %d: %d completions are missing%s", i.CompletedKeys, counter, -i.DoubleApplied, note))
 		i.DoubleApplied = 0
 	case a.OK:
 		a.Verdict += fmt.Sprintf("; %d keys completed once each, %d duplicates suppressed", i.CompletedKeys, i.DuplicatesSuppressed)

@@ -43,6 +43,7 @@ func RunIdempotency(t *testing.T, open Opener, opts ...IdemOption) {
 	t.Run("SetupDrops", s.setupDrops)
 	t.Run("EndedContext", s.ended)
 	t.Run("Concurrent", s.concurrent)
+	t.Run("ConcurrentTakeover", s.concurrentTakeover)
 }
 
 // idemT0 is the requests' time origin: any fixed time works, the store
@@ -270,6 +271,16 @@ func (s *idemSuite) concurrent(t *testing.T) {
 		sum += a
 	}
 	counter, it := counterSum(t, ctx, st), idemTotals(t, ctx, is)
+	if s.nonAtomic {
+		// Its increments may be lost too: whatever went wrong must show,
+		// as lost updates (Σ counter < completions, the runner's audit)
+		// or as double applies (Σ counter > keys completed).
+		t.Logf("non-atomic store: %d completions of %d keys, Σ counter %d, %d keys completed", sum, keys, counter, it.Completed)
+		if sum != keys && counter == sum && counter == it.Completed {
+			t.Fatalf("%d completions of %d keys, and neither audit sees it", sum, keys)
+		}
+		return
+	}
 	if counter != sum {
 		t.Fatalf("Σ counter %d, completions that succeeded %d: a store must show every applied effect", counter, sum)
 	}
@@ -281,5 +292,78 @@ func (s *idemSuite) concurrent(t *testing.T) {
 			t.Fatalf("%d effects applied twice: Begin or Complete is not atomic", double)
 		}
 		t.Logf("non-atomic store: %d of %d keys applied twice, and the audit sees them", double, keys)
+	}
+}
+
+// concurrentTakeover: 8 redeliveries of one crashed claim arrive at once,
+// after stale_after. One takes it over and applies the effect; a store
+// declared non-atomic must show every extra apply.
+func (s *idemSuite) concurrentTakeover(t *testing.T) {
+	const writers = 8
+	st, is, ctx := s.store(t, 1)
+	var total int64 // applies that succeeded
+	for round := range 20 {
+		key := int64(100 + round)
+		begin(t, ctx, is, idemReq(key, 1, 0, idemT0), drivers.IdemNew) // the crash: never completed
+		var applied, recovered [writers]int64
+		var wg sync.WaitGroup
+		errs := make(chan error, writers)
+		for w := range writers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				var c drivers.IdemClaim
+				r := idemReq(key, int64(w+2), 0, idemT0+int64(2*time.Second))
+				if err := is.Begin(ctx, r, &c); err != nil {
+					if drivers.KindOf(err) == drivers.NotConflict {
+						errs <- err
+					}
+					return
+				}
+				if c.State == drivers.IdemRecovered {
+					recovered[w]++
+				}
+				if !c.State.Claimed() {
+					return
+				}
+				switch err := is.Complete(ctx, r); {
+				case err == nil:
+					applied[w]++
+				case drivers.KindOf(err) == drivers.NotConflict:
+					errs <- err
+				}
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Fatalf("round %d: %v", round, err)
+		}
+		var a, rec int64
+		for w := range writers {
+			a += applied[w]
+			rec += recovered[w]
+		}
+		total += a
+		if !s.nonAtomic && (a != 1 || rec != 1) {
+			t.Fatalf("round %d: %d takeovers, %d applies of one stale claim, want 1 and 1", round, rec, a)
+		}
+	}
+	counter, it := counterSum(t, ctx, st), idemTotals(t, ctx, is)
+	if s.nonAtomic {
+		t.Logf("non-atomic store: %d applies of 20 stale claims, Σ counter %d, %d keys completed", total, counter, it.Completed)
+		if total != 20 && counter == total && counter == it.Completed {
+			t.Fatalf("%d applies of 20 stale claims, and neither audit sees it", total)
+		}
+		return
+	}
+	if it.Completed != 20 {
+		t.Fatalf("keys completed %d, want 20", it.Completed)
+	}
+	if double := counter - it.Completed; double != 0 {
+		if !s.nonAtomic {
+			t.Fatalf("%d effects applied twice", double)
+		}
+		t.Logf("non-atomic store: %d effects applied twice over 20 stale claims, and Σ counter − keys completed shows them", double)
 	}
 }
