@@ -60,7 +60,11 @@ func strField(name, usage string, get func(*Scenario) *string) field {
 	}}
 }
 
-func flagName(yamlName string) string { return strings.ReplaceAll(yamlName, "_", "-") }
+// flagName is a field's flag: its YAML name with "-" for "_" and, in a
+// block's field, for "." (idempotency.crash_rate: --idempotency-crash-rate).
+func flagName(yamlName string) string {
+	return strings.ReplaceAll(strings.ReplaceAll(yamlName, "_", "-"), ".", "-")
+}
 
 var fields = []field{
 	strField("name", "scenario name (used in the results file name)", func(s *Scenario) *string { return &s.Name }),

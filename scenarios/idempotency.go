@@ -64,8 +64,11 @@ func (s *Scenario) idem() *Idempotency {
 	return s.Idempotency
 }
 
-func idemRate(name, flag, usage string, get func(*Idempotency) *float64) field {
-	return field{yaml: "idempotency." + name, flag: flag, usage: usage, set: func(s *Scenario, v string) error {
+// idemRate and idemDur make a block field: its flag is
+// --idempotency-NAME, with a short alias (--crash-rate).
+func idemRate(name, alias, usage string, get func(*Idempotency) *float64) field {
+	flag := flagName("idempotency." + name)
+	return field{yaml: "idempotency." + name, flag: flag, alias: alias, usage: usage, set: func(s *Scenario, v string) error {
 		f, err := strconv.ParseFloat(v, 64)
 		if err != nil || math.IsNaN(f) || f < 0 || f > 1 {
 			return fmt.Errorf("--%s: want a fraction in [0, 1], got %q", flag, v)
@@ -75,8 +78,9 @@ func idemRate(name, flag, usage string, get func(*Idempotency) *float64) field {
 	}}
 }
 
-func idemDur(name, flag, usage string, get func(*Idempotency) *Duration) field {
-	return field{yaml: "idempotency." + name, flag: flag, usage: usage, set: func(s *Scenario, v string) error {
+func idemDur(name, alias, usage string, get func(*Idempotency) *Duration) field {
+	flag := flagName("idempotency." + name)
+	return field{yaml: "idempotency." + name, flag: flag, alias: alias, usage: usage, set: func(s *Scenario, v string) error {
 		d, err := time.ParseDuration(v)
 		if err != nil {
 			return fmt.Errorf("--%s: want a duration like 500ms or 1m, got %q", flag, v)
@@ -103,7 +107,7 @@ func (s *Scenario) validateIdem() error {
 	}
 	i := s.Idempotency
 	bad := func(name, flag, format string, args ...any) error {
-		return fmt.Errorf("scenario %q: idempotency.%s (--%s): %s", s.Name, name, flag, fmt.Sprintf(format, args...))
+		return fmt.Errorf("scenario %q: idempotency.%s (--%s, --%s): %s", s.Name, name, flagName("idempotency."+name), flag, fmt.Sprintf(format, args...))
 	}
 	for _, r := range []struct {
 		name, flag string

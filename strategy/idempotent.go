@@ -73,7 +73,7 @@ func (p IdemParams) Check() error {
 		return fmt.Errorf("idempotency.stale_after (--stale-after): must be > 0, got %v", p.StaleAfter)
 	}
 	if p.TTL <= p.StaleAfter {
-		return fmt.Errorf("idempotency.ttl (--idem-ttl): must be > stale_after (%v), got %v", p.StaleAfter, p.TTL)
+		return fmt.Errorf("idempotency.ttl (--idempotency-ttl): must be > stale_after (%v), got %v", p.StaleAfter, p.TTL)
 	}
 	return nil
 }
