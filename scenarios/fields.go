@@ -91,7 +91,7 @@ var fields = []field{
 	}},
 	strField("lease_store", "store that grants leases for the lease strategy (default: the data store)", func(s *Scenario) *string { return &s.LeaseStore }),
 	strField("lease_dsn", "DSN of the lease store", func(s *Scenario) *string { return &s.LeaseDSN }),
-	{yaml: "strategies", flag: "strategies", alias: "strategy", usage: "comma list: optimistic, pessimistic, serializable, lease, lww, check-then-write", set: func(s *Scenario, v string) (err error) {
+	{yaml: "strategies", flag: "strategies", alias: "strategy", usage: "comma list: optimistic, pessimistic, serializable, lease, lww, check-then-write, idempotent", set: func(s *Scenario, v string) (err error) {
 		s.Strategies, err = parseList("strategies", v)
 		return err
 	}},
