@@ -18,6 +18,14 @@
 //     detected; a write that lands between the check and the Put is
 //     overwritten, so it is a control too (LossExpected), and the audit
 //     counts what it lost.
+//   - idempotent: deliveries carrying an idempotency key
+//     (drivers.IdempotencyStore, scenario "idempotency"): claim the key
+//     (PENDING), apply the effect and mark it COMPLETED in one step;
+//     redeliveries (IdemParams.DuplicateRate) of a completed key are
+//     suppressed, crashed claims (CrashRate) are redelivered and taken over
+//     once StaleAfter has passed. An op is one delivery; what the
+//     deliveries did is counted in Op.Idem (IdemTally), and the runner
+//     audits the effects applied, not the deliveries (idempotent.go).
 //
 // # The conflict window
 //
