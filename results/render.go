@@ -218,12 +218,12 @@ func AuditText(c *Cell) string {
 	switch {
 	case NoVerdict(c):
 		s = noVerdictText(&a)
+	case unexpected(c) && c.Idempotency != nil && c.Idempotency.DoubleApplied > 0:
+		s = "DOUBLE APPLIED " + FormatInt(c.Idempotency.DoubleApplied) + " !!"
 	case unexpected(c) && a.LostUpdates > 0:
 		s = "LOST " + FormatInt(a.LostUpdates) + " !!"
 	case unexpected(c) && a.LostUpdates < 0:
 		s = "EXTRA " + FormatInt(-a.LostUpdates) + " !! (harness bug)"
-	case unexpected(c) && c.Idempotency != nil && c.Idempotency.DoubleApplied > 0:
-		s = "DOUBLE APPLIED " + FormatInt(c.Idempotency.DoubleApplied) + " !!"
 	case unexpected(c):
 		s = "FAILED !!"
 	case a.LossExpected && a.LostUpdates > 0:
