@@ -16,11 +16,11 @@ func TestMergeIdempotency(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
 	s1, s2 := gen(r, 40), gen(r, 60)
 	for _, tt := range []struct {
-		name         string
-		observed     [2]int64 // each input's Σ counter, read after its cell
-		completed    [2]int64 // each input's keys completed, read then too
-		wantDouble   int64
-		wantOK       bool
+		name          string
+		observed      [2]int64 // each input's Σ counter, read after its cell
+		completed     [2]int64 // each input's keys completed, read then too
+		wantDouble    int64
+		wantOK        bool
 		wantInVerdict string
 	}{
 		{"exactly once", [2]int64{70, 100}, [2]int64{70, 100}, 0, true, "100 keys completed once each"},
