@@ -152,6 +152,9 @@ const (
 	// CapOperationScope: Read fills Doc.Slots and CompareAndSwap honours
 	// ScopeOperation when Spec.Slots > 0. Offered only through Offerer.
 	CapOperationScope
+	// CapIdempotency: IdempotencyStore (idempotency.go), the idempotent
+	// strategy's store.
+	CapIdempotency
 )
 
 var capNames = [...]string{
@@ -165,6 +168,7 @@ var capNames = [...]string{
 	CapSession:        "sessions",
 	CapHold:           "a hold inside row locks and transactions",
 	CapOperationScope: "operation scope (per-writer slot versions)",
+	CapIdempotency:    "an idempotency store",
 }
 
 // String names the capability in prose, as error messages use it:

@@ -22,6 +22,7 @@
 //	Versioner            the server's version, for results files
 //	Limiter              capabilities the current server cannot honour
 //	Offerer              capabilities a store opts into (operation scope)
+//	IdempotencyStore     idempotency entries: claim, complete with the effect, fail
 //
 // The strategy package finds capabilities by type assertion: a store
 // that lacks one cannot run the strategies that need it, and a store
@@ -75,6 +76,23 @@
 // (a server-side script) must not skip it: it implements Limiter and
 // refuses CapHold with its reason, and strategy.New refuses a hold > 0
 // for the strategies that would need it.
+//
+// # Idempotency stores
+//
+// An IdempotencyStore (idempotency.go) keeps one entry per idempotency key
+// beside the cell's documents, PENDING, COMPLETED or FAILED, with a request
+// hash and an expiry; Setup drops them with the documents. Begin claims a
+// key atomically (a unique constraint, SET NX in a script, a unique _id) and
+// answers what it found, by drivers.IdemDecide: new, a FAILED entry claimed
+// again, a stale PENDING entry taken over (with when it was claimed), a fresh
+// PENDING entry, a COMPLETED one, or another request's hash. Complete applies
+// the effect (version and counter +1) and marks the entry COMPLETED in one
+// step, only for the token that holds the claim (ErrClaimLost otherwise).
+// IdemTotals counts the keys ever completed, so that the runner's audit finds
+// every double apply as Σ counter − keys completed. Times are the client's
+// (IdemRequest.Now). drivertest.RunIdempotency is the conformance suite; a
+// store whose claims are not atomic (FerretDB) is run with
+// NonAtomicIdempotency and must show what goes wrong.
 //
 // # Errors
 //

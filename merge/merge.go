@@ -434,6 +434,7 @@ func mergeCell(cells []*results.Cell, offsets []int, o Options) (results.Cell, e
 		drivers.Totals{Counter: observed, Versions: versions}, out.Strategy, out.Audit.LossExpected)
 	keepAuditStates(&out.Audit, cells)
 	classVerdict(&out.Audit, cells)
+	mergeIdem(&out, cells, hists, o.SeparateStores)
 	return out, nil
 }
 

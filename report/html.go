@@ -721,6 +721,9 @@ func cellFacts(c *results.Cell) []kv {
 		kv{"audit", auditFact(c)},
 		kv{"faults injected", faultsFact(c)},
 	)
+	if c.Idempotency != nil { // idempotent cells only: every cell of a group has it or none
+		facts = append(facts, kv{"idempotency under redelivery", results.IdempotencyText(c)})
+	}
 	th := "-"
 	if len(c.Thresholds) > 0 {
 		var parts []string

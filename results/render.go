@@ -225,6 +225,8 @@ func AuditText(c *Cell) string {
 	switch {
 	case NoVerdict(c):
 		s = noVerdictText(&a)
+	case unexpected(c) && c.Idempotency != nil && c.Idempotency.DoubleApplied > 0:
+		s = "DOUBLE APPLIED " + FormatInt(c.Idempotency.DoubleApplied) + " !!"
 	case unexpected(c) && a.LostUpdates > 0:
 		s = "LOST " + FormatInt(a.LostUpdates) + " !!"
 	case unexpected(c) && a.LostUpdates < 0:
@@ -486,6 +488,7 @@ func renderText(w io.Writer, f *File, o Options) error {
 	}
 	writeUSL(ew, f, false)
 	writeAdvice(ew, f, false)
+	writeIdempotency(ew, f, false)
 
 	if failed, total := thresholdFailures(f); total > 0 {
 		ew.Printf("\n")
@@ -651,6 +654,7 @@ func markdownDoc(buf *bytes.Buffer, f *File, o Options, t table, shown int) {
 	}
 	writeUSL(ew, f, true)
 	writeAdvice(ew, f, true)
+	writeIdempotency(ew, f, true)
 
 	if failed, total := thresholdFailures(f); total > 0 {
 		ew.Printf("\n#### Thresholds\n\n")

@@ -143,6 +143,9 @@ type Cell struct {
 	// Hybrid is the hybrid strategy's escalation (hybrid.go): set in
 	// every hybrid cell that ran, nil in other cells.
 	Hybrid *Hybrid `json:"hybrid,omitempty"`
+	// Idempotency is what the idempotent strategy's deliveries did
+	// (idempotency.go); nil in every other cell.
+	Idempotency *Idempotency `json:"idempotency,omitempty"`
 
 	StaleWritesRejected int64 `json:"stale_writes_rejected"`
 	OutOfRange          int64 `json:"out_of_range"` // samples beyond 1 h, counted not dropped

@@ -158,6 +158,9 @@ func RunCell(ctx context.Context, cfg Config, spec Spec, index, total int) (resu
 			break
 		}
 	}
+	if scfg.Idem, err = idemCell(&sc, spec.Strategy, spec.Trial); err != nil {
+		return cell, err
+	}
 	classes, err := cellClasses(sc, spec)
 	if err != nil {
 		return cell, err
@@ -262,6 +265,9 @@ func RunCell(ctx context.Context, cfg Config, spec Spec, index, total int) (resu
 		groupBytes: dspec.GroupBytes(), measureStart: live.Start, live: live,
 		onConflict: onConflict, scope: scope,
 	}
+	if scfg.Idem != nil {
+		p.idem = make([]strategy.IdemTally, spec.Writers)
+	}
 	if sc.OpsPerWriter == 0 {
 		p.measureEnd = live.Start.Add(sc.Duration.D())
 	}
@@ -360,6 +366,11 @@ func RunCell(ctx context.Context, cfg Config, spec Spec, index, total int) (resu
 	}
 
 	expected := merged.Ops + merged.UnmeasuredOps
+	var idem strategy.IdemTally
+	if p.idem != nil {
+		idem = idemSum(p.idem)
+		expected = idem.Applied // the deliveries that applied their effect
+	}
 	totals, err := readTotals(ctx, cfg.Store, bound)
 	switch {
 	case err != nil:
@@ -370,6 +381,9 @@ func RunCell(ctx context.Context, cfg Config, spec Spec, index, total int) (resu
 		cell.Audit = classAudit(expected, merged.Indeterminate, totals, classes, classStrats)
 	default:
 		cell.Audit = Audit(expected, merged.Indeterminate, totals, spec.Strategy, classStrats[0].LossExpected())
+	}
+	if p.idem != nil {
+		idemAudit(ctx, &cell, cfg.Store, &idem, totals, bound)
 	}
 	if cfg.Observer != nil {
 		cfg.Observer.CellFinished(spec, &cell)
@@ -577,6 +591,7 @@ type plan struct {
 	live       *Live
 	onConflict scenarios.OnConflict // the scenario's on_conflict, parsed once
 	scope      drivers.Scope        // the scenario's scope, parsed once
+	idem       []strategy.IdemTally // idempotent cells: each writer's tally, written when it ends
 
 	measureStart, measureEnd time.Time // measureEnd zero in ops mode
 }
@@ -621,6 +636,9 @@ func (p *plan) writer(id int, rec *record.Recorder, strat strategy.Strategy, cls
 	}
 	op.Scope = p.scope
 	defer op.Close()
+	if p.idem != nil {
+		defer func() { p.idem[id] = op.Idem }()
+	}
 	actx := newAttemptCtx(p.storeCtx, p.clk, p.opTimeout)
 	defer func() { actx.release() }()
 

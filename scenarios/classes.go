@@ -174,8 +174,14 @@ func (s *Scenario) validateClasses(a Allowed) error {
 			return bad(i, "writers", "must be 1 … %d, got %d", MaxWriters, c.Writers)
 		}
 		total += c.Writers
+		if c.Strategy == "idempotent" {
+			// Its audit counts the effects its deliveries applied, a
+			// cell's alone: it runs without classes (scenario idempotency).
+			return bad(i, "strategy", "idempotent runs alone, not in a class (use the idempotency scenario)")
+		}
 		if a.Strategies != nil && !slices.Contains(a.Strategies, c.Strategy) {
-			return bad(i, "strategy", "unknown value %q (allowed: %s)", c.Strategy, strings.Join(a.Strategies, ", "))
+			allowed := slices.DeleteFunc(slices.Clone(a.Strategies), func(s string) bool { return s == "idempotent" })
+			return bad(i, "strategy", "unknown value %q (allowed: %s)", c.Strategy, strings.Join(allowed, ", "))
 		}
 		if a.Backoffs != nil && !slices.Contains(a.Backoffs, c.Backoff) {
 			return bad(i, "backoff", "unknown value %q (allowed: %s)", c.Backoff, strings.Join(a.Backoffs, ", "))

@@ -62,6 +62,8 @@ func TestClassesRefused(t *testing.T) {
 			want: `scenario own.yaml: line 5: classes: unknown class field "owner" (allowed: name, writers, strategy, backoff, field_group, think, rate)`},
 		{name: "bad strategy", yaml: class("name: w, writers: 1, strategy: hope, backoff: none"),
 			want: `classes[1].strategy: unknown value "hope" (allowed: optimistic, pessimistic, lease, lww)`},
+		{name: "idempotent class", yaml: class("name: w, writers: 1, strategy: idempotent, backoff: none"),
+			want: `classes[1].strategy: idempotent runs alone, not in a class`},
 		{name: "bad backoff", yaml: class("name: w, writers: 1, strategy: lease, backoff: soon"),
 			want: `classes[1].backoff: unknown value "soon" (allowed: none, expo, full-jitter, decorrelated-jitter)`},
 		{name: "no writers", yaml: class("name: w, strategy: lease, backoff: none"),

@@ -60,7 +60,11 @@ func strField(name, usage string, get func(*Scenario) *string) field {
 	}}
 }
 
-func flagName(yamlName string) string { return strings.ReplaceAll(yamlName, "_", "-") }
+// flagName is a field's flag: its YAML name with "-" for "_" and, in a
+// block's field, for "." (idempotency.crash_rate: --idempotency-crash-rate).
+func flagName(yamlName string) string {
+	return strings.ReplaceAll(strings.ReplaceAll(yamlName, "_", "-"), ".", "-")
+}
 
 var fields = []field{
 	strField("name", "scenario name (used in the results file name)", func(s *Scenario) *string { return &s.Name }),
@@ -87,7 +91,7 @@ var fields = []field{
 	}},
 	strField("lease_store", "store that grants leases for the lease strategy (default: the data store)", func(s *Scenario) *string { return &s.LeaseStore }),
 	strField("lease_dsn", "DSN of the lease store", func(s *Scenario) *string { return &s.LeaseDSN }),
-	{yaml: "strategies", flag: "strategies", alias: "strategy", usage: "comma list: optimistic, pessimistic, serializable, lease, lww, check-then-write, hybrid", set: func(s *Scenario, v string) (err error) {
+	{yaml: "strategies", flag: "strategies", alias: "strategy", usage: "comma list: optimistic, pessimistic, serializable, lease, lww, check-then-write, hybrid, idempotent", set: func(s *Scenario, v string) (err error) {
 		s.Strategies, err = parseList("strategies", v)
 		return err
 	}},
@@ -200,6 +204,7 @@ var fields = []field{
 		s.Thresholds, err = parseList("thresholds", v)
 		return err
 	}},
+	idemFields[0], idemFields[1], idemFields[2], idemFields[3], idemFields[4], // idempotency block
 }
 
 // Flag describes a flag that sets a scenario field.

@@ -11,6 +11,8 @@ var flagGroups = map[string]string{
 	"hold": "workload",
 
 	"strategies": "strategy", "on_conflict": "strategy", "scope": "strategy", "fencing": "strategy",
+	"idempotency.duplicate_rate": "strategy", "idempotency.crash_rate": "strategy", "idempotency.mismatch_rate": "strategy",
+	"idempotency.ttl": "strategy", "idempotency.stale_after": "strategy",
 	"lease_ttl": "strategy", "lease_stall": "strategy", "lease_store": "strategy", "lease_dsn": "strategy",
 	"hybrid_lock": "strategy", "escalate_after": "strategy", "escalate_window": "strategy", "deescalate_after": "strategy",
 

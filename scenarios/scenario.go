@@ -146,6 +146,9 @@ type Scenario struct {
 	// Classes, when set, run classes of writers together in one cell
 	// (classes.go): they replace writers, strategies and backoffs.
 	Classes []Class `yaml:"classes,omitempty" json:"classes,omitempty"`
+	// Idempotency is the idempotent strategy's block (idempotency.go);
+	// nil = its defaults.
+	Idempotency *Idempotency `yaml:"idempotency,omitempty" json:"idempotency,omitempty"`
 }
 
 // Default returns a scenario with every field at its default.

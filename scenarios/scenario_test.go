@@ -10,7 +10,7 @@ import (
 
 var testAllowed = Allowed{
 	Drivers:       []string{"memory", "sqlite"},
-	Strategies:    []string{"optimistic", "pessimistic", "lease", "lww"},
+	Strategies:    []string{"optimistic", "pessimistic", "lease", "lww", "idempotent"},
 	Backoffs:      []string{"none", "expo", "full-jitter", "decorrelated-jitter"},
 	Distributions: []string{"single", "uniform", "zipfian", "hotspot"},
 }
@@ -102,7 +102,7 @@ func TestValidate(t *testing.T) {
 	}{
 		{"default", func(*Scenario) {}, ""},
 		{"driver", func(s *Scenario) { s.Driver = "oracle" }, `driver (--driver): unknown value "oracle" (allowed: memory, sqlite)`},
-		{"strategy", func(s *Scenario) { s.Strategies = []string{"hope"} }, `strategies (--strategies): unknown value "hope" (allowed: optimistic, pessimistic, lease, lww)`},
+		{"strategy", func(s *Scenario) { s.Strategies = []string{"hope"} }, `strategies (--strategies): unknown value "hope" (allowed: optimistic, pessimistic, lease, lww, idempotent)`},
 		{"no strategies", func(s *Scenario) { s.Strategies = nil }, "strategies (--strategies): must name at least one"},
 		{"dup backoff", func(s *Scenario) { s.Backoffs = []string{"expo", "expo"} }, `backoffs (--backoffs): "expo" listed twice`},
 		{"backoff base", func(s *Scenario) { s.BackoffBase = 0 }, "backoff_base (--backoff-base): must be > 0"},

@@ -205,6 +205,9 @@ func (s *Scenario) Validate(a Allowed) error {
 	if err := s.validateWritePath(bad); err != nil {
 		return err
 	}
+	if err := s.validateIdem(); err != nil {
+		return err
+	}
 	return s.validateBounds(bad)
 }
 

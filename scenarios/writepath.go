@@ -300,7 +300,12 @@ func (s *Scenario) validateWritePath(bad func(yamlName, format string, args ...a
 // yamlFieldNames are the top-level YAML names: the fields with a flag,
 // and write_path, which has none.
 func yamlFieldNames() []string {
-	names := append(FieldNames(), "write_path", "classes")
+	names := []string{"write_path", "classes", "idempotency"}
+	for _, n := range FieldNames() {
+		if !strings.HasPrefix(n, "idempotency.") { // the block's fields
+			names = append(names, n)
+		}
+	}
 	slices.Sort(names)
 	return names
 }

@@ -30,6 +30,14 @@
 //     conditional writes in every store that has them), so the
 //     optimistic writes still in flight when a key escalates cannot be
 //     overwritten: no update is lost (LossExpected false).
+//   - idempotent: deliveries carrying an idempotency key
+//     (drivers.IdempotencyStore, scenario "idempotency"): claim the key
+//     (PENDING), apply the effect and mark it COMPLETED in one step;
+//     redeliveries (IdemParams.DuplicateRate) of a completed key are
+//     suppressed, crashed claims (CrashRate) are redelivered and taken over
+//     once StaleAfter has passed. An op is one delivery; what the
+//     deliveries did is counted in Op.Idem (IdemTally), and the runner
+//     audits the effects applied, not the deliveries (idempotent.go).
 //
 // # The conflict window
 //

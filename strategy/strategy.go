@@ -37,6 +37,7 @@ var descriptions = []struct{ name, text string }{
 	{LWW, "naive read-modify-write with an unconditional write: the control that loses updates"},
 	{CheckThenWrite, "read, hold, read again and compare the version in the client, then an unconditional write: the check is not atomic, a control that loses updates"},
 	{Hybrid, "optimistic; a key with --escalate-after conflicts within --escalate-window takes a lock (--hybrid-lock lease|row) until it cools"},
+	{Idempotent, "deliveries carrying an idempotency key: claim (PENDING), apply the effect and mark COMPLETED in one step; duplicates suppressed, stale claims recovered (scenario idempotency)"},
 }
 
 // Names lists the strategies.
@@ -92,6 +93,9 @@ type Config struct {
 	// makes one of MaxTracked slots from Hybrid).
 	Hybrid     HybridConfig
 	Escalation *Escalation
+	// Idem is the idempotent strategy's cell state (NewIdempotency),
+	// shared by the cell's writers; nil = the default settings.
+	Idem *Idempotency
 }
 
 // DefaultLeaseTTL is the lease time to live when none is given.
@@ -136,6 +140,9 @@ type Op struct {
 	// Escalated is set by a hybrid attempt that ran under the lock of an
 	// escalated key, cleared by one that wrote optimistically.
 	Escalated bool
+	// Idem is what the idempotent strategy's deliveries did so far.
+	Idem IdemTally
+	idem *idemWriter // the idempotent strategy's delivery state
 
 	doc   drivers.Doc
 	check drivers.Doc // check-then-write's second read
@@ -276,6 +283,8 @@ func New(name string, store drivers.Store, driverName string, c Config) (Strateg
 			return nil, err
 		}
 		return &checkThenWrite{store: s, win: win}, nil
+	case Idempotent:
+		return newIdempotent(store, driverName, c, have)
 	case Lease:
 		p, ok := store.(drivers.Putter)
 		if err := have(store, drivers.CapPut, ok, ""); err != nil {

@@ -97,7 +97,7 @@ func TestNewCapabilities(t *testing.T) {
 		{"bare optimistic", bare{}, strategy.Optimistic, strategy.Config{}, "does not support conditional writes"},
 		{"bare pessimistic", bare{}, strategy.Pessimistic, strategy.Config{}, "does not support row locks"},
 		{"bare lww", bare{}, strategy.LWW, strategy.Config{}, "does not support unconditional writes"},
-		{"unknown", mem, "hopeful", strategy.Config{}, `--strategy: unknown strategy "hopeful" (allowed: optimistic, pessimistic, serializable, lease, lww, check-then-write, hybrid)`},
+		{"unknown", mem, "hopeful", strategy.Config{}, `--strategy: unknown strategy "hopeful" (allowed: optimistic, pessimistic, serializable, lease, lww, check-then-write, hybrid, idempotent)`},
 		{"stall prob", mem, strategy.Lease, strategy.Config{Stall: strategy.Stall{Prob: 1.5}}, "--lease-stall: probability must be in [0, 1]"},
 		{"limited", limited{mem}, strategy.Pessimistic, strategy.Config{}, "--strategy pessimistic: row locks need transactions: server is not a replica set"},
 		{"limited other", limited{mem}, strategy.Optimistic, strategy.Config{}, ""},

@@ -85,6 +85,7 @@ type Store struct {
 	slots   []int64 // Keys × Slots: operation slot versions
 	payload []byte  // Keys × PayloadBytes
 	leases  []lease
+	idem    idemTable // idempotency entries (idempotency.go)
 }
 
 // New returns an empty store; Setup seeds it. Only o.Latency and o.Clock
@@ -128,6 +129,7 @@ func (s *Store) Setup(ctx context.Context, spec drivers.Spec) error {
 	s.slots = make([]int64, spec.Keys*spec.Slots)
 	s.payload = make([]byte, spec.Keys*spec.PayloadBytes)
 	s.leases = make([]lease, spec.Keys)
+	s.idem.reset()
 	s.seed = spec.Seed
 	s.sessions.Store(0)
 	s.rt.seed(spec.Seed, sharedStream)

@@ -404,7 +404,7 @@ func (s *Store) Setup(ctx context.Context, spec drivers.Spec) error {
 	if err := ctx.Err(); err != nil {
 		return notSentErr("setup", -1, classify(err), err)
 	}
-	for _, c := range []*mgo.Collection{s.docs, s.leases} {
+	for _, c := range []*mgo.Collection{s.docs, s.leases, s.db.Collection(IdemCollection)} { // idem: idempotency.go
 		if err := c.Drop(ctx); err != nil {
 			return wrap("setup: drop "+c.Name(), -1, err)
 		}

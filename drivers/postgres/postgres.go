@@ -243,6 +243,7 @@ func (s *Store) Setup(ctx context.Context, spec drivers.Spec) error {
 	gb := spec.GroupBytes()
 	zero := make([]byte, gb) // never nil: nil would be NULL
 	q := buildSetup(spec.FieldGroups)
+	q.ddl = append(q.ddl, idemDrop, idemDDL) // idempotency.go
 	keys := int64(spec.Keys)
 	c, err := s.fresh(ctx, "setup")
 	if err != nil {

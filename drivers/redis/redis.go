@@ -217,6 +217,9 @@ func (s *Store) Setup(ctx context.Context, spec drivers.Spec) error {
 	err := honour(ctx, func(ctx context.Context) error {
 		c, err := seed(ctx, s.rdb, prev, spec)
 		cell = c
+		if err == nil {
+			err = dropIdem(ctx, s.rdb) // idempotency.go
+		}
 		return err
 	})
 	if err != nil {

@@ -239,6 +239,8 @@ func (s *Store) Setup(ctx context.Context, spec drivers.Spec) error {
 	}{
 		{"DROP TABLE IF EXISTS occbench_docs", nil},
 		{"DROP TABLE IF EXISTS occbench_leases", nil},
+		{"DROP TABLE IF EXISTS " + idemTable, nil}, // idempotency.go
+		{idemCreate, nil},
 		{"CREATE TABLE occbench_docs (id INTEGER PRIMARY KEY, version INTEGER NOT NULL, counter INTEGER NOT NULL, " +
 			"fence INTEGER NOT NULL, writer INTEGER NOT NULL, op INTEGER NOT NULL, updated_at INTEGER NOT NULL" +
 			cols.String() + ")", nil},

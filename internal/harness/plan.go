@@ -296,7 +296,13 @@ func (p *Plan) WriteDimensions(w io.Writer) error {
 		if shown[f] || f == "driver" || f == "name" || f == "description" {
 			continue
 		}
-		v := fmt.Sprint(sc.ToMap(redactAll)[f])
+		m := sc.ToMap(redactAll)
+		v := fmt.Sprint(m[f])
+		if block, name, ok := strings.Cut(f, "."); ok { // a block's field: idempotency.crash_rate
+			if bm, ok := m[block].(map[string]any); ok {
+				v = fmt.Sprint(bm[name])
+			}
+		}
 		rows = append(rows, [3]string{f, v, p.Origin(f)})
 	}
 	width := 0
