@@ -2,6 +2,7 @@ package results
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -26,6 +27,10 @@ type CellRunner struct {
 	Index   int `json:"index"`
 	Runners int `json:"runners"`
 	Writers int `json:"writers"` // writers this runner ran (may be 0)
+	// Seq is the cell's position in the run order (0-based), the same on
+	// every runner: the cell with the largest Seq ran last, and its data
+	// is what the store holds after the run.
+	Seq int `json:"seq"`
 	// StartedAt is the wall time, on this runner's clock, at which the
 	// cell's measurement started: merge aligns time series with it.
 	StartedAt time.Time `json:"started_at"`
@@ -51,3 +56,29 @@ func PendingReason(index, runners int) string {
 
 // PendingWord opens the verdict of a pending audit.
 const PendingWord = "audit: pending"
+
+// RunnersText describes the runners of a multi-runner file in one line:
+// "runner 1 of 3 (namespace team_a), clock skew +0.120 ms (round trip
+// 0.480 ms)" for a part, "3 runners (namespace team_a), clock skew
+// -0.100 … +0.120 ms" for a merged file; "" for a single runner's file.
+func RunnersText(f *File) string {
+	ns := func(n string) string {
+		if n == "" {
+			return ""
+		}
+		return " (namespace " + n + ")"
+	}
+	if r := f.Runner; r != nil {
+		return fmt.Sprintf("runner %d of %d%s, clock skew %+.3f ms (round trip %.3f ms)", r.Index, r.Runners, ns(r.Namespace), r.SkewMS, r.RTTMS)
+	}
+	if len(f.Runners) == 0 {
+		return ""
+	}
+	lo, hi := f.Runners[0].SkewMS, f.Runners[0].SkewMS
+	idx := make([]string, len(f.Runners))
+	for i, r := range f.Runners {
+		lo, hi = min(lo, r.SkewMS), max(hi, r.SkewMS)
+		idx[i] = fmt.Sprint(r.Index)
+	}
+	return fmt.Sprintf("%d runners%s, clock skew %+.3f … %+.3f ms (runners %s merged)", f.Runners[0].Runners, ns(f.Runners[0].Namespace), lo, hi, strings.Join(idx, ", "))
+}

@@ -352,7 +352,7 @@ func RunCell(ctx context.Context, cfg Config, spec Spec, index, total int) (resu
 	expected := merged.Ops + merged.UnmeasuredOps
 	if share.active() {
 		cell.Runner = &results.CellRunner{Index: share.Index, Runners: share.Runners,
-			Writers: Writers(spec.Writers, share.Index, share.Runners), StartedAt: live.Start}
+			Writers: Writers(spec.Writers, share.Index, share.Runners), Seq: index, StartedAt: live.Start}
 		cell.Audit = share.pendingAudit(ctx, cfg, cell.Runner, expected, merged.Indeterminate, strat.LossExpected(), bound)
 		if cfg.Observer != nil {
 			cfg.Observer.CellFinished(spec, &cell)
