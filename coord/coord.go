@@ -132,14 +132,14 @@ func (c *Coord) Token() string { return c.token }
 
 // Seeded: runner 0 marks cell's seed; the others wait for the mark.
 func (c *Coord) Seeded(ctx context.Context, cell int) error {
-	name := "seed/" + c.token + "/" + strconv.Itoa(cell)
+	prefix := "seed/" + c.token + "/" + strconv.Itoa(cell) + "/"
 	if c.o.Index == 0 {
-		if err := c.store.Mark(ctx, name, "1"); err != nil {
+		if err := c.store.Mark(ctx, prefix+"0", "1"); err != nil {
 			return fmt.Errorf("cell %d: seed marker: %w", cell, err)
 		}
 		return nil
 	}
-	return c.waitAll(ctx, name, []int{0}, fmt.Sprintf("cell %d: waiting for runner 0's seed", cell))
+	return c.waitAll(ctx, prefix, []int{0}, fmt.Sprintf("cell %d: waiting for runner 0's seed", cell))
 }
 
 // Start is the barrier before cell's start (or the wait for --start-at
@@ -182,8 +182,7 @@ func (c *Coord) barrier(ctx context.Context, phase string, cell int, wait bool, 
 	return c.waitAll(ctx, prefix, all, what)
 }
 
-// waitAll waits until a marker prefix+I exists for every I of want (or
-// the marker prefix itself when want is {0} and prefix names one).
+// waitAll waits until a marker prefix+I exists for every I of want.
 func (c *Coord) waitAll(ctx context.Context, prefix string, want []int, what string) error {
 	deadline := c.o.Clock.Now().Add(c.o.Timeout)
 	for {
@@ -205,12 +204,8 @@ func (c *Coord) waitAll(ctx context.Context, prefix string, want []int, what str
 	}
 }
 
-// Missing lists the indexes of want with no marker prefix+I in m (a
-// lone marker named prefix stands for want = {0}).
+// Missing lists the indexes of want with no marker prefix+I in m.
 func Missing(m map[string]string, prefix string, want []int) []int {
-	if _, ok := m[prefix]; ok && len(want) == 1 {
-		return nil
-	}
 	var out []int
 	for _, i := range want {
 		if _, ok := m[prefix+strconv.Itoa(i)]; !ok {

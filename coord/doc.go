@@ -14,7 +14,7 @@
 // markers of an earlier run are never taken for this one's. Per cell
 // (its position in the run order, the same on every runner):
 //
-//   - seed/TOKEN/CELL: runner 0 has set the cell up (dropped, created,
+//   - seed/TOKEN/CELL/0: runner 0 has set the cell up (dropped, created,
 //     seeded); the others wait for it, then attach (drivers.Attacher)
 //     and open their sessions. Only runner 0 ever drops anything.
 //   - start/TOKEN/CELL/I: runner I is ready; every runner waits for all N
