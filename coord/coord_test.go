@@ -158,11 +158,16 @@ func TestStartAt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := c.Start(ctx, 0); err != nil {
+	if err := c.Start(ctx, 1); err != nil { // cell 0 was skipped: cell 1 is the first
 		t.Fatal(err)
 	}
 	if !clk.Now().Equal(at) {
 		t.Fatalf("started at %v, want --start-at %v", clk.Now(), at)
+	}
+	// Later cells meet at a barrier: runner 1 never comes.
+	c.o.Timeout = time.Second
+	if err := c.Start(ctx, 2); !errors.Is(err, ErrTimeout) {
+		t.Fatalf("second cell: %v, want a barrier timeout", err)
 	}
 }
 
