@@ -284,3 +284,52 @@ func FuzzParseStartAt(f *testing.F) {
 		}
 	})
 }
+
+// TestMultiRunnerOpenLoop: two runners share an open-loop schedule: each
+// writer keeps its global slots (one every writers/rate from its id), so
+// the runners together make at most the single process's rate × duration
+// ops, not twice as many; the series are aligned on one second.
+func TestMultiRunnerOpenLoop(t *testing.T) {
+	dsn := testenv.DSN(t, testenv.PostgresDSN)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	settings := []Setting{
+		{"driver", "postgres"}, {"dsn", dsn}, {"writers", "4"}, {"strategies", "optimistic"},
+		{"backoffs", "none"}, {"duration", "1s"}, {"warmup", "0s"}, {"keys", "50"}, {"hold", "0s"}, {"rate", "200"},
+	}
+	parts := runAll(t, ctx, settings, "multitest_rate", 2)
+	for i, p := range parts {
+		if c := p.Cells[0]; c.Ops > 100+2 {
+			t.Errorf("runner %d: %d ops in 1 s: more than its 2 writers' share of 200 ops/s", i, c.Ops)
+		}
+	}
+	m, err := merge.Files(parts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := m.Cells[0]
+	if c.Rate != 200 || c.Writers != 4 || c.Ops > 204 || c.Ops == 0 || !c.Audit.OK {
+		t.Fatalf("merged: rate %v writers %d ops %d audit %s", c.Rate, c.Writers, c.Ops, c.Audit.Verdict)
+	}
+	if len(c.Timeseries) != 1 || c.Timeseries[0].Ops != c.Ops {
+		t.Fatalf("merged series %+v: want one second holding the %d ops", c.Timeseries, c.Ops)
+	}
+}
+
+func FuzzResolveIndex(f *testing.F) {
+	for _, s := range []string{"", "0", "2", "-1", " 1 ", "x", "99999999999999999999"} {
+		f.Add(s, 3)
+	}
+	f.Fuzz(func(t *testing.T, env string, runners int) {
+		idx, err := ResolveIndex(false, 0, env, runners)
+		if err != nil {
+			if !IsBadInput(err) || strings.Contains(err.Error(), "\n") {
+				t.Fatalf("ResolveIndex(%q, %d): %v", env, runners, err)
+			}
+			return
+		}
+		if idx < 0 || idx >= max(runners, 1) {
+			t.Fatalf("ResolveIndex(%q, %d) = %d", env, runners, idx)
+		}
+	})
+}
