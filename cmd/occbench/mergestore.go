@@ -62,9 +62,36 @@ func (sf *storeFlags) checkStore(ctx context.Context, f *results.File) (string, 
 		return "", fmt.Errorf("merge: --dsn: %s", redact.DSN(err.Error()))
 	}
 	defer st.Close()
+	// A store knows its cell's documents from Setup, or from Attach:
+	// attach to the last cell (Redis sums the keys it knows).
+	if a, ok := st.(drivers.Attacher); ok {
+		if err := a.Attach(cctx, lastSpec(f)); err != nil {
+			return "", fmt.Errorf("merge: --dsn: %s", redact.DSN(err.Error()))
+		}
+	}
 	t, err := st.Totals(cctx)
 	if err != nil {
 		return "", fmt.Errorf("merge: --dsn: %s", redact.DSN(err.Error()))
 	}
 	return merge.CheckStore(f, t)
+}
+
+// lastSpec is the drivers.Spec of the cell of f that ran last: its keys,
+// the scenario's field groups and payload.
+func lastSpec(f *results.File) drivers.Spec {
+	spec := drivers.Spec{Keys: 1, FieldGroups: 1}
+	if i := merge.LastCell(f); i >= 0 {
+		spec.Keys = max(f.Cells[i].Keys, 1)
+	}
+	num := func(field string) int {
+		v, _ := f.Scenario[field].(float64)
+		return int(v)
+	}
+	if g := num("field_groups"); g >= 1 && g <= drivers.MaxFieldGroups {
+		spec.FieldGroups = g
+	}
+	if p := num("payload_bytes"); p >= 0 {
+		spec.PayloadBytes = p
+	}
+	return spec
 }

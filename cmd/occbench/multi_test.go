@@ -41,7 +41,18 @@ func TestRunnersFlagsRefused(t *testing.T) {
 }
 
 func TestRunnersEndToEnd(t *testing.T) {
-	dsn := testenv.DSN(t, testenv.PostgresDSN)
+	for _, tt := range []struct{ driver, env string }{
+		{"postgres", testenv.PostgresDSN},
+		{"redis", testenv.RedisDSN},
+	} {
+		t.Run(tt.driver, func(t *testing.T) { runnersEndToEnd(t, tt.driver, testenv.DSN(t, tt.env)) })
+	}
+}
+
+// runnersEndToEnd runs two runners of driver against dsn, merges their
+// parts with the store check, then writes to the namespace and sees the
+// check fail.
+func runnersEndToEnd(t *testing.T, driver, dsn string) {
 	dir := t.TempDir()
 	const ns = "cmdmulti"
 	part := func(i int) string { return filepath.Join(dir, fmt.Sprintf("part-%d.json", i)) }
@@ -51,7 +62,7 @@ func TestRunnersEndToEnd(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			res[i] = runT(t, "run", "--driver", "postgres", "--dsn", dsn, "--writers", "3", "--strategies", "optimistic,lww",
+			res[i] = runT(t, "run", "--driver", driver, "--dsn", dsn, "--writers", "3", "--strategies", "optimistic,lww",
 				"--backoffs", "none", "--ops-per-writer", "30", "--warmup", "0s", "--keys", "1", "--hold", "0s",
 				"--runners", "2", "--runner-index", fmt.Sprint(i), "--namespace", ns, "--barrier-timeout", "1m", "--quiet", "--out", part(i))
 		}()
@@ -70,8 +81,8 @@ func TestRunnersEndToEnd(t *testing.T) {
 		want string
 	}{
 		{"the same runner twice", []string{"merge", part(0), part(0), "-o", all}, exitBadInput, "runner 0 again"},
-		{"namespace mismatch", []string{"merge", part(0), part(1), "-o", all, "--dsn", dsn, "--driver", "postgres", "--namespace", "other"}, exitBadInput, `--namespace "other", but the parts ran in namespace "cmdmulti"`},
-		{"merged and checked", []string{"merge", part(1), part(0), "-o", all, "--dsn", dsn, "--driver", "postgres", "--namespace", ns}, exitOK, "store check: ok"},
+		{"namespace mismatch", []string{"merge", part(0), part(1), "-o", all, "--dsn", dsn, "--driver", driver, "--namespace", "other"}, exitBadInput, `--namespace "other", but the parts ran in namespace "cmdmulti"`},
+		{"merged and checked", []string{"merge", part(1), part(0), "-o", all, "--dsn", dsn, "--driver", driver, "--namespace", ns}, exitOK, "store check: ok"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			r := runT(t, tt.args...)
@@ -94,7 +105,7 @@ func TestRunnersEndToEnd(t *testing.T) {
 	}
 	// A write to the namespace after the run: the store no longer holds
 	// what runner 0 read after the last cell.
-	d, _ := drivers.Lookup("postgres")
+	d, _ := drivers.Lookup(driver)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	st, err := d.Open(ctx, drivers.Options{DSN: dsn, Writers: 1, Namespace: ns})
@@ -113,7 +124,7 @@ func TestRunnersEndToEnd(t *testing.T) {
 	if err := p.Put(ctx, &drivers.Write{Key: 0, Version: doc.Version + 1, Counter: doc.Counter + 1, Payload: []byte{}}); err != nil {
 		t.Fatal(err)
 	}
-	r := runT(t, "merge", part(0), part(1), "-o", all, "--dsn", dsn, "--driver", "postgres", "--namespace", ns, "--quiet")
+	r := runT(t, "merge", part(0), part(1), "-o", all, "--dsn", dsn, "--driver", driver, "--namespace", ns, "--quiet")
 	if r.code != exitFailed || !strings.Contains(r.stderr, "something wrote to the namespace since") {
 		t.Fatalf("merge after a foreign write: exit %d, %q", r.code, r.stderr)
 	}
