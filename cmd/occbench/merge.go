@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/occbench/occbench/internal/judge"
 	"github.com/occbench/occbench/merge"
 	"github.com/occbench/occbench/results"
 )
@@ -85,5 +86,10 @@ func mergeCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (int
 			fmt.Fprintln(stderr, "occbench: store check: ok (the store holds what runner 0 read after the last cell)")
 		}
 	}
-	return finish(stderr, merged, nil)
+	// The verdict's lines name each cell: merge prints no report above.
+	j := judge.Judge(merged)
+	for _, l := range j.Lines {
+		fmt.Fprintf(stderr, "occbench: %s\n", l)
+	}
+	return j.Code, nil
 }

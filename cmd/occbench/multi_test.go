@@ -103,6 +103,25 @@ func runnersEndToEnd(t *testing.T, driver, dsn string) {
 	if r := runT(t, "report", all); r.code != exitOK || !strings.Contains(r.stdout, "2 runners (namespace cmdmulti)") {
 		t.Errorf("report: exit %d, %s", r.code, r.stdout)
 	}
+	// Had the store held one update fewer than the runners committed, the
+	// merge would say so, naming the cell, and exit 1.
+	p0, err := results.ReadFile(part(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range p0.Cells {
+		if c := &p0.Cells[i]; c.Strategy == "optimistic" {
+			c.Runner.StoreTotals.Counter--
+		}
+	}
+	tampered := filepath.Join(dir, "tampered.json")
+	if err := results.WriteFile(tampered, p0); err != nil {
+		t.Fatal(err)
+	}
+	if r := runT(t, "merge", tampered, part(1), "-o", filepath.Join(dir, "lost.json"), "--quiet"); r.code != exitFailed ||
+		!strings.Contains(r.stderr, "cell optimistic/none/w3: LOST UPDATES: 1 of 90 committed updates are missing") {
+		t.Fatalf("merge of a lossy run: exit %d, %q", r.code, r.stderr)
+	}
 	// A write to the namespace after the run: the store no longer holds
 	// what runner 0 read after the last cell.
 	d, _ := drivers.Lookup(driver)
