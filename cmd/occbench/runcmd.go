@@ -247,7 +247,11 @@ The defaults below are what a bare 'occbench run' uses.`)
 	if prog != nil {
 		_ = prog.Close() // remove the bars before the report
 	}
-	path, werr := rf.writeResults(file, p.ResultsName(), stderr)
+	name := p.ResultsName()
+	if rf.multi.Active() { // runners sharing a directory must not collide
+		name += fmt.Sprintf("-runner%d", rf.multi.Index)
+	}
+	path, werr := rf.writeResults(file, name, stderr)
 	opts := renderOptions(file, path, runQuestion(p.Provenance))
 	if stream != nil {
 		// The seconds went out as they happened; the summaries follow.
