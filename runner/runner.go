@@ -275,25 +275,21 @@ func RunCell(ctx context.Context, cfg Config, spec Spec, index, total int) (resu
 	// The first fault's alarm is armed before the writers move the clock.
 	writersDone := make(chan struct{})
 	sched := newFaultSchedule(ctx, clk, cfg.Faults, cfg.Injector, scfg.StallNow, p.measureStart, p.measureEnd, writersDone)
-	recs := make([]*record.Recorder, 0, spec.Writers)
+	recs := make([]*record.Recorder, spec.Writers)
 	var wg sync.WaitGroup
 	for w := range spec.Writers {
-		if !share.owns(w) {
-			continue // another runner's writer
-		}
-		rec := record.New(series)
+		recs[w] = record.New(series)
 		if fine != nil {
-			rec.TrackFaults(fine, starts)
+			recs[w].TrackFaults(fine, starts)
 		}
-		recs = append(recs, rec)
+		if !share.owns(w) {
+			continue // another runner's writer: its recorder stays empty
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			p.writer(w, rec, strats[w])
+			p.writer(w, recs[w], strats[w])
 		}()
-	}
-	if len(recs) == 0 { // a runner with no writer in this cell
-		recs = append(recs, record.New(series))
 	}
 	var injected []injected
 	faultsDone := make(chan struct{})
@@ -319,8 +315,9 @@ func RunCell(ctx context.Context, cfg Config, spec Spec, index, total int) (resu
 		}
 	}
 
-	merged := recs[0]
-	for _, r := range recs[1:] {
+	owned := share.owned(recs) // this runner's writers' recorders
+	merged := owned[0]
+	for _, r := range owned[1:] {
 		if err := merged.Merge(r); err != nil {
 			return cell, err
 		}

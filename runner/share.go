@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/occbench/occbench/drivers"
+	"github.com/occbench/occbench/record"
 	"github.com/occbench/occbench/results"
 )
 
@@ -44,6 +45,25 @@ func (s *Share) active() bool { return s != nil && s.Runners > 1 }
 
 // owns reports whether writer w (global id) runs on this runner.
 func (s *Share) owns(w int) bool { return !s.active() || w%s.Runners == s.Index }
+
+// owned returns the recorders of this runner's writers (recs is indexed
+// by global writer id); a runner with no writer in the cell gets one
+// empty recorder, so that its share summarises to nothing.
+func (s *Share) owned(recs []*record.Recorder) []*record.Recorder {
+	if !s.active() {
+		return recs
+	}
+	out := make([]*record.Recorder, 0, len(recs)/s.Runners+1)
+	for w, r := range recs {
+		if s.owns(w) {
+			out = append(out, r)
+		}
+	}
+	if len(out) == 0 {
+		out = append(out, recs[0])
+	}
+	return out
+}
 
 // Writers is the number of a cell's writers runner index of runners
 // runs: those w < writers with w mod runners = index.
