@@ -36,7 +36,16 @@ type Options struct {
 	Timeout     time.Duration // --barrier-timeout; 0 = DefaultBarrierTimeout
 	StartAt     time.Time     // --start-at: the first cell's start; zero = a barrier
 	Clock       clock.Clock   // nil = wall clock
+	// Skew is this runner's clock minus the store's (Skew): the start
+	// barrier converts the common start, in the store's time, to it.
+	Skew time.Duration
 }
+
+// StartMargin is how long after the last runner's arrival at a start
+// barrier the cell starts: every runner, polling every Poll, has seen
+// all arrivals by then, and they start together (to within their
+// clocks' skew) instead of each when its poll saw the last arrival.
+const StartMargin = 3 * Poll
 
 // Coord is one runner's side of the coordination. It implements
 // runner.Coordination.
@@ -140,7 +149,8 @@ func (c *Coord) Seeded(ctx context.Context, cell int) error {
 		}
 		return nil
 	}
-	return c.waitAll(ctx, prefix, []int{0}, fmt.Sprintf("cell %d: waiting for runner 0's seed", cell))
+	_, err := c.waitAll(ctx, prefix, []int{0}, fmt.Sprintf("cell %d: waiting for runner 0's seed", cell))
+	return err
 }
 
 // Start is the barrier before cell's start (or the wait for --start-at
@@ -155,12 +165,29 @@ func (c *Coord) Start(ctx context.Context, cell int) error {
 		}
 		return nil
 	}
-	return c.barrier(ctx, "start", cell, true, fmt.Sprintf("cell %d: barrier before the start", cell))
+	m, err := c.barrier(ctx, "start", cell, true, fmt.Sprintf("cell %d: barrier before the start", cell))
+	if err != nil {
+		return err
+	}
+	// Each arrival marker holds the arrival's time on the store's clock:
+	// every runner computes the same start from the same markers.
+	var last int64
+	for _, v := range m {
+		if ns, err := strconv.ParseInt(v, 10, 64); err == nil {
+			last = max(last, ns)
+		}
+	}
+	at := time.Unix(0, last).Add(StartMargin).Add(c.o.Skew) // on this runner's clock
+	if d := at.Sub(c.o.Clock.Now()); d > 0 {
+		return c.o.Clock.Sleep(ctx, d)
+	}
+	return nil
 }
 
 // Finished reports this runner's writers done; runner 0 waits for all.
 func (c *Coord) Finished(ctx context.Context, cell int) error {
-	return c.barrier(ctx, "end", cell, c.o.Index == 0, fmt.Sprintf("cell %d: barrier at the end", cell))
+	_, err := c.barrier(ctx, "end", cell, c.o.Index == 0, fmt.Sprintf("cell %d: barrier at the end", cell))
+	return err
 }
 
 // Close ends the run: runner 0 removes the markers.
@@ -171,13 +198,17 @@ func (c *Coord) Close(ctx context.Context) error {
 	return c.store.ClearMarks(ctx)
 }
 
-func (c *Coord) barrier(ctx context.Context, phase string, cell int, wait bool, what string) error {
+// barrier marks this runner's arrival (at its time on the store's
+// clock) and, when wait, waits for every runner's; it returns the
+// arrival markers.
+func (c *Coord) barrier(ctx context.Context, phase string, cell int, wait bool, what string) (map[string]string, error) {
 	prefix := phase + "/" + c.token + "/" + strconv.Itoa(cell) + "/"
-	if err := c.store.Mark(ctx, prefix+strconv.Itoa(c.o.Index), "1"); err != nil {
-		return fmt.Errorf("%s: %w", what, err)
+	arrived := c.o.Clock.Now().Add(-c.o.Skew).UnixNano()
+	if err := c.store.Mark(ctx, prefix+strconv.Itoa(c.o.Index), strconv.FormatInt(arrived, 10)); err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	if !wait {
-		return nil
+		return nil, nil
 	}
 	all := make([]int, c.o.Runners)
 	for i := range all {
@@ -186,24 +217,25 @@ func (c *Coord) barrier(ctx context.Context, phase string, cell int, wait bool, 
 	return c.waitAll(ctx, prefix, all, what)
 }
 
-// waitAll waits until a marker prefix+I exists for every I of want.
-func (c *Coord) waitAll(ctx context.Context, prefix string, want []int, what string) error {
+// waitAll waits until a marker prefix+I exists for every I of want, and
+// returns the markers.
+func (c *Coord) waitAll(ctx context.Context, prefix string, want []int, what string) (map[string]string, error) {
 	deadline := c.o.Clock.Now().Add(c.o.Timeout)
 	for {
 		m, err := c.store.Marks(ctx, prefix)
 		if err != nil {
-			return fmt.Errorf("%s: %w", what, err)
+			return nil, fmt.Errorf("%s: %w", what, err)
 		}
 		missing := Missing(m, prefix, want)
 		if len(missing) == 0 {
-			return nil
+			return m, nil
 		}
 		if !c.o.Clock.Now().Before(deadline) {
-			return fmt.Errorf("runner %d: %s: runners that did not arrive within %v (--barrier-timeout): %s: %w",
+			return nil, fmt.Errorf("runner %d: %s: runners that did not arrive within %v (--barrier-timeout): %s: %w",
 				c.o.Index, what, c.o.Timeout, joinInts(missing), ErrTimeout)
 		}
 		if err := c.o.Clock.Sleep(ctx, Poll); err != nil {
-			return err
+			return nil, err
 		}
 	}
 }

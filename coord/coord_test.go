@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"reflect"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -203,5 +204,32 @@ func TestSkew(t *testing.T) {
 				t.Fatalf("CheckSkew: %q does not name the flag and the runner", err)
 			}
 		})
+	}
+}
+
+// TestStartTogether: the start barrier starts the cell StartMargin after
+// the last arrival, on the store's clock, converted to each runner's
+// clock by its skew: runners start together, not each at its own poll.
+func TestStartTogether(t *testing.T) {
+	ctx := context.Background()
+	server := time.Unix(1e9, 0)
+	for _, skew := range []time.Duration{0, 10 * time.Millisecond, -7 * time.Millisecond} {
+		store := newMem(clock.NewFake(server))
+		local := clock.NewFake(server.Add(skew)) // this runner's clock: server + skew
+		c, err := Open(ctx, store, Options{Index: 0, Runners: 2, Fingerprint: "f", Clock: local, Skew: skew})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Runner 1 arrived 40 ms later than runner 0 will, on the store's clock.
+		last := server.Add(40 * time.Millisecond)
+		if err := store.Mark(ctx, "start/"+c.Token()+"/0/1", strconv.FormatInt(last.UnixNano(), 10)); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Start(ctx, 0); err != nil {
+			t.Fatal(err)
+		}
+		if want := last.Add(StartMargin).Add(skew); !local.Now().Equal(want) {
+			t.Errorf("skew %v: started at %v on its clock, want %v", skew, local.Now().Sub(server), want.Sub(server))
+		}
 	}
 }

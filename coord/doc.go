@@ -17,10 +17,13 @@
 //   - seed/TOKEN/CELL/0: runner 0 has set the cell up (dropped, created,
 //     seeded); the others wait for it, then attach (drivers.Attacher)
 //     and open their sessions. Only runner 0 ever drops anything.
-//   - start/TOKEN/CELL/I: runner I is ready; every runner waits for all N
-//     (the barrier before the cell's start), unless --start-at names the
-//     first cell's start: then the runners wait until that wall time
-//     instead, and meet at barriers from the second cell on.
+//   - start/TOKEN/CELL/I = its arrival time on the store's clock: runner
+//     I is ready; every runner waits for all N (the barrier before the
+//     cell's start), then sleeps until StartMargin after the last arrival
+//     (store time, converted with its skew), so that all start together;
+//     unless --start-at names the first cell's start: then the runners
+//     wait until that wall time instead, and meet at barriers from the
+//     second cell that runs on.
 //   - end/TOKEN/CELL/I: runner I's writers are done; runner 0 waits for
 //     all N, then reads the store's totals for the global audit.
 //

@@ -141,7 +141,7 @@ func (m Multi) Join(ctx context.Context, p *Plan, st *Stores) (*runner.Share, *r
 	rr := &results.Runner{Index: m.Index, Runners: m.Runners, Namespace: m.Namespace,
 		SkewMS: durMS(offset), RTTMS: durMS(rtt)}
 	co, err := coord.Open(ctx, c, coord.Options{
-		Index: m.Index, Runners: m.Runners, Timeout: m.BarrierTimeout, StartAt: m.StartAt, Clock: m.Clock,
+		Index: m.Index, Runners: m.Runners, Timeout: m.BarrierTimeout, StartAt: m.StartAt, Clock: m.Clock, Skew: offset,
 		Fingerprint: fmt.Sprintf("%s/%d runners/%d cells", p.Scenario.Name, m.Runners, len(p.Cells)),
 	})
 	if err != nil {
