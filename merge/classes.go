@@ -45,7 +45,7 @@ func mergeClasses(cells []*results.Cell, offsets []int, o Options) ([]results.Cl
 			cc := in.AsCell(c)
 			parts[i] = &cc
 		}
-		mc, err := mergeCell(parts, offsets, o)
+		mc, err := mergeCell(parts, offsets, o, false) // classes are refused with --runners
 		if err != nil {
 			return nil, fmt.Errorf("class %s: %w", k.Name, err)
 		}

@@ -106,6 +106,32 @@
 // by its input's offset as the time series is (at_s + offset), so that a
 // fault window still falls on the seconds it hit.
 //
+// # Multi-runner parts
+//
+// The part files of one occbench run --runners N (File.Runner set) merge
+// differently, since the runners split one scenario instead of each
+// running all of it (docs/MULTI-RUNNER.md):
+//
+//   - every input must be a part, of the same runner count and
+//     namespace, and of the same seed (the runners share it); a runner
+//     index twice is refused, and a missing index is named ("a run of 3
+//     runners: missing the part of runner 1");
+//   - writers and rate are the cell's (each part's cell has the whole
+//     cell's), and the scenario is not scaled;
+//   - counters are summed and histograms merged exactly, as above;
+//     writer_ops leave out the runners that ran no writer of the cell;
+//   - time series are aligned per cell by the wall time each runner's
+//     measurement started (CellRunner.StartedAt), not by the files';
+//   - the audit is the one global audit: Σ expected and Σ indeterminate
+//     of every runner against the totals runner 0 read once every runner
+//     had finished (CellRunner.StoreTotals), with the runner's rules; a
+//     read runner 0 could not make leaves the audit unavailable, fewer
+//     documents than keys a store reset. Each committed write is in the
+//     store once, whichever runner made it, so lww's losses count once;
+//   - the merged cell keeps a CellRunner with runner 0's Seq and store
+//     totals and every runner's writers, for CheckStore; File.Runners
+//     lists the runners, by index.
+//
 // Environment holds the fields on which all inputs agree (others are
 // left empty); File.Parts keeps each input's environment in input order
 // (an input that is itself a merge contributes its own parts).

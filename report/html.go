@@ -488,6 +488,9 @@ func environment(f *results.File) []kv {
 		interrupted = "YES (stopped early: results are partial)"
 	}
 	env = append(env, kv{"interrupted", interrupted})
+	if r := results.RunnersText(f); r != "" {
+		env = append(env, kv{"runners", r})
+	}
 	return env
 }
 
@@ -747,6 +750,9 @@ func auditFact(c *results.Cell) string {
 	if !results.NoVerdict(c) {
 		return fmt.Sprintf("expected %d, observed %d, versions %d, lost %d, indeterminate %d — %s",
 			a.Expected, a.Observed, a.Versions, a.LostUpdates, a.Indeterminate, orDash(a.Verdict))
+	}
+	if a.Pending != "" {
+		return fmt.Sprintf("no verdict yet: %s (%s); expected %d, indeterminate %d", results.PendingWord, a.Pending, a.Expected, a.Indeterminate)
 	}
 	var states []string
 	if a.Unavailable != "" {

@@ -79,6 +79,9 @@ type Config struct {
 	// the runner applies itself through strategy.Config.StallNow.
 	Faults   []faults.Fault
 	Injector faults.Injector
+	// Share, when not nil, makes every cell this runner's share of a
+	// cell that several runners run together (share.go).
+	Share *Share
 }
 
 // Bounds of the calls that end a cell.
@@ -196,8 +199,9 @@ func RunCell(ctx context.Context, cfg Config, spec Spec, index, total int) (resu
 	if scope == drivers.ScopeOperation {
 		dspec.Slots = spec.Writers // one operation slot per writer
 	}
-	if err := cfg.Store.Setup(ctx, dspec); err != nil {
-		return cell, fmt.Errorf("%s: setup: %w", cfg.DriverName, err)
+	share := cfg.Share
+	if err := share.prepare(ctx, cfg, index, dspec); err != nil {
+		return cell, err
 	}
 	// A lease store that is another store gets fresh leases per cell too.
 	if ls, ok := cfg.Leaser.(drivers.Store); ok && usesLease(classes, sc) && ls != cfg.Store {
@@ -252,6 +256,11 @@ func RunCell(ctx context.Context, cfg Config, spec Spec, index, total int) (resu
 		})
 	}
 	defer startClose()
+	if share.active() {
+		if err := share.Coord.Start(ctx, index); err != nil {
+			return cell, err
+		}
+	}
 
 	series := &record.Series{}
 	start := clk.Now()
@@ -300,6 +309,9 @@ func RunCell(ctx context.Context, cfg Config, spec Spec, index, total int) (resu
 			if fine != nil {
 				recs[w].TrackFaults(fine, starts)
 			}
+			if !share.owns(w) {
+				continue // another runner's writer: its recorder stays empty
+			}
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
@@ -325,6 +337,11 @@ func RunCell(ctx context.Context, cfg Config, spec Spec, index, total int) (resu
 	// The audit may need the connections the sessions held.
 	startClose()
 	waitClosed(sessionsClosed, bound)
+	if share.active() {
+		if err := share.Coord.Finished(ctx, index); err != nil {
+			return cell, err
+		}
+	}
 
 	// The measured window: the whole planned duration, even when the
 	// writers stopped early because no op could start before its end;
@@ -341,8 +358,9 @@ func RunCell(ctx context.Context, cfg Config, spec Spec, index, total int) (resu
 	if cell.Classes, err = summarizeClasses(sc, classes, recs, measured); err != nil {
 		return cell, err
 	}
-	merged := recs[0]
-	for _, r := range recs[1:] {
+	owned := share.owned(recs) // this runner's writers' recorders
+	merged := owned[0]
+	for _, r := range owned[1:] {
 		if err := merged.Merge(r); err != nil {
 			return cell, err
 		}
@@ -370,6 +388,15 @@ func RunCell(ctx context.Context, cfg Config, spec Spec, index, total int) (resu
 	if p.idem != nil {
 		idem = idemSum(p.idem)
 		expected = idem.Applied // the deliveries that applied their effect
+	}
+	if share.active() {
+		cell.Runner = &results.CellRunner{Index: share.Index, Runners: share.Runners,
+			Writers: Writers(spec.Writers, share.Index, share.Runners), Seq: index, StartedAt: live.Start}
+		cell.Audit = share.pendingAudit(ctx, cfg, cell.Runner, expected, merged.Indeterminate, classStrats[0].LossExpected(), bound)
+		if cfg.Observer != nil {
+			cfg.Observer.CellFinished(spec, &cell)
+		}
+		return cell, nil
 	}
 	totals, err := readTotals(ctx, cfg.Store, bound)
 	switch {
@@ -494,8 +521,11 @@ func writerStrategies(ctx context.Context, cfg Config, classes []writerClass, sh
 		scfg.Leaser = nil // the session's own leases
 	}
 	for w := range strats {
+		if !cfg.Share.owns(w) {
+			continue // another runner's writer: no connection here
+		}
 		s, err := sr.Session(ctx)
-		if errors.Is(err, drivers.ErrNoSessions) && w == 0 {
+		if errors.Is(err, drivers.ErrNoSessions) && len(sessions) == 0 {
 			return strats, func() {}, nil
 		}
 		if err != nil {

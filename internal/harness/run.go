@@ -2,6 +2,7 @@ package harness
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -18,6 +19,10 @@ type RunOptions struct {
 	// Grace bounds how long attempts in flight may go on after a stop
 	// before their context is cancelled; 0 = the runner's 10s.
 	Grace time.Duration
+	// Share makes every cell this runner's share of a multi-runner run
+	// (Multi.Join), and Runner is recorded in the file; nil = alone.
+	Share  *runner.Share
+	Runner *results.Runner
 }
 
 // Run runs every cell of the plan, trials interleaved (runner.RunOrder), and
@@ -38,12 +43,13 @@ func Run(ctx context.Context, p *Plan, st *Stores, o RunOptions) (*results.File,
 		Scenario:    sc.ToMap(redact.DSN),
 		Environment: Environment(ctx, sc, st),
 		Cells:       []results.Cell{},
+		Runner:      o.Runner,
 	}
 	thresholds, err := threshold.ParseAll(sc.Thresholds)
 	if err != nil {
 		return file, BadInputf("thresholds: %w", err)
 	}
-	cfg := runner.Config{Scenario: sc, Store: st.Data, DriverName: sc.Driver, Leaser: st.Leaser, Observer: o.Observer, Faults: st.Faults, Injector: st.Injector, Grace: o.Grace}
+	cfg := runner.Config{Scenario: sc, Store: st.Data, DriverName: sc.Driver, Leaser: st.Leaser, Observer: o.Observer, Faults: st.Faults, Injector: st.Injector, Grace: o.Grace, Share: o.Share}
 	var runErr error
 	done := make([]*results.Cell, len(p.Cells))
 	for n, i := range runner.RunOrder(p.Cells) {
@@ -52,11 +58,16 @@ func Run(ctx context.Context, p *Plan, st *Stores, o RunOptions) (*results.File,
 		}
 		spec := p.Cells[i]
 		cell, err := runner.RunCell(ctx, cfg, spec, n, len(p.Cells))
+		if err != nil && o.Share != nil && ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+			break // interrupted while waiting for the other runners
+		}
 		if err != nil {
 			runErr = fmt.Errorf("cell %s: %w", spec, err)
 			break
 		}
-		cell.Thresholds = threshold.Evaluate(thresholds, &cell)
+		if o.Share == nil { // a part's share is judged by the merge, which evaluates them
+			cell.Thresholds = threshold.Evaluate(thresholds, &cell)
+		}
 		done[i] = &cell
 	}
 	// The file lists the cells in plan order (trials of a cell side by
