@@ -152,6 +152,11 @@ const (
 	// CapOperationScope: Read fills Doc.Slots and CompareAndSwap honours
 	// ScopeOperation when Spec.Slots > 0. Offered only through Offerer.
 	CapOperationScope
+	// CapOpLog: the store keeps an op log per document when Spec.OpLog
+	// is set (OpLogger). A store that implements OpLogger and cannot
+	// keep the log in its current configuration refuses it through
+	// Limiter.
+	CapOpLog
 )
 
 var capNames = [...]string{
@@ -165,6 +170,7 @@ var capNames = [...]string{
 	CapSession:        "sessions",
 	CapHold:           "a hold inside row locks and transactions",
 	CapOperationScope: "operation scope (per-writer slot versions)",
+	CapOpLog:          "an op log (--audit ops)",
 }
 
 // String names the capability in prose, as error messages use it:
@@ -196,4 +202,28 @@ type Limiter interface {
 // rather than silently wrong. Limiter still has the last word.
 type Offerer interface {
 	Offers(c Capability) bool
+}
+
+// OpLogger is implemented by stores that can keep, with every document,
+// the identities (Write.Writer, Write.Op) of the committed writes its
+// value holds: the document's op log, which --audit ops reads back to
+// name lost and duplicated ops. When Spec.OpLog is set, every write path
+// updates the log in the same atomic step as the document, so that the
+// log is always exactly as long as the document's counter:
+//
+//   - CompareAndSwap, LockedUpdate and SerializableUpdate append
+//     (Writer, Op) to the log: the write's counter is the log's length.
+//   - Put stores w.Counter: it keeps the first w.Counter−1 entries (what
+//     the writer read, as far as the store still holds them) and
+//     appends (Writer, Op). A naive read-modify-write thus loses the
+//     identities of the writes it overwrites, as it loses their counts.
+//
+// When Spec.OpLog is not set the store keeps no log and its write paths
+// do exactly what they did before (no extra work, no allocation).
+//
+// OpLog calls fn for every entry of every document of the cell, document
+// by document, each log in write order; it stops at fn's first error and
+// returns it. It reads the store directly, as Totals does.
+type OpLogger interface {
+	OpLog(ctx context.Context, fn func(key int, writer, op int64) error) error
 }
