@@ -180,6 +180,14 @@ func RunCell(ctx context.Context, cfg Config, spec Spec, index, total int) (resu
 	if scope == drivers.ScopeOperation {
 		dspec.Slots = spec.Writers // one operation slot per writer
 	}
+	var opTracks []opTrack // --audit ops: each writer's ops (opaudit.go)
+	if sc.Audit == AuditOps {
+		if err := CheckOpLog(cfg.Store, cfg.DriverName); err != nil {
+			return cell, err
+		}
+		dspec.OpLog = true
+		opTracks = make([]opTrack, spec.Writers)
+	}
 	if err := cfg.Store.Setup(ctx, dspec); err != nil {
 		return cell, fmt.Errorf("%s: setup: %w", cfg.DriverName, err)
 	}
@@ -247,7 +255,7 @@ func RunCell(ctx context.Context, cfg Config, spec Spec, index, total int) (resu
 		sc: sc, spec: spec, policy: policy, errPolicy: errPolicy, budget: budget, chooser: chooser,
 		clk: clk, stop: &stop.Bool, ctx: ctx, storeCtx: storeCtx, opTimeout: opTimeout,
 		groupBytes: dspec.GroupBytes(), measureStart: live.Start, live: live,
-		onConflict: onConflict, scope: scope,
+		onConflict: onConflict, scope: scope, opTracks: opTracks,
 	}
 	if sc.OpsPerWriter == 0 {
 		p.measureEnd = live.Start.Add(sc.Duration.D())
@@ -337,6 +345,9 @@ func RunCell(ctx context.Context, cfg Config, spec Spec, index, total int) (resu
 		cell.Audit = StoreReset(expected, merged.Indeterminate, totals, sc.Keys, merged.NotFound)
 	default:
 		cell.Audit = Audit(expected, merged.Indeterminate, totals, spec.Strategy, strat.LossExpected())
+	}
+	if opTracks != nil && err == nil {
+		ApplyOpsAudit(&cell.Audit, auditOps(ctx, cfg.Store.(drivers.OpLogger), opTracks, bound), spec.Strategy, strat.LossExpected())
 	}
 	if cfg.Observer != nil {
 		cfg.Observer.CellFinished(spec, &cell)
@@ -529,6 +540,7 @@ type plan struct {
 	live       *Live
 	onConflict scenarios.OnConflict // the scenario's on_conflict, parsed once
 	scope      drivers.Scope        // the scenario's scope, parsed once
+	opTracks   []opTrack            // --audit ops: one per writer; nil = off
 
 	measureStart, measureEnd time.Time // measureEnd zero in ops mode
 }
@@ -566,6 +578,10 @@ func (p *plan) writer(id int, rec *record.Recorder, strat strategy.Strategy) {
 	}
 	op.Scope = p.scope
 	defer op.Close()
+	var track *opTrack // --audit ops only: the default path stays as it was
+	if p.opTracks != nil {
+		track = &p.opTracks[id]
+	}
 	actx := newAttemptCtx(p.storeCtx, p.clk, p.opTimeout)
 	defer func() { actx.release() }()
 
@@ -616,6 +632,9 @@ func (p *plan) writer(id int, rec *record.Recorder, strat strategy.Strategy) {
 		}
 		op.Reset(p.chooser.Next(rng))
 		op.ID = k
+		if track != nil {
+			track.start(op.Key)
+		}
 		var (
 			attempts, conflicts    int
 			errored                bool // an attempt of the op errored
@@ -643,6 +662,9 @@ func (p *plan) writer(id int, rec *record.Recorder, strat strategy.Strategy) {
 				op.StaleRejected = 0
 			}
 			now = end
+			if track != nil {
+				track.attempted(k, err, failed)
+			}
 			if failed && p.stoppedBy(err) {
 				// The stop cancelled it: a cut-off, not an error.
 				if measuring {

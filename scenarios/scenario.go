@@ -89,6 +89,10 @@ type Scenario struct {
 	Fencing     bool     `yaml:"fencing" json:"fencing"`
 	LeaseTTL    Duration `yaml:"lease_ttl" json:"lease_ttl"`
 	LeaseStall  Stall    `yaml:"lease_stall" json:"lease_stall"`
+	// Audit is what the audit checks: "counts" (committed ops against
+	// the store's counters) or "ops" (every committed op's identity,
+	// kept in the store's op log: drivers.OpLogger). "" is counts.
+	Audit string `yaml:"audit,omitempty" json:"audit,omitempty"`
 
 	Writers      []int   `yaml:"writers" json:"writers"`
 	Keys         int     `yaml:"keys" json:"keys"`

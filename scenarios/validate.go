@@ -19,6 +19,8 @@ type Allowed struct {
 var (
 	OnConflictValues = []string{"retry", "fail", "merge"}
 	ScopeValues      = []string{"document", "field-group", "operation"}
+	// AuditValues are the settings of audit ("" is counts).
+	AuditValues = []string{"counts", "ops"}
 	// PersistenceValues are the settings of persistence besides "".
 	PersistenceValues = []string{"none", "aof"}
 )
@@ -109,6 +111,11 @@ func (s *Scenario) Validate(a Allowed) error {
 	}
 	if err := oneOf("scope", s.Scope, ScopeValues); err != nil {
 		return err
+	}
+	if s.Audit != "" {
+		if err := oneOf("audit", s.Audit, AuditValues); err != nil {
+			return err
+		}
 	}
 	if s.FieldGroups < 1 || s.FieldGroups > MaxFieldGroups {
 		return bad("field_groups", "must be 1 … %d, got %d", MaxFieldGroups, s.FieldGroups)
