@@ -424,6 +424,7 @@ func mergeCell(cells []*results.Cell, offsets []int, o Options) (results.Cell, e
 	out.Audit = runner.Audit(out.Audit.Expected, out.Audit.Indeterminate,
 		drivers.Totals{Counter: observed, Versions: versions}, out.Strategy, out.Audit.LossExpected)
 	keepAuditStates(&out.Audit, cells)
+	mergeOpsAudit(&out.Audit, cells, o.SeparateStores, out.Strategy)
 	return out, nil
 }
 

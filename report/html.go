@@ -701,6 +701,9 @@ func cellFacts(c *results.Cell) []kv {
 		kv{"audit", auditFact(c)},
 		kv{"faults injected", faultsFact(c)},
 	)
+	if f, ok := opsAuditFact(c); ok { // --audit ops
+		facts = append(facts, kv{"ops audit", f})
+	}
 	th := "-"
 	if len(c.Thresholds) > 0 {
 		var parts []string

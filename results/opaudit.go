@@ -25,15 +25,15 @@ func (o *OpsAudit) ExampleList(n int) string {
 }
 
 // OpsAuditText words the op-level audit for the reports' audit column,
-// appended to AuditText: "" without one, "; ops ok (N checked)", "; ops:
-// 3 lost, 1 duplicated (2 unacknowledged)", "; ops: unavailable".
+// appended to AuditText: "" without one, ", ops ok", ", ops: 3 lost, 1
+// duplicated, 2 unacknowledged committed", ", ops: unavailable".
 func OpsAuditText(a *Audit) string {
 	o := a.Ops
 	if o == nil {
 		return ""
 	}
 	if o.Error != "" {
-		return "; ops: unavailable"
+		return ", ops: unavailable"
 	}
 	var parts []string
 	add := func(n int64, what string) {
@@ -46,7 +46,29 @@ func OpsAuditText(a *Audit) string {
 	add(o.Unexplained, "unexplained !!")
 	add(o.UnacknowledgedCommitted, "unacknowledged committed")
 	if len(parts) == 0 {
-		return "; ops ok (" + FormatInt(o.Checked) + " checked)"
+		return ", ops ok"
 	}
-	return "; ops: " + strings.Join(parts, ", ")
+	return ", ops: " + strings.Join(parts, ", ")
+}
+
+// opsNamed is the quiet audit line's tail naming a few of the ops an
+// expected loss lost: " (ops lost: w0/op3 key 0, …)"; "" without an
+// op-level audit or examples.
+func opsNamed(a *Audit) string {
+	if a.Ops == nil || a.Ops.Lost == 0 {
+		return ""
+	}
+	var names []string
+	for _, e := range a.Ops.Examples {
+		if e.What == OpLost && len(names) < 3 {
+			names = append(names, "w"+strconv.FormatInt(e.Writer, 10)+"/op"+strconv.FormatInt(e.Op, 10)+" key "+strconv.Itoa(e.Key))
+		}
+	}
+	if len(names) == 0 {
+		return ""
+	}
+	if a.Ops.Lost > int64(len(names)) {
+		names = append(names, "…")
+	}
+	return " (ops lost: " + strings.Join(names, ", ") + ")"
 }

@@ -232,6 +232,7 @@ func AuditText(c *Cell) string {
 	if a.Indeterminate > 0 {
 		s += ", " + FormatInt(a.Indeterminate) + " indeterminate"
 	}
+	s += OpsAuditText(&a) // --audit ops
 	if c.Interrupted {
 		s += ", interrupted"
 	}
@@ -312,7 +313,7 @@ func auditLines(f *File, code, strong func(string) string) (loud, noVerdict, qui
 			loud = append(loud, line)
 		case expectedLoss(c):
 			quiet = append(quiet, fmt.Sprintf("%s (%s) lost %s of %s updates as expected: %s",
-				code(c.Strategy), label, FormatInt(a.LostUpdates), FormatInt(a.Expected), LossReason(c.Strategy)))
+				code(c.Strategy), label, FormatInt(a.LostUpdates), FormatInt(a.Expected), LossReason(c.Strategy))+opsNamed(&a))
 		}
 	}
 	return loud, noVerdict, quiet

@@ -16,6 +16,7 @@ import (
 	"github.com/occbench/occbench/internal/provision"
 	"github.com/occbench/occbench/internal/redact"
 	"github.com/occbench/occbench/results"
+	"github.com/occbench/occbench/runner"
 	"github.com/occbench/occbench/scenarios"
 	"github.com/occbench/occbench/strategy"
 )
@@ -202,7 +203,13 @@ func (p *Plan) Preflight(ctx context.Context, st *Stores) error {
 // (--driver memory --strategies serializable, --scope operation
 // --strategies pessimistic): every strategy is one the store cannot do
 // with the cell's scope and hold. It names each strategy and the reason.
+// It refuses --audit ops on a store that keeps no op log too.
 func (p *Plan) CheckRunnable(st *Stores) error {
+	if p.Scenario.Audit == runner.AuditOps {
+		if err := runner.CheckOpLog(st.Data, p.Scenario.Driver); err != nil {
+			return BadInput(err)
+		}
+	}
 	scope, err := drivers.ParseScope(p.Scenario.Scope)
 	if err != nil {
 		return BadInput(fmt.Errorf("--scope: %w", err))
