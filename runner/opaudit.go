@@ -26,10 +26,17 @@ func CheckOpLog(st drivers.Store, driverName string) error {
 		}
 	}
 	if !ok {
-		return fmt.Errorf("--audit: ops is not available on driver %s (%s; allowed there: counts): %w", driverName, why, drivers.ErrInvalidOption)
+		return usageError(fmt.Sprintf("--audit: ops is not available on driver %s (%s; allowed there: counts)", driverName, why))
 	}
 	return nil
 }
+
+// usageError is a refusal that reads as one line and is a usage error
+// (errors.Is drivers.ErrInvalidOption) without saying so.
+type usageError string
+
+func (e usageError) Error() string        { return string(e) }
+func (e usageError) Is(target error) bool { return target == drivers.ErrInvalidOption }
 
 // opTrack is one writer's record of its ops for the op-level audit: op
 // k's key and state, indexed by k (a writer's op ids are 0, 1, 2, …).
