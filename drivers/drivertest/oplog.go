@@ -33,9 +33,10 @@ func readOpLog(t testing.TB, ctx context.Context, l drivers.OpLogger) []opEntry 
 // opLog: with Spec.OpLog set, every committed write records its (writer,
 // op) in its document's log in the same step (drivers.OpLogger): a
 // conditional write and a locked update append, a conflicting write
-// records nothing, a Put keeps the first Counter−1 entries and appends,
-// so that an overwritten write's identity is gone as its count is. Each
-// log is as long as its document's counter; OpLog stops at fn's error.
+// records nothing; entries sit at position counter−1, so a Put of counter
+// c drops the entries from position c−1 on and so an overwritten write's
+// identity is gone as its count is. A log without gaps is as long as its
+// document's counter; OpLog stops at fn's error.
 func (s *suite) opLog(t *testing.T) {
 	st := s.open(t, drivers.Options{Writers: 1})
 	l := need[drivers.OpLogger](t, st, "op log")
@@ -45,7 +46,7 @@ func (s *suite) opLog(t *testing.T) {
 		}
 	}
 	cas := need[drivers.CompareAndSwapper](t, st, "conditional writes")
-	spec := drivers.Spec{Keys: 3, FieldGroups: 1, PayloadBytes: 2, OpLog: true}
+	spec := drivers.Spec{Keys: 4, FieldGroups: 1, PayloadBytes: 2, OpLog: true}
 	ctx := setup(t, st, spec)
 	w := func(key int, writer, op int64) *drivers.Write {
 		x := write(key, 0, drivers.ScopeDocument, 0, byte(op), spec.GroupBytes())
@@ -96,6 +97,17 @@ func (s *suite) opLog(t *testing.T) {
 			t.Fatal(err)
 		}
 		want = append(want, opEntry{2, 6, 2})
+		// A Put from a read newer than the log (counter 4 on a log of
+		// one) leaves a gap; a Put from an older read (counter 3) then
+		// drops it: entries sit at position counter−1.
+		for _, c := range []struct{ op, counter int64 }{{3, 1}, {4, 4}, {5, 3}} {
+			x := w(3, 8, c.op)
+			x.Version, x.Counter, x.GroupVersion = c.counter, c.counter, c.counter
+			if err := p.Put(ctx, x); err != nil {
+				t.Fatal(err)
+			}
+		}
+		want = append(want, opEntry{3, 8, 3}, opEntry{3, 8, 5})
 	}
 	if lu, ok := st.(drivers.LockedUpdater); ok {
 		if err := lu.LockedUpdate(ctx, w(0, 5, 3)); err != nil && drivers.KindOf(err) == drivers.NotConflict {
@@ -108,7 +120,7 @@ func (s *suite) opLog(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("OpLog =\n %v\nwant\n %v", got, want)
 	}
-	for key := range spec.Keys {
+	for key := range 3 { // key 3 has a gap
 		n := 0
 		for _, e := range got {
 			if e.Key == key {

@@ -7,8 +7,9 @@ import (
 	"github.com/occbench/occbench/drivers"
 )
 
-// opEntry is one committed write's identity in a document's op log.
-type opEntry struct{ writer, op int64 }
+// opEntry is one committed write's identity in a document's op log, at
+// position pos: the document's counter after the write, minus one.
+type opEntry struct{ writer, op, pos int64 }
 
 // newOpLogs returns one empty op log per document when spec asks for
 // them (drivers.Spec.OpLog), else nil: the store keeps none.
@@ -19,15 +20,21 @@ func newOpLogs(spec drivers.Spec) [][]opEntry {
 	return make([][]opEntry, spec.Keys)
 }
 
-// logOp records w's identity in its document's op log, which it keeps as
-// long as the counter d now holds (drivers.OpLogger): a conditional or
-// locked write appends; a Put keeps the first w.Counter−1 entries, those
-// the writer read, and appends. The caller holds d.mu. Appends grow the
-// log by doubling: amortised, the default path (no log) never gets here.
+// logOp records w's identity in its document's op log at position
+// counter−1, d's counter after the write (drivers.OpLogger): it first
+// drops the entries at that position and after, so a conditional or
+// locked write appends and a Put of counter c keeps the entries before
+// position c−1, as the SQL stores' logs do. Entries stay sorted by
+// position. The caller holds d.mu. Appends grow the log by doubling:
+// amortised, and the default path (no log) never gets here.
 func (s *Store) logOp(d *doc, w *drivers.Write) {
+	pos := d.counter - 1
 	l := s.oplogs[w.Key]
-	keep := min(max(d.counter-1, 0), int64(len(l)))
-	s.oplogs[w.Key] = append(l[:keep], opEntry{w.Writer, w.Op})
+	cut := len(l)
+	for cut > 0 && l[cut-1].pos >= pos {
+		cut--
+	}
+	s.oplogs[w.Key] = append(l[:cut], opEntry{w.Writer, w.Op, pos})
 }
 
 // OpLog implements drivers.OpLogger: it calls fn for every entry of
