@@ -223,7 +223,8 @@ type Offerer interface {
 //
 // OpLog calls fn for every entry of every document of the cell, document
 // by document, each log in write order; it stops at fn's first error and
-// returns it. It reads the store directly, as Totals does.
+// returns it (wrapped or not: errors.Is finds it). It reads the store
+// directly, as Totals does.
 type OpLogger interface {
 	OpLog(ctx context.Context, fn func(key int, writer, op int64) error) error
 }

@@ -2,6 +2,7 @@ package drivertest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"testing"
@@ -131,10 +132,10 @@ func (s *suite) opLog(t *testing.T) {
 			t.Errorf("key %d: counter %d, op log of %d entries: want them equal", key, d.Counter, n)
 		}
 	}
-	stop := fmt.Errorf("stop")
+	stop := errors.New("stop")
 	calls := 0
 	err := l.OpLog(ctx, func(int, int64, int64) error { calls++; return stop })
-	if err != stop || calls != 1 {
+	if !errors.Is(err, stop) || calls != 1 {
 		t.Errorf("OpLog with fn failing = %v after %d calls, want fn's error after 1", err, calls)
 	}
 	// A fresh Setup starts empty logs.
