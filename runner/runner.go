@@ -182,14 +182,16 @@ func RunCell(ctx context.Context, cfg Config, spec Spec, index, total int) (resu
 	}
 	var opTracks []opTrack // --audit ops: each writer's ops (opaudit.go)
 	if sc.Audit == AuditOps {
-		if err := CheckOpLog(cfg.Store, cfg.DriverName); err != nil {
-			return cell, err
-		}
 		dspec.OpLog = true
 		opTracks = make([]opTrack, spec.Writers)
 	}
 	if err := cfg.Store.Setup(ctx, dspec); err != nil {
 		return cell, fmt.Errorf("%s: setup: %w", cfg.DriverName, err)
+	}
+	if opTracks != nil { // after Setup: a store may know only then
+		if err := CheckOpLog(cfg.Store, cfg.DriverName); err != nil {
+			return cell, err
+		}
 	}
 	// A lease store that is another store gets fresh leases per cell too.
 	if ls, ok := cfg.Leaser.(drivers.Store); ok && spec.Strategy == strategy.Lease && ls != cfg.Store {

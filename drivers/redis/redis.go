@@ -282,6 +282,9 @@ func seed(ctx context.Context, rdb *goredis.Client, prev int, spec drivers.Spec)
 	}
 	fields := readFields(n)
 	sc := newScripts(fields)
+	if spec.OpLog {
+		sc.logOps() // oplog.go
+	}
 	for _, script := range sc.all() {
 		if err := script.rs.Load(ctx, rdb).Err(); err != nil {
 			return setupCell{}, fmt.Errorf("script load: %w", err)
@@ -311,9 +314,9 @@ func dropPrevious(ctx context.Context, rdb *goredis.Client, prev int) error {
 			return err
 		}
 		hi := min(lo+batch, n)
-		args := make([]string, 0, 3*(hi-lo))
+		args := make([]string, 0, 4*(hi-lo))
 		for i := lo; i < hi; i++ {
-			args = append(args, docKey(i), leaseKey(i), fenceKey(i))
+			args = append(args, docKey(i), leaseKey(i), fenceKey(i), opLogKey(i))
 		}
 		if err := rdb.Unlink(ctx, args...).Err(); err != nil {
 			return err

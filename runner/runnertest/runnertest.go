@@ -28,6 +28,7 @@ func Run(t *testing.T, open drivertest.Opener, opts ...drivertest.Option) {
 	t.Run("CheckThenWriteLosesUpdates", s.checkThenWriteLoses)
 	t.Run("HoldSerializesCommits", s.holdSerializes)
 	t.Run("OperationScope", s.operationScope)
+	t.Run("OpsAudit", s.opsAudit) // opaudit.go
 }
 
 // Conformance is a driver's whole conformance suite: drivertest.Run,
