@@ -263,8 +263,8 @@ const MaxOpExamples = 10
 // OpExample names one op the op-level audit found.
 type OpExample struct {
 	Writer int64  `json:"writer"`
-	Op     int64  `json:"op"`  // the writer's op id: 0, 1, 2, … in its order
-	Key    int    `json:"key"` // the document it wrote
+	Op     int64  `json:"op"`   // the writer's op id: 0, 1, 2, … in its order
+	Key    int    `json:"key"`  // the document it wrote
 	What   string `json:"what"` // lost, duplicated, unacknowledged, unexplained
 }
 
