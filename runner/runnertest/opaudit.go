@@ -34,6 +34,7 @@ func (s *suite) opsAudit(t *testing.T) {
 			}
 			sc := s.scenario(strat, 8, 50)
 			sc.Audit = runner.AuditOps
+			sc.MaxAttempts = 1000 // a store that fails every write fails the test, not the deadline
 			cfg := runner.Config{Scenario: sc, Store: st, DriverName: "under-test", Leaser: s.cellLeaser(t, st, o)}
 			if strat != strategy.Lease {
 				cfg.Leaser = nil
@@ -44,6 +45,9 @@ func (s *suite) opsAudit(t *testing.T) {
 			}
 			if c.Skipped != "" {
 				t.Skipf("driver does not run %s: %s", strat, c.Skipped)
+			}
+			if len(c.Errors) > 0 {
+				t.Errorf("errors during the cell: %v", c.Errors)
 			}
 			a := c.Audit
 			if a.Ops == nil || a.Ops.Error != "" {
