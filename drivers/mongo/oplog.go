@@ -56,7 +56,7 @@ func (s *Store) OpLog(ctx context.Context, fn func(key int, writer, op int64) er
 	defer cur.Close(context.WithoutCancel(ctx))
 	for cur.Next(ctx) {
 		var d struct {
-			ID  int64     `bson:"_id"`
+			ID  int64 `bson:"_id"`
 			Ops []struct {
 				W int64 `bson:"w"`
 				O int64 `bson:"o"`
