@@ -68,14 +68,9 @@ func (s *Store) OpLog(ctx context.Context, fn func(key int, writer, op int64) er
 			return opErr("op log", key, classify(err), err)
 		}
 		for _, m := range members {
-			parts := strings.Split(m, ":")
-			if len(parts) != 3 {
-				return fmt.Errorf("redis: op log key %d: entry %q: want pos:writer:op", key, m)
-			}
-			writer, err1 := strconv.ParseInt(parts[1], 10, 64)
-			op, err2 := strconv.ParseInt(parts[2], 10, 64)
-			if err1 != nil || err2 != nil {
-				return fmt.Errorf("redis: op log key %d: entry %q: want pos:writer:op", key, m)
+			writer, op, err := parseOpMember(m)
+			if err != nil {
+				return fmt.Errorf("redis: op log key %d: %w", key, err)
 			}
 			if err := fn(key, writer, op); err != nil {
 				return err
@@ -83,4 +78,19 @@ func (s *Store) OpLog(ctx context.Context, fn func(key int, writer, op int64) er
 		}
 	}
 	return nil
+}
+
+// parseOpMember reads an op log member, "pos:writer:op" (decimal
+// integers), into the writer and the op.
+func parseOpMember(m string) (writer, op int64, err error) {
+	parts := strings.Split(m, ":")
+	if len(parts) == 3 {
+		_, err0 := strconv.ParseInt(parts[0], 10, 64)
+		w, err1 := strconv.ParseInt(parts[1], 10, 64)
+		o, err2 := strconv.ParseInt(parts[2], 10, 64)
+		if err0 == nil && err1 == nil && err2 == nil {
+			return w, o, nil
+		}
+	}
+	return 0, 0, fmt.Errorf("entry %q: want pos:writer:op", m)
 }
