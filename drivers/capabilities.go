@@ -155,6 +155,11 @@ const (
 	// CapIdempotency: IdempotencyStore (idempotency.go), the idempotent
 	// strategy's store.
 	CapIdempotency
+	// CapOpLog: the store keeps an op log per document when Spec.OpLog
+	// is set (OpLogger). A store that implements OpLogger and cannot
+	// keep the log in its current configuration refuses it through
+	// Limiter.
+	CapOpLog
 )
 
 var capNames = [...]string{
@@ -169,6 +174,7 @@ var capNames = [...]string{
 	CapHold:           "a hold inside row locks and transactions",
 	CapOperationScope: "operation scope (per-writer slot versions)",
 	CapIdempotency:    "an idempotency store",
+	CapOpLog:          "an op log (--audit ops)",
 }
 
 // String names the capability in prose, as error messages use it:
@@ -200,4 +206,29 @@ type Limiter interface {
 // rather than silently wrong. Limiter still has the last word.
 type Offerer interface {
 	Offers(c Capability) bool
+}
+
+// OpLogger is implemented by stores that can keep, with every document,
+// the identities (Write.Writer, Write.Op) of the committed writes its
+// value holds: the document's op log, which --audit ops reads back to
+// name lost and duplicated ops. When Spec.OpLog is set, every write path
+// updates the log in the same atomic step as the document, so that the
+// log is always exactly as long as the document's counter:
+//
+//   - CompareAndSwap, LockedUpdate and SerializableUpdate append
+//     (Writer, Op) to the log: the write's counter is the log's length.
+//   - Put stores w.Counter: it keeps the first w.Counter−1 entries (what
+//     the writer read, as far as the store still holds them) and
+//     appends (Writer, Op). A naive read-modify-write thus loses the
+//     identities of the writes it overwrites, as it loses their counts.
+//
+// When Spec.OpLog is not set the store keeps no log and its write paths
+// do exactly what they did before (no extra work, no allocation).
+//
+// OpLog calls fn for every entry of every document of the cell, document
+// by document, each log in write order; it stops at fn's first error and
+// returns it (wrapped or not: errors.Is finds it). It reads the store
+// directly, as Totals does.
+type OpLogger interface {
+	OpLog(ctx context.Context, fn func(key int, writer, op int64) error) error
 }

@@ -127,6 +127,10 @@ type Spec struct {
 	// writer of the cell when its scope is ScopeOperation, else 0: the
 	// store keeps no slot versions.
 	Slots int
+	// OpLog asks the store to keep each document's op log (see
+	// OpLogger): --audit ops. Only stores that implement OpLogger are
+	// given it.
+	OpLog bool
 
 	// Seed seeds whatever the store draws at random during the cell (the
 	// memory driver's latency per round trip), so that a run repeats.

@@ -469,6 +469,7 @@ func mergeCell(cells []*results.Cell, offsets []int, o Options, multi bool) (res
 	keepAuditStates(&out.Audit, cells)
 	classVerdict(&out.Audit, cells)
 	mergeIdem(&out, cells, hists, o.SeparateStores)
+	mergeOpsAudit(&out.Audit, cells, o.SeparateStores, out.Strategy)
 	return out, nil
 }
 

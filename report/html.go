@@ -727,6 +727,9 @@ func cellFacts(c *results.Cell) []kv {
 	if c.Idempotency != nil { // idempotent cells only: every cell of a group has it or none
 		facts = append(facts, kv{"idempotency under redelivery", results.IdempotencyText(c)})
 	}
+	if f, ok := opsAuditFact(c); ok { // --audit ops
+		facts = append(facts, kv{"ops audit", f})
+	}
 	th := "-"
 	if len(c.Thresholds) > 0 {
 		var parts []string

@@ -241,6 +241,7 @@ func AuditText(c *Cell) string {
 	if a.Indeterminate > 0 {
 		s += ", " + FormatInt(a.Indeterminate) + " indeterminate"
 	}
+	s += OpsAuditText(&a) // --audit ops
 	if c.Interrupted {
 		s += ", interrupted"
 	}
@@ -326,7 +327,7 @@ func auditLines(f *File, code, strong func(string) string) (loud, noVerdict, qui
 			loud = append(loud, line)
 		case expectedLoss(c):
 			quiet = append(quiet, fmt.Sprintf("%s (%s) lost %s of %s updates as expected: %s",
-				code(c.Strategy), label, FormatInt(a.LostUpdates), FormatInt(a.Expected), CellLossReason(c)))
+				code(c.Strategy), label, FormatInt(a.LostUpdates), FormatInt(a.Expected), CellLossReason(c))+opsNamed(&a))
 		}
 	}
 	return loud, noVerdict, quiet

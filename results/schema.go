@@ -262,7 +262,54 @@ type Audit struct {
 	// only by occbench merge. OK is false and Verdict is "audit: pending
 	// (runner 1 of 3)"; a pending audit is neither ok nor lost.
 	Pending string `json:"pending,omitempty"`
+
+	// Ops is the op-level audit (scenario audit: ops), absent otherwise.
+	Ops *OpsAudit `json:"ops,omitempty"`
 }
+
+// OpsAudit is the op-level audit (--audit ops): every committed op's
+// identity (writer, op) is kept in its document's op log in the same
+// atomic write as the document, and read back after the cell. Ops are
+// counted once each, whatever their copies.
+type OpsAudit struct {
+	Checked    int64 `json:"checked"`    // committed ops looked for in the store
+	Lost       int64 `json:"lost"`       // committed ops absent from the store
+	Duplicated int64 `json:"duplicated"` // ops the store holds more than once
+	// UnacknowledgedCommitted counts ops in the store that never
+	// committed as far as occbench knows: an attempt of theirs erred with
+	// an outcome in doubt (Indeterminate) and did commit.
+	UnacknowledgedCommitted int64 `json:"unacknowledged_committed"`
+	// Unexplained counts the copies in the store that neither a commit
+	// nor an attempt in doubt explains (an op applied more often than it
+	// was acknowledged or in doubt, in another document, or never
+	// attempted): a harness or store bug, and the audit is not OK.
+	Unexplained int64 `json:"unexplained,omitempty"`
+	// Examples names up to MaxOpExamples of the ops above, the
+	// unexplained first, then duplicated, lost and unacknowledged ones.
+	Examples []OpExample `json:"examples,omitempty"`
+	// Error says why the op log could not be read back; the counts audit
+	// stands, the op-level one proves nothing.
+	Error string `json:"error,omitempty"`
+}
+
+// MaxOpExamples bounds OpsAudit.Examples.
+const MaxOpExamples = 10
+
+// OpExample names one op the op-level audit found.
+type OpExample struct {
+	Writer int64  `json:"writer"`
+	Op     int64  `json:"op"`   // the writer's op id: 0, 1, 2, … in its order
+	Key    int    `json:"key"`  // the document it wrote
+	What   string `json:"what"` // lost, duplicated, unacknowledged, unexplained
+}
+
+// What values of OpExample.
+const (
+	OpLost           = "lost"
+	OpDuplicated     = "duplicated"
+	OpUnacknowledged = "unacknowledged"
+	OpUnexplained    = "unexplained"
+)
 
 // Fault is one fault injected into a cell and what it did to the
 // measurements. Times are seconds from the start of measurement, as the

@@ -199,9 +199,19 @@ func RunCell(ctx context.Context, cfg Config, spec Spec, index, total int) (resu
 	if scope == drivers.ScopeOperation {
 		dspec.Slots = spec.Writers // one operation slot per writer
 	}
+	var opTracks []opTrack // --audit ops: each writer's ops (opaudit.go)
+	if sc.Audit == AuditOps {
+		dspec.OpLog = true
+		opTracks = make([]opTrack, spec.Writers)
+	}
 	share := cfg.Share
 	if err := share.prepare(ctx, cfg, index, dspec); err != nil {
 		return cell, err
+	}
+	if opTracks != nil { // after Setup: a store may know only then
+		if err := CheckOpLog(cfg.Store, cfg.DriverName); err != nil {
+			return cell, err
+		}
 	}
 	// A lease store that is another store gets fresh leases per cell too.
 	if ls, ok := cfg.Leaser.(drivers.Store); ok && usesLease(classes, sc) && ls != cfg.Store {
@@ -272,7 +282,7 @@ func RunCell(ctx context.Context, cfg Config, spec Spec, index, total int) (resu
 		sc: sc, spec: spec, errPolicy: errPolicy, budget: budget, chooser: chooser,
 		clk: clk, stop: &stop.Bool, ctx: ctx, storeCtx: storeCtx, opTimeout: opTimeout,
 		groupBytes: dspec.GroupBytes(), measureStart: live.Start, live: live,
-		onConflict: onConflict, scope: scope,
+		onConflict: onConflict, scope: scope, opTracks: opTracks,
 	}
 	if scfg.Idem != nil {
 		p.idem = make([]strategy.IdemTally, spec.Writers)
@@ -411,6 +421,9 @@ func RunCell(ctx context.Context, cfg Config, spec Spec, index, total int) (resu
 	}
 	if p.idem != nil {
 		idemAudit(ctx, &cell, cfg.Store, &idem, totals, bound)
+	}
+	if opTracks != nil && err == nil {
+		ApplyOpsAudit(&cell.Audit, auditOps(ctx, cfg.Store.(drivers.OpLogger), opTracks, bound), spec.Strategy, classStrats[0].LossExpected())
 	}
 	if cfg.Observer != nil {
 		cfg.Observer.CellFinished(spec, &cell)
@@ -622,6 +635,7 @@ type plan struct {
 	onConflict scenarios.OnConflict // the scenario's on_conflict, parsed once
 	scope      drivers.Scope        // the scenario's scope, parsed once
 	idem       []strategy.IdemTally // idempotent cells: each writer's tally, written when it ends
+	opTracks   []opTrack            // --audit ops: one per writer; nil = off
 
 	measureStart, measureEnd time.Time // measureEnd zero in ops mode
 }
@@ -668,6 +682,10 @@ func (p *plan) writer(id int, rec *record.Recorder, strat strategy.Strategy, cls
 	defer op.Close()
 	if p.idem != nil {
 		defer func() { p.idem[id] = op.Idem }()
+	}
+	var track *opTrack // --audit ops only: the default path stays as it was
+	if p.opTracks != nil {
+		track = &p.opTracks[id]
 	}
 	actx := newAttemptCtx(p.storeCtx, p.clk, p.opTimeout)
 	defer func() { actx.release() }()
@@ -721,6 +739,9 @@ func (p *plan) writer(id int, rec *record.Recorder, strat strategy.Strategy, cls
 		}
 		op.Reset(p.chooser.Next(rng))
 		op.ID = k
+		if track != nil {
+			track.start(op.Key)
+		}
 		var (
 			attempts, conflicts    int
 			errored                bool // an attempt of the op errored
@@ -748,6 +769,9 @@ func (p *plan) writer(id int, rec *record.Recorder, strat strategy.Strategy, cls
 				op.StaleRejected = 0
 			}
 			now = end
+			if track != nil {
+				track.attempted(k, err, failed)
+			}
 			if failed && p.stoppedBy(err) {
 				// The stop cancelled it: a cut-off, not an error.
 				if measuring {

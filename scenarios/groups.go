@@ -19,7 +19,7 @@ var flagGroups = map[string]string{
 	"backoffs": "backoff", "backoff_base": "backoff", "backoff_cap": "backoff", "max_attempts": "backoff",
 	"max_elapsed": "backoff", "budget": "backoff", "budget_retry_cost": "backoff", "budget_refund": "backoff",
 
-	"error_backoff": "backoff", "op_timeout": "store", "connect_timeout": "store", "faults": "faults", "persistence": "faults",
+	"error_backoff": "backoff", "op_timeout": "store", "audit": "store", "connect_timeout": "store", "faults": "faults", "persistence": "faults",
 
 	"driver": "store", "dsn": "store", "image": "store", "params": "store", "latency": "store",
 }

@@ -100,6 +100,10 @@ type Scenario struct {
 	EscalateAfter   int      `yaml:"escalate_after" json:"escalate_after"`
 	EscalateWindow  Duration `yaml:"escalate_window" json:"escalate_window"`
 	DeescalateAfter Duration `yaml:"deescalate_after" json:"deescalate_after"`
+	// Audit is what the audit checks: "counts" (committed ops against
+	// the store's counters) or "ops" (every committed op's identity,
+	// kept in the store's op log: drivers.OpLogger). "" is counts.
+	Audit string `yaml:"audit,omitempty" json:"audit,omitempty"`
 
 	Writers      []int   `yaml:"writers" json:"writers"`
 	Keys         int     `yaml:"keys" json:"keys"`

@@ -22,6 +22,8 @@ var (
 	// HybridLockValues are the locks a hybrid key escalates to
 	// (strategy.HybridLocks).
 	HybridLockValues = []string{"lease", "row"}
+	// AuditValues are the settings of audit ("" is counts).
+	AuditValues = []string{"counts", "ops"}
 	// PersistenceValues are the settings of persistence besides "".
 	PersistenceValues = []string{"none", "aof"}
 )
@@ -119,6 +121,11 @@ func (s *Scenario) Validate(a Allowed) error {
 	}
 	if err := oneOf("scope", s.Scope, ScopeValues); err != nil {
 		return err
+	}
+	if s.Audit != "" {
+		if err := oneOf("audit", s.Audit, AuditValues); err != nil {
+			return err
+		}
 	}
 	if s.FieldGroups < 1 || s.FieldGroups > MaxFieldGroups {
 		return bad("field_groups", "must be 1 … %d, got %d", MaxFieldGroups, s.FieldGroups)

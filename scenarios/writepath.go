@@ -291,6 +291,9 @@ func (s *Scenario) validateWritePath(bad func(yamlName, format string, args ...a
 	if s.Scope != "document" {
 		return bad("scope", "must be document with a write_path (the templates compare one version per row), got %q", s.Scope)
 	}
+	if s.Audit == "ops" {
+		return bad("audit", "must be counts with a write_path (a template's store keeps no op log), got %q", s.Audit)
+	}
 	if len(s.Params) > 0 {
 		return bad("params", "a write_path store takes no driver params (the templates say how to lock and write)")
 	}

@@ -82,6 +82,9 @@ func Run(t *testing.T, open Opener, opts ...Option) {
 	// Concurrent writers calling one method directly …
 	t.Run("CompareAndSwapConcurrent", s.casConcurrent)
 	t.Run("LockedUpdateConcurrent", s.lockedUpdateConcurrent)
+	// The op log of --audit ops (drivers.OpLogger), where there is one.
+	t.Run("OpLog", s.opLog)
+	t.Run("OpLogConcurrent", s.opLogConcurrent)
 	// The same writers through the real strategies, runner and audit are
 	// runner/runnertest's: drivers know nothing of strategies.
 }

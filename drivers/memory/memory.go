@@ -39,6 +39,7 @@ var (
 	_ drivers.LockedUpdater     = (*Store)(nil)
 	_ drivers.Leaser            = (*Store)(nil)
 	_ drivers.Offerer           = (*Store)(nil)
+	_ drivers.OpLogger          = (*Store)(nil)
 )
 
 // doc is one document's lock and scalar fields, padded to one cache line.
@@ -85,7 +86,8 @@ type Store struct {
 	slots   []int64 // Keys × Slots: operation slot versions
 	payload []byte  // Keys × PayloadBytes
 	leases  []lease
-	idem    idemTable // idempotency entries (idempotency.go)
+	idem    idemTable   // idempotency entries (idempotency.go)
+	oplogs  [][]opEntry // per document, when spec.OpLog: see oplog.go
 }
 
 // New returns an empty store; Setup seeds it. Only o.Latency and o.Clock
@@ -121,7 +123,7 @@ func (s *Store) Setup(ctx context.Context, spec drivers.Spec) error {
 		return fmt.Errorf("memory: setup: keys: %d documents of %d payload bytes in %d field groups need about %s, more than the %s available (%s); lower keys or payload_bytes: %w",
 			spec.Keys, spec.PayloadBytes, spec.FieldGroups, formatBytes(need), formatBytes(avail), src, drivers.ErrInvalidOption)
 	}
-	s.docs, s.groups, s.slots, s.payload, s.leases = nil, nil, nil, nil, nil // let the previous cell go first
+	s.docs, s.groups, s.slots, s.payload, s.leases, s.oplogs = nil, nil, nil, nil, nil, nil // let the previous cell go first
 	s.spec = spec
 	s.gb = spec.GroupBytes()
 	s.docs = make([]doc, spec.Keys)
@@ -130,6 +132,7 @@ func (s *Store) Setup(ctx context.Context, spec drivers.Spec) error {
 	s.payload = make([]byte, spec.Keys*spec.PayloadBytes)
 	s.leases = make([]lease, spec.Keys)
 	s.idem.reset()
+	s.oplogs = newOpLogs(spec)
 	s.seed = spec.Seed
 	s.sessions.Store(0)
 	s.rt.seed(spec.Seed, sharedStream)
@@ -172,7 +175,7 @@ func (s *Store) Totals(ctx context.Context) (drivers.Totals, error) {
 
 // Close releases the documents.
 func (s *Store) Close() error {
-	s.docs, s.groups, s.slots, s.payload, s.leases = nil, nil, nil, nil, nil
+	s.docs, s.groups, s.slots, s.payload, s.leases, s.oplogs = nil, nil, nil, nil, nil, nil
 	return nil
 }
 
@@ -251,6 +254,9 @@ func (s *Store) write(d *doc, w *drivers.Write) {
 	d.writer = w.Writer
 	d.op = w.Op
 	d.updatedAt = w.UpdatedAt
+	if s.oplogs != nil {
+		s.logOp(d, w)
+	}
 }
 
 // Every method below spends its round trips (see doc.go) with rt.wait

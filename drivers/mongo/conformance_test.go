@@ -68,6 +68,8 @@ type unlocked interface {
 	drivers.Store
 	drivers.Versioner
 	drivers.CompareAndSwapper
+	drivers.OpLogger
+	drivers.Limiter // refuses the op log on FerretDB
 	drivers.Putter
 	drivers.FencedReader
 	drivers.Leaser

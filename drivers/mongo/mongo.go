@@ -398,6 +398,9 @@ func (s *Store) Unsupported(c drivers.Capability) string {
 	if c == drivers.CapLockedUpdate {
 		return s.noTx
 	}
+	if c == drivers.CapOpLog {
+		return s.opLogUnsupported() // oplog.go
+	}
 	return ""
 }
 

@@ -232,6 +232,7 @@ func (s *Store) CompareAndSwap(ctx context.Context, w *drivers.Write) error {
 		{Key: "$inc", Value: inc},
 		{Key: "$set", Value: s.meta(w, 0)},
 	}
+	update = s.withOpLog(update, w, 0) // oplog.go
 	err := s.docs.FindOneAndUpdate(ctx, filter, update, s.opts.cas).Err()
 	switch {
 	case err == nil:
@@ -262,7 +263,7 @@ func (s *Store) Put(ctx context.Context, w *drivers.Write) error {
 		filter = append(filter, bson.E{Key: "fence", Value: bson.D{{Key: "$lte", Value: w.Fence}}})
 		set = append(set, bson.E{Key: "fence", Value: w.Fence})
 	}
-	res, err := s.docs.UpdateOne(ctx, filter, bson.D{{Key: "$set", Value: set}})
+	res, err := s.docs.UpdateOne(ctx, filter, s.withOpLog(bson.D{{Key: "$set", Value: set}}, w, w.Counter))
 	if err != nil {
 		return wrapWrite("put", w.Key, err)
 	}
@@ -380,7 +381,7 @@ func (s *Store) lockedWrite(ctx context.Context, w *drivers.Write) error {
 		bson.E{Key: g.gv, Value: cur[2] + 1},
 	)
 	update := bson.D{{Key: "$set", Value: set}, {Key: "$unset", Value: bson.D{{Key: "lock", Value: ""}}}}
-	if _, err := s.docs.UpdateOne(ctx, id, update); err != nil {
+	if _, err := s.docs.UpdateOne(ctx, id, s.withOpLog(update, w, 0)); err != nil {
 		return wrap("locked update", w.Key, err)
 	}
 	return nil

@@ -262,7 +262,7 @@ func (s *Store) Setup(ctx context.Context, spec drivers.Spec) error {
 	// One-off statements: QueryExecModeExec and the simple protocol keep
 	// them out of the statement cache.
 	err = pgx.BeginFunc(ctx, c, func(tx pgx.Tx) error {
-		for _, ddl := range q.ddl {
+		for _, ddl := range append(q.ddl, opLogDDL(spec)...) { // oplog.go
 			if _, err := tx.Exec(ctx, ddl, pgx.QueryExecModeSimpleProtocol); err != nil {
 				return err
 			}

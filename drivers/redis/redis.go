@@ -312,6 +312,9 @@ func cellNames(ks keyspace, spec drivers.Spec) (gvNames, pNames, keys []string) 
 func loadCell(ctx context.Context, rdb *goredis.Client, spec drivers.Spec, keys, gvNames, pNames []string) (setupCell, error) {
 	fields := readFields(spec.FieldGroups)
 	sc := newScripts(fields)
+	if spec.OpLog {
+		sc.logOps() // oplog.go
+	}
 	for _, script := range sc.all() {
 		if err := script.rs.Load(ctx, rdb).Err(); err != nil {
 			return setupCell{}, fmt.Errorf("script load: %w", err)
@@ -341,9 +344,9 @@ func dropPrevious(ctx context.Context, rdb *goredis.Client, ks keyspace, prev in
 			return err
 		}
 		hi := min(lo+batch, n)
-		args := make([]string, 0, 3*(hi-lo))
+		args := make([]string, 0, 4*(hi-lo))
 		for i := lo; i < hi; i++ {
-			args = append(args, ks.doc(i), ks.lease(i), ks.fence(i))
+			args = append(args, ks.doc(i), ks.lease(i), ks.fence(i), ks.opLog(i))
 		}
 		if err := rdb.Unlink(ctx, args...).Err(); err != nil {
 			return err

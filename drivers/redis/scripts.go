@@ -31,6 +31,10 @@ func (k keyspace) doc(id int) string   { return k.prefix + "doc:{" + strconv.Ito
 func (k keyspace) lease(id int) string { return k.leasePrefix + strconv.Itoa(id) + "}" }
 func (k keyspace) fence(id int) string { return k.fencePrefix + strconv.Itoa(id) + "}" }
 func (k keyspace) meta() string        { return k.prefix + "meta" }
+
+// opLog is document id's op log (--audit ops, oplog.go): "oplog" for
+// "doc" in its key, in the same hash slot.
+func (k keyspace) opLog(id int) string { return k.prefix + "oplog:{" + strconv.Itoa(id) + "}" }
 func (k keyspace) scan() string        { return k.prefix + "*" }
 
 // marks is the hash of a multi-runner run's markers (coordinate.go).

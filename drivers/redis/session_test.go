@@ -49,6 +49,10 @@ func (s *sessionStore) Close() error {
 	return s.st.Close()
 }
 
+// Unsupported answers for the store: strategy.New asks before the first
+// Setup has opened a session.
+func (s *sessionStore) Unsupported(c drivers.Capability) string { return s.st.Unsupported(c) }
+
 var _ drivers.CompareAndSwapper = (*sessionStore)(nil)
 
 // TestConformanceSession: the calls on a session's own connection (RESP

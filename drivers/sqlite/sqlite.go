@@ -259,6 +259,11 @@ func (s *Store) Setup(ctx context.Context, spec drivers.Spec) error {
 			return fmt.Errorf("sqlite: setup: %s: %w", d.sql, err)
 		}
 	}
+	for _, q := range opLogDDL(spec) { // oplog.go
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("sqlite: setup: %s: %w", q, err)
+		}
+	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("sqlite: setup: commit: %w", err)
 	}

@@ -124,6 +124,8 @@ func (m Multi) Check(p *Plan) error {
 		return BadInputf("--runners: writer classes are not supported with several runners")
 	case slices.Contains(sc.Strategies, strategy.Idempotent):
 		return BadInputf("--runners: the idempotent strategy is not supported with several runners (its audit counts one process's deliveries)")
+	case sc.Audit == runner.AuditOps:
+		return BadInputf("--runners: --audit ops is not supported with several runners (each runner knows only its own writers' ops)")
 	case sc.WritePath != nil:
 		return BadInputf("--runners: a write_path is not supported with several runners (every runner would run its setup)")
 	}

@@ -187,6 +187,7 @@ func TestMultiCheck(t *testing.T) {
 		{"no dsn", []Setting{{"driver", "postgres"}}, Multi{Runners: 2}, "--runners: the runners must share one server: set --dsn"},
 		{"faults", []Setting{{"driver", "postgres"}, {"dsn", "postgres://x/y"}, {"fault", "partition@0s:1s"}}, Multi{Runners: 2}, "--runners: faults are not supported"},
 		{"idempotent", []Setting{{"driver", "postgres"}, {"dsn", "postgres://x/y"}, {"strategies", "optimistic,idempotent"}}, Multi{Runners: 2}, "--runners: the idempotent strategy is not supported"},
+		{"ops audit", []Setting{{"driver", "postgres"}, {"dsn", "postgres://x/y"}, {"audit", "ops"}}, Multi{Runners: 2}, "--runners: --audit ops is not supported"},
 		{"alone is fine", []Setting{{"driver", "memory"}}, Multi{Runners: 1}, ""},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

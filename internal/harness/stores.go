@@ -212,7 +212,13 @@ func (p *Plan) Preflight(ctx context.Context, st *Stores) error {
 // (--driver memory --strategies serializable, --scope operation
 // --strategies pessimistic): every strategy is one the store cannot do
 // with the cell's scope and hold. It names each strategy and the reason.
+// It refuses --audit ops on a store that keeps no op log too.
 func (p *Plan) CheckRunnable(st *Stores) error {
+	if p.Scenario.Audit == runner.AuditOps {
+		if err := runner.CheckOpLog(st.Data, p.Scenario.Driver); err != nil {
+			return BadInput(err)
+		}
+	}
 	scope, err := drivers.ParseScope(p.Scenario.Scope)
 	if err != nil {
 		return BadInput(fmt.Errorf("--scope: %w", err))

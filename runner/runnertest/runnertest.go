@@ -30,6 +30,7 @@ func Run(t *testing.T, open drivertest.Opener, opts ...drivertest.Option) {
 	t.Run("HoldSerializesCommits", s.holdSerializes)
 	t.Run("OperationScope", s.operationScope)
 	t.Run("Hybrid", s.hybrid)
+	t.Run("OpsAudit", s.opsAudit) // opaudit.go
 }
 
 // Conformance is a driver's whole conformance suite: drivertest.Run,
