@@ -213,6 +213,11 @@ type Options struct {
 	// never let reach stderr: one call per line, from any goroutine.
 	// nil = drop them.
 	Log func(line string)
+	// Namespace, when not "", prefixes every table, collection and key
+	// the driver creates (Prefixed), so that runs sharing one server
+	// never touch each other's data. Checked with ValidateNamespace; a
+	// driver that does not declare Driver.Namespace is never given one.
+	Namespace string
 }
 
 // DefaultConnectTimeout is Options.ConnectTimeout's zero value meaning.
@@ -238,6 +243,9 @@ type Driver struct {
 	Latency bool     // it injects Options.Latency
 	Server  bool     // it talks to a server: a DSN, or a container occbench starts (so an image applies)
 	File    bool     // its DSN is a file path (no server)
+	// Namespace: it honours Options.Namespace, and its store implements
+	// Attacher and Coordinator, so several runners can share it.
+	Namespace bool
 }
 
 // registry maps --driver names to constructors. Written only from init.

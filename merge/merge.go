@@ -60,6 +60,15 @@ func Merge(parts []*results.File, o Options) (*results.File, error) {
 	if len(parts) == 0 {
 		return nil, errors.New("merge: no inputs")
 	}
+	for i, p := range parts {
+		if p == nil {
+			return nil, inputErr(i, "nil results file")
+		}
+	}
+	multi, err := multiParts(parts)
+	if err != nil {
+		return nil, err
+	}
 	scen := make([]map[string]any, len(parts))
 	for i, p := range parts {
 		if p == nil {
@@ -82,11 +91,25 @@ func Merge(parts []*results.File, o Options) (*results.File, error) {
 	if driverOf(parts[0], scen[0]) == "memory" {
 		o.SeparateStores = true
 	}
+	if multi {
+		if err := sameSeed(scen); err != nil {
+			return nil, err
+		}
+	}
 
 	n := len(parts)
 	out := &results.File{
 		Schema:   results.Schema,
 		Scenario: scaled(scen[0], n),
+	}
+	if multi {
+		// The runners shared the scenario's writers and rate: its values
+		// are the whole run's already.
+		out.Scenario = results.Scenario(scen[0])
+		for _, p := range parts {
+			out.Runners = append(out.Runners, *p.Runner)
+		}
+		sortRunners(out.Runners)
 	}
 	for _, p := range parts {
 		if !p.StartedAt.IsZero() && (out.StartedAt.IsZero() || p.StartedAt.Before(out.StartedAt)) {
@@ -147,7 +170,11 @@ func Merge(parts []*results.File, o Options) (*results.File, error) {
 			}
 			cells[i] = &parts[i].Cells[at]
 		}
-		c, err := mergeCell(cells, offsets, o)
+		cellOffsets := offsets
+		if multi {
+			cellOffsets = runnerOffsets(cells)
+		}
+		c, err := mergeCell(cells, cellOffsets, o, multi)
 		if err != nil {
 			var ie *InputError
 			if errors.As(err, &ie) {
@@ -322,7 +349,7 @@ func common(parts []*results.File) results.Environment {
 }
 
 // mergeCell merges the same cell of every input.
-func mergeCell(cells []*results.Cell, offsets []int, o Options) (results.Cell, error) {
+func mergeCell(cells []*results.Cell, offsets []int, o Options, multi bool) (results.Cell, error) {
 	first := cells[0]
 	out := results.Cell{
 		Driver: first.Driver, Strategy: first.Strategy, Backoff: first.Backoff,
@@ -336,6 +363,9 @@ func mergeCell(cells []*results.Cell, offsets []int, o Options) (results.Cell, e
 		out.Writers += c.Writers
 		out.Rate += c.Rate
 		out.Interrupted = out.Interrupted || c.Interrupted
+	}
+	if multi { // each part's cell is the whole cell's writers and rate
+		out.Writers, out.Rate = first.Writers, first.Rate
 	}
 	out.Faults = mergeFaults(cells, offsets)
 	if first.Skipped != "" {
@@ -408,7 +438,7 @@ func mergeCell(cells []*results.Cell, offsets []int, o Options) (results.Cell, e
 		l := latency(h)
 		out.ScheduleLagMS = &l
 	}
-	if ops, ok := writerOps(cells); ok {
+	if ops, ok := writerOps(cells, multi); ok {
 		results.SetKPIs(&out, hists[results.HistCommitted], hists[results.HistGaveUp],
 			hists[results.HistRecovery], hists[results.HistManyAttempts], ops)
 	}
@@ -421,6 +451,10 @@ func mergeCell(cells []*results.Cell, offsets []int, o Options) (results.Cell, e
 		out.Histograms[name] = enc
 	}
 	out.Timeseries = mergeSeries(cells, offsets)
+	if multi {
+		out.Runner = mergedRunner(cells)
+		return out, globalAudit(&out, cells)
+	}
 	out.Audit = runner.Audit(out.Audit.Expected, out.Audit.Indeterminate,
 		drivers.Totals{Counter: observed, Versions: versions}, out.Strategy, out.Audit.LossExpected)
 	keepAuditStates(&out.Audit, cells)
@@ -432,9 +466,12 @@ func mergeCell(cells []*results.Cell, offsets []int, o Options) (results.Cell, e
 // was written before recovery_ms, fairness and writer_ops existed: the
 // merged cell then has none of them, since the merged histograms would
 // miss that input's recoveries and starved ops.
-func writerOps(cells []*results.Cell) ([]int64, bool) {
+func writerOps(cells []*results.Cell, multi bool) ([]int64, bool) {
 	var out []int64
 	for _, c := range cells {
+		if multi && c.Runner != nil && c.Runner.Writers == 0 {
+			continue // a runner with no writer in the cell
+		}
 		if c.RecoveryMS == nil || c.Fairness == nil || len(c.WriterOps) == 0 {
 			return nil, false
 		}

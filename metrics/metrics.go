@@ -95,7 +95,17 @@ type running struct {
 }
 
 // New returns the metrics of a run against driver.
-func New(driver string) *Metrics {
+func New(driver string) *Metrics { return newMetrics(driver, nil) }
+
+// NewRunner returns the metrics of runner index of a multi-runner run
+// (occbench run --runners N, N > 1): every occbench_* series carries a
+// constant label runner="index", so that the runners' series stay apart
+// when one Prometheus scrapes them all.
+func NewRunner(driver string, index int) *Metrics {
+	return newMetrics(driver, prometheus.Labels{"runner": strconv.Itoa(index)})
+}
+
+func newMetrics(driver string, cl prometheus.Labels) *Metrics {
 	m := &Metrics{
 		driver: driver,
 		reg:    prometheus.NewRegistry(),
@@ -107,19 +117,19 @@ func New(driver string) *Metrics {
 		m.boundsUS = append(m.boundsUS, int64(math.Round(b*1e6)))
 	}
 	with := func(extra ...string) []string { return append(append([]string(nil), cellLabels...), extra...) }
-	m.ops = prometheus.NewDesc("occbench_ops_total", "Committed operations (measured: warmup excluded).", cellLabels, nil)
-	m.attempts = prometheus.NewDesc("occbench_attempts_total", "Attempts at committing an operation.", cellLabels, nil)
-	m.conflicts = prometheus.NewDesc("occbench_conflicts_total", "Attempts that failed because of another writer.", cellLabels, nil)
-	m.giveUps = prometheus.NewDesc("occbench_give_ups_total", "Operations that gave up, by reason (finished cells).", with("reason"), nil)
-	m.errs = prometheus.NewDesc("occbench_errors_total", "Attempt errors, by class (finished cells).", with("class"), nil)
-	m.latency = prometheus.NewDesc("occbench_committed_latency_seconds", "Op latency of committed operations, from intended start to commit (live; classic and native buckets).", cellLabels, nil)
-	m.lost = prometheus.NewDesc("occbench_lost_updates_total", "Committed updates missing from the store at the audit (finished cells; expected for lww and unfenced lease).", cellLabels, nil)
-	m.auditFailures = prometheus.NewDesc("occbench_audit_failures_total", "Finished cells whose audit failed, by reason: lost-updates (a loss the strategy promises not to have), store-reset, unavailable.", with("reason"), nil)
-	m.info = prometheus.NewDesc("occbench_cell_info", "The cell running, or the last one that ran.", with("trial"), nil)
-	m.progress = prometheus.NewDesc("occbench_cell_progress_ratio", "Elapsed measured time of the current cell over its planned length; 1 once finished.", nil, nil)
-	m.p99 = prometheus.NewDesc("occbench_cell_latency_p99_seconds", "p99 committed op latency in the last complete second of the running cell.", nil, nil)
-	m.cells = prometheus.NewDesc("occbench_run_cells", "Cells planned in the run.", nil, nil)
-	m.finished = prometheus.NewDesc("occbench_cells_finished_total", "Cells finished.", nil, nil)
+	m.ops = prometheus.NewDesc("occbench_ops_total", "Committed operations (measured: warmup excluded).", cellLabels, cl)
+	m.attempts = prometheus.NewDesc("occbench_attempts_total", "Attempts at committing an operation.", cellLabels, cl)
+	m.conflicts = prometheus.NewDesc("occbench_conflicts_total", "Attempts that failed because of another writer.", cellLabels, cl)
+	m.giveUps = prometheus.NewDesc("occbench_give_ups_total", "Operations that gave up, by reason (finished cells).", with("reason"), cl)
+	m.errs = prometheus.NewDesc("occbench_errors_total", "Attempt errors, by class (finished cells).", with("class"), cl)
+	m.latency = prometheus.NewDesc("occbench_committed_latency_seconds", "Op latency of committed operations, from intended start to commit (live; classic and native buckets).", cellLabels, cl)
+	m.lost = prometheus.NewDesc("occbench_lost_updates_total", "Committed updates missing from the store at the audit (finished cells; expected for lww and unfenced lease).", cellLabels, cl)
+	m.auditFailures = prometheus.NewDesc("occbench_audit_failures_total", "Finished cells whose audit failed, by reason: lost-updates (a loss the strategy promises not to have), store-reset, unavailable.", with("reason"), cl)
+	m.info = prometheus.NewDesc("occbench_cell_info", "The cell running, or the last one that ran.", with("trial"), cl)
+	m.progress = prometheus.NewDesc("occbench_cell_progress_ratio", "Elapsed measured time of the current cell over its planned length; 1 once finished.", nil, cl)
+	m.p99 = prometheus.NewDesc("occbench_cell_latency_p99_seconds", "p99 committed op latency in the last complete second of the running cell.", nil, cl)
+	m.cells = prometheus.NewDesc("occbench_run_cells", "Cells planned in the run.", nil, cl)
+	m.finished = prometheus.NewDesc("occbench_cells_finished_total", "Cells finished.", nil, cl)
 
 	m.reg.MustRegister(
 		(*collector)(m),
@@ -205,8 +215,8 @@ func (m *Metrics) CellFinished(spec runner.Spec, c *results.Cell) {
 // auditFailure is why an audit failed, or "".
 func auditFailure(a *results.Audit) string {
 	switch {
-	case a.OK:
-		return ""
+	case a.OK, a.Pending != "":
+		return "" // pending: one runner's part, audited by the merge
 	case a.Unavailable != "":
 		return AuditUnavailable
 	case a.StoreReset:

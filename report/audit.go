@@ -40,7 +40,7 @@ func verdictOf(c *results.Cell) verdict {
 	switch {
 	case c.Skipped != "":
 		return verdictSkipped
-	case c.Audit.Unavailable != "":
+	case c.Audit.Unavailable != "", c.Audit.Pending != "":
 		return verdictUnavailable
 	case c.Audit.StoreReset:
 		return verdictStoreReset

@@ -725,6 +725,9 @@ func auditFact(c *results.Cell) string {
 		return fmt.Sprintf("expected %d, observed %d, versions %d, lost %d, indeterminate %d — %s",
 			a.Expected, a.Observed, a.Versions, a.LostUpdates, a.Indeterminate, orDash(a.Verdict))
 	}
+	if a.Pending != "" {
+		return fmt.Sprintf("no verdict yet: %s (%s); expected %d, indeterminate %d", results.PendingWord, a.Pending, a.Expected, a.Indeterminate)
+	}
 	var states []string
 	if a.Unavailable != "" {
 		states = append(states, results.UnavailableWord+" ("+a.Unavailable+")")

@@ -18,9 +18,10 @@ const (
 // NoVerdict reports whether c ran but its audit cannot judge its
 // strategy: the store was reset under it (Audit.StoreReset) or could not
 // be read back (Audit.Unavailable). Its missing updates, if any, are not
-// lost updates, and no report calls them so.
+// lost updates, and no report calls them so. A pending audit (a part of
+// a multi-runner run, Audit.Pending) has no verdict yet either.
 func NoVerdict(c *Cell) bool {
-	return c.Skipped == "" && (c.Audit.StoreReset || c.Audit.Unavailable != "")
+	return c.Skipped == "" && (c.Audit.StoreReset || c.Audit.Unavailable != "" || c.Audit.Pending != "")
 }
 
 // AuditStateLines words the states of c's audit that leave it without a
@@ -41,6 +42,10 @@ func auditStateLines(c *Cell, name string, strong func(string) string) []string 
 	}
 	a := c.Audit
 	var out []string
+	if a.Pending != "" {
+		out = append(out, fmt.Sprintf("%s (%s): %s: one runner's part of a multi-runner run; occbench merge audits the run",
+			strong(PendingWord), a.Pending, name))
+	}
 	if a.Unavailable != "" {
 		reason := a.Unavailable
 		extra := verdictDetail(a.Verdict, UnavailableWord)
@@ -86,6 +91,9 @@ func verdictDetail(verdict, word string) string {
 
 // noVerdictText is AuditText's wording of a cell without a verdict.
 func noVerdictText(a *Audit) string {
+	if a.Pending != "" {
+		return PendingWord + " (" + a.Pending + ")"
+	}
 	var words []string
 	if a.Unavailable != "" {
 		words = append(words, UnavailableWord)

@@ -339,6 +339,9 @@ func ranCells(f *File) (ran, noVerdict int) {
 // unavailable)".
 func cleanAuditLine(f *File) string {
 	ran, none := ranCells(f)
+	if f.Runner != nil && f.Runner.Runners > 1 {
+		return fmt.Sprintf("audit: pending in the %d cells that ran: runner %d of %d's part; occbench merge audits the run", ran, f.Runner.Index, f.Runner.Runners)
+	}
 	if none == 0 {
 		return fmt.Sprintf("no unexpected lost updates in %d cells that ran", ran)
 	}
@@ -389,6 +392,7 @@ func markdownTable(ew *textout.Writer, cols []Column, rows [][]string) {
 type header struct {
 	scenario, description, driver, started, duration string
 	interrupted                                      bool
+	runners                                          string // RunnersText; "" for a single runner
 }
 
 func headerOf(f *File) header {
@@ -398,6 +402,7 @@ func headerOf(f *File) header {
 		started:     "-",
 		duration:    "-",
 		interrupted: f.Interrupted,
+		runners:     RunnersText(f),
 	}
 	if v, ok := f.Scenario["name"]; ok && v != nil {
 		h.scenario = fmt.Sprint(v)
@@ -442,6 +447,9 @@ func renderText(w io.Writer, f *File, o Options) error {
 	fmt.Fprintf(tw, "started\t%s\n", h.started)
 	fmt.Fprintf(tw, "duration\t%s\n", h.duration)
 	fmt.Fprintf(tw, "interrupted\t%s\n", interrupted)
+	if h.runners != "" {
+		fmt.Fprintf(tw, "runners\t%s\n", h.runners)
+	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
@@ -599,6 +607,9 @@ func markdownDoc(buf *bytes.Buffer, f *File, o Options, t table, shown int) {
 	}
 	ew.Printf("- driver: %s\n", textout.MarkdownLine(h.driver))
 	ew.Printf("- started: %s, duration %s\n", h.started, h.duration)
+	if h.runners != "" {
+		ew.Printf("- runners: %s\n", textout.MarkdownLine(h.runners))
+	}
 	if h.interrupted {
 		ew.Printf("- interrupted: **yes** (stopped early: results are partial)\n")
 	} else {

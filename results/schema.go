@@ -46,6 +46,12 @@ type File struct {
 	// (see USL, FitUSL); absent in files written before it existed, and
 	// when no sweep has three writer counts.
 	USL []USL `json:"usl,omitempty"`
+	// Runner is set in the part file of one runner of a multi-runner run
+	// (occbench run --runners N): which runner wrote it and its clock's
+	// skew against the store. See runner.go in this package.
+	Runner *Runner `json:"runner,omitempty"`
+	// Runners lists the runners of a merged multi-runner run, by index.
+	Runners []Runner `json:"runners,omitempty"`
 }
 
 // Scenario is the resolved scenario (after flags), as plain data so that
@@ -77,6 +83,9 @@ type Cell struct {
 	Keys       int     `json:"keys"`
 	Rate       float64 `json:"rate,omitempty"` // open loop target ops/s; 0 = closed loop
 	Trial      int     `json:"trial,omitempty"`
+	// Runner is this runner's share of the cell in a part file of a
+	// multi-runner run (Writers stays the whole cell's): see CellRunner.
+	Runner *CellRunner `json:"runner,omitempty"`
 
 	DurationS   float64 `json:"duration_s"` // measured seconds (warmup excluded)
 	Interrupted bool    `json:"interrupted,omitempty"`
@@ -227,6 +236,11 @@ type Audit struct {
 	// cell keeps what was measured and the audit proves nothing. OK is
 	// false and Verdict starts "AUDIT UNAVAILABLE".
 	Unavailable string `json:"unavailable,omitempty"`
+	// Pending, when not empty, says that no audit ran yet: the cell is
+	// one runner's part of a multi-runner run ("runner 1 of 3"), judged
+	// only by occbench merge. OK is false and Verdict is "audit: pending
+	// (runner 1 of 3)"; a pending audit is neither ok nor lost.
+	Pending string `json:"pending,omitempty"`
 }
 
 // Fault is one fault injected into a cell and what it did to the

@@ -75,6 +75,9 @@ type Config struct {
 	// the runner applies itself through strategy.Config.StallNow.
 	Faults   []faults.Fault
 	Injector faults.Injector
+	// Share, when not nil, makes every cell this runner's share of a
+	// cell that several runners run together (share.go).
+	Share *Share
 }
 
 // Bounds of the calls that end a cell.
@@ -180,8 +183,9 @@ func RunCell(ctx context.Context, cfg Config, spec Spec, index, total int) (resu
 	if scope == drivers.ScopeOperation {
 		dspec.Slots = spec.Writers // one operation slot per writer
 	}
-	if err := cfg.Store.Setup(ctx, dspec); err != nil {
-		return cell, fmt.Errorf("%s: setup: %w", cfg.DriverName, err)
+	share := cfg.Share
+	if err := share.prepare(ctx, cfg, index, dspec); err != nil {
+		return cell, err
 	}
 	// A lease store that is another store gets fresh leases per cell too.
 	if ls, ok := cfg.Leaser.(drivers.Store); ok && spec.Strategy == strategy.Lease && ls != cfg.Store {
@@ -236,6 +240,11 @@ func RunCell(ctx context.Context, cfg Config, spec Spec, index, total int) (resu
 		})
 	}
 	defer startClose()
+	if share.active() {
+		if err := share.Coord.Start(ctx, index); err != nil {
+			return cell, err
+		}
+	}
 
 	series := &record.Series{}
 	start := clk.Now()
@@ -266,18 +275,25 @@ func RunCell(ctx context.Context, cfg Config, spec Spec, index, total int) (resu
 	// The first fault's alarm is armed before the writers move the clock.
 	writersDone := make(chan struct{})
 	sched := newFaultSchedule(ctx, clk, cfg.Faults, cfg.Injector, scfg.StallNow, p.measureStart, p.measureEnd, writersDone)
-	recs := make([]*record.Recorder, spec.Writers)
+	recs := make([]*record.Recorder, 0, spec.Writers)
 	var wg sync.WaitGroup
 	for w := range spec.Writers {
-		recs[w] = record.New(series)
-		if fine != nil {
-			recs[w].TrackFaults(fine, starts)
+		if !share.owns(w) {
+			continue // another runner's writer
 		}
+		rec := record.New(series)
+		if fine != nil {
+			rec.TrackFaults(fine, starts)
+		}
+		recs = append(recs, rec)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			p.writer(w, recs[w], strats[w])
+			p.writer(w, rec, strats[w])
 		}()
+	}
+	if len(recs) == 0 { // a runner with no writer in this cell
+		recs = append(recs, record.New(series))
 	}
 	var injected []injected
 	faultsDone := make(chan struct{})
@@ -297,6 +313,11 @@ func RunCell(ctx context.Context, cfg Config, spec Spec, index, total int) (resu
 	// The audit may need the connections the sessions held.
 	startClose()
 	waitClosed(sessionsClosed, bound)
+	if share.active() {
+		if err := share.Coord.Finished(ctx, index); err != nil {
+			return cell, err
+		}
+	}
 
 	merged := recs[0]
 	for _, r := range recs[1:] {
@@ -329,6 +350,15 @@ func RunCell(ctx context.Context, cfg Config, spec Spec, index, total int) (resu
 	}
 
 	expected := merged.Ops + merged.UnmeasuredOps
+	if share.active() {
+		cell.Runner = &results.CellRunner{Index: share.Index, Runners: share.Runners,
+			Writers: Writers(spec.Writers, share.Index, share.Runners), Seq: index, StartedAt: live.Start}
+		cell.Audit = share.pendingAudit(ctx, cfg, cell.Runner, expected, merged.Indeterminate, strat.LossExpected(), bound)
+		if cfg.Observer != nil {
+			cfg.Observer.CellFinished(spec, &cell)
+		}
+		return cell, nil
+	}
 	totals, err := readTotals(ctx, cfg.Store, bound)
 	switch {
 	case err != nil:
@@ -431,8 +461,11 @@ func writerStrategies(ctx context.Context, cfg Config, spec Spec, shared strateg
 		scfg.Leaser = nil // the session's own leases
 	}
 	for w := range strats {
+		if !cfg.Share.owns(w) {
+			continue // another runner's writer: no connection here
+		}
 		s, err := sr.Session(ctx)
-		if errors.Is(err, drivers.ErrNoSessions) && w == 0 {
+		if errors.Is(err, drivers.ErrNoSessions) && len(sessions) == 0 {
 			return strats, func() {}, nil
 		}
 		if err != nil {

@@ -31,6 +31,8 @@ func (f *fieldFlag) Set(v string) error {
 var groupOf = map[string]string{
 	"out": "output", "format": "output", "quiet": "output", "plots": "output", "metrics-addr": "output",
 	"dashboard": "output", "progress-interval": "output", "dry-run": "run", "force": "run", "lock-wait": "store",
+	"runners": "runners", "runner-index": "runners", "namespace": "runners", "start-at": "runners",
+	"barrier-timeout": "runners", "max-skew": "runners",
 }
 
 // addScenarioFlags defines one flag per scenario field (and its alias).
@@ -72,7 +74,7 @@ func printGroupedUsage(w io.Writer, fs *flag.FlagSet, head string) {
 		}
 		sections[g] = append(sections[g], f.Name)
 	})
-	order := append(scenarios.FlagGroups(), "output", "run", "other")
+	order := append(scenarios.FlagGroups(), "output", "run", "runners", "other")
 	seen := map[string]bool{}
 	for _, g := range order {
 		if seen[g] || len(sections[g]) == 0 {

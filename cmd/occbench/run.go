@@ -154,7 +154,7 @@ func dispatch(ctx context.Context, td *harness.Teardown, cmd string, args []stri
 	case "compare":
 		return compareCmd(args, stdout, stderr)
 	case "merge":
-		return mergeCmd(args, stdout, stderr)
+		return mergeCmd(ctx, args, stdout, stderr)
 	case "capacity":
 		return capacityCmd(ctx, td, args, stdout, stderr)
 	case "tune-backoff":

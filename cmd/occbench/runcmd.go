@@ -37,6 +37,7 @@ type runFlags struct {
 	force       bool
 	settings    []harness.Setting
 	teardown    *harness.Teardown // what the second Ctrl-C undoes
+	multi       harness.Multi     // run's --runners and friends (multi.go)
 }
 
 func newRunFlagSet(name string, rf *runFlags) *flag.FlagSet {
@@ -99,13 +100,16 @@ func (rf *runFlags) open(ctx context.Context, p *harness.Plan, writers int, stde
 	if !rf.quiet {
 		logf = func(format string, args ...any) { fmt.Fprintf(stderr, "occbench: "+format+"\n", args...) }
 	}
-	st, err := harness.Open(ctx, p.Scenario, harness.OpenOptions{Writers: writers, Logf: logf, Stderr: stderr, Teardown: rf.teardown})
+	st, err := harness.Open(ctx, p.Scenario, harness.OpenOptions{Writers: writers, Logf: logf, Stderr: stderr, Teardown: rf.teardown, Namespace: rf.multi.Namespace})
 	if err != nil {
 		return nil, err
 	}
 	if err := p.CheckRunnable(st); err != nil {
 		st.Close()
 		return nil, err
+	}
+	if rf.multi.Active() && rf.multi.Index != 0 {
+		return st, nil // only runner 0 sets anything up
 	}
 	if err := p.Preflight(ctx, st); err != nil {
 		st.Close()
@@ -141,6 +145,7 @@ func (rf *runFlags) writeResults(f *results.File, defaultName string, stderr io.
 func runCmd(ctx context.Context, td *harness.Teardown, args []string, stdout, stderr io.Writer) (int, error) {
 	rf := runFlags{teardown: td}
 	fs := newRunFlagSet("occbench run", &rf)
+	mf := addMultiFlags(fs)
 	dashAddr := fs.String("dashboard", "", `serve a live page of the run on this address (":8080" binds 127.0.0.1; 0.0.0.0:8080 every interface); it offers report.html at the end and stops when the run ends`)
 	fs.SetOutput(stdout)
 	fs.Usage = func() {
@@ -168,6 +173,9 @@ The defaults below are what a bare 'occbench run' uses.`)
 	if err != nil {
 		return harness.ExitBadInput, err
 	}
+	if rf.multi, err = mf.resolve(fs, p); err != nil {
+		return harness.ExitBadInput, err
+	}
 	if rf.dryRun {
 		return harness.ExitOK, p.Write(stdout)
 	}
@@ -177,6 +185,21 @@ The defaults below are what a bare 'occbench run' uses.`)
 	}
 	defer st.Close()
 	rf.announce(p, stderr)
+	var runOpts harness.RunOptions
+	if rf.multi.Active() {
+		share, rr, closeRun, err := rf.multi.Join(ctx, p, st)
+		if err != nil {
+			if harness.IsBadInput(err) {
+				return harness.ExitBadInput, err
+			}
+			return harness.ExitFailed, err
+		}
+		defer func() { _ = closeRun(context.WithoutCancel(ctx)) }()
+		runOpts.Share, runOpts.Runner = share, rr
+		if !rf.quiet {
+			fmt.Fprintf(stderr, "occbench: runner %d of %d, clock skew %.3f ms (round trip %.3f ms)\n", rr.Index, rr.Runners, rr.SkewMS, rr.RTTMS)
+		}
+	}
 
 	var observers []runner.Observer
 	prog := rf.progress(stderr)
@@ -186,6 +209,9 @@ The defaults below are what a bare 'occbench run' uses.`)
 	}
 	if rf.metricsAddr != "" {
 		m := metrics.New(p.Scenario.Driver)
+		if rf.multi.Active() {
+			m = metrics.NewRunner(p.Scenario.Driver, rf.multi.Index)
+		}
 		mctx, stopMetrics := context.WithCancel(context.WithoutCancel(ctx))
 		defer stopMetrics()
 		addr, err := metrics.Serve(mctx, rf.metricsAddr, m.Handler())
@@ -216,7 +242,8 @@ The defaults below are what a bare 'occbench run' uses.`)
 	if len(observers) > 0 {
 		obs = progress.Multi(observers...)
 	}
-	file, runErr := harness.Run(ctx, p, st, harness.RunOptions{Observer: obs})
+	runOpts.Observer = obs
+	file, runErr := harness.Run(ctx, p, st, runOpts)
 	if prog != nil {
 		_ = prog.Close() // remove the bars before the report
 	}

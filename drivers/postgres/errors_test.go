@@ -140,7 +140,7 @@ func TestOpenUnreachableIsConnectionError(t *testing.T) {
 
 func TestBuildStatements(t *testing.T) {
 	t.Parallel()
-	st := buildStatements(2, true)
+	st := buildStatements(tablesIn(""), 2, true)
 	g := st.groups[1]
 	tests := []struct{ name, got, want string }{
 		{"cas document", g.casDoc, "UPDATE occbench_docs SET version = version + 1, counter = counter + 1, gv1 = gv1 + 1, p1 = $3, writer = $4, op = $5, updated_at = $6 WHERE id = $1 AND version = $2"},
@@ -154,7 +154,7 @@ func TestBuildStatements(t *testing.T) {
 			t.Errorf("%s:\n got %s\nwant %s", tt.name, tt.got, tt.want)
 		}
 	}
-	if l := buildStatements(1, false).groups[0].lockRead; !strings.HasSuffix(l, "FOR UPDATE") {
+	if l := buildStatements(tablesIn(""), 1, false).groups[0].lockRead; !strings.HasSuffix(l, "FOR UPDATE") {
 		t.Errorf("wait mode lock read %q does not end in FOR UPDATE", l)
 	}
 }

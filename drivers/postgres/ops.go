@@ -367,7 +367,7 @@ func (s *Store) Acquire(ctx context.Context, key int, holder int64, ttl time.Dur
 		return 0, err
 	}
 	var fence int64
-	err = c.QueryRow(ctx, acquireSQL, int64(key), holder, micros(ttl)).Scan(&fence)
+	err = c.QueryRow(ctx, s.fixed.acquire, int64(key), holder, micros(ttl)).Scan(&fence)
 	c.Release()
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
@@ -388,7 +388,7 @@ func (s *Store) Extend(ctx context.Context, key int, holder, fence int64, ttl ti
 	if err != nil {
 		return err
 	}
-	tag, err := c.Exec(ctx, extendSQL, int64(key), holder, fence, micros(ttl))
+	tag, err := c.Exec(ctx, s.fixed.extend, int64(key), holder, fence, micros(ttl))
 	c.Release()
 	if err != nil {
 		return s.fail("extend", key, err, false)
@@ -410,7 +410,7 @@ func (s *Store) Release(ctx context.Context, key int, holder, fence int64) error
 	if err != nil {
 		return err
 	}
-	tag, err := c.Exec(ctx, releaseSQL, int64(key), holder, fence)
+	tag, err := c.Exec(ctx, s.fixed.release, int64(key), holder, fence)
 	c.Release()
 	if err != nil {
 		return s.fail("release", key, err, false)

@@ -41,6 +41,9 @@ func init() {
 		Summary: "PostgreSQL via pgx (a connection per writer, or pgxpool): conditional UPDATE, SELECT … FOR UPDATE [NOWAIT], SERIALIZABLE, lease rows; a container, or --dsn",
 		Params:  []string{ParamLockWait, ParamConns, ParamTransport},
 		Server:  true,
+		// Options.Namespace prefixes the tables; Attach and the
+		// Coordinator's markers (coordinate.go) let runners share them.
+		Namespace: true,
 		Open: func(ctx context.Context, o drivers.Options) (drivers.Store, error) {
 			return Open(ctx, o)
 		},
@@ -91,6 +94,8 @@ type Store struct {
 	sessions   bool         // Session offers connections of writers' own
 	blocking   bool         // sessions' connections are blockConns
 	sessionSeq atomic.Int64 // names sessions' prepared statements
+	tables     tables       // in Options.Namespace
+	fixed      fixedSQL     // statements of tables that no cell changes
 
 	// Set by Setup.
 	spec       drivers.Spec
@@ -169,6 +174,9 @@ func OpenConfig(ctx context.Context, o drivers.Options, c Config) (*Store, error
 	default:
 		return nil, fmt.Errorf("postgres: %s: unknown mode %q (allowed: %s, %s, %s)", ParamTransport, c.Transport, TransportAuto, TransportBlocking, TransportNetpoll)
 	}
+	if err := drivers.ValidateNamespace(o.Namespace); err != nil {
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
 	if o.DSN == "" {
 		return nil, errors.New("postgres: no connection string: pass --dsn postgres://user@host:5432/db")
 	}
@@ -228,7 +236,8 @@ func OpenConfig(ctx context.Context, o drivers.Options, c Config) (*Store, error
 			return newBlockConn(c)
 		}
 	}
-	return &Store{pool: pool, connCfg: connCfg, nowait: nowait, sessions: sessions, blocking: blocking}, nil
+	t := tablesIn(o.Namespace)
+	return &Store{pool: pool, connCfg: connCfg, nowait: nowait, sessions: sessions, blocking: blocking, tables: t, fixed: buildFixed(t)}, nil
 }
 
 // Setup drops occbench_docs and occbench_leases if they exist, recreates
@@ -242,7 +251,7 @@ func (s *Store) Setup(ctx context.Context, spec drivers.Spec) error {
 	}
 	gb := spec.GroupBytes()
 	zero := make([]byte, gb) // never nil: nil would be NULL
-	q := buildSetup(spec.FieldGroups)
+	q := buildSetup(s.tables, spec.FieldGroups)
 	keys := int64(spec.Keys)
 	c, err := s.fresh(ctx, "setup")
 	if err != nil {
@@ -266,14 +275,19 @@ func (s *Store) Setup(ctx context.Context, spec drivers.Spec) error {
 	if err != nil {
 		return fmt.Errorf("postgres: setup: %w", err)
 	}
-	if _, err := c.Exec(ctx, "ANALYZE "+docsTable+", "+leasesTable, pgx.QueryExecModeSimpleProtocol); err != nil {
+	if _, err := c.Exec(ctx, "ANALYZE "+s.tables.docs+", "+s.tables.leases, pgx.QueryExecModeSimpleProtocol); err != nil {
 		return fmt.Errorf("postgres: setup: %w", err)
 	}
-	s.spec = spec
-	s.gb = gb
-	s.sql = buildStatements(spec.FieldGroups, s.nowait)
-	s.sessionSQL = buildSessionStatements(s.sql)
+	s.prepare(spec)
 	return nil
+}
+
+// prepare builds the statements of a cell of spec.
+func (s *Store) prepare(spec drivers.Spec) {
+	s.spec = spec
+	s.gb = spec.GroupBytes()
+	s.sql = buildStatements(s.tables, spec.FieldGroups, s.nowait)
+	s.sessionSQL = buildSessionStatements(s.sql, s.fixed)
 }
 
 // Totals counts the documents and sums their counters and versions.
@@ -284,7 +298,7 @@ func (s *Store) Totals(ctx context.Context) (drivers.Totals, error) {
 		return drivers.Totals{}, err
 	}
 	defer c.Release()
-	if err := c.QueryRow(ctx, totalsSQL).Scan(&t.Docs, &t.Counter, &t.Versions); err != nil {
+	if err := c.QueryRow(ctx, s.fixed.totals).Scan(&t.Docs, &t.Counter, &t.Versions); err != nil {
 		return drivers.Totals{}, s.fail("totals", -1, err, true)
 	}
 	return t, nil

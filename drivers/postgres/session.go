@@ -287,7 +287,7 @@ type sessionStatements struct {
 }
 
 // buildSessionStatements lists the statements of st by index.
-func buildSessionStatements(st statements) sessionStatements {
+func buildSessionStatements(st statements, f fixedSQL) sessionStatements {
 	i8 := func(n int) []uint32 {
 		o := make([]uint32, n)
 		for i := range o {
@@ -308,9 +308,9 @@ func buildSessionStatements(st statements) sessionStatements {
 	sqls[stBegin], oids[stBegin] = "BEGIN", nil
 	sqls[stBeginSerializable], oids[stBeginSerializable] = "BEGIN ISOLATION LEVEL SERIALIZABLE", nil
 	sqls[stCommit], oids[stCommit] = "COMMIT", nil
-	sqls[stAcquire], oids[stAcquire] = acquireSQL, i8(3)
-	sqls[stExtend], oids[stExtend] = extendSQL, i8(4)
-	sqls[stRelease], oids[stRelease] = releaseSQL, i8(3)
+	sqls[stAcquire], oids[stAcquire] = f.acquire, i8(3)
+	sqls[stExtend], oids[stExtend] = f.extend, i8(4)
+	sqls[stRelease], oids[stRelease] = f.release, i8(3)
 	for g, q := range st.groups {
 		b := numFixedStmts + perGroup*g
 		sqls[b+gsCasDoc], oids[b+gsCasDoc] = q.casDoc, withBytea(6, 2)

@@ -3,13 +3,29 @@ package postgres
 import (
 	"fmt"
 	"strings"
+
+	"github.com/occbench/occbench/drivers"
 )
 
-// Table names. Setup drops and recreates these two and nothing else.
+// Table names without a namespace. Setup drops and recreates these two
+// and nothing else; with Options.Namespace NS they are NS_occbench_docs
+// and NS_occbench_leases (drivers.Prefixed), and the markers of
+// multi-runner runs are rows of NS_occbench_meta (metaTable).
 const (
 	docsTable   = "occbench_docs"
 	leasesTable = "occbench_leases"
+	metaTable   = "occbench_meta"
 )
+
+// tables are the names of one store's tables, in its namespace.
+type tables struct {
+	docs, leases, meta string
+}
+
+// tablesIn returns the tables of namespace ns ("" = the default names).
+func tablesIn(ns string) tables {
+	return tables{docs: drivers.Prefixed(ns, docsTable), leases: drivers.Prefixed(ns, leasesTable), meta: drivers.Prefixed(ns, metaTable)}
+}
 
 // numFixed is the number of columns before the group versions in every
 // document read: version, counter, fence, writer, op, updated_at.
@@ -47,7 +63,7 @@ func columnList(n int) string {
 
 // buildStatements returns the statements for n field groups and the given
 // FOR UPDATE mode (nowait: FOR UPDATE NOWAIT).
-func buildStatements(n int, nowait bool) statements {
+func buildStatements(t tables, n int, nowait bool) statements {
 	cols := columnList(n)
 	lock := "FOR UPDATE"
 	if nowait {
@@ -55,15 +71,15 @@ func buildStatements(n int, nowait bool) statements {
 	}
 	st := statements{
 		groups:     make([]groupSQL, n),
-		read:       "SELECT " + cols + " FROM " + docsTable + " WHERE id = $1",
-		readFenced: "UPDATE " + docsTable + " SET fence = $2 WHERE id = $1 AND fence <= $2 RETURNING " + cols,
+		read:       "SELECT " + cols + " FROM " + t.docs + " WHERE id = $1",
+		readFenced: "UPDATE " + t.docs + " SET fence = $2 WHERE id = $1 AND fence <= $2 RETURNING " + cols,
 	}
 	for g := range n {
 		cas := fmt.Sprintf("UPDATE %s SET version = version + 1, counter = counter + 1, gv%[2]d = gv%[2]d + 1, p%[2]d = $3, writer = $4, op = $5, updated_at = $6 WHERE id = $1 AND ",
-			docsTable, g)
+			t.docs, g)
 		put := fmt.Sprintf("UPDATE %s SET version = $2, counter = $3, gv%[2]d = $4, p%[2]d = $5, writer = $6, op = $7, updated_at = $8",
-			docsTable, g)
-		read := fmt.Sprintf("SELECT version, counter, gv%d FROM %s WHERE id = $1", g, docsTable)
+			t.docs, g)
+		read := fmt.Sprintf("SELECT version, counter, gv%d FROM %s WHERE id = $1", g, t.docs)
 		st.groups[g] = groupSQL{
 			casDoc:    cas + "version = $2",
 			casGroup:  cas + fmt.Sprintf("gv%d = $2", g),
@@ -85,7 +101,7 @@ type setupSQL struct {
 
 // buildSetup returns the statements that recreate and seed the tables for
 // n field groups.
-func buildSetup(n int) setupSQL {
+func buildSetup(t tables, n int) setupSQL {
 	var def, sel strings.Builder
 	for g := range n {
 		fmt.Fprintf(&def, ", gv%d bigint NOT NULL", g)
@@ -102,25 +118,36 @@ func buildSetup(n int) setupSQL {
 	}
 	return setupSQL{
 		ddl: []string{
-			"DROP TABLE IF EXISTS " + docsTable + ", " + leasesTable,
-			"CREATE TABLE " + docsTable + " (id bigint PRIMARY KEY, version bigint NOT NULL, counter bigint NOT NULL, fence bigint NOT NULL, writer bigint NOT NULL, op bigint NOT NULL, updated_at bigint NOT NULL" + def.String() + ")",
-			"CREATE TABLE " + leasesTable + " (id bigint PRIMARY KEY, holder bigint NOT NULL, expires_at timestamptz NOT NULL, fence bigint NOT NULL)",
+			"DROP TABLE IF EXISTS " + t.docs + ", " + t.leases,
+			"CREATE TABLE " + t.docs + " (id bigint PRIMARY KEY, version bigint NOT NULL, counter bigint NOT NULL, fence bigint NOT NULL, writer bigint NOT NULL, op bigint NOT NULL, updated_at bigint NOT NULL" + def.String() + ")",
+			"CREATE TABLE " + t.leases + " (id bigint PRIMARY KEY, holder bigint NOT NULL, expires_at timestamptz NOT NULL, fence bigint NOT NULL)",
 		},
-		seedDocs:   "INSERT INTO " + docsTable + " (id, " + columnList(n) + ") SELECT " + sel.String() + " FROM generate_series(0, $1::bigint - 1) AS g",
-		seedLeases: "INSERT INTO " + leasesTable + " (id, holder, expires_at, fence) SELECT g, 0, '-infinity', 0 FROM generate_series(0, $1::bigint - 1) AS g",
+		seedDocs:   "INSERT INTO " + t.docs + " (id, " + columnList(n) + ") SELECT " + sel.String() + " FROM generate_series(0, $1::bigint - 1) AS g",
+		seedLeases: "INSERT INTO " + t.leases + " (id, holder, expires_at, fence) SELECT g, 0, '-infinity', 0 FROM generate_series(0, $1::bigint - 1) AS g",
 	}
 }
 
-// Statements that do not depend on the number of groups.
-const (
-	totalsSQL = "SELECT count(*), coalesce(sum(counter), 0)::bigint, coalesce(sum(version), 0)::bigint FROM " + docsTable
-
+// fixedSQL are the statements that do not depend on the number of
+// groups.
+type fixedSQL struct {
+	totals string
 	// $1 id, $2 holder, $3 ttl in microseconds.
-	acquireSQL = "UPDATE " + leasesTable + " SET holder = $2, expires_at = now() + $3::bigint * interval '1 microsecond', fence = fence + 1 " +
-		"WHERE id = $1 AND (holder = 0 OR expires_at <= now()) RETURNING fence"
+	acquire string
 	// $1 id, $2 holder, $3 fence, $4 ttl in microseconds.
-	extendSQL = "UPDATE " + leasesTable + " SET expires_at = now() + $4::bigint * interval '1 microsecond' " +
-		"WHERE id = $1 AND holder = $2 AND fence = $3 AND expires_at > now()"
+	extend string
 	// $1 id, $2 holder, $3 fence.
-	releaseSQL = "UPDATE " + leasesTable + " SET holder = 0, expires_at = '-infinity' WHERE id = $1 AND holder = $2 AND fence = $3"
-)
+	release string
+}
+
+// buildFixed returns the statements of t that do not depend on the
+// number of groups.
+func buildFixed(t tables) fixedSQL {
+	return fixedSQL{
+		totals: "SELECT count(*), coalesce(sum(counter), 0)::bigint, coalesce(sum(version), 0)::bigint FROM " + t.docs,
+		acquire: "UPDATE " + t.leases + " SET holder = $2, expires_at = now() + $3::bigint * interval '1 microsecond', fence = fence + 1 " +
+			"WHERE id = $1 AND (holder = 0 OR expires_at <= now()) RETURNING fence",
+		extend: "UPDATE " + t.leases + " SET expires_at = now() + $4::bigint * interval '1 microsecond' " +
+			"WHERE id = $1 AND holder = $2 AND fence = $3 AND expires_at > now()",
+		release: "UPDATE " + t.leases + " SET holder = 0, expires_at = '-infinity' WHERE id = $1 AND holder = $2 AND fence = $3",
+	}
+}

@@ -18,6 +18,10 @@ type RunOptions struct {
 	// Grace bounds how long attempts in flight may go on after a stop
 	// before their context is cancelled; 0 = the runner's 10s.
 	Grace time.Duration
+	// Share makes every cell this runner's share of a multi-runner run
+	// (Multi.Join), and Runner is recorded in the file; nil = alone.
+	Share  *runner.Share
+	Runner *results.Runner
 }
 
 // Run runs every cell of the plan, trials interleaved (runner.RunOrder), and
@@ -38,12 +42,13 @@ func Run(ctx context.Context, p *Plan, st *Stores, o RunOptions) (*results.File,
 		Scenario:    sc.ToMap(redact.DSN),
 		Environment: Environment(ctx, sc, st),
 		Cells:       []results.Cell{},
+		Runner:      o.Runner,
 	}
 	thresholds, err := threshold.ParseAll(sc.Thresholds)
 	if err != nil {
 		return file, BadInputf("thresholds: %w", err)
 	}
-	cfg := runner.Config{Scenario: sc, Store: st.Data, DriverName: sc.Driver, Leaser: st.Leaser, Observer: o.Observer, Faults: st.Faults, Injector: st.Injector, Grace: o.Grace}
+	cfg := runner.Config{Scenario: sc, Store: st.Data, DriverName: sc.Driver, Leaser: st.Leaser, Observer: o.Observer, Faults: st.Faults, Injector: st.Injector, Grace: o.Grace, Share: o.Share}
 	var runErr error
 	done := make([]*results.Cell, len(p.Cells))
 	for n, i := range runner.RunOrder(p.Cells) {

@@ -50,6 +50,9 @@ type OpenOptions struct {
 	// Teardown, when not nil, is told about every container Open
 	// starts, so that it can remove them while the command still runs.
 	Teardown *Teardown
+	// Namespace prefixes the data store's tables, collections and keys
+	// (--namespace; drivers.Options.Namespace).
+	Namespace string
 }
 
 // Open connects to the scenario's data store (and lease store), starting
@@ -127,6 +130,9 @@ func Open(ctx context.Context, sc scenarios.Scenario, o OpenOptions) (*Stores, e
 		do := drivers.Options{
 			DSN: dsn, Writers: writers, Latency: sc.Latency, Params: params,
 			ConnectTimeout: sc.ConnectTimeout.D(), Log: ll.line,
+		}
+		if data {
+			do.Namespace = o.Namespace
 		}
 		if data && proxy != nil {
 			do.Dial = proxy.Dial

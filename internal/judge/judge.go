@@ -130,7 +130,7 @@ func appendOnce(errs []error, err error) []error {
 // unexpectedLoss: the audit judged the strategy and found a loss it
 // does not allow.
 func unexpectedLoss(c *results.Cell) bool {
-	return !c.Audit.OK && !c.Audit.StoreReset && c.Audit.Unavailable == ""
+	return !c.Audit.OK && !c.Audit.StoreReset && c.Audit.Unavailable == "" && c.Audit.Pending == ""
 }
 
 // errorDominated names the cells that ran and whose error ratio exceeds
