@@ -2,9 +2,9 @@
 # run.sh runs one multi-runner occbench run on the current kubectl
 # context and namespace: the scenario ConfigMap and the results claim,
 # the runners' Indexed Job, then, once every runner has completed, the
-# merge-and-audit Job. It prints the merge's report and exits with its
-# code (0 ok, 1 lost updates or a harness bug, 2 parts that do not
-# belong together).
+# merge-and-audit Job. It prints the merge's output and exits with its
+# code (0 ok, 1 unexpected lost updates or no verdict, 2 parts that do
+# not belong together, 3 a threshold failed).
 #
 #   kubectl create secret generic occbench-dsn --from-literal=dsn='postgres://…'
 #   docker/k8s/run.sh [TIMEOUT]      # default 30m, for the runners
