@@ -207,6 +207,12 @@ func (f *fleet) run(ctx context.Context, t *testing.T, ns string, args ...string
 		t.Fatalf("%v; the merge's log:\n%s", err, f.d.logs(merge))
 	}
 	t.Logf("%s: merge exited %d:\n%s", ns, r.mergeCode, f.d.logs(merge))
+	for _, c := range r.merged.Cells {
+		t.Logf("%s: %s w%d: %d ops, p99 %.2f ms, audit: %s", ns, c.Strategy, c.Writers, c.Ops, c.LatencyMS.P99, c.Audit.Verdict)
+	}
+	for _, rr := range r.merged.Runners {
+		t.Logf("%s: runner %d of %d: clock skew %+.3f ms (round trip %.3f ms)", ns, rr.Index, rr.Runners, rr.SkewMS, rr.RTTMS)
+	}
 	return r
 }
 
