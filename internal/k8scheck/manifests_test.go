@@ -378,8 +378,17 @@ func checkContract(m *manifests) []error {
 	s, err := scenarios.Parse(cmName+"/"+key, []byte(src))
 	if err != nil {
 		bad("ConfigMap %s: %v", cmName, err)
-	} else if s.Driver != "postgres" && s.Driver != "redis" && s.Driver != "mongo" {
-		bad("ConfigMap %s: driver %q: the runners share one server (postgres, redis or mongo)", cmName, s.Driver)
+	} else {
+		driver := s.Driver
+		if d, ok := flagValue(rc.Args, "driver"); ok {
+			driver = d
+		}
+		if driver != "postgres" && driver != "redis" && driver != "mongo" {
+			bad("ConfigMap %s: driver %q: the runners share one server (postgres, redis or mongo)", cmName, driver)
+		}
+		if d, _ := flagValue(mc.Args, "driver"); d != driver {
+			bad("job %s: --driver %q, the runners run %q: the audit must read the store they wrote", mj.Name, d, driver)
+		}
 	}
 	return errs
 }
@@ -465,6 +474,8 @@ func TestManifestsBroken(t *testing.T) {
 		{"scenario key missing", "scenario-configmap.yaml", "  scenario.yaml: |", "  other.yaml: |", `has no key "scenario.yaml"`},
 		{"scenario does not parse", "scenario-configmap.yaml", "    writers: [64]", "    writerz: [64]", `unknown field "writerz"`},
 		{"scenario on embedded sqlite", "scenario-configmap.yaml", "    driver: postgres", "    driver: sqlite", "the runners share one server"},
+		{"merge with another driver", "merge-job.yaml", "            - --driver\n            - postgres", "            - --driver\n            - redis", `--driver "redis", the runners run "postgres"`},
+		{"runners override the driver", "runners-job.yaml", "            - --quiet\n", "            - --quiet\n            - --driver\n            - mongo\n", `the runners run "mongo"`},
 		{"password in the DSN", "runners-job.yaml", "            - $(OCCBENCH_DSN)", "            - postgres://occbench:hunter2@db:5432/occbench", "a DSN with a password"},
 		{"password in a comment", "merge-job.yaml", "# The merge", "# postgres://u:hunter2@db/x\n# The merge", "merge-job.yaml: a DSN with a password"},
 		{"literal DSN env", "merge-job.yaml", "              valueFrom:\n                secretKeyRef:\n                  name: occbench-dsn\n                  key: dsn", "              value: postgres://db/occbench", "env OCCBENCH_DSN is a literal"},
