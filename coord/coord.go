@@ -41,9 +41,10 @@ type Options struct {
 // Coord is one runner's side of the coordination. It implements
 // runner.Coordination.
 type Coord struct {
-	store drivers.Coordinator
-	o     Options
-	token string
+	store   drivers.Coordinator
+	o       Options
+	token   string
+	started bool // Start was called: --start-at applies to the first call only
 }
 
 // Open opens runner o.Index's side of the run: runner 0 clears the
@@ -143,9 +144,12 @@ func (c *Coord) Seeded(ctx context.Context, cell int) error {
 }
 
 // Start is the barrier before cell's start (or the wait for --start-at
-// before the first cell).
+// before the first cell that runs: a cell every runner skips calls
+// nothing).
 func (c *Coord) Start(ctx context.Context, cell int) error {
-	if cell == 0 && !c.o.StartAt.IsZero() {
+	first := !c.started
+	c.started = true
+	if first && !c.o.StartAt.IsZero() {
 		if d := c.o.StartAt.Sub(c.o.Clock.Now()); d > 0 {
 			return c.o.Clock.Sleep(ctx, d)
 		}

@@ -475,6 +475,9 @@ func environment(f *results.File) []kv {
 		interrupted = "YES (stopped early: results are partial)"
 	}
 	env = append(env, kv{"interrupted", interrupted})
+	if r := results.RunnersText(f); r != "" {
+		env = append(env, kv{"runners", r})
+	}
 	return env
 }
 

@@ -24,9 +24,15 @@ func TestShareWriters(t *testing.T) {
 // calls records the coordination calls of a runner.
 type calls struct{ seeded, start, finished []int }
 
-func (c *calls) Seeded(_ context.Context, cell int) error   { c.seeded = append(c.seeded, cell); return nil }
-func (c *calls) Start(_ context.Context, cell int) error    { c.start = append(c.start, cell); return nil }
-func (c *calls) Finished(_ context.Context, cell int) error { c.finished = append(c.finished, cell); return nil }
+func (c *calls) Seeded(_ context.Context, cell int) error {
+	c.seeded = append(c.seeded, cell)
+	return nil
+}
+func (c *calls) Start(_ context.Context, cell int) error { c.start = append(c.start, cell); return nil }
+func (c *calls) Finished(_ context.Context, cell int) error {
+	c.finished = append(c.finished, cell)
+	return nil
+}
 
 // TestShareRunsItsWriters: runner 0 of 2 runs writers 0, 2, 4 of 5,
 // under their global ids, meets the others at each step, reads the

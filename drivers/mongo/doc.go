@@ -14,7 +14,9 @@
 //
 // The database is the URI's path (mongodb://h:27017/bench → "bench"), or
 // "occbench". Setup drops and recreates two collections in it, and
-// touches nothing else:
+// touches nothing else (under Options.Namespace NS they are NS_docs and
+// NS_leases, and the markers of a multi-runner run are documents of
+// NS_occbench_meta; Attach touches no collection):
 //
 //	docs    {_id: key (int64),            // document key, 0 … keys-1
 //	         version, counter, fence,     // int64: +1 per write, +1 per op, highest fence

@@ -31,6 +31,9 @@ const DefaultDatabase = "occbench"
 const (
 	DocsCollection   = "docs"
 	LeasesCollection = "leases"
+	// MetaCollection holds the markers of multi-runner runs. With
+	// Options.Namespace NS every collection is NS_NAME.
+	MetaCollection = "occbench_meta"
 )
 
 // Options.Params keys read by Open.
@@ -64,6 +67,9 @@ func init() {
 		Summary: "MongoDB (or a wire-compatible server) via mongo-driver v2: findOneAndUpdate CAS, transactions, lease documents (needs --dsn)",
 		Params:  []string{ParamWriteConcern, ParamReadConcern, ParamLockWait},
 		Server:  true,
+		// Options.Namespace prefixes the collections; Attach and the
+		// Coordinator's markers (coordinate.go) let runners share them.
+		Namespace: true,
 		Open: func(ctx context.Context, o drivers.Options) (drivers.Store, error) {
 			return Open(ctx, o)
 		},
@@ -149,7 +155,8 @@ type Store struct {
 	db     *mgo.Database
 	docs   *mgo.Collection
 	leases *mgo.Collection
-	clock  drivers.Clock // nil = wall clock
+	marks  *mgo.Collection // markers of multi-runner runs (coordinate.go)
+	clock  drivers.Clock   // nil = wall clock
 
 	dbName string
 	wc     string // write concern, as given
@@ -249,6 +256,9 @@ func OpenConfig(ctx context.Context, o drivers.Options, c Config) (*Store, error
 	if err != nil {
 		return nil, err
 	}
+	if err := drivers.ValidateNamespace(o.Namespace); err != nil {
+		return nil, fmt.Errorf("mongo: %w", err)
+	}
 	if o.DSN == "" {
 		return nil, errors.New("mongo: no connection string: pass --dsn mongodb://host:27017/occbench")
 	}
@@ -309,8 +319,9 @@ func OpenConfig(ctx context.Context, o drivers.Options, c Config) (*Store, error
 	s := &Store{
 		client: client,
 		db:     db,
-		docs:   db.Collection(DocsCollection),
-		leases: db.Collection(LeasesCollection),
+		docs:   db.Collection(drivers.Prefixed(o.Namespace, DocsCollection)),
+		leases: db.Collection(drivers.Prefixed(o.Namespace, LeasesCollection)),
+		marks:  db.Collection(drivers.Prefixed(o.Namespace, MetaCollection)),
 		clock:  o.Clock,
 		dbName: dbName,
 		wc:     c.WriteConcern,
@@ -437,11 +448,24 @@ func (s *Store) Setup(ctx context.Context, spec drivers.Spec) error {
 	if err := g.Wait(); err != nil {
 		return err
 	}
+	s.prepare(spec)
+	return nil
+}
+
+// prepare sets the store up for a cell of spec (the field names).
+func (s *Store) prepare(spec drivers.Spec) {
+	groups := make([]group, spec.FieldGroups)
+	for g := range groups {
+		groups[g] = group{gv: "gv" + strconv.Itoa(g), p: "p" + strconv.Itoa(g)}
+	}
+	slots := make([]string, spec.Slots)
+	for w := range slots {
+		slots[w] = "sl" + strconv.Itoa(w)
+	}
 	s.spec = spec
-	s.gb = gb
+	s.gb = spec.GroupBytes()
 	s.groups = groups
 	s.slots = slots
-	return nil
 }
 
 // seedDoc is document k as Setup seeds it.

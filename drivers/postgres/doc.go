@@ -87,7 +87,9 @@
 // # Schema
 //
 // Setup drops and recreates two tables, and touches nothing else in the
-// database:
+// database (under Options.Namespace NS they are NS_occbench_docs and
+// NS_occbench_leases, and the markers of a multi-runner run are rows of
+// NS_occbench_meta; Attach touches no table):
 //
 //	CREATE TABLE occbench_docs (
 //	    id         bigint PRIMARY KEY,   -- document key, 0 … keys-1

@@ -85,7 +85,13 @@
 //
 // # Keys
 //
-// Every key the driver writes starts with "occbench:". The {id} hash tag
+// Every key the driver writes starts with "occbench:", or with
+// "NS_occbench:" under Options.Namespace NS (occbench run --namespace),
+// so that runs in different namespaces never touch each other's keys
+// (Setup's SCAN matches its own prefix only). The markers of a
+// multi-runner run are fields of the hash NS_occbench:marks
+// (drivers.Coordinator); Attach loads a cell's scripts and writes
+// nothing. The {id} hash tag
 // puts a document's three keys in one cluster slot:
 //
 //	occbench:doc:{id}    hash: version counter fence writer op updated_at

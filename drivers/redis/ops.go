@@ -264,7 +264,7 @@ func (s *Store) Acquire(ctx context.Context, key int, holder int64, ttl time.Dur
 	if err := ended(ctx, "acquire", key); err != nil {
 		return 0, err
 	}
-	fence, err := s.sc.acquire.rs.Run(ctx, s.rdb, []string{leaseKey(key), fenceKey(key)}, holder, millis(ttl)).Int64()
+	fence, err := s.sc.acquire.rs.Run(ctx, s.rdb, []string{s.ks.lease(key), s.ks.fence(key)}, holder, millis(ttl)).Int64()
 	switch {
 	case err != nil:
 		return 0, wrapWrite("acquire", key, err)
@@ -284,7 +284,7 @@ func (s *Store) Extend(ctx context.Context, key int, holder, fence int64, ttl ti
 	if err := ended(ctx, "extend", key); err != nil {
 		return err
 	}
-	ok, err := s.sc.extend.rs.Run(ctx, s.rdb, []string{leaseKey(key)}, token(holder, fence), millis(ttl)).Int64()
+	ok, err := s.sc.extend.rs.Run(ctx, s.rdb, []string{s.ks.lease(key)}, token(holder, fence), millis(ttl)).Int64()
 	switch {
 	case err != nil:
 		return wrapWrite("extend", key, err)
@@ -304,7 +304,7 @@ func (s *Store) Release(ctx context.Context, key int, holder, fence int64) error
 	if err := ended(ctx, "release", key); err != nil {
 		return err
 	}
-	ok, err := s.sc.release.rs.Run(ctx, s.rdb, []string{leaseKey(key)}, token(holder, fence)).Int64()
+	ok, err := s.sc.release.rs.Run(ctx, s.rdb, []string{s.ks.lease(key)}, token(holder, fence)).Int64()
 	switch {
 	case err != nil:
 		return wrapWrite("release", key, err)

@@ -55,6 +55,9 @@ func init() {
 		Summary: "Redis via go-redis: Lua or WATCH/MULTI compare-and-set, fenced Lua writes, SET NX PX leases; a container, or --dsn",
 		Params:  []string{ParamCAS, ParamConns},
 		Server:  true,
+		// Options.Namespace prefixes the keys; Attach and the
+		// Coordinator's markers (coordinate.go) let runners share them.
+		Namespace: true,
 		Open: func(ctx context.Context, o drivers.Options) (drivers.Store, error) {
 			return Open(ctx, o)
 		},
@@ -89,6 +92,7 @@ type Store struct {
 	watch    bool
 	sessions bool       // Conns is ConnsWriter
 	cc       connConfig // how a session connects
+	ks       keyspace   // the keys of Options.Namespace
 
 	// Set by Setup.
 	spec    drivers.Spec
@@ -134,6 +138,9 @@ func configFromParams(params map[string]string) (Config, error) {
 // least MinConns) and checks that the server answers. Sessions (with
 // Conns ConnsWriter) dial connections of their own.
 func OpenConfig(ctx context.Context, o drivers.Options, c Config) (*Store, error) {
+	if err := drivers.ValidateNamespace(o.Namespace); err != nil {
+		return nil, fmt.Errorf("redis: %w", err)
+	}
 	var watch bool
 	switch c.CAS {
 	case "", CASLua:
@@ -188,7 +195,7 @@ func OpenConfig(ctx context.Context, o drivers.Options, c Config) (*Store, error
 	// No CLIENT MAINT_NOTIFICATIONS round trip on every connect.
 	opts.MaintNotificationsConfig = &maintnotifications.Config{Mode: maintnotifications.ModeDisabled}
 	routeLogs()
-	s := &Store{watch: watch, sessions: sessions, cc: newConnConfig(opts, raw, ct)}
+	s := &Store{watch: watch, sessions: sessions, cc: newConnConfig(opts, raw, ct), ks: keyspaceOf(o.Namespace)}
 	router.join(s, o.Log)
 	s.rdb = goredis.NewClient(opts)
 	// The handshake after the dial is bounded by the call's context:
@@ -215,19 +222,24 @@ func (s *Store) Setup(ctx context.Context, spec drivers.Spec) error {
 	var cell setupCell
 	prev := len(s.keys)
 	err := honour(ctx, func(ctx context.Context) error {
-		c, err := seed(ctx, s.rdb, prev, spec)
+		c, err := seed(ctx, s.rdb, s.ks, prev, spec)
 		cell = c
 		return err
 	})
 	if err != nil {
 		return opErr("setup", -1, classify(err), err)
 	}
+	s.use(spec, cell)
+	return nil
+}
+
+// use makes cell the store's current cell.
+func (s *Store) use(spec drivers.Spec, cell setupCell) {
 	s.spec, s.gb, s.keys, s.fields, s.gvNames, s.pNames, s.sc = spec, cell.gb, cell.keys, cell.fields, cell.gvNames, cell.pNames, cell.sc
 	s.hmget = nil
 	for _, f := range s.fields {
 		s.hmget = appendBulk(s.hmget, f)
 	}
-	return nil
 }
 
 // setupCell is what Setup leaves in the Store.
@@ -240,13 +252,13 @@ type setupCell struct {
 
 // seed drops the previous cell (of prev keys, as this Store knows) and
 // seeds spec's, checking ctx before each step.
-func seed(ctx context.Context, rdb *goredis.Client, prev int, spec drivers.Spec) (setupCell, error) {
-	if err := dropPrevious(ctx, rdb, prev); err != nil {
+func seed(ctx context.Context, rdb *goredis.Client, ks keyspace, prev int, spec drivers.Spec) (setupCell, error) {
+	if err := dropPrevious(ctx, rdb, ks, prev); err != nil {
 		return setupCell{}, err
 	}
 	// Recorded before seeding, so that a Setup that fails half way is
 	// still cleaned up by the next one.
-	if err := rdb.HSet(ctx, metaKey, metaKeysFld, spec.Keys).Err(); err != nil {
+	if err := rdb.HSet(ctx, ks.meta(), metaKeysFld, spec.Keys).Err(); err != nil {
 		return setupCell{}, err
 	}
 	n := spec.FieldGroups
@@ -255,18 +267,13 @@ func seed(ctx context.Context, rdb *goredis.Client, prev int, spec drivers.Spec)
 	for _, f := range fixedFields {
 		args = append(args, f, 0)
 	}
-	gvNames, pNames := make([]string, n), make([]string, n)
+	gvNames, pNames, keys := cellNames(ks, spec)
 	for g := range n {
-		gvNames[g], pNames[g] = gvField(g), pField(g)
 		args = append(args, gvNames[g], 0)
 	}
 	zero := make([]byte, gb)
 	for g := range n {
 		args = append(args, pNames[g], zero)
-	}
-	keys := make([]string, spec.Keys)
-	for i := range keys {
-		keys[i] = docKey(i)
 	}
 	for lo := 0; lo < len(keys); lo += batch {
 		if err := ctx.Err(); err != nil {
@@ -280,23 +287,43 @@ func seed(ctx context.Context, rdb *goredis.Client, prev int, spec drivers.Spec)
 			return setupCell{}, err
 		}
 	}
-	fields := readFields(n)
+	return loadCell(ctx, rdb, spec, keys, gvNames, pNames)
+}
+
+// cellNames names a cell's group fields and document keys.
+func cellNames(ks keyspace, spec drivers.Spec) (gvNames, pNames, keys []string) {
+	n := spec.FieldGroups
+	gvNames, pNames = make([]string, n), make([]string, n)
+	for g := range n {
+		gvNames[g], pNames[g] = gvField(g), pField(g)
+	}
+	keys = make([]string, spec.Keys)
+	for i := range keys {
+		keys[i] = ks.doc(i)
+	}
+	return gvNames, pNames, keys
+}
+
+// loadCell loads the cell's scripts into the server and returns what
+// Setup (or Attach) leaves in the Store.
+func loadCell(ctx context.Context, rdb *goredis.Client, spec drivers.Spec, keys, gvNames, pNames []string) (setupCell, error) {
+	fields := readFields(spec.FieldGroups)
 	sc := newScripts(fields)
 	for _, script := range sc.all() {
 		if err := script.rs.Load(ctx, rdb).Err(); err != nil {
 			return setupCell{}, fmt.Errorf("script load: %w", err)
 		}
 	}
-	return setupCell{gb: gb, keys: keys, fields: fields, gvNames: gvNames, pNames: pNames, sc: sc}, nil
+	return setupCell{gb: spec.GroupBytes(), keys: keys, fields: fields, gvNames: gvNames, pNames: pNames, sc: sc}, nil
 }
 
 // dropPrevious deletes the documents, leases and fence counters of the
 // previous cell: ids 0 … n-1 for the n this Store (prev) or
 // occbench:meta remembers, or, when neither does, every key SCAN finds
 // for occbench:*.
-func dropPrevious(ctx context.Context, rdb *goredis.Client, prev int) error {
+func dropPrevious(ctx context.Context, rdb *goredis.Client, ks keyspace, prev int) error {
 	n := prev
-	m, err := rdb.HGet(ctx, metaKey, metaKeysFld).Int()
+	m, err := rdb.HGet(ctx, ks.meta(), metaKeysFld).Int()
 	switch {
 	case err == nil:
 		n = max(n, m)
@@ -304,7 +331,7 @@ func dropPrevious(ctx context.Context, rdb *goredis.Client, prev int) error {
 		return err
 	}
 	if n == 0 {
-		return dropScan(ctx, rdb)
+		return dropScan(ctx, rdb, ks)
 	}
 	for lo := 0; lo < n; lo += batch {
 		if err := ctx.Err(); err != nil {
@@ -313,18 +340,18 @@ func dropPrevious(ctx context.Context, rdb *goredis.Client, prev int) error {
 		hi := min(lo+batch, n)
 		args := make([]string, 0, 3*(hi-lo))
 		for i := lo; i < hi; i++ {
-			args = append(args, docKey(i), leaseKey(i), fenceKey(i))
+			args = append(args, ks.doc(i), ks.lease(i), ks.fence(i))
 		}
 		if err := rdb.Unlink(ctx, args...).Err(); err != nil {
 			return err
 		}
 	}
-	return rdb.Unlink(ctx, metaKey).Err()
+	return rdb.Unlink(ctx, ks.meta()).Err()
 }
 
 // dropScan deletes every key matching occbench:*.
-func dropScan(ctx context.Context, rdb *goredis.Client) error {
-	it := rdb.Scan(ctx, 0, scanPattern, 1000).Iterator()
+func dropScan(ctx context.Context, rdb *goredis.Client, ks keyspace) error {
+	it := rdb.Scan(ctx, 0, ks.scan(), 1000).Iterator()
 	var found []string
 	for it.Next(ctx) {
 		found = append(found, it.Val())

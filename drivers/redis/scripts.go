@@ -5,19 +5,38 @@ import (
 	"strings"
 
 	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/occbench/occbench/drivers"
 )
 
 // Key layout; see the package documentation.
 const (
 	keyPrefix   = "occbench:"
-	metaKey     = keyPrefix + "meta"
 	metaKeysFld = "keys"
-	scanPattern = keyPrefix + "*"
 )
 
-func docKey(id int) string   { return keyPrefix + "doc:{" + strconv.Itoa(id) + "}" }
-func leaseKey(id int) string { return keyPrefix + "lease:{" + strconv.Itoa(id) + "}" }
-func fenceKey(id int) string { return keyPrefix + "fence:{" + strconv.Itoa(id) + "}" }
+// keyspace names the keys of one namespace: every key starts with
+// "occbench:", or "NS_occbench:" with Options.Namespace NS.
+type keyspace struct {
+	prefix                   string // "occbench:" or "NS_occbench:"
+	leasePrefix, fencePrefix string // prefix + "lease:{", prefix + "fence:{"
+}
+
+func keyspaceOf(ns string) keyspace {
+	p := drivers.Prefixed(ns, keyPrefix)
+	return keyspace{prefix: p, leasePrefix: p + "lease:{", fencePrefix: p + "fence:{"}
+}
+
+func (k keyspace) doc(id int) string   { return k.prefix + "doc:{" + strconv.Itoa(id) + "}" }
+func (k keyspace) lease(id int) string { return k.leasePrefix + strconv.Itoa(id) + "}" }
+func (k keyspace) fence(id int) string { return k.fencePrefix + strconv.Itoa(id) + "}" }
+func (k keyspace) meta() string        { return k.prefix + "meta" }
+func (k keyspace) scan() string        { return k.prefix + "*" }
+
+// marks is the hash of a multi-runner run's markers (coordinate.go).
+// Setup's SCAN-based drop removes it too, which is harmless: runner 0
+// rewrites its markers after every Setup.
+func (k keyspace) marks() string { return k.prefix + "marks" }
 
 // Fixed hash fields, in the order Read and ReadFenced return them.
 var fixedFields = [...]string{"version", "counter", "fence", "writer", "op", "updated_at"}

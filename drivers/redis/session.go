@@ -822,12 +822,6 @@ func (s *Session) Put(ctx context.Context, w *drivers.Write) error {
 	return nil
 }
 
-// Key prefixes of a document's lease and fence keys (leaseKey, fenceKey).
-const (
-	leasePrefix = keyPrefix + "lease:{"
-	fencePrefix = keyPrefix + "fence:{"
-)
-
 // Acquire is Store.Acquire on the session's connection.
 func (s *Session) Acquire(ctx context.Context, key int, holder int64, ttl time.Duration) (int64, error) {
 	if err := s.checkLease("acquire", key, holder, ttl, true); err != nil {
@@ -839,7 +833,7 @@ func (s *Session) Acquire(ctx context.Context, key int, holder int64, ttl time.D
 	defer s.end()
 	s.args()
 	s.arg("2")
-	s.tail, s.ntail = appendBulkID(appendBulkID(s.tail, leasePrefix, key), fencePrefix, key), s.ntail+2
+	s.tail, s.ntail = appendBulkID(appendBulkID(s.tail, s.ks.leasePrefix, key), s.ks.fencePrefix, key), s.ntail+2
 	s.argInt(holder)
 	s.argInt(millis(ttl))
 	fence, sent, err := s.evalInt(s.sc.acquire)
@@ -863,7 +857,7 @@ func (s *Session) Extend(ctx context.Context, key int, holder, fence int64, ttl 
 	defer s.end()
 	s.args()
 	s.arg("1")
-	s.tail, s.ntail = appendBulkToken(appendBulkID(s.tail, leasePrefix, key), holder, fence), s.ntail+2
+	s.tail, s.ntail = appendBulkToken(appendBulkID(s.tail, s.ks.leasePrefix, key), holder, fence), s.ntail+2
 	s.argInt(millis(ttl))
 	ok, sent, err := s.evalInt(s.sc.extend)
 	switch {
@@ -886,7 +880,7 @@ func (s *Session) Release(ctx context.Context, key int, holder, fence int64) err
 	defer s.end()
 	s.args()
 	s.arg("1")
-	s.tail, s.ntail = appendBulkToken(appendBulkID(s.tail, leasePrefix, key), holder, fence), s.ntail+2
+	s.tail, s.ntail = appendBulkToken(appendBulkID(s.tail, s.ks.leasePrefix, key), holder, fence), s.ntail+2
 	ok, sent, err := s.evalInt(s.sc.release)
 	switch {
 	case err != nil:

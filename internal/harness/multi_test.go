@@ -181,7 +181,7 @@ func TestMultiCheck(t *testing.T) {
 		m        Multi
 		want     string
 	}{
-		{"memory cannot share", []Setting{{"driver", "memory"}}, Multi{Runners: 2, Index: 1}, "--runners: driver memory cannot share its store between runners (drivers that can: postgres"},
+		{"memory cannot share", []Setting{{"driver", "memory"}}, Multi{Runners: 2, Index: 1}, "--runners: driver memory cannot share its store between runners (drivers that can: mongo, postgres, redis)"},
 		{"sqlite namespace", []Setting{{"driver", "sqlite"}}, Multi{Runners: 1, Namespace: "a"}, "--namespace: driver sqlite cannot share"},
 		{"bad namespace", []Setting{{"driver", "postgres"}, {"dsn", "postgres://x/y"}}, Multi{Runners: 2, Namespace: "Team-A"}, `--namespace: "Team-A" is not a valid namespace (allowed: [a-z][a-z0-9_]{0,30})`},
 		{"no dsn", []Setting{{"driver", "postgres"}}, Multi{Runners: 2}, "--runners: the runners must share one server: set --dsn"},

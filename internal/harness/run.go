@@ -2,6 +2,7 @@ package harness
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -57,6 +58,9 @@ func Run(ctx context.Context, p *Plan, st *Stores, o RunOptions) (*results.File,
 		}
 		spec := p.Cells[i]
 		cell, err := runner.RunCell(ctx, cfg, spec, n, len(p.Cells))
+		if err != nil && o.Share != nil && ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+			break // interrupted while waiting for the other runners
+		}
 		if err != nil {
 			runErr = fmt.Errorf("cell %s: %w", spec, err)
 			break
