@@ -19,7 +19,7 @@ import (
 // and marker (backoff) in every chart of every file. Names not listed
 // take the slots after these, in sorted order.
 var (
-	strategyOrder = []string{"optimistic", "pessimistic", "serializable", "lease", "lww", "check-then-write"}
+	strategyOrder = []string{"optimistic", "pessimistic", "serializable", "lease", "lww", "check-then-write", "hybrid", "idempotent"}
 	backoffOrder  = []string{"none", "constant", "expo", "full-jitter", "equal-jitter", "decorrelated-jitter"}
 )
 
@@ -35,8 +35,11 @@ func paletteColour(i int) color.RGBA {
 		{0xcc, 0x79, 0xa7, 0xff}, // lease: reddish purple
 		{0x8c, 0x56, 0x4b, 0xff}, // lww: brown
 		{0x56, 0xb4, 0xe9, 0xff}, // check-then-write: sky blue
-		{0x39, 0x3b, 0x79, 0xff}, // indigo
-		{0xbc, 0xbd, 0x22, 0xff}, // olive
+		{0x39, 0x3b, 0x79, 0xff}, // hybrid: indigo
+		{0xbc, 0xbd, 0x22, 0xff}, // idempotent: olive
+		{0x6a, 0x3d, 0x9a, 0xff}, // purple
+		{0x1b, 0x7a, 0x8a, 0xff}, // teal
+		{0x99, 0x34, 0x04, 0xff}, // rust
 	}
 	return palette[i%len(palette)]
 }
