@@ -98,27 +98,14 @@ func newStat(strategy string, cells []results.Cell) Stat {
 	} else if s.Valid && committed == 0 {
 		s.Valid, s.Note = false, "no committed ops"
 	}
-	s.Goodput = median(s.trials(Goodput))
-	s.P99 = median(s.trials(P99))
+	s.Goodput = results.Median(s.trials(Goodput))
+	s.P99 = results.Median(s.trials(P99))
 	cr := make([]float64, len(cells))
 	for i := range cells {
 		cr[i] = cells[i].ConflictRatio
 	}
-	s.Conflict = median(cr)
+	s.Conflict = results.Median(cr)
 	return s
-}
-
-func median(xs []float64) float64 {
-	if len(xs) == 0 {
-		return math.NaN()
-	}
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	n := len(s)
-	if n%2 == 1 {
-		return s[n/2]
-	}
-	return (s[n/2-1] + s[n/2]) / 2
 }
 
 // Verdict is the outcome of one objective at one point.
@@ -443,9 +430,9 @@ func runnerUp(pts []PointResult, b *Band) {
 		if len(adv) == 0 {
 			continue
 		}
-		if m := median(adv); m < bestAdv || b.RunnerUp == "" {
+		if m := results.Median(adv); m < bestAdv || b.RunnerUp == "" {
 			bestAdv, b.RunnerUp = m, st.Strategy
-			b.GoodputX, b.P99X = median(gx), median(px)
+			b.GoodputX, b.P99X = results.Median(gx), results.Median(px)
 		}
 	}
 }

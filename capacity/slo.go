@@ -3,7 +3,6 @@ package capacity
 import (
 	"fmt"
 	"math"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -121,22 +120,9 @@ func Values(cells []results.Cell) map[string]float64 {
 		for i := range cells {
 			xs[i] = m.Of(&cells[i])
 		}
-		out[m.Name] = median(xs)
+		out[m.Name] = results.Median(xs)
 	}
 	return out
-}
-
-func median(xs []float64) float64 {
-	if len(xs) == 0 {
-		return math.NaN()
-	}
-	s := append([]float64(nil), xs...)
-	slices.Sort(s)
-	n := len(s)
-	if n%2 == 1 {
-		return s[n/2]
-	}
-	return (s[n/2-1] + s[n/2]) / 2
 }
 
 // describe renders a metric value for people: "p99 71.2 ms",

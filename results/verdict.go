@@ -3,6 +3,7 @@ package results
 import (
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"sort"
 	"strconv"
@@ -170,7 +171,7 @@ func best(cs []*combo, of func(*Cell) float64, highest bool) *Best {
 		for j, c := range cb.cells {
 			vs[j] = of(c)
 		}
-		rs[i] = ranked{cb.name, vs, median(vs)}
+		rs[i] = ranked{cb.name, vs, Median(vs)}
 	}
 	sort.SliceStable(rs, func(i, j int) bool {
 		if highest {
@@ -186,8 +187,12 @@ func best(cs []*combo, of func(*Cell) float64, highest bool) *Best {
 	return b
 }
 
-// median is the median of vs (not empty); vs is not modified.
-func median(vs []float64) float64 {
+// Median is the median of vs, NaN when vs is empty; vs is not
+// modified. (Shared by verdicts, capacity, tune-backoff and advise.)
+func Median(vs []float64) float64 {
+	if len(vs) == 0 {
+		return math.NaN()
+	}
 	s := slices.Clone(vs)
 	slices.Sort(s)
 	n := len(s)

@@ -339,28 +339,15 @@ func NewResult(c Combo, cells []results.Cell) Result {
 	case empty > 0:
 		r.Note = fmt.Sprintf("%d of %d trials committed nothing", empty, len(cells))
 	}
-	r.P99 = median(r.TrialValues(P99))
-	r.Goodput = median(r.TrialValues(Goodput))
-	r.Amplification = median(r.TrialValues(Attempts))
+	r.P99 = results.Median(r.TrialValues(P99))
+	r.Goodput = results.Median(r.TrialValues(Goodput))
+	r.Amplification = results.Median(r.TrialValues(Attempts))
 	sr := make([]float64, len(cells))
 	for i := range cells {
 		sr[i] = cells[i].SuccessRate
 	}
-	r.SuccessRate = median(sr)
+	r.SuccessRate = results.Median(sr)
 	return r
-}
-
-func median(xs []float64) float64 {
-	if len(xs) == 0 {
-		return math.NaN()
-	}
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	n := len(s)
-	if n%2 == 1 {
-		return s[n/2]
-	}
-	return (s[n/2-1] + s[n/2]) / 2
 }
 
 // Rank orders results best first by o (see the package doc for ties)

@@ -199,7 +199,7 @@ func TestCompare(t *testing.T) {
 func TestCompareSignificance(t *testing.T) {
 	t.Parallel()
 	trials := func(name string, p99s ...float64) Result {
-		r := res(name, median(p99s), 1, 1)
+		r := res(name, results.Median(p99s), 1, 1)
 		r.Cells = nil
 		for _, v := range p99s {
 			r.Cells = append(r.Cells, results.Cell{Ops: 1, LatencyMS: results.Latency{P99: v}})
