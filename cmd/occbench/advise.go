@@ -150,29 +150,7 @@ noise of each other are a tie. Unless flags set them, the writers are
 		Cells:       rep.Cells,
 		Advice:      rep.Advice(),
 	}
-	_, werr := rf.writeResults(file, p.ResultsName()+"-advise", stderr)
-	write := rep.WriteText
-	if rf.format == "markdown" {
-		write = rep.WriteMarkdown
-	}
-	if err := write(stdout); err != nil {
-		return exitFailed, err
-	}
-	if werr != nil {
-		return exitFailed, werr
-	}
-	if af.plot != "" {
-		paths, err := rep.WritePlots(af.plot)
-		if err != nil {
-			return exitFailed, fmt.Errorf("--plot: %w", err)
-		}
-		if !rf.quiet {
-			for _, p := range paths {
-				fmt.Fprintf(stderr, "occbench: plot written to %s\n", p)
-			}
-		}
-	}
-	return finish(stderr, file, runErr)
+	return rf.finishSweep(file, p.ResultsName()+"-advise", sweepOutput{text: rep.WriteText, markdown: rep.WriteMarkdown, plots: rep.WritePlots, plotDir: af.plot, plotKind: "plot"}, runErr, stdout, stderr)
 }
 
 // advisePlan turns the scenario and flags into the sweep: the writers

@@ -164,29 +164,7 @@ per strategy × backoff and the table of probes; --out gets every probe cell.`)
 		Cells:       rep.Cells(),
 		USL:         rep.USL(), // the fits of the search's probes, as the report prints them
 	}
-	_, werr := rf.writeResults(file, p.ResultsName()+"-capacity", stderr)
-	write := rep.WriteText
-	if rf.format == "markdown" {
-		write = rep.WriteMarkdown
-	}
-	if err := write(stdout); err != nil {
-		return exitFailed, err
-	}
-	if werr != nil {
-		return exitFailed, werr
-	}
-	if cf.plot != "" {
-		paths, err := rep.WritePlots(cf.plot)
-		if err != nil {
-			return exitFailed, fmt.Errorf("--plot: %w", err)
-		}
-		if !rf.quiet {
-			for _, p := range paths {
-				fmt.Fprintf(stderr, "occbench: plot written to %s\n", p)
-			}
-		}
-	}
-	return finish(stderr, file, runErr)
+	return rf.finishSweep(file, p.ResultsName()+"-capacity", sweepOutput{text: rep.WriteText, markdown: rep.WriteMarkdown, plots: rep.WritePlots, plotDir: cf.plot, plotKind: "plot"}, runErr, stdout, stderr)
 }
 
 // capacityOptions turns the flags into search options; writers is the

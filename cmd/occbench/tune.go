@@ -154,25 +154,7 @@ policy(base,cap).`)
 		Environment: harness.Environment(ctx, sc, st),
 		Cells:       rep.Cells(),
 	}
-	_, werr := rf.writeResults(file, p.ResultsName()+"-tune", stderr)
-	if err := rep.WriteText(stdout); err != nil {
-		return exitFailed, err
-	}
-	if werr != nil {
-		return exitFailed, werr
-	}
-	if tf.plot != "" {
-		paths, err := rep.WriteHeatmaps(tf.plot)
-		if err != nil {
-			return exitFailed, fmt.Errorf("--plot: %w", err)
-		}
-		if !rf.quiet {
-			for _, p := range paths {
-				fmt.Fprintf(stderr, "occbench: heatmap written to %s\n", p)
-			}
-		}
-	}
-	return finish(stderr, file, runErr)
+	return rf.finishSweep(file, p.ResultsName()+"-tune", sweepOutput{text: rep.WriteText, plots: rep.WriteHeatmaps, plotDir: tf.plot, plotKind: "heatmap"}, runErr, stdout, stderr)
 }
 
 // splitList splits a comma list for --flag, refusing empty and repeated
