@@ -355,10 +355,10 @@ func ranCells(f *File) (ran, noVerdict int) {
 func cleanAuditLine(f *File) string {
 	ran, none := ranCells(f)
 	if f.Runner != nil && f.Runner.Runners > 1 {
-		return fmt.Sprintf("audit: pending in the %d cells that ran: runner %d of %d's part; occbench merge audits the run", ran, f.Runner.Index, f.Runner.Runners)
+		return fmt.Sprintf("audit: pending in the %s that ran: runner %d of %d's part; occbench merge audits the run", plural(ran, "cell"), f.Runner.Index, f.Runner.Runners)
 	}
 	if none == 0 {
-		return fmt.Sprintf("no unexpected lost updates in %d cells that ran", ran)
+		return fmt.Sprintf("no unexpected lost updates in %s that ran", plural(ran, "cell"))
 	}
 	return fmt.Sprintf("no unexpected lost updates in the %d cells audited; %d of the %d cells that ran have no audit verdict (store reset or audit unavailable)",
 		ran-none, none, ran)
