@@ -194,17 +194,20 @@ func Merge(parts []*results.File, o Options) (*results.File, error) {
 type key struct {
 	driver, strategy, backoff string
 	writers, trial            int
-	distribution              string
+	distribution, scope       string
 }
 
 func keyOf(c *results.Cell) key {
-	return key{c.Driver, c.Strategy, c.Backoff, c.Writers, c.Trial, c.Distribution}
+	return key{c.Driver, c.Strategy, c.Backoff, c.Writers, c.Trial, c.Distribution, c.Scope}
 }
 
 func (k key) String() string {
 	s := k.strategy + "/" + k.backoff + "/w" + strconv.Itoa(k.writers)
 	if k.distribution != "" {
 		s += "/" + k.distribution
+	}
+	if k.scope != "" && k.scope != "document" {
+		s += "/" + k.scope
 	}
 	if k.trial > 0 {
 		s += "/t" + strconv.Itoa(k.trial)

@@ -18,6 +18,7 @@ import (
 type seriesKey struct {
 	Driver, Strategy, Backoff string
 	Rate                      float64 // open-loop target ops/s; 0 = closed loop
+	Scope                     string  // a scope sweep's cells are series of their own
 }
 
 // cellKey identifies one point of a series: the cells repeated over
@@ -32,6 +33,7 @@ type cellKey struct {
 type model struct {
 	multiDriver bool
 	multiRate   bool
+	multiScope  bool
 	series      []seriesKey                 // sorted
 	writers     []int                       // distinct writer counts, sorted
 	cells       map[cellKey][]*results.Cell // trials in file order
@@ -44,16 +46,18 @@ func newModel(f *results.File) *model {
 	m := &model{cells: map[cellKey][]*results.Cell{}}
 	drivers := map[string]bool{}
 	rates := map[float64]bool{}
+	scopes := map[string]bool{}
 	for i := range f.Cells {
 		c := &f.Cells[i]
 		// Every cell, skipped or not, takes part in the marker order so
 		// that a driver keeps its marker whichever of its cells ran.
 		drivers[c.Driver] = true
 		rates[c.Rate] = true
+		scopes[c.Scope] = true
 		if c.Skipped != "" {
 			continue
 		}
-		k := cellKey{seriesKey{c.Driver, c.Strategy, c.Backoff, c.Rate}, c.Writers}
+		k := cellKey{seriesKey{c.Driver, c.Strategy, c.Backoff, c.Rate, c.Scope}, c.Writers}
 		if _, ok := m.cells[k]; !ok {
 			m.order = append(m.order, k)
 		}
@@ -61,6 +65,7 @@ func newModel(f *results.File) *model {
 	}
 	m.multiDriver = len(drivers) > 1
 	m.multiRate = len(rates) > 1
+	m.multiScope = len(scopes) > 1
 
 	driverNames := slices.Sorted(maps.Keys(drivers))
 	m.driverIdx = index(driverNames)
@@ -89,6 +94,7 @@ func newModel(f *results.File) *model {
 			cmp.Compare(a.Backoff, b.Backoff),
 			cmp.Compare(a.Driver, b.Driver),
 			cmp.Compare(a.Rate, b.Rate),
+			cmp.Compare(a.Scope, b.Scope),
 		)
 	})
 	m.writers = slices.Sorted(maps.Keys(writers))
@@ -143,6 +149,9 @@ func (m *model) qualify(s seriesKey, name string) string {
 			name += " (closed)"
 		}
 	}
+	if m.multiScope {
+		name += " [" + s.Scope + "]"
+	}
 	return name
 }
 
@@ -173,6 +182,9 @@ func (m *model) cellID(k cellKey) string {
 	parts = append(parts, k.Strategy, k.Backoff, "w"+strconv.Itoa(k.Writers))
 	if m.multiRate {
 		parts = append(parts, "r"+strconv.FormatFloat(k.Rate, 'f', -1, 64))
+	}
+	if m.multiScope {
+		parts = append(parts, k.Scope)
 	}
 	return fileStem(strings.Join(parts, "-"))
 }

@@ -253,7 +253,7 @@ func CellIDs(f *results.File) []string {
 	for i := range f.Cells {
 		c := &f.Cells[i]
 		if c.Skipped == "" {
-			ids[i] = m.cellID(cellKey{seriesKey{c.Driver, c.Strategy, c.Backoff, c.Rate}, c.Writers})
+			ids[i] = m.cellID(cellKey{seriesKey{c.Driver, c.Strategy, c.Backoff, c.Rate, c.Scope}, c.Writers})
 		}
 	}
 	return ids

@@ -79,7 +79,7 @@ func TestClassTable(t *testing.T) {
 		row        int
 		col, value string
 	}{
-		{0, "cell", "optimistic+lww/expo+none/w8"}, {0, "class", "editors"}, {0, "ops/s", "30"}, {0, "conflict%", "28.6%"},
+		{0, "cell", "optimistic+lww/expo+none/w8/field-group"}, {0, "class", "editors"}, {0, "ops/s", "30"}, {0, "conflict%", "28.6%"},
 		{0, "recov p99 ms", "7.50"}, {0, "give-ups", "2"}, {0, "cut-off", "1"}, {0, "jain", "0.980"},
 		{1, "class", "importer"}, {1, "strategy", "lww"}, {1, "group", "1 assets"}, {1, "recov p99 ms", "-"}, {1, "p99 ms", "1.25"},
 	} {

@@ -88,6 +88,7 @@ func SummaryTable(f *File) (cols []Column, rows [][]string) {
 	multiDriver := len(drivers(f)) > 1
 	withFaults := hasFaults(f)
 	hasRate, hasTrial, hasCutOff, hasDist := false, false, false, false
+	hasScope := MultiScope(f)
 	for i := range f.Cells {
 		hasDist = hasDist || f.Cells[i].Distribution != ""
 		hasRate = hasRate || f.Cells[i].Rate > 0
@@ -103,6 +104,9 @@ func SummaryTable(f *File) (cols []Column, rows [][]string) {
 	col("writers", true)
 	if hasDist {
 		col("keys dist", false)
+	}
+	if hasScope {
+		col("scope", false)
 	}
 	if hasRate {
 		col("rate", true)
@@ -136,6 +140,9 @@ func SummaryTable(f *File) (cols []Column, rows [][]string) {
 		row = append(row, c.Strategy, c.Backoff, strconv.Itoa(c.Writers))
 		if hasDist {
 			row = append(row, orDash(c.Distribution != "", c.Distribution))
+		}
+		if hasScope {
+			row = append(row, c.Scope)
 		}
 		if hasRate {
 			row = append(row, orDash(c.Rate > 0, FormatCount(c.Rate)))
@@ -281,6 +288,9 @@ func cellLabel(c *Cell, multiDriver bool) string {
 	parts := []string{"backoff " + c.Backoff, "writers " + strconv.Itoa(c.Writers)}
 	if c.Distribution != "" {
 		parts = append(parts, "keys "+c.Distribution)
+	}
+	if c.Scope != "" && c.Scope != "document" {
+		parts = append(parts, "scope "+c.Scope)
 	}
 	if c.Rate > 0 {
 		parts = append(parts, "rate "+FormatCount(c.Rate)+"/s")
@@ -797,6 +807,9 @@ func shortName(c *Cell, multi bool) string {
 	if c.Distribution != "" {
 		parts = append(parts, c.Distribution)
 	}
+	if c.Scope != "" && c.Scope != "document" {
+		parts = append(parts, c.Scope)
+	}
 	if c.Rate > 0 {
 		parts = append(parts, "r"+Sig3(c.Rate))
 	}
@@ -804,4 +817,16 @@ func shortName(c *Cell, multi bool) string {
 		parts = append(parts, "t"+strconv.Itoa(c.Trial))
 	}
 	return strings.Join(parts, "/")
+}
+
+// MultiScope reports whether f's cells ran under more than one scope (a
+// scope sweep, --scope document,field-group,operation): reports then
+// show each cell's scope.
+func MultiScope(f *File) bool {
+	for i := range f.Cells {
+		if f.Cells[i].Scope != f.Cells[0].Scope {
+			return true
+		}
+	}
+	return false
 }

@@ -26,10 +26,14 @@ type Spec struct {
 	Strategy string
 	Backoff  string
 	Writers  int
-	Trial    int // 1-based
+	Trial    int    // 1-based
+	Scope    string // when the scenario sweeps scopes; "" = the scenario's
 }
 
 func (s Spec) String() string {
+	if s.Scope != "" {
+		return fmt.Sprintf("%s/%s/w%d/%s", s.Strategy, s.Backoff, s.Writers, s.Scope)
+	}
 	return fmt.Sprintf("%s/%s/w%d", s.Strategy, s.Backoff, s.Writers)
 }
 
@@ -43,11 +47,17 @@ func Cells(s scenarios.Scenario) []Spec {
 	}
 	var out []Spec
 	trials := max(s.Trials, 1)
+	scopes := []string{""}
+	if all := s.Scopes(); len(all) > 1 {
+		scopes = all // side by side: each cell once per scope
+	}
 	for _, w := range s.Writers {
 		for _, st := range s.Strategies {
 			for _, b := range s.Backoffs {
-				for t := 1; t <= trials; t++ {
-					out = append(out, Spec{Strategy: st, Backoff: b, Writers: w, Trial: t})
+				for _, scope := range scopes {
+					for t := 1; t <= trials; t++ {
+						out = append(out, Spec{Strategy: st, Backoff: b, Writers: w, Trial: t, Scope: scope})
+					}
 				}
 			}
 		}
@@ -114,6 +124,9 @@ type Live struct {
 // that says so (results.Audit.Unavailable).
 func RunCell(ctx context.Context, cfg Config, spec Spec, index, total int) (results.Cell, error) {
 	sc := cfg.Scenario
+	if spec.Scope != "" {
+		sc.Scope = spec.Scope // a scope sweep's cell
+	}
 	cell := results.Cell{
 		Driver: cfg.DriverName, Strategy: spec.Strategy, Backoff: spec.Backoff, Writers: spec.Writers,
 		OnConflict: sc.OnConflict, Scope: sc.Scope, Keys: sc.Keys, Rate: sc.Rate,

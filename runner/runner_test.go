@@ -266,8 +266,15 @@ func TestCellsOrder(t *testing.T) {
 	if len(cells) != 16 {
 		t.Fatalf("%d cells", len(cells))
 	}
-	if cells[0] != (runner.Spec{"optimistic", "none", 1, 1}) || cells[1].Trial != 2 || cells[15] != (runner.Spec{"lease", "expo", 4, 2}) {
+	if cells[0] != (runner.Spec{Strategy: "optimistic", Backoff: "none", Writers: 1, Trial: 1}) || cells[1].Trial != 2 || cells[15] != (runner.Spec{Strategy: "lease", Backoff: "expo", Writers: 4, Trial: 2}) {
 		t.Errorf("order: %v", cells)
+	}
+	// A scope list is a sweep: each cell once per scope, side by side.
+	sc.Scope = "document,operation"
+	sc.Trials = 1
+	cells = runner.Cells(sc)
+	if len(cells) != 16 || cells[0].Scope != "document" || cells[1] != (runner.Spec{Strategy: "optimistic", Backoff: "none", Writers: 1, Trial: 1, Scope: "operation"}) {
+		t.Errorf("scope sweep: %v", cells)
 	}
 }
 

@@ -100,8 +100,22 @@ func TestScopeOperation(t *testing.T) {
 	if err := s.Validate(Allowed{Strategies: []string{"optimistic"}, Backoffs: []string{"expo"}}); err != nil {
 		t.Fatalf("scope operation: %v", err)
 	}
+	// A list is a sweep; each item must be a scope, once.
 	s.Scope = "document,operation"
-	if err := s.Validate(Allowed{Strategies: []string{"optimistic"}, Backoffs: []string{"expo"}}); err == nil || !strings.Contains(err.Error(), "(allowed: document, field-group, operation)") {
-		t.Fatalf("a scope list: %v, want the allowed values", err)
+	if err := s.Validate(Allowed{Strategies: []string{"optimistic"}, Backoffs: []string{"expo"}}); err != nil {
+		t.Fatalf("a scope list: %v", err)
+	}
+	if got := s.Scopes(); len(got) != 2 || got[1] != "operation" {
+		t.Fatalf("Scopes() = %q", got)
+	}
+	for v, want := range map[string]string{
+		"document,row":          `unknown value "row" (allowed: document, field-group, operation)`,
+		"document, document":    `"document" is listed twice`,
+		"document,,field-group": `unknown value ""`,
+	} {
+		s.Scope = v
+		if err := s.Validate(Allowed{Strategies: []string{"optimistic"}, Backoffs: []string{"expo"}}); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("scope %q: %v, want %q", v, err, want)
+		}
 	}
 }

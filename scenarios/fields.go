@@ -107,7 +107,7 @@ var fields = []field{
 	floatField("budget_retry_cost", "tokens a retry spends", func(s *Scenario) *float64 { return &s.BudgetRetryCost }),
 	floatField("budget_refund", "tokens a committed op refunds", func(s *Scenario) *float64 { return &s.BudgetRefund }),
 	strField("on_conflict", "retry, fail or merge", func(s *Scenario) *string { return &s.OnConflict }),
-	strField("scope", "what a conditional write checks: document, field-group or operation (one slot per writer: writers never conflict)", func(s *Scenario) *string { return &s.Scope }),
+	strField("scope", "what a conditional write checks: document, field-group or operation (one slot per writer: writers never conflict); a comma list is a sweep, each cell run once per scope", func(s *Scenario) *string { return &s.Scope }),
 	strField("audit", "what the audit checks: counts (committed ops against the store's counters) or ops (every committed op's identity, kept with the document: names lost and duplicated ops)", func(s *Scenario) *string { return &s.Audit }),
 	intField("field_groups", "payload field groups per document (1 … 16)", func(s *Scenario) *int { return &s.FieldGroups }),
 	{yaml: "field_group_names", flag: "field-group-names", usage: "names of the field groups, one per group, comma list (content,assets): writer classes may name their field_group", set: func(s *Scenario, v string) (err error) {

@@ -337,3 +337,14 @@ func parseInts(flag, v string) ([]int, error) {
 	}
 	return out, nil
 }
+
+// Scopes returns the scope list: scope is one scope or a comma list,
+// a sweep dimension ("document,field-group,operation" runs every cell
+// once per scope, side by side).
+func (s *Scenario) Scopes() []string {
+	var out []string
+	for _, v := range strings.Split(s.Scope, ",") {
+		out = append(out, strings.TrimSpace(v))
+	}
+	return out
+}

@@ -119,8 +119,17 @@ func (s *Scenario) Validate(a Allowed) error {
 	if _, err := ParseOnConflict(s.OnConflict); err != nil { // the typed value agrees with the list
 		return err
 	}
-	if err := oneOf("scope", s.Scope, ScopeValues); err != nil {
-		return err
+	scopes := s.Scopes()
+	for i, sc := range scopes {
+		if err := oneOf("scope", sc, ScopeValues); err != nil {
+			return err
+		}
+		if slices.Contains(scopes[:i], sc) {
+			return bad("scope", "%q is listed twice", sc)
+		}
+	}
+	if len(scopes) > 1 && len(s.Classes) > 0 {
+		return bad("scope", "a list (%s) is not allowed with classes: a scenario of classes runs one cell per trial", s.Scope)
 	}
 	if s.Audit != "" {
 		if err := oneOf("audit", s.Audit, AuditValues); err != nil {

@@ -219,21 +219,23 @@ func (p *Plan) CheckRunnable(st *Stores) error {
 			return BadInput(err)
 		}
 	}
-	scope, err := drivers.ParseScope(p.Scenario.Scope)
-	if err != nil {
-		return BadInput(fmt.Errorf("--scope: %w", err))
-	}
-	if len(p.Scenario.Classes) > 0 {
-		return p.checkRunnableClasses(st, scope)
-	}
 	var reasons []string
-	for _, name := range p.Scenario.Strategies {
-		_, err := strategy.New(name, st.Data, p.Scenario.Driver, strategy.Config{Leaser: st.Leaser, Fencing: p.Scenario.Fencing,
-			LeaseTTL: p.Scenario.LeaseTTL.D(), Hold: p.Scenario.Hold, Scope: scope, Hybrid: runner.HybridConfig(p.Scenario)})
-		if err == nil {
-			return nil
+	for _, name := range p.Scenario.Scopes() {
+		scope, err := drivers.ParseScope(name)
+		if err != nil {
+			return BadInput(fmt.Errorf("--scope: %w", err))
 		}
-		reasons = append(reasons, err.Error())
+		if len(p.Scenario.Classes) > 0 {
+			return p.checkRunnableClasses(st, scope)
+		}
+		for _, name := range p.Scenario.Strategies {
+			_, err := strategy.New(name, st.Data, p.Scenario.Driver, strategy.Config{Leaser: st.Leaser, Fencing: p.Scenario.Fencing,
+				LeaseTTL: p.Scenario.LeaseTTL.D(), Hold: p.Scenario.Hold, Scope: scope, Hybrid: runner.HybridConfig(p.Scenario)})
+			if err == nil {
+				return nil
+			}
+			reasons = append(reasons, err.Error())
+		}
 	}
 	return BadInputf("no cell can run: %s", strings.Join(reasons, "; "))
 }
