@@ -115,11 +115,15 @@ type Key struct {
 }
 
 // Name is the short cell name: strategy/backoff/wN, with the rate of an
-// open-loop cell, and the driver when withDriver.
+// open-loop cell, a scope other than document (a scope sweep's cells
+// differ by it alone), and the driver when withDriver.
 func (k Key) Name(withDriver bool) string {
 	s := k.Strategy + "/" + k.Backoff + "/w" + strconv.Itoa(k.Writers)
 	if k.Rate > 0 {
 		s += "/r" + num(k.Rate)
+	}
+	if k.Scope != "" && k.Scope != "document" {
+		s += "/" + k.Scope
 	}
 	if withDriver {
 		s = k.Driver + "/" + s
