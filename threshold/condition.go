@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
 )
 
 // Op is a comparison operator.
@@ -225,8 +226,12 @@ func ParseCondition(item string, ctx Context) (Condition, error) {
 		if c.Kind == Relative {
 			kind = "a relative"
 		}
+		shown := text
+		if strings.ContainsFunc(text, func(r rune) bool { return unicode.IsSpace(r) || !unicode.IsPrint(r) }) {
+			shown = strconv.Quote(text) // one line, whatever the input held
+		}
 		return bad("%s is %s change (a value with a sign or a %%), only for compare --fail-on; a %s takes a plain number, e.g. %s",
-			text, kind, ctx.thing(), example(ctx))
+			shown, kind, ctx.thing(), example(ctx))
 	}
 	c.Value = v
 	return c, nil
